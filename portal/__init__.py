@@ -1,0 +1,72 @@
+"""The patient portal: create_app() builds the Flask application."""
+
+import os
+from pathlib import Path
+
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import database  # noqa: F401 - registers the SQLite connection settings
+from .config import check_production, load_settings
+from .extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(test_config=None):
+    """Build the app from settings (see config.py); `test_config` overrides them in tests."""
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "PORTAL_INSTANCE_PATH"
+    ) or str(Path.cwd() / "instance")
+    from .web import PortalFlask
+
+    app = PortalFlask(__name__, instance_path=os.path.abspath(instance_path),
+                      instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    settings = load_settings(app.instance_path, overrides=test_config)
+    check_production(settings)
+    app.config.from_mapping(settings)
+    _configure_framework(app)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "en", timezone_selector=lambda: "UTC")
+    login_manager.init_app(app)
+
+    from . import auth_session, cli, web
+
+    auth_session.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    _register_blueprints(app)
+    return app
+
+
+def _configure_framework(app):
+    """Flask and extension settings that follow from the portal's own settings."""
+    secure = app.config["BASE_URL"].startswith("https://")
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config.update(
+        # The __Host- prefix pins the cookie to this host and path, over HTTPS only.
+        SESSION_COOKIE_NAME="__Host-portal" if secure else "portal_session",
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PREFERRED_URL_SCHEME="https" if secure else "http",
+        WTF_CSRF_SSL_STRICT=secure,
+        BABEL_DEFAULT_LOCALE="en",
+        TEMPLATES_AUTO_RELOAD=app.config["DEBUG"],
+    )
+
+
+def _register_blueprints(app):
+    from .blueprints.admin import bp as admin_bp
+    from .blueprints.auth import bp as auth_bp
+    from .blueprints.public import bp as public_bp
+    from .blueprints.staff import bp as staff_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/staff")
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -1,0 +1,7 @@
+"""Practice administration: settings and the audit log (practice admins only)."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from . import views  # noqa: E402,F401

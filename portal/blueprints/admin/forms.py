@@ -1,0 +1,98 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from ...forms import strip
+from ...services.patients import parse_date
+
+TIME_ZONES = [
+    ("America/New_York", _l("Eastern")),
+    ("America/Chicago", _l("Central")),
+    ("America/Denver", _l("Mountain")),
+    ("America/Phoenix", _l("Mountain (Arizona, no daylight saving)")),
+    ("America/Los_Angeles", _l("Pacific")),
+    ("America/Anchorage", _l("Alaska")),
+    ("Pacific/Honolulu", _l("Hawaii")),
+    ("America/Puerto_Rico", _l("Atlantic (Puerto Rico)")),
+]
+FILE_TYPES = r"^[a-z0-9]+(\s*,\s*[a-z0-9]+)*$"
+
+
+def _text(label, max_length, required_message=None, **kwargs):
+    validators = [DataRequired(required_message)] if required_message else [Optional()]
+    return StringField(label, filters=[strip], validators=[*validators, Length(max=max_length)],
+                       **kwargs)
+
+
+def _long_text(label, max_length, rows=4, **kwargs):
+    return TextAreaField(label, filters=[strip], validators=[Length(max=max_length)],
+                         render_kw={"rows": rows}, **kwargs)
+
+
+class PracticeSettingsForm(FlaskForm):
+    name = _text(_l("Practice name"), 120, _l("Enter the practice's name."))
+    address_line1 = _text(_l("Street address"), 120)
+    address_line2 = _text(_l("Suite, floor, etc. (optional)"), 120)
+    city = _text(_l("City"), 80)
+    state = _text(_l("State"), 40)
+    postal_code = StringField(_l("ZIP code"), filters=[strip], validators=[
+        Optional(), Regexp(r"^\d{5}(-\d{4})?$", message=_l("Enter a ZIP code like 12345."))])
+    mailing_address = _long_text(_l("Mailing address, if different (optional)"), 400, rows=3)
+    phone = _text(_l("Main phone number"), 30, _l("Enter the phone number patients call."))
+    fax = _text(_l("Fax (optional)"), 30)
+    email = EmailField(_l("Contact email (optional)"), filters=[strip], validators=[
+        Optional(), Email(_l("Enter an email address like office@example.com.")), Length(max=254)])
+    time_zone = SelectField(_l("Time zone"), choices=TIME_ZONES,
+                            description=_l("Times in the portal are shown in this zone."))
+    office_hours = _long_text(_l("Office hours"), 500, rows=3,
+                              description=_l("Shown at the top of every page."))
+    reply_time_promise = _long_text(
+        _l("How soon you answer messages"), 300, rows=2,
+        description=_l("For example: We answer messages within 2 business days."))
+    emergency_notice = _long_text(
+        _l("Emergency notice"), 500, rows=3,
+        description=_l("Shown wherever patients write to you. For example: In an emergency "
+                       "call 911. Do not use the portal for urgent needs."))
+    attachments_allowed = BooleanField(_l("Patients may attach files to messages"))
+    attachment_max_mb = IntegerField(
+        _l("Largest attachment, in MB"),
+        validators=[NumberRange(1, 10, _l("Choose a size from 1 to 10 MB."))])
+    attachment_types = StringField(
+        _l("Allowed file types"), filters=[strip],
+        description=_l("File endings separated by commas, for example: pdf, jpg, png"),
+        validators=[Regexp(FILE_TYPES, message=_l("List file endings separated by commas."))])
+    portal_policy = _long_text(
+        _l("Portal policy and procedures"), 20000, rows=12,
+        description=_l("Patients read and accept this when they join the portal."))
+
+    def setting_values(self):
+        values = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+        values["attachment_types"] = ", ".join(
+            part.strip().lower() for part in values["attachment_types"].split(","))
+        return values
+
+
+def _date_filter(form, field):
+    if field.data and parse_date(field.data) is None:
+        raise ValidationError(_l("Enter the date as MM/DD/YYYY."))
+
+
+class AuditFilterForm(FlaskForm):
+    action = StringField(_l("Action"), filters=[strip], validators=[Length(max=60)],
+                         description=_l("For example: patient.updated or sign_in"))
+    actor = StringField(_l("Staff email"), filters=[strip], validators=[Length(max=254)])
+    account_number = StringField(_l("Patient account number"), filters=[strip],
+                                 validators=[Length(max=20)])
+    date_from = StringField(_l("From (MM/DD/YYYY)"), filters=[strip],
+                            validators=[Length(max=10), _date_filter])
+    date_to = StringField(_l("To (MM/DD/YYYY)"), filters=[strip],
+                          validators=[Length(max=10), _date_filter])

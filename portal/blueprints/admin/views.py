@@ -1,0 +1,53 @@
+from flask import redirect, render_template, session, url_for
+
+from ...extensions import db
+from ...messages import flash_message
+from ...services import audit
+from ...services.access import staff_required
+from ...services.practice import SETTING_FIELDS, get_practice, update_practice
+from ...web import practice_zone
+from . import bp
+from .forms import AuditFilterForm, PracticeSettingsForm
+
+# Filters live in the session, like the patient search: account numbers stay out of URLs.
+AUDIT_FILTER_KEY = "audit_filters"
+AUDIT_PAGE_SIZE = 50
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@staff_required("admin")
+def settings():
+    practice = get_practice()
+    form = PracticeSettingsForm(obj=practice)
+    if form.validate_on_submit():
+        changed = update_practice(practice, form.setting_values())
+        if changed:
+            audit.record("practice.settings_changed", object_type="practice",
+                         object_id=practice.id, detail="changed: " + ", ".join(changed))
+        db.session.commit()
+        flash_message("settings_saved")
+        return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form, fields=SETTING_FIELDS)
+
+
+@bp.route("/audit", methods=["GET", "POST"])
+@staff_required("admin")
+def audit_log():
+    """The audit trail, newest first; POST sets the filters, GET shows a page."""
+    filters = session.get(AUDIT_FILTER_KEY, {})
+    form = AuditFilterForm(data=filters)
+    if form.validate_on_submit():
+        session[AUDIT_FILTER_KEY] = {name: field.data for name, field in form._fields.items()
+                                     if name != "csrf_token" and field.data}
+        return redirect(url_for("admin.audit_log"))
+    page = db.paginate(audit.search_statement(filters, practice_zone()),
+                       per_page=AUDIT_PAGE_SIZE, error_out=False, count=True)
+    return render_template("admin/audit.html", form=form, page=page, filtering=bool(filters),
+                           accounts=audit.account_numbers(page.items))
+
+
+@bp.route("/audit/clear", methods=["POST"])
+@staff_required("admin")
+def clear_audit_filters():
+    session.pop(AUDIT_FILTER_KEY, None)
+    return redirect(url_for("admin.audit_log"))

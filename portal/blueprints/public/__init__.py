@@ -1,0 +1,7 @@
+"""Pages anyone may see: the front page with the practice's details."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,7 @@
+"""The staff console: find patients, open and keep their charts."""
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,81 @@
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from ...extensions import db
+from ...messages import flash_message
+from ...models.types import utcnow
+from ...services import patients as charts
+from ...services.access import chart_for_staff, staff_required
+from . import bp
+from .forms import PatientForm, PatientSearchForm
+
+# The search lives in the session, not the URL: names and birth dates never reach
+# browser history, proxy logs or the access log.
+SEARCH_KEY = "patient_search"
+
+
+@bp.route("/")
+@staff_required()
+def home():
+    return redirect(url_for("staff.patients"))
+
+
+@bp.route("/patients", methods=["GET", "POST"])
+@staff_required()
+def patients():
+    """The patient list; POST sets the search, GET shows a page of results."""
+    form = PatientSearchForm(q=session.get(SEARCH_KEY, ""))
+    if form.validate_on_submit():
+        session[SEARCH_KEY] = form.q.data
+        return redirect(url_for("staff.patients"))
+    if request.method == "POST":
+        return render_template("staff/patients.html", form=form, page=None)
+    page = db.paginate(charts.search_statement(session.get(SEARCH_KEY)),
+                       per_page=charts.PAGE_SIZE, error_out=False, count=True)
+    return render_template("staff/patients.html", form=form, page=page,
+                           searching=bool(session.get(SEARCH_KEY)))
+
+
+@bp.route("/patients/clear-search", methods=["POST"])
+@staff_required()
+def clear_search():
+    session.pop(SEARCH_KEY, None)
+    flash_message("search_cleared")
+    return redirect(url_for("staff.patients"))
+
+
+@bp.route("/patients/new", methods=["GET", "POST"])
+@staff_required()
+def new_patient():
+    form = PatientForm()
+    if form.validate_on_submit():
+        patient = charts.create_patient(form.chart_values())
+        db.session.commit()
+        flash_message("patient_created")
+        return redirect(url_for("staff.chart", patient_id=patient.id))
+    return render_template("staff/patient_form.html", form=form, patient=None,
+                           heading=_("New patient chart"))
+
+
+@bp.route("/patients/<int:patient_id>")
+@staff_required()
+def chart(patient_id):
+    patient = chart_for_staff(patient_id)
+    charts.record_chart_viewed(patient)
+    db.session.commit()
+    return render_template("staff/chart.html", patient=patient,
+                           age=charts.age_on(patient.date_of_birth, utcnow().date()))
+
+
+@bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
+@staff_required()
+def edit_patient(patient_id):
+    patient = chart_for_staff(patient_id)
+    form = PatientForm(obj=patient, patient_id=patient.id)
+    if form.validate_on_submit():
+        changed = charts.update_patient(patient, form.chart_values())
+        db.session.commit()
+        flash_message("patient_updated" if changed else "patient_unchanged")
+        return redirect(url_for("staff.chart", patient_id=patient.id))
+    return render_template("staff/patient_form.html", form=form, patient=patient,
+                           heading=_("Edit patient chart"))

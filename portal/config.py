@@ -1,0 +1,134 @@
+"""Settings: PORTAL_* environment variables, else instance/portal.cfg, else safe defaults.
+
+Every setting the portal reads is listed in DEFAULTS with its safe default. The same names,
+prefixed with PORTAL_, are read from the environment, so `PORTAL_MAIL_SERVER=smtp.example`
+sets MAIL_SERVER. `instance/portal.cfg` is a Python file of the same names in capitals.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    "ENV": "development",
+    "DEBUG": False,
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,
+    "BASE_URL": "http://127.0.0.1:5000",
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 587,
+    "MAIL_SECURITY": "starttls",  # starttls, ssl or none
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "portal@localhost",
+    "MAIL_CA_FILE": None,  # a private relay's CA bundle, for STARTTLS/SSL
+    "MAIL_TIMEOUT": 10,
+    "PROXY_COUNT": 0,  # reverse proxies in front of gunicorn that set X-Forwarded-*
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+}
+
+# Settings whose environment value is a number or a flag rather than text.
+INTEGER_SETTINGS = {"MAIL_PORT", "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_CONTENT_LENGTH"}
+FLAG_SETTINGS = {"DEBUG"}
+
+# Secrets that appear in documentation and examples; never acceptable in production.
+KNOWN_WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "test"}
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The settings are unsafe or unusable; the message says what to change."""
+
+
+def _read_environment(environ):
+    """Return the PORTAL_* settings found in `environ`, converted to their types."""
+    found = {}
+    for name in DEFAULTS:
+        raw = environ.get(f"PORTAL_{name}")
+        if raw is None:
+            continue
+        if name in INTEGER_SETTINGS:
+            try:
+                found[name] = int(raw)
+            except ValueError as error:
+                raise ConfigurationError(f"PORTAL_{name} must be a whole number.") from error
+        elif name in FLAG_SETTINGS:
+            found[name] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        else:
+            found[name] = raw
+    if "DATABASE_URL" not in found and environ.get("DATABASE_URL"):
+        found["DATABASE_URL"] = environ["DATABASE_URL"]
+    return found
+
+
+def _read_config_file(path):
+    """Return the capitalised names defined in the Python file at `path`, if it exists."""
+    if not path.is_file():
+        return {}
+    namespace = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102 - admin's own file
+    return {key: value for key, value in namespace.items() if key in DEFAULTS}
+
+
+def _generated_secret_key(instance_path):
+    """Read the secret key kept in the instance folder, creating it (mode 0600) the first time."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def database_uri(url, instance_path):
+    """SQLAlchemy URI: the configured URL (psycopg 3 for PostgreSQL) or the instance SQLite."""
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "portal.sqlite3")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_settings(instance_path, environ=None, overrides=None):
+    """Merge defaults, instance/portal.cfg, the environment and test overrides, in that order."""
+    environ = os.environ if environ is None else environ
+    settings = dict(DEFAULTS)
+    settings.update(_read_config_file(Path(instance_path) / "portal.cfg"))
+    settings.update(_read_environment(environ))
+    settings.update(overrides or {})
+    if not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = _generated_secret_key(instance_path)
+    settings["BASE_URL"] = settings["BASE_URL"].rstrip("/")
+    settings["SQLALCHEMY_DATABASE_URI"] = settings.get("SQLALCHEMY_DATABASE_URI") or database_uri(
+        settings["DATABASE_URL"], instance_path
+    )
+    return settings
+
+
+def production_problems(settings):
+    """List what makes these settings unsafe for real patients (empty when they are fine)."""
+    problems = []
+    if not settings["BASE_URL"].startswith("https://"):
+        problems.append("PORTAL_BASE_URL must be the portal's https:// address.")
+    secret = settings["SECRET_KEY"] or ""
+    if secret.lower() in KNOWN_WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+        problems.append(
+            f"PORTAL_SECRET_KEY must be a random value of at least {MIN_SECRET_LENGTH} characters "
+            "(or leave it unset to have one generated into the instance folder)."
+        )
+    if settings["DEBUG"]:
+        problems.append("PORTAL_DEBUG must be off.")
+    return problems
+
+
+def check_production(settings):
+    """Refuse to start in production on an insecure configuration, saying what to fix."""
+    if settings["ENV"] != "production":
+        return
+    problems = production_problems(settings)
+    if problems:
+        raise ConfigurationError(
+            "The portal will not start in production with these settings:\n- "
+            + "\n- ".join(problems)
+        )

@@ -1,0 +1,18 @@
+"""All tables, grouped by capability; importing this module registers every model."""
+
+from .audit import AuditEvent
+from .auth import AuthSession, SignInFailure
+from .mail import OutboxEmail
+from .patients import Patient
+from .practice import Practice
+from .staff import StaffUser
+
+__all__ = [
+    "AuditEvent",
+    "AuthSession",
+    "OutboxEmail",
+    "Patient",
+    "Practice",
+    "SignInFailure",
+    "StaffUser",
+]

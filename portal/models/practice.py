@@ -1,0 +1,43 @@
+"""The practice's own settings: one row, edited by the practice admin."""
+
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class Practice(db.Model):
+    __tablename__ = "practice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    address_line1: Mapped[str] = mapped_column(String(120), default="")
+    address_line2: Mapped[str] = mapped_column(String(120), default="")
+    city: Mapped[str] = mapped_column(String(80), default="")
+    state: Mapped[str] = mapped_column(String(40), default="")
+    postal_code: Mapped[str] = mapped_column(String(12), default="")
+    mailing_address: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    fax: Mapped[str] = mapped_column(String(30), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    office_hours: Mapped[str] = mapped_column(Text, default="")
+    reply_time_promise: Mapped[str] = mapped_column(Text, default="")
+    emergency_notice: Mapped[str] = mapped_column(Text, default="")
+    attachments_allowed: Mapped[bool] = mapped_column(default=True)
+    attachment_max_mb: Mapped[int] = mapped_column(default=10)
+    attachment_types: Mapped[str] = mapped_column(String(200), default="pdf, jpg, png")
+    portal_policy: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def street_address(self):
+        """The address as display lines, blank parts left out."""
+        city_line = " ".join(
+            part for part in (f"{self.city}," if self.city else "", self.state, self.postal_code)
+            if part
+        )
+        return [line for line in (self.address_line1, self.address_line2, city_line) if line]

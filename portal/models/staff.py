@@ -1,0 +1,49 @@
+"""Staff accounts: the practice's own people, each with one role."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+# Role key -> label shown to people. Admins also run practice settings and read the audit log.
+STAFF_ROLES = {
+    "admin": "Practice admin",
+    "provider": "Provider",
+    "nurse": "Nurse",
+    "front_desk": "Front desk",
+    "billing": "Billing",
+}
+
+
+class StaffUser(UserMixin, db.Model):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    kind = "staff"
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def is_admin(self):
+        return self.role == "admin"
+
+    @property
+    def role_label(self):
+        return STAFF_ROLES.get(self.role, self.role)
+
+    def get_id(self):
+        return f"staff:{self.id}"

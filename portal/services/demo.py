@@ -1,0 +1,113 @@
+"""The demo practice: fictional settings, an admin with a generated password, sample charts.
+
+Everything here is invented. Running it again adds nothing that is already there.
+"""
+
+import secrets
+from datetime import date
+from importlib.resources import files
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Patient, Practice
+from .patients import create_patient
+from .practice import PRACTICE_ID
+from .signin import find_staff_by_email
+from .staff import create_staff_account
+
+DEMO_ADMIN_EMAIL = "admin@maple-grove.example"
+DEMO_PRACTICE = {
+    "name": "Maple Grove Family Medicine",
+    "address_line1": "100 Example Avenue, Suite 2",
+    "city": "Springfield",
+    "state": "IL",
+    "postal_code": "62701",
+    "phone": "555-010-0100",
+    "fax": "555-010-0101",
+    "email": "office@maple-grove.example",
+    "time_zone": "America/Chicago",
+    "office_hours": "Mon-Fri 8:00 am - 5:00 pm",
+    "reply_time_promise": "We answer portal messages within 2 business days.",
+    "emergency_notice": "In an emergency, call 911. Do not use the portal for urgent needs.",
+}
+# (first, last, sex, date of birth): invented people.
+DEMO_PATIENTS = [
+    ("Avery", "Lindqvist", "female", date(1984, 3, 14)),
+    ("Jordan", "Okafor", "male", date(1971, 11, 2)),
+    ("Riley", "Marchetti", "female", date(2012, 6, 30)),
+    ("Casey", "Brennan", "male", date(1958, 1, 19)),
+    ("Morgan", "Delacroix", "female", date(1992, 9, 8)),
+    ("Quinn", "Abernathy", "other", date(2001, 4, 22)),
+    ("Harper", "Yamamoto", "female", date(1966, 12, 5)),
+    ("Rowan", "Fitzgerald", "male", date(1979, 7, 17)),
+    ("Emerson", "Castellanos", "female", date(1988, 2, 29)),
+    ("Sawyer", "Novak", "male", date(2015, 10, 11)),
+    ("Finley", "Osei", "female", date(1949, 5, 3)),
+    ("Reese", "Halvorsen", "male", date(1995, 8, 26)),
+    ("Dakota", "Ferreira", "female", date(1973, 3, 9)),
+    ("Skyler", "Kowalski", "male", date(2008, 1, 27)),
+    ("Parker", "Nakamura", "female", date(1960, 11, 15)),
+    ("Hayden", "Quintero", "male", date(1986, 4, 4)),
+    ("Blake", "Sorensen", "female", date(1999, 12, 31)),
+    ("Kendall", "Achebe", "male", date(1955, 6, 21)),
+    ("Logan", "Villanueva", "female", date(1990, 9, 13)),
+    ("Peyton", "Gallagher", "male", date(1982, 2, 6)),
+    ("Drew", "Mwangi", "female", date(1977, 10, 30)),
+    ("Cameron", "Petrov", "male", date(2004, 7, 1)),
+    ("Elliot", "Haddad", "female", date(1968, 8, 18)),
+    ("Jamie", "Rasmussen", "male", date(1993, 5, 25)),
+    ("Alexis", "Oyelaran", "female", date(1952, 3, 28)),
+    ("Taylor", "Bergstrom", "male", date(1987, 11, 23)),
+    ("Charlie", "Moreau", "female", date(2010, 1, 9)),
+    ("Robin", "Takahashi", "male", date(1975, 12, 12)),
+]
+
+
+def _load_practice():
+    if db.session.get(Practice, PRACTICE_ID) is not None:
+        return "The demo practice's settings are already there."
+    policy = files("portal").joinpath("data/portal_policy.txt").read_text(encoding="utf-8")
+    db.session.add(Practice(id=PRACTICE_ID, portal_policy=policy, **DEMO_PRACTICE))
+    return f"Set up the demo practice: {DEMO_PRACTICE['name']}."
+
+
+def _load_admin():
+    if find_staff_by_email(DEMO_ADMIN_EMAIL) is not None:
+        return [
+            f"The demo admin {DEMO_ADMIN_EMAIL} already exists (its password was shown once, "
+            "when it was made).",
+            f"  New password: .venv/bin/portal reset-staff-password {DEMO_ADMIN_EMAIL}",
+        ]
+    password = "-".join(secrets.token_urlsafe(6) for _ in range(4))
+    create_staff_account(DEMO_ADMIN_EMAIL, "Dana Whitfield", "admin", password)
+    return [
+        "Demo admin created. Sign in at /staff/sign-in with:",
+        f"  email:    {DEMO_ADMIN_EMAIL}",
+        f"  password: {password}",
+        "  (shown only this once)",
+    ]
+
+
+def _load_patients():
+    existing = set(db.session.scalars(select(Patient.account_number)))
+    added = 0
+    for number, (first, last, sex, born) in enumerate(DEMO_PATIENTS, start=1001):
+        account = f"DEMO-{number}"
+        if account in existing:
+            continue
+        create_patient({
+            "account_number": account, "first_name": first, "last_name": last, "sex": sex,
+            "date_of_birth": born, "email": f"{first.lower()}.{last.lower()}@patients.example",
+            "phone": f"555-010-{number + 1000}", "city": "Springfield", "state": "IL",
+            "postal_code": "62701", "status": "active",
+        })
+        added += 1
+    return f"Added {added} demo patient chart(s)." if added else "The demo charts are already there."
+
+
+def load_demo():
+    """Load whatever part of the demo practice is missing; return lines to print."""
+    lines = [_load_practice(), *_load_admin(), _load_patients()]
+    db.session.commit()
+    return lines

@@ -1,0 +1,107 @@
+"""Patient charts: finding, creating and changing them, each change on the audit trail."""
+
+import re
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+
+from ..extensions import db
+from ..models import Patient
+from . import audit
+
+CHART_FIELDS = (
+    "account_number", "first_name", "middle_name", "last_name", "preferred_name",
+    "date_of_birth", "sex", "email", "phone", "address_line1", "address_line2", "city",
+    "state", "postal_code", "status",
+)
+DATE_FORMATS = ("%m/%d/%Y", "%m-%d-%Y", "%Y-%m-%d", "%m/%d/%y")
+PAGE_SIZE = 25
+
+
+def normalize_account_number(value):
+    return (value or "").strip().upper()
+
+
+def parse_date(text):
+    """A date typed as MM/DD/YYYY, MM-DD-YYYY or YYYY-MM-DD; None when it is not one."""
+    text = (text or "").strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def search_statement(query):
+    """The charts matching a search box entry, ordered by name.
+
+    A date finds birthdays; anything else matches the account number exactly or every
+    word against the names (first, middle, last, preferred), case-insensitively.
+    """
+    statement = select(Patient).order_by(Patient.last_name, Patient.first_name, Patient.id)
+    query = (query or "").strip()
+    if not query:
+        return statement
+    born = parse_date(query)
+    if born is not None:
+        return statement.where(Patient.date_of_birth == born)
+    words = [word for word in re.split(r"[\s,]+", query.casefold()) if word]
+    by_name = and_(*(Patient.search_name.contains(word, autoescape=True) for word in words))
+    return statement.where(or_(Patient.account_number == normalize_account_number(query), by_name))
+
+
+def account_number_taken(number, except_id=None):
+    statement = select(Patient.id).where(Patient.account_number == normalize_account_number(number))
+    if except_id is not None:
+        statement = statement.where(Patient.id != except_id)
+    return db.session.scalar(statement) is not None
+
+
+def _apply(patient, values):
+    """Set chart fields from `values`; return the names of those that changed."""
+    values = dict(values, account_number=normalize_account_number(values.get("account_number")))
+    changed = []
+    for name in CHART_FIELDS:
+        if name in values and getattr(patient, name) != values[name]:
+            setattr(patient, name, values[name])
+            changed.append(name)
+    patient.search_name = " ".join(
+        part.casefold()
+        for part in (patient.first_name, patient.middle_name, patient.last_name,
+                     patient.preferred_name)
+        if part
+    )
+    return changed
+
+
+def create_patient(values):
+    """Add a chart (the caller has validated `values` and commits)."""
+    patient = Patient()
+    _apply(patient, values)
+    db.session.add(patient)
+    db.session.flush()
+    audit.record("patient.created", patient_id=patient.id, object_type="patient",
+                 object_id=patient.id)
+    return patient
+
+
+def update_patient(patient, values):
+    """Change a chart; return the changed field names (audited by name, never by value)."""
+    changed = _apply(patient, values)
+    if changed:
+        audit.record("patient.updated", patient_id=patient.id, object_type="patient",
+                     object_id=patient.id, detail="changed: " + ", ".join(changed))
+    return changed
+
+
+def record_chart_viewed(patient):
+    audit.record("patient.viewed", patient_id=patient.id, object_type="patient",
+                 object_id=patient.id)
+
+
+def age_on(born, today):
+    """Whole years between a birth date and `today`."""
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
