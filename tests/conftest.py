@@ -1,0 +1,180 @@
+"""Fixtures: an app on a migrated test database (SQLite, or PostgreSQL through
+PORTAL_TEST_DATABASE_URL), a client, a CLI runner, staff accounts and the outbox."""
+
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.extensions import db
+from portal.models import OutboxEmail, StaffUser
+from portal.services.passwords import hash_password
+
+TEST_SECRET = "test-secret-key-for-the-portal-test-suite-0123456789"
+STAFF_PASSWORD = "staff password for tests 42"
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def _reset_postgres(url):
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A database migrated once per run with the real Alembic migrations."""
+    url = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    if url:
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        _reset_postgres(url)
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "portal-test.sqlite3")
+    from flask_migrate import upgrade
+
+    app = create_app(_settings(url, tmp_path_factory.mktemp("migrate")))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _settings(url, instance_path):
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(instance_path),
+        "SECRET_KEY": TEST_SECRET,
+        "BASE_URL": "http://portal.test",
+        "MAIL_SERVER": None,
+        "ENV": "development",
+    }
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """The app on the test database; every table is emptied after each test."""
+    app = create_app(_settings(database_url, tmp_path / "instance"))
+    yield app
+    with app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, url):
+    """Read the CSRF token from the form on the page at `url`."""
+    page = client.get(url)
+    found = CSRF_INPUT.search(page.get_data(as_text=True))
+    assert found, f"no CSRF token on {url} (status {page.status_code})"
+    return found.group(1)
+
+
+def post_form(client, url, data, page_url=None, **kwargs):
+    """Submit a form as a browser would: load its page for the CSRF token, then POST."""
+    return client.post(url, data={"csrf_token": csrf_token(client, page_url or url), **data},
+                       **kwargs)
+
+
+@pytest.fixture
+def make_staff(app):
+    """Create a staff account: make_staff(role="nurse", email=...) -> StaffUser (detached)."""
+
+    def make(role="admin", email=None, name="Test Staffer", password=STAFF_PASSWORD):
+        with app.app_context():
+            staff = StaffUser(email=email or f"{role}@practice.test", name=name, role=role,
+                              password_hash=hash_password(password))
+            db.session.add(staff)
+            db.session.commit()
+            db.session.refresh(staff)
+            db.session.expunge(staff)
+            return staff
+
+    return make
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def sign_in(self, email, password=STAFF_PASSWORD, **kwargs):
+        return post_form(self.client, "/staff/sign-in",
+                         {"email": email, "password": password}, **kwargs)
+
+    def sign_out(self):
+        return post_form(self.client, "/staff/sign-out", {}, page_url="/staff/patients")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def admin(make_staff, auth):
+    """A practice admin, signed in on `client`."""
+    staff = make_staff("admin")
+    response = auth.sign_in(staff.email)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return staff
+
+
+class Outbox:
+    """The emails the app has queued (the outbox table) and delivered (.eml files)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    @property
+    def queued(self):
+        with self.app.app_context():
+            rows = db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)).all()
+            db.session.expunge_all()
+            return rows
+
+    @property
+    def eml_files(self):
+        folder = Path(self.app.instance_path) / "outbox"
+        return sorted(folder.glob("*.eml")) if folder.exists() else []
+
+    def deliver(self):
+        from portal.services.mail import deliver_due
+
+        with self.app.app_context():
+            return deliver_due()
+
+
+@pytest.fixture
+def outbox(app):
+    return Outbox(app)
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP on a free loopback port, in a thread, for the browser."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
