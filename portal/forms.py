@@ -3,7 +3,8 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field
+from wtforms import Field, RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
 from .models.types import utcnow
@@ -15,6 +16,19 @@ EARLIEST_BIRTH_YEAR = 1900
 def strip(value):
     """Filter: trim surrounding spaces from text input (None stays None)."""
     return value.strip() if isinstance(value, str) else value
+
+
+def choices(mapping):
+    """Options for a SelectField or RadioField from a {value: label} mapping, in order."""
+    return [SelectChoice(value=value, label=label) for value, label in mapping.items()]
+
+
+class RequiredRadioField(RadioField):
+    """Radio buttons where "nothing chosen" gets the DataRequired message, not "Not a valid choice"."""
+
+    def pre_validate(self, form):
+        if self.data not in (None, ""):
+            super().pre_validate(form)
 
 
 class DateOfBirthField(Field):

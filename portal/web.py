@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .services.mail import deliver_after_response
 from .services.practice import get_practice
@@ -80,7 +80,7 @@ def init_app(app):
     app.after_request(deliver_after_response)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(Exception, _unexpected_error)
+    app.register_error_handler(InternalServerError, _server_error)
     app.context_processor(lambda: {"practice": _current_practice()})
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["us_date"] = us_date
@@ -139,7 +139,8 @@ def _csrf_error(error):
     return _error_page(400)
 
 
-def _unexpected_error(error):
+def _server_error(error):
+    """The page for an unexpected failure (already logged by log_exception, without data)."""
     from .extensions import db
 
     incident_id = g.get("incident_id")

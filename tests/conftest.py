@@ -1,6 +1,7 @@
 """Fixtures: an app on a migrated test database (SQLite, or PostgreSQL through
 PORTAL_TEST_DATABASE_URL), a client, a CLI runner, staff accounts and the outbox."""
 
+import functools
 import os
 import re
 import threading
@@ -96,6 +97,11 @@ def post_form(client, url, data, page_url=None, **kwargs):
                        **kwargs)
 
 
+@functools.lru_cache
+def _password_hash(password):
+    return hash_password(password)  # hashing costs ~0.1 s: once per password per run
+
+
 @pytest.fixture
 def make_staff(app):
     """Create a staff account: make_staff(role="nurse", email=...) -> StaffUser (detached)."""
@@ -103,7 +109,7 @@ def make_staff(app):
     def make(role="admin", email=None, name="Test Staffer", password=STAFF_PASSWORD):
         with app.app_context():
             staff = StaffUser(email=email or f"{role}@practice.test", name=name, role=role,
-                              password_hash=hash_password(password))
+                              password_hash=_password_hash(password))
             db.session.add(staff)
             db.session.commit()
             db.session.refresh(staff)

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 CLAIM_SECONDS = 300
 MAX_ATTEMPTS = 12
 MAX_BACKOFF = timedelta(hours=6)
+SECURITY_MODES = ("starttls", "ssl", "none")
 
 
 def send_email(recipient, subject, template, **context):
@@ -76,8 +77,11 @@ def _write_eml(message, email, folder):
 
 def _send_smtp(message, config):
     """Hand the message to the configured SMTP server (STARTTLS, SSL or plain; auth if set)."""
+    security = (config["MAIL_SECURITY"] or "starttls").strip().lower()
+    if security not in SECURITY_MODES:
+        # Never fall back to plain text on a typo: the row waits until the setting is fixed.
+        raise ValueError(f"MAIL_SECURITY must be one of {', '.join(SECURITY_MODES)}")
     context = ssl.create_default_context(cafile=config["MAIL_CA_FILE"] or None)
-    security = (config["MAIL_SECURITY"] or "starttls").lower()
     host, port, timeout = config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"]
     if security == "ssl":
         client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
@@ -99,14 +103,20 @@ def _deliver(message, email):
         _write_eml(message, email, Path(current_app.instance_path) / "outbox")
 
 
-def _claim(email_id, now):
-    """Take one due row for this worker; False when another worker has it or it is done."""
+def _claim(email_id):
+    """Take one due row for this worker; False when another worker has it or it is done.
+
+    The claim runs from now, not from the start of the run: a run slowed by earlier rows must
+    not take a claim that has already lapsed, which another worker could take at once.
+    """
+    now = utcnow()
     claimed = db.session.execute(
         update(OutboxEmail)
         .where(
             OutboxEmail.id == email_id,
             OutboxEmail.sent_at.is_(None),
             OutboxEmail.gave_up_at.is_(None),
+            OutboxEmail.next_attempt_at <= now,
             or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until < now),
         )
         .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
@@ -118,7 +128,8 @@ def _claim(email_id, now):
 
 def backoff(attempts):
     """Wait before the next try: one minute, doubling, at most six hours."""
-    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    # The exponent is bounded first: 2 ** 40 minutes and more overflow timedelta.
+    return min(timedelta(minutes=2 ** min(max(attempts - 1, 0), 20)), MAX_BACKOFF)
 
 
 def deliver_due(limit=100):
@@ -138,12 +149,17 @@ def deliver_due(limit=100):
     db.session.commit()
     sent = failed = 0
     for email_id in due:
-        if not _claim(email_id, now):
+        if not _claim(email_id):
             continue
         email = db.session.get(OutboxEmail, email_id)
         try:
-            _deliver(build_message(email, current_app.config["MAIL_FROM"]), email)
-        except (OSError, smtplib.SMTPException) as error:
+            message = build_message(email, current_app.config["MAIL_FROM"])
+            # End the read before the network: on SQLite an open transaction holds the
+            # database-wide write lock, so a slow SMTP server would stall every request.
+            db.session.commit()
+            _deliver(message, email)
+        except Exception as error:  # any failure is retried with backoff, never crashes the run:
+            # smtplib raises UnicodeEncodeError (not OSError) on a non-ASCII MAIL_PASSWORD
             failed += 1
             _record_failure(email, error)
         else:
@@ -177,8 +193,9 @@ def deliver_after_response(response):
         with app.app_context():
             try:
                 deliver_due()
-            except Exception:  # a failed delivery must never break the page; the CLI retries
-                log.exception("outbox delivery after a request failed")
+            except Exception as error:  # a failed delivery must never break the page; the CLI retries
+                # The type only: a database error's message repeats its parameters.
+                log.error("outbox delivery after a request failed: %s", type(error).__name__)
 
     response.call_on_close(deliver_now)
     return response

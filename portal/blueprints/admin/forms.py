@@ -11,19 +11,19 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ...forms import strip
+from ...forms import choices, strip
 from ...services.patients import parse_date
 
-TIME_ZONES = [
-    ("America/New_York", _l("Eastern")),
-    ("America/Chicago", _l("Central")),
-    ("America/Denver", _l("Mountain")),
-    ("America/Phoenix", _l("Mountain (Arizona, no daylight saving)")),
-    ("America/Los_Angeles", _l("Pacific")),
-    ("America/Anchorage", _l("Alaska")),
-    ("Pacific/Honolulu", _l("Hawaii")),
-    ("America/Puerto_Rico", _l("Atlantic (Puerto Rico)")),
-]
+TIME_ZONES = {
+    "America/New_York": _l("Eastern"),
+    "America/Chicago": _l("Central"),
+    "America/Denver": _l("Mountain"),
+    "America/Phoenix": _l("Mountain (Arizona, no daylight saving)"),
+    "America/Los_Angeles": _l("Pacific"),
+    "America/Anchorage": _l("Alaska"),
+    "Pacific/Honolulu": _l("Hawaii"),
+    "America/Puerto_Rico": _l("Atlantic (Puerto Rico)"),
+}
 FILE_TYPES = r"^[a-z0-9]+(\s*,\s*[a-z0-9]+)*$"
 
 
@@ -51,7 +51,7 @@ class PracticeSettingsForm(FlaskForm):
     fax = _text(_l("Fax (optional)"), 30)
     email = EmailField(_l("Contact email (optional)"), filters=[strip], validators=[
         Optional(), Email(_l("Enter an email address like office@example.com.")), Length(max=254)])
-    time_zone = SelectField(_l("Time zone"), choices=TIME_ZONES,
+    time_zone = SelectField(_l("Time zone"), choices=choices(TIME_ZONES),
                             description=_l("Times in the portal are shown in this zone."))
     office_hours = _long_text(_l("Office hours"), 500, rows=3,
                               description=_l("Shown at the top of every page."))

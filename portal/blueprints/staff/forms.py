@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, SelectField, StringField, TelField
+from wtforms import EmailField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from ...forms import DateOfBirthField, strip
+from ...forms import DateOfBirthField, RequiredRadioField, choices, strip
 from ...models.patients import CHART_STATUSES, SEX_CHOICES
 from ...services.patients import account_number_taken
 
@@ -55,8 +55,8 @@ class PatientForm(FlaskForm):
         render_kw={"autocomplete": "off"},
     )
     date_of_birth = DateOfBirthField(_l("Date of birth"), description=_l("For example, 03 14 1962."))
-    sex = RadioField(
-        _l("Sex"), choices=list(SEX_CHOICES.items()),
+    sex = RequiredRadioField(
+        _l("Sex"), choices=choices(SEX_CHOICES),
         validators=[DataRequired(_l("Choose the patient's sex."))],
     )
     email = EmailField(
@@ -84,7 +84,7 @@ class PatientForm(FlaskForm):
         validators=[Optional(), Regexp(US_ZIP, message=_l("Enter a ZIP code like 12345 or 12345-6789."))],
         render_kw={"autocomplete": "off", "inputmode": "numeric"},
     )
-    status = SelectField(_l("Chart status"), choices=list(CHART_STATUSES.items()), default="active")
+    status = SelectField(_l("Chart status"), choices=choices(CHART_STATUSES), default="active")
 
     def __init__(self, *args, patient_id=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,0 +1,206 @@
+"""Browser tests: Debian's Chromium driven by Playwright against `live_server`.
+
+One browser per session (pytest-playwright's `browser` fixture); every test opens its own
+contexts through `open_context`, which closes them afterwards. Fixtures here hand out the
+helpers: `open_context`, `sign_in`, `axe_check`, `assert_phone_layout`, `add_patient`,
+`save_practice`.
+"""
+
+import inspect
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+HERE = Path(__file__).parent
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+
+VIEWPORTS = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "phone": {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True,
+              "device_scale_factor": 2},
+}
+MIN_TAP_HEIGHT = 44
+# Radio buttons and checkboxes are drawn 24 px square; their row (.radio/.checkbox, the
+# label included, which also toggles them) is the 44 px target.
+MIN_CHOICE_SIZE = 24
+
+_AXE = Axe()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args,
+            "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+            "args": [*browser_type_launch_args.get("args", []), *ARGS]}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test under tests/browser with `browser` (so `-m "not browser"` skips them)."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def open_context(browser, live_server):
+    """open_context("desktop" | "phone", **options) -> a new BrowserContext on the live server.
+
+    Desktop is 1280x800; phone is 375x740 with touch and is_mobile. Closed after the test.
+    """
+    contexts = []
+
+    def open_(kind="desktop", **options):
+        context = browser.new_context(base_url=live_server, **VIEWPORTS[kind], **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def staff_password(make_staff):
+    """The password make_staff gives accounts by default (tests/conftest.py's STAFF_PASSWORD)."""
+    return inspect.signature(make_staff).parameters["password"].default
+
+
+@pytest.fixture
+def sign_in(staff_password):
+    """sign_in(page, email, password=None): the real sign-in form; returns the page.
+
+    Waits for the patient list when the sign-in is expected to work (no password given).
+    """
+
+    def sign_in_(page, email, password=None):
+        page.goto("/staff/sign-in")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password or staff_password)
+        page.get_by_role("button", name="Sign in").click()
+        if password is None:
+            page.wait_for_url("**/staff/patients")
+        else:
+            page.wait_for_load_state()
+        return page
+
+    return sign_in_
+
+
+def _describe(results):
+    lines = []
+    for violation in results.response["violations"]:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"]:
+            lines.append(f"    {node['target']}: {node.get('failureSummary', '')!r}")
+    return "\n".join(lines)
+
+
+def run_axe(page):
+    """axe-core on the page as it is now; assert there are no violations (listed if any)."""
+    results = _AXE.run(page)
+    if results.violations_count:
+        report = _describe(results)
+        print(f"axe violations on {page.url}:\n{report}")
+        pytest.fail(f"{results.violations_count} axe violation(s) on {page.url}:\n{report}",
+                    pytrace=False)
+    return results
+
+
+@pytest.fixture
+def axe_check():
+    """axe_check(page): assert axe-core finds zero violations, printing them otherwise."""
+    return run_axe
+
+
+_PHONE_LAYOUT_JS = """
+() => {
+  const visible = (el) => {
+    if (el.type === 'hidden' || el.closest('.visually-hidden')) return false;
+    const style = getComputedStyle(el);
+    return style.visibility !== 'hidden' && style.display !== 'none' && el.getClientRects().length > 0;
+  };
+  const describe = (el) => el.outerHTML.slice(0, 120);
+  const small = [];
+  for (const el of document.querySelectorAll('button, input, select, textarea, a.button')) {
+    if (!visible(el)) continue;
+    const box = el.getBoundingClientRect();
+    if (el.type === 'radio' || el.type === 'checkbox') {
+      const row = el.closest('.radio, .checkbox');
+      const rowHeight = row ? row.getBoundingClientRect().height : 0;
+      if (box.width < %(choice)d || box.height < %(choice)d || rowHeight < %(tap)d) {
+        small.push(`${describe(el)}: ${box.width}x${box.height}, row ${rowHeight}`);
+      }
+    } else if (box.height < %(tap)d) {
+      small.push(`${describe(el)}: height ${box.height}`);
+    }
+  }
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    small: small,
+  };
+}
+""" % {"tap": MIN_TAP_HEIGHT, "choice": MIN_CHOICE_SIZE}  # noqa: UP031 (JS braces)
+
+
+def check_phone_layout(page):
+    """No sideways scrolling, and every visible button and input is a big enough tap target."""
+    layout = page.evaluate(_PHONE_LAYOUT_JS)
+    assert layout["scrollWidth"] <= layout["innerWidth"] + 1, (
+        f"{page.url} scrolls sideways at {layout['innerWidth']} px: "
+        f"scrollWidth is {layout['scrollWidth']}")
+    assert not layout["small"], f"tap targets under {MIN_TAP_HEIGHT} px on {page.url}:\n" + "\n".join(
+        layout["small"])
+
+
+@pytest.fixture
+def assert_phone_layout():
+    """assert_phone_layout(page): no horizontal scroll at 375 px and tap targets >= 44 px."""
+    return check_phone_layout
+
+
+@pytest.fixture
+def add_patient(app):
+    """add_patient(**values) -> the new chart's id, saved through the patients service."""
+    from portal.extensions import db
+    from portal.services.patients import create_patient
+
+    def add(**values):
+        chart = {"account_number": "A-1000", "first_name": "Maria", "last_name": "Lopez",
+                 "date_of_birth": date(1962, 3, 14), "sex": "female", "status": "active",
+                 **values}
+        with app.app_context():
+            patient = create_patient(chart)
+            db.session.commit()
+            return patient.id
+
+    return add
+
+
+@pytest.fixture
+def save_practice(app):
+    """save_practice(**settings): the practice's settings row as an admin would set it."""
+    from portal.extensions import db
+    from portal.services.practice import get_practice, update_practice
+
+    def save(**settings):
+        values = {
+            "name": "Riverside Family Medicine", "address_line1": "200 Main Street",
+            "city": "Springfield", "state": "IL", "postal_code": "62701",
+            "phone": "555-201-0100", "office_hours": "Monday to Friday, 8 AM to 5 PM",
+            "reply_time_promise": "We answer messages within 2 business days.",
+            "emergency_notice": "In an emergency call 911. Do not use the portal for urgent needs.",
+            **settings,
+        }
+        with app.app_context():
+            update_practice(get_practice(), values)
+            db.session.commit()
+
+    return save

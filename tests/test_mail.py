@@ -1,0 +1,371 @@
+"""The transactional outbox (SECURITY.md H3): a row written with the change that caused it,
+delivered as .eml files or over real SMTP (aiosmtpd on loopback), retried with backoff, sent
+once when workers race, and again with the same Message-ID after a worker dies mid-send."""
+
+import logging
+import socket
+import sqlite3
+import ssl
+import subprocess
+import threading
+from contextlib import closing
+from datetime import timedelta
+from email import policy
+from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from conftest import post_form
+from freezegun import freeze_time
+from sqlalchemy import func, select, update
+
+from portal.extensions import db
+from portal.models import OutboxEmail
+from portal.models.types import utcnow
+from portal.services import mail, throttle
+from portal.services.practice import get_practice
+
+RECIPIENT = "pat.outbox@example.test"
+PARSE = BytesParser(policy=policy.default).parsebytes
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(PARSE(envelope.content))
+        return "250 Message accepted"
+
+    @property
+    def message_ids(self):
+        return [message["Message-ID"] for message in self.messages]
+
+
+@pytest.fixture
+def smtp_server():
+    """start(port=None, **aiosmtpd options) -> Inbox, served on 127.0.0.1 until the test ends."""
+    controllers = []
+
+    def start(port=None, **options):
+        inbox = Inbox()
+        controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port(), **options)
+        controller.start()
+        controllers.append(controller)
+        inbox.port = controller.port
+        return inbox
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 and localhost: (cert path, server TLS context)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True, capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return str(cert), context
+
+
+def use_smtp(app, port, **settings):
+    """Deliver over SMTP to 127.0.0.1:port (plain unless settings say otherwise)."""
+    app.config.update({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_SECURITY": "none",
+                       "MAIL_TIMEOUT": 5, **settings})
+
+
+def queue(app, count=1, commit=True):
+    """Queue `count` emails in one transaction, then commit or roll it back; their Message-IDs."""
+    with app.app_context():
+        emails = [mail.send_email(RECIPIENT, f"Notice {n}", "sign_in_locked", name="Pat Doe",
+                                  practice=get_practice()) for n in range(count)]
+        db.session.flush()
+        message_ids = [email.message_id for email in emails]
+        if commit:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return message_ids
+
+
+def set_rows(app, **values):
+    with app.app_context():
+        db.session.execute(update(OutboxEmail).values(**values))
+        db.session.commit()
+
+
+def deliver_at(outbox, moment):
+    with freeze_time(moment):
+        return outbox.deliver()
+
+
+def test_rollback_leaves_no_row_and_commit_one_pending(app, outbox):
+    queue(app, commit=False)
+    assert outbox.queued == []
+    [message_id] = queue(app)
+    [row] = outbox.queued
+    assert (row.message_id, row.recipient, row.attempts) == (message_id, RECIPIENT, 0)
+    assert row.sent_at is None and row.gave_up_at is None and row.claimed_until is None
+
+
+def test_without_server_each_message_is_one_eml_file(app, outbox):
+    queue(app, count=2)
+    assert outbox.deliver() == (2, 0)
+    rows, files = outbox.queued, outbox.eml_files
+    assert len(files) == 2
+    for row, path in zip(rows, files, strict=True):
+        message = PARSE(path.read_bytes())
+        assert message["From"] == app.config["MAIL_FROM"]
+        assert message["To"] == RECIPIENT
+        assert message["Subject"] == row.subject
+        assert message["Message-ID"] == row.message_id
+        assert parsedate_to_datetime(message["Date"]) == row.created_at.replace(microsecond=0)
+        assert "Pat Doe" in message.get_body(("plain",)).get_content()
+        assert "<" in message.get_body(("html",)).get_content()
+        assert row.sent_at is not None and row.attempts == 1 and row.last_error == ""
+    before = [path.read_bytes() for path in files]
+    assert outbox.deliver() == (0, 0)
+    assert [path.read_bytes() for path in outbox.eml_files] == before
+
+
+def test_plain_smtp_delivers_once_with_the_same_message_id(app, outbox, smtp_server):
+    inbox = smtp_server()
+    use_smtp(app, inbox.port)
+    [message_id] = queue(app)
+    assert outbox.deliver() == (1, 0)
+    assert outbox.deliver() == (0, 0)
+    assert inbox.message_ids == [message_id]
+    assert inbox.messages[0]["To"] == RECIPIENT
+    assert outbox.eml_files == []
+
+
+def _authenticator(server, session, envelope, mechanism, auth_data):
+    good = (auth_data.login, auth_data.password) == (b"relay", b"s3cret pw")
+    return AuthResult(success=good, handled=False)  # handled=False: aiosmtpd answers 535
+
+
+def test_smtp_auth_good_and_bad_password(app, outbox, smtp_server, caplog):
+    inbox = smtp_server(authenticator=_authenticator, auth_require_tls=False)
+    use_smtp(app, inbox.port, MAIL_USERNAME="relay", MAIL_PASSWORD="wrong")
+    queue(app)
+    caplog.set_level(logging.DEBUG)
+    assert outbox.deliver() == (0, 1)
+    [row] = outbox.queued
+    assert row.sent_at is None and row.gave_up_at is None and row.claimed_until is None
+    assert row.attempts == 1 and row.next_attempt_at > utcnow() and "Authentication" in row.last_error
+    assert any("not delivered" in record.getMessage() for record in caplog.records)
+    assert not any(RECIPIENT in record.getMessage() for record in caplog.records)
+    assert inbox.messages == []
+
+    app.config["MAIL_PASSWORD"] = "s3cret pw"
+    assert deliver_at(outbox, row.next_attempt_at + timedelta(seconds=1)) == (1, 0)
+    assert inbox.message_ids == [row.message_id]
+
+
+@pytest.mark.parametrize(("setting", "error"), [
+    ({"MAIL_SECURITY": "tls"}, "MAIL_SECURITY must be one of"),  # a typo never means plain text
+    ({"MAIL_USERNAME": "relay", "MAIL_PASSWORD": "pässword"}, "UnicodeEncodeError"),
+])
+def test_bad_mail_settings_leave_the_row_pending(app, outbox, smtp_server, setting, error):
+    inbox = smtp_server(authenticator=_authenticator, auth_require_tls=False)
+    use_smtp(app, inbox.port, **setting)
+    queue(app, count=2)
+    assert outbox.deliver() == (0, 2)  # each row fails on its own; the run carries on
+    assert all(row.sent_at is None and error in row.last_error for row in outbox.queued)
+    assert inbox.messages == []
+
+
+def test_starttls_verifies_the_server_certificate(app, outbox, smtp_server, certificate):
+    cert, context = certificate
+    inbox = smtp_server(tls_context=context, require_starttls=True)
+    use_smtp(app, inbox.port, MAIL_SECURITY="starttls")
+    [message_id] = queue(app)
+    assert outbox.deliver() == (0, 1)  # no MAIL_CA_FILE: the self-signed cert is not trusted
+    [row] = outbox.queued
+    assert "CERTIFICATE_VERIFY_FAILED" in row.last_error and row.sent_at is None
+    assert inbox.messages == []
+
+    app.config["MAIL_CA_FILE"] = cert
+    assert deliver_at(outbox, row.next_attempt_at) == (1, 0)
+    assert inbox.message_ids == [message_id]
+
+
+def test_implicit_tls(app, outbox, smtp_server, certificate):
+    cert, context = certificate
+    inbox = smtp_server(ssl_context=context)
+    use_smtp(app, inbox.port, MAIL_SECURITY="ssl", MAIL_CA_FILE=cert)
+    [message_id] = queue(app)
+    assert outbox.deliver() == (1, 0)
+    assert inbox.message_ids == [message_id]
+
+
+def test_server_down_then_up_sends_once(app, outbox, smtp_server):
+    port = free_port()
+    use_smtp(app, port)
+    [message_id] = queue(app)
+    assert outbox.deliver() == (0, 1)
+    [row] = outbox.queued
+    assert row.sent_at is None and row.attempts == 1 and row.next_attempt_at > row.created_at
+
+    inbox = smtp_server(port=port)
+    assert outbox.deliver() == (0, 0)  # not due yet: backoff holds
+    assert deliver_at(outbox, row.next_attempt_at + timedelta(seconds=1)) == (1, 0)
+    assert deliver_at(outbox, row.next_attempt_at + timedelta(hours=1)) == (0, 0)
+    assert inbox.message_ids == [message_id]
+    [row] = outbox.queued
+    assert row.sent_at is not None and row.attempts == 2
+
+
+def test_backoff_grows_is_capped_and_gives_up(app, outbox):
+    assert timedelta(0) < mail.backoff(1) < mail.backoff(2) < mail.backoff(3)
+    assert mail.backoff(mail.MAX_ATTEMPTS) == mail.MAX_BACKOFF == timedelta(hours=6)
+    assert mail.backoff(1000) == mail.MAX_BACKOFF
+
+    use_smtp(app, free_port())  # nothing listens there
+    queue(app)
+    set_rows(app, attempts=mail.MAX_ATTEMPTS - 2)
+    assert outbox.deliver() == (0, 1)
+    [row] = outbox.queued
+    assert row.gave_up_at is None
+    assert deliver_at(outbox, row.next_attempt_at) == (0, 1)
+    [row] = outbox.queued
+    assert row.attempts == mail.MAX_ATTEMPTS and row.gave_up_at is not None
+    assert deliver_at(outbox, row.next_attempt_at + timedelta(days=30)) == (0, 0)
+
+
+def test_worker_that_died_after_claiming_is_retried_after_the_claim_lapses(app, outbox):
+    [message_id] = queue(app)
+    claimed_until = utcnow() + timedelta(seconds=mail.CLAIM_SECONDS)
+    set_rows(app, claimed_until=claimed_until, attempts=1)  # claimed, then the worker died
+    assert outbox.deliver() == (0, 0)
+    assert deliver_at(outbox, claimed_until - timedelta(seconds=1)) == (0, 0)
+    assert outbox.eml_files == []
+    assert deliver_at(outbox, claimed_until + timedelta(seconds=1)) == (1, 0)
+    [path] = outbox.eml_files
+    assert PARSE(path.read_bytes())["Message-ID"] == message_id
+    [row] = outbox.queued
+    assert row.attempts == 2 and row.sent_at is not None
+
+
+def test_each_claim_lasts_from_when_it_is_taken(app, outbox, monkeypatch):
+    """A slow run must not take claims that have already lapsed, or another worker could send
+    the same row while this one is still sending it."""
+    queue(app, count=2)
+    claim_live, deliver = [], mail._deliver
+
+    def slow_deliver(message, email):
+        claim_live.append(email.claimed_until > utcnow())
+        clock.tick(timedelta(seconds=mail.CLAIM_SECONDS * 2))  # a very slow SMTP server
+        deliver(message, email)
+
+    monkeypatch.setattr(mail, "_deliver", slow_deliver)
+    with freeze_time(utcnow()) as clock:
+        assert outbox.deliver() == (2, 0)
+    assert claim_live == [True, True]
+
+
+def test_two_deliverers_racing_send_each_message_once(app, outbox, smtp_server):
+    inbox = smtp_server()
+    use_smtp(app, inbox.port)
+    message_ids = queue(app, count=12)
+    start, results, errors = threading.Barrier(2), [], []
+
+    def worker():
+        try:
+            with app.app_context():
+                start.wait(5)
+                results.append(mail.deliver_due())
+                db.session.remove()
+        except Exception as error:  # reported below, in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sum(sent for sent, _ in results) == 12 and sum(failed for _, failed in results) == 0
+    assert sorted(inbox.message_ids) == sorted(message_ids)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(OutboxEmail.sent_at.is_(None))) == 0
+
+
+def test_send_mail_command_delivers_pending_mail(app, outbox, runner):
+    queue(app, count=2)
+    result = runner.invoke(args=["send-mail"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 2 email(s); 0 will be retried." in result.output
+    assert len(outbox.eml_files) == 2
+    assert "Sent 0 email(s)" in runner.invoke(args=["send-mail"]).output
+
+
+def test_request_that_queues_mail_delivers_it_after_the_response(app, client, outbox, make_staff):
+    staff = make_staff("nurse")
+    with app.app_context():  # nine failures already counted; the tenth, over HTTP, locks
+        for _ in range(9):
+            assert not throttle.record_failure(staff.email, "127.0.0.1")
+        db.session.commit()
+    response = post_form(client, "/staff/sign-in", {"email": staff.email, "password": "wrong"})
+    [row] = outbox.queued
+    assert row.recipient == staff.email and row.sent_at is None
+    assert outbox.eml_files == []  # not before the response is done
+    response.get_data()
+    response.close()
+    [path] = outbox.eml_files
+    assert PARSE(path.read_bytes())["Message-ID"] == row.message_id
+    assert outbox.queued[0].sent_at is not None
+
+
+class LockProbe(Inbox):
+    """Tries to take SQLite's write lock, as a web request would, while a message arrives."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.path, self.could_write = path, []
+
+    async def handle_DATA(self, server, session, envelope):
+        with closing(sqlite3.connect(self.path, timeout=0.2, isolation_level=None)) as probe:
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+                probe.execute("ROLLBACK")
+                self.could_write.append(True)
+            except sqlite3.OperationalError:
+                self.could_write.append(False)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_sending_holds_no_database_write_lock(app, outbox):
+    """A slow SMTP server must not stall the site: no write transaction is open while sending."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's database-wide write lock; PostgreSQL locks rows")
+        path = db.engine.url.database
+    probe = LockProbe(path)
+    controller = Controller(probe, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        use_smtp(app, controller.port)
+        queue(app)
+        assert outbox.deliver() == (1, 0)
+    finally:
+        controller.stop()
+    assert probe.could_write == [True]
