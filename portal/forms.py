@@ -18,6 +18,11 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def lower(value):
+    """Filter: lower-case text input (None stays None)."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def choices(mapping):
     """Options for a SelectField or RadioField from a {value: label} mapping, in order."""
     return [SelectChoice(value=value, label=label) for value, label in mapping.items()]

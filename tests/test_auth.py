@@ -4,10 +4,10 @@ import re
 from datetime import timedelta
 
 import pytest
+from conftest import STAFF_PASSWORD, csrf_token, post_form
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from conftest import STAFF_PASSWORD, csrf_token, post_form
 from portal.extensions import db
 from portal.messages import get_message
 from portal.models import AuditEvent, AuthSession, StaffUser

@@ -4,9 +4,9 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import event, func, select
+from conftest import count_queries, csrf_token, post_form
+from sqlalchemy import func, select
 
-from conftest import csrf_token, post_form
 from portal.extensions import db
 from portal.models import AuditEvent, Patient
 from portal.services.patients import PAGE_SIZE, create_patient
@@ -211,27 +211,14 @@ def test_list_is_paginated(client, admin, app):
 
 def test_patient_list_runs_a_fixed_number_of_queries(client, admin, app):
     """No N+1: the query count does not grow with the number of patients on the page."""
-
-    def queries_for_list():
-        seen = []
-        with app.app_context():
-            engine = db.engine
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            client.get("/staff/patients")
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(seen)
-
     add_patients(app, 2)
-    few = queries_for_list()
+    few = count_queries(app, lambda: client.get("/staff/patients"))
     with app.app_context():
         for number in range(20):
             create_patient({"account_number": f"Q{number}", "first_name": "Q", "last_name": "Q",
                             "sex": "unknown", "status": "active", "date_of_birth": date(1990, 1, 1)})
         db.session.commit()
-    assert queries_for_list() == few
+    assert count_queries(app, lambda: client.get("/staff/patients")) == few
 
 
 def test_search_form_needs_csrf(client, admin):

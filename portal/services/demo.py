@@ -77,7 +77,7 @@ def _load_admin():
         return [
             f"The demo admin {DEMO_ADMIN_EMAIL} already exists (its password was shown once, "
             "when it was made).",
-            f"  New password: .venv/bin/portal reset-staff-password {DEMO_ADMIN_EMAIL}",
+            f"  To choose a new one: .venv/bin/portal reset-staff-password {DEMO_ADMIN_EMAIL}",
         ]
     password = "-".join(secrets.token_urlsafe(6) for _ in range(4))
     create_staff_account(DEMO_ADMIN_EMAIL, "Dana Whitfield", "admin", password)

@@ -1,5 +1,6 @@
 """Password rules and argon2id hashing, stated once for staff and patients."""
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -11,6 +12,8 @@ MIN_LENGTH = 15
 MAX_LENGTH = 128
 # How many of the most common passwords (zxcvbn's list, from real breaches) are refused.
 BLOCKLIST_SIZE = 30000
+# A password must keep at least this many letters and digits beyond the person's own words.
+PERSONAL_REMAINDER = 8
 
 # argon2-cffi's defaults: argon2id, t=3, m=65536 KiB, p=4, 16-byte salt.
 hasher = PasswordHasher()
@@ -72,19 +75,27 @@ def password_problem(password, personal_words=()):
                   n=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
         return _l("Use at most %(n)s characters.", n=MAX_LENGTH)
-    squashed = _squash(password)
-    if not squashed:
-        return _l("Use some letters or numbers as well as symbols.")
-    common = _common_passwords()
-    if squashed in common or _is_repetition_of_common(squashed, common):
-        return _l("This is one of the most common passwords. Choose something less predictable.")
-    if len(set(squashed)) <= 3:
+    if len(set(password.casefold())) <= 3:
         return _l("This repeats too few characters. Choose something less predictable.")
-    for word in personal_words:
-        word = _squash(word or "")
-        if len(word) >= 3 and word in squashed and len(squashed) - len(word) < 8:
-            return _l("This is too close to your name, email, username or date of birth.")
+    squashed = _squash(password)
+    common = _common_passwords()
+    if squashed and (squashed in common or _is_repetition_of_common(squashed, common)):
+        return _l("This is one of the most common passwords. Choose something less predictable.")
+    if _mostly_personal(squashed, personal_words):
+        return _l("This is too close to your name, email, username or date of birth.")
     return None
+
+
+def _mostly_personal(squashed, personal_words):
+    """True when little is left of the password once the person's own words are taken out."""
+    words = set()
+    for text in personal_words:
+        words.add(_squash(text or ""))
+        words.update(_squash(part) for part in re.split(r"[^\w]+", text or ""))
+    remainder = squashed
+    for word in sorted((word for word in words if len(word) >= 3), key=len, reverse=True):
+        remainder = remainder.replace(word, "")
+    return remainder != squashed and len(remainder) < PERSONAL_REMAINDER
 
 
 def _is_repetition_of_common(squashed, common):

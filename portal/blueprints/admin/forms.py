@@ -11,7 +11,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ...forms import choices, strip
+from ...forms import choices, lower, strip
 from ...services.patients import parse_date
 
 TIME_ZONES = {
@@ -67,7 +67,7 @@ class PracticeSettingsForm(FlaskForm):
         _l("Largest attachment, in MB"),
         validators=[NumberRange(1, 10, _l("Choose a size from 1 to 10 MB."))])
     attachment_types = StringField(
-        _l("Allowed file types"), filters=[strip],
+        _l("Allowed file types"), filters=[strip, lower],
         description=_l("File endings separated by commas, for example: pdf, jpg, png"),
         validators=[Regexp(FILE_TYPES, message=_l("List file endings separated by commas."))])
     portal_policy = _long_text(
@@ -77,7 +77,7 @@ class PracticeSettingsForm(FlaskForm):
     def setting_values(self):
         values = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
         values["attachment_types"] = ", ".join(
-            part.strip().lower() for part in values["attachment_types"].split(","))
+            part.strip() for part in values["attachment_types"].split(","))
         return values
 
 
