@@ -1,9 +1,20 @@
-"""SQLite connection settings: WAL, foreign keys, a busy timeout and immediate write locks."""
+"""Database connection rules: SQLite settings and the write lock, and per-key write locks.
 
-from sqlalchemy import event
+SQLite: WAL, foreign keys and a busy timeout on every connection. Reads run without an open
+transaction, so they never wait for a writer; the first write of a transaction starts it with
+BEGIN IMMEDIATE, taking the write lock at once (waiting up to busy_timeout for it). A plain
+deferred transaction that first reads and then writes could not wait for the lock: SQLite
+answers "database is locked" at once in that case, which under several gunicorn workers turns
+into errors.
+"""
+
+import hashlib
+
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
 
 @event.listens_for(Engine, "connect")
@@ -11,7 +22,7 @@ def _configure_sqlite(dbapi_connection, connection_record):
     """Set the pragmas every SQLite connection needs; other databases are left alone."""
     if type(dbapi_connection).__module__ != "sqlite3":
         return
-    # Let SQLAlchemy issue BEGIN itself (below) instead of pysqlite's implicit transactions.
+    # Python's sqlite3 would open a deferred transaction before any write; we open our own.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
@@ -21,13 +32,30 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
-@event.listens_for(Engine, "begin")
-def _begin_immediate(connection):
-    """Take SQLite's write lock at the start of each transaction.
+@event.listens_for(Engine, "before_cursor_execute")
+def _lock_before_first_write(connection, cursor, statement, parameters, context, executemany):
+    """On SQLite, open the transaction with BEGIN IMMEDIATE just before its first write."""
+    if connection.dialect.name != "sqlite" or not connection.in_transaction():
+        return
+    if statement.lstrip()[:7].upper().startswith(WRITE_STATEMENTS):
+        _begin_immediate(connection)
 
-    A deferred transaction that reads and then writes cannot wait for the lock (busy_timeout
-    does not apply to that upgrade), so under several gunicorn workers it would fail with
-    "database is locked". Transactions here are short, so taking the lock up front costs little.
+
+def _begin_immediate(connection):
+    driver_connection = connection.connection.driver_connection
+    if not driver_connection.in_transaction:
+        driver_connection.execute("BEGIN IMMEDIATE")
+
+
+def lock_for_write(session, key):
+    """Serialise writers that work on the same `key` (an account name, say) until commit.
+
+    SQLite: take the database's write lock now. PostgreSQL: a transaction-scoped advisory
+    lock on the key, so two workers cannot both decide from the same stale count.
     """
+    connection = session.connection()
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin_immediate(connection)
+    elif connection.dialect.name == "postgresql":
+        number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:number)"), {"number": number})

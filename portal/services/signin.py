@@ -3,6 +3,7 @@
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..database import lock_for_write
 from ..extensions import db
 from ..models import StaffUser
 from ..models.types import utcnow
@@ -47,13 +48,18 @@ def authenticate_staff(email, password, ip):
 
 
 def _record_refusal(email, ip, staff, locked):
-    """Count and record a refused sign-in; email the owner when it starts a lock."""
+    """Count and record a refused sign-in; email the owner when this failure starts a lock.
+
+    The lock state is read again under a per-name write lock: concurrent failures for one
+    name are counted one at a time, so exactly one of them starts the lock.
+    """
     about = {
         "object_type": "staff_user" if staff else "",
         "object_id": staff.id if staff else "",
         "detail": "name: " + (email or "").strip()[:254],
     }
-    if locked:
+    lock_for_write(db.session, throttle.account_key(email))
+    if locked or throttle.locked_until(email) is not None:
         audit.record("staff.sign_in_refused_locked", **about)
     elif throttle.record_failure(email, ip):
         audit.record("staff.sign_in_failed", **about)

@@ -56,7 +56,10 @@ def address_blocked(ip):
 
 
 def record_failure(name, ip):
-    """Count a failed sign-in; return True when this failure starts a lock."""
+    """Count a failed sign-in made while the name was open; True when it starts a lock.
+
+    Call it under database.lock_for_write(name) so concurrent failures are counted in turn.
+    """
     db.session.add(SignInFailure(account_key=account_key(name), ip=ip or ""))
     db.session.flush()
     return locked_until(name) is not None

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# make bench: a rough load check of gunicorn (2 workers) on a throwaway demo practice, then a
+# WeasyPrint baseline for one-page US Letter PDFs. Nothing is kept: the instance folder (SQLite
+# database, generated secret key, demo admin password) lives in a temp folder removed at exit.
+# Settings: BENCH_DURATION (default 10s), BENCH_CONNECTIONS (20), BENCH_THREADS (2), PDF_RUNS (20).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${BENCH_DURATION:-10s}
+CONNECTIONS=${BENCH_CONNECTIONS:-20}
+THREADS=${BENCH_THREADS:-2}
+PDF_RUNS=${PDF_RUNS:-20}
+BIN=.venv/bin
+
+for tool in wrk curl "$BIN/gunicorn" "$BIN/portal" "$BIN/python"; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (run make system-deps / make bench)" >&2; exit 1; }
+done
+
+# Never touch a real database or mail server configured in this shell.
+while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep -E '^PORTAL_' || true)
+unset DATABASE_URL
+
+work=$(mktemp -d)
+server=""
+cleanup() {
+    if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
+        kill -TERM "$server" 2>/dev/null || true
+        for _ in $(seq 1 100); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export PORTAL_INSTANCE_PATH="$work/instance"
+export PORTAL_DATABASE_URL="sqlite:///$work/instance/bench.sqlite3"
+mkdir -m 700 "$PORTAL_INSTANCE_PATH"
+
+echo "== Setting up a throwaway demo practice in a temp folder"
+# The demo prints the admin's one-time password: keep that output out of the terminal.
+"$BIN/portal" db upgrade >"$work/setup.log" 2>&1 || { cat "$work/setup.log" >&2; exit 1; }
+"$BIN/portal" demo >>"$work/setup.log" 2>&1 || { grep -iv password "$work/setup.log" >&2; exit 1; }
+grep -E '^(Set up|Added)' "$work/setup.log" | sed 's/^/  /'
+
+port=$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+base="http://127.0.0.1:$port"
+"$BIN/gunicorn" --config gunicorn.conf.py --workers 2 --bind "127.0.0.1:$port" wsgi:app \
+    >"$work/access.log" 2>"$work/gunicorn.log" &
+server=$!
+for _ in $(seq 1 150); do
+    curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break
+    kill -0 "$server" 2>/dev/null || { echo "bench: gunicorn exited:" >&2; cat "$work/gunicorn.log" >&2; exit 1; }
+    sleep 0.2
+done
+curl -fsS -o /dev/null "$base/healthz" || { echo "bench: gunicorn never answered /healthz" >&2; exit 1; }
+for page in / /staff/sign-in; do
+    status=$(curl -s -o /dev/null -w '%{http_code}' "$base$page")
+    [ "$status" = 200 ] || { echo "bench: GET $page answered $status" >&2; exit 1; }
+done
+echo "gunicorn: 2 workers on $base (SQLite, WAL); $(nproc) CPU core(s), wrk shares them"
+
+failed=0
+run_wrk() {
+    local page=$1 out
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$base$page")
+    echo
+    echo "== GET $page  (wrk -t$THREADS -c$CONNECTIONS -d$DURATION)"
+    awk '/Requests\/sec/ {print "  requests/sec:   " $2}
+         /^ +Latency +[0-9]/ {print "  latency:        avg " $2 ", stdev " $3 ", max " $4}
+         /^ +50%/ {print "  latency p50:    " $2}
+         /^ +90%/ {print "  latency p90:    " $2}
+         /^ +99%/ {print "  latency p99:    " $2}
+         / requests in / {sub(/,$/, "", $4); print "  total:          " $1 " requests in " $4}
+         /Socket errors|Non-2xx/ {sub(/^ +/, ""); print "  PROBLEM: " $0}' <<<"$out"
+    if grep -qE 'Socket errors|Non-2xx' <<<"$out"; then failed=1; fi
+}
+run_wrk /
+run_wrk /staff/sign-in
+
+if grep -qE 'database is locked|OperationalError|incident|Traceback|WORKER TIMEOUT' "$work/gunicorn.log"; then
+    echo "  PROBLEM: gunicorn logged errors during the load:" >&2
+    grep -E 'ERROR|CRITICAL|incident|locked|TIMEOUT' "$work/gunicorn.log" | head -20 >&2
+    failed=1
+fi
+
+echo
+echo "== PDF baseline: WeasyPrint, one-page US Letter consent-style page, $PDF_RUNS renders"
+echo "   (the portal has no PDF feature yet: this times WeasyPrint itself, as a baseline)"
+PDF_RUNS=$PDF_RUNS "$BIN/python" - <<'PY' || failed=1
+import io
+import os
+import statistics
+import time
+
+started = time.perf_counter()
+from weasyprint import HTML  # noqa: E402
+
+import_ms = (time.perf_counter() - started) * 1000
+PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Consent</title>
+<style>
+@page { size: letter; margin: 0.75in;
+        @bottom-center { content: "Page " counter(page) " of " counter(pages);
+                         font-family: DejaVu Sans, sans-serif; font-size: 9pt; } }
+body { font-family: DejaVu Sans, sans-serif; font-size: 11pt; line-height: 1.4; }
+h1 { font-size: 16pt; } table { border-collapse: collapse; width: 100%; }
+td { border: 1px solid #444; padding: 4pt; } .sign { margin-top: 24pt; border-top: 1px solid #000; width: 3in; }
+</style></head><body>
+<h1>Maple Grove Family Medicine - Consent to use the patient portal</h1>
+<table><tr><td>Patient</td><td>Avery Lindqvist (fictional)</td></tr>
+<tr><td>Date of birth</td><td>03/14/1984</td></tr><tr><td>Account</td><td>DEMO-0001</td></tr></table>
+""" + "".join(f"<p>{n}. I understand that the portal is not for emergencies and that messages "
+              "are answered within two business days. I may withdraw this consent at any "
+              "time by telling the practice in writing.</p>" for n in range(1, 9)) + """
+<p class="sign">Signature</p><p class="sign">Date</p></body></html>"""
+
+runs = int(os.environ["PDF_RUNS"])
+first = time.perf_counter()
+document = HTML(string=PAGE).render()
+pages = len(document.pages)
+document.write_pdf(io.BytesIO())
+first_ms = (time.perf_counter() - first) * 1000
+times = []
+size = 0
+for _ in range(runs):
+    started = time.perf_counter()
+    pdf = HTML(string=PAGE).write_pdf()
+    times.append((time.perf_counter() - started) * 1000)
+    size = len(pdf)
+print(f"  import weasyprint: {import_ms:.0f} ms; first (cold) render: {first_ms:.0f} ms")
+print(f"  warm: mean {statistics.mean(times):.1f} ms per PDF, median {statistics.median(times):.1f}, "
+      f"min {min(times):.1f}, max {max(times):.1f} ({runs} runs, {pages} page, {size / 1024:.1f} KiB)")
+if pages != 1 or not pdf.startswith(b"%PDF-"):
+    raise SystemExit(f"expected a one-page PDF, got {pages} page(s)")
+PY
+
+echo
+if [ "$failed" -ne 0 ]; then
+    echo "bench: FAILED (see PROBLEM lines above)" >&2
+    exit 1
+fi
+echo "bench: done (temp folder removed)"
