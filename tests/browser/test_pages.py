@@ -19,12 +19,12 @@ class Scene:
     def __init__(self, page, make_staff, sign_in, add_patient):
         self.page = page
         self.make_staff = make_staff
-        self._sign_in = sign_in
+        self.sign_in = sign_in
         self.add_patient = add_patient
 
     def sign_in_admin(self):
         self.make_staff("admin", email=ADMIN_EMAIL, name="Dana Whitfield")
-        self._sign_in(self.page, ADMIN_EMAIL)
+        self.sign_in(self.page, ADMIN_EMAIL)
 
     def add_patients(self, count):
         first_names = ["Maria", "James", "Aisha", "Wei", "Olga", "Tomas", "Grace", "Sam"]
@@ -59,7 +59,7 @@ def show_sign_in(scene):
 
 def show_sign_in_failed(scene):
     scene.make_staff("admin", email=ADMIN_EMAIL)
-    scene._sign_in(scene.page, ADMIN_EMAIL, password="not the right password")
+    scene.sign_in(scene.page, ADMIN_EMAIL, password="not the right password")
     expect(scene.page.locator(".error-summary")).to_contain_text("There is a problem")
     assert scene.page.title().startswith("Error:")
 
@@ -154,12 +154,6 @@ def show_not_found(scene):
     expect(scene.page.get_by_role("heading", level=1)).to_have_text("Page not found")
 
 
-def show_not_found_signed_out(scene):
-    response = scene.page.goto("/no-such-page")
-    assert response.status == 404
-    expect(scene.page.get_by_role("heading", level=1)).to_have_text("Page not found")
-
-
 PAGES = {
     "front": show_front_page,
     "sign-in": show_sign_in,
@@ -175,7 +169,6 @@ PAGES = {
     "settings-error": show_settings_with_error,
     "audit-log": show_audit_log,
     "not-found": show_not_found,
-    "not-found-signed-out": show_not_found_signed_out,
 }
 
 
@@ -191,10 +184,59 @@ def test_page_is_accessible(name, viewport, open_context, make_staff, sign_in, a
         assert_phone_layout(page)
 
 
-def test_placeholder_practice_pages_are_accessible(open_context, axe_check, assert_phone_layout):
+def test_pages_before_the_practice_is_set_up_are_accessible(open_context, axe_check,
+                                                           assert_phone_layout):
     """Before the admin saves any settings the header and footer are nearly empty."""
     page = open_context("phone").new_page()
+    for path, status, heading in (("/", 200, "Welcome to the patient portal"),
+                                  ("/no-such-page", 404, "Page not found")):
+        response = page.goto(path)
+        assert response.status == status
+        expect(page.locator(".brand")).to_have_text("Patient portal")
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        axe_check(page)
+        assert_phone_layout(page)
+
+
+def test_skip_link_shows_on_focus_and_moves_focus_to_main(open_context, save_practice):
+    save_practice()
+    page = open_context("desktop").new_page()
     page.goto("/")
-    expect(page.locator(".brand")).to_have_text("Patient portal")
-    axe_check(page)
-    assert_phone_layout(page)
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_axe_check_reports_violations(browser, axe_check):
+    """The helper itself: a page with known problems must fail, naming the rules."""
+    page = browser.new_page()
+    try:
+        page.set_content('<html><body><main><img src="x.png"><input type="text"></main></body></html>')
+        with pytest.raises(pytest.fail.Exception) as failure:
+            axe_check(page)
+    finally:
+        page.close()
+    for rule in ("html-has-lang", "image-alt", "label"):
+        assert rule in str(failure.value)
+
+
+def test_phone_layout_check_reports_problems(browser, assert_phone_layout):
+    """The helper itself: sideways scrolling and a small button must each fail."""
+    page = browser.new_page(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    try:
+        page.set_content('<meta name="viewport" content="width=device-width, initial-scale=1">'
+                         '<div style="width: 500px">wide</div>')
+        with pytest.raises(AssertionError, match="scrolls sideways"):
+            assert_phone_layout(page)
+        page.set_content('<meta name="viewport" content="width=device-width, initial-scale=1">'
+                         '<button style="height: 30px">Go</button><input type="hidden">'
+                         '<input type="radio" id="r"><label for="r">Radio</label>')
+        with pytest.raises(AssertionError, match="tap targets") as failure:
+            assert_phone_layout(page)
+        assert "<button" in str(failure.value) and 'type="radio"' in str(failure.value)
+        assert 'type="hidden"' not in str(failure.value)
+    finally:
+        page.close()
