@@ -63,10 +63,20 @@ def _configure_framework(app):
 def _register_blueprints(app):
     from .blueprints.admin import bp as admin_bp
     from .blueprints.auth import bp as auth_bp
+    from .blueprints.enroll import bp as enroll_bp
+    from .blueprints.patient import bp as patient_bp
+    from .blueprints.profile import bp as profile_bp
+    from .blueprints.recovery import bp as recovery_bp
+    from .blueprints.twostep import bp as twostep_bp
     from .blueprints.public import bp as public_bp
     from .blueprints.staff import bp as staff_bp
 
     app.register_blueprint(public_bp)
-    app.register_blueprint(auth_bp, url_prefix="/staff")
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(patient_bp)
+    app.register_blueprint(enroll_bp)
+    app.register_blueprint(recovery_bp)
+    app.register_blueprint(profile_bp)
+    app.register_blueprint(twostep_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -5,11 +5,12 @@ from flask_login import login_user, logout_user
 
 from .extensions import db, login_manager
 from .messages import flash_message
-from .models import StaffUser
+from .models import PatientAccount, StaffUser
 from .services import sessions
 
 SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a key name, not a secret
-ACCOUNT_MODELS = {"staff": StaffUser}
+ACCOUNT_MODELS = {"staff": StaffUser, "patient": PatientAccount}
+STAFF_AREAS = ("/staff", "/admin")
 
 
 def init_app(app):
@@ -38,7 +39,8 @@ def unauthorized():
     """Send a visitor who is not (or no longer) signed in to the sign-in page."""
     session.pop("_user_id", None)
     flash_message("session_expired" if g.get("session_problem") == "expired" else "sign_in_needed")
-    return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+    endpoint = "auth.staff_sign_in" if request.path.startswith(STAFF_AREAS) else "auth.sign_in"
+    return redirect(url_for(endpoint, next=request.full_path.rstrip("?")))
 
 
 def begin(account):

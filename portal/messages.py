@@ -10,8 +10,13 @@ from flask_babel import lazy_gettext as _l
 MESSAGES = {
     "signed_in": (_l("You are signed in."), "success"),
     "signed_out": (_l("You have signed out."), "success"),
-    "sign_in_failed": (
+    "staff_sign_in_failed": (
         _l("That email and password did not match an account. Check them and try again. "
+           "After several failed tries, sign-in is paused for 15 minutes."),
+        "error",
+    ),
+    "patient_sign_in_failed": (
+        _l("That username and password did not match an account. Check them and try again. "
            "After several failed tries, sign-in is paused for 15 minutes."),
         "error",
     ),
@@ -26,6 +31,10 @@ MESSAGES = {
     "patient_unchanged": (_l("Nothing was changed."), "info"),
     "settings_saved": (_l("The practice settings were saved."), "success"),
     "search_cleared": (_l("The search was cleared."), "info"),
+    # -- enrollment (enroll blueprint) --
+    # -- recovery (recovery blueprint) --
+    # -- profile and suspension (profile blueprint) --
+    # -- two-step sign-in (twostep blueprint) --
 }
 
 

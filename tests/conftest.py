@@ -18,7 +18,7 @@ from portal.services.passwords import hash_password
 
 TEST_SECRET = "test-secret-key-for-the-portal-test-suite-0123456789"
 STAFF_PASSWORD = "staff password for tests 42"
-CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*? value="([^"]+)"')
 
 
 def _reset_postgres(url):
@@ -85,7 +85,7 @@ def runner(app):
 
 def csrf_token(client, url):
     """Read the CSRF token from the form on the page at `url`."""
-    page = client.get(url)
+    page = client.get(url, follow_redirects=True)
     found = CSRF_INPUT.search(page.get_data(as_text=True))
     assert found, f"no CSRF token on {url} (status {page.status_code})"
     return found.group(1)
@@ -119,6 +119,59 @@ def make_staff(app):
     return make
 
 
+PATIENT_PASSWORD = "patient password for tests 7"
+SECURITY_ANSWER = "Grace Hopper"
+
+
+@pytest.fixture
+def make_patient(app):
+    """Create a patient chart: make_patient(account_number="T-1", ...) -> Patient (detached)."""
+    from datetime import date
+
+    from portal.services.patients import create_patient
+
+    def make(**values):
+        values = {"account_number": "T-1001", "first_name": "Robin", "last_name": "Quill",
+                  "sex": "unknown", "status": "active", "date_of_birth": date(1980, 4, 9),
+                  "email": "robin.quill@example.com", **values}
+        with app.app_context():
+            patient = create_patient(values)
+            db.session.commit()
+            db.session.refresh(patient)
+            db.session.expunge(patient)
+            return patient
+
+    return make
+
+
+@pytest.fixture
+def make_account(app, make_patient):
+    """A patient with an active portal account: make_account(username="robin") -> account.
+
+    Password PATIENT_PASSWORD; security question "childhood_hero", answer SECURITY_ANSWER.
+    """
+    from portal.models import PatientAccount
+    from portal.services import accounts
+
+    def make(username="robin", password=PATIENT_PASSWORD, **patient_values):
+        patient = make_patient(**patient_values)
+        with app.app_context():
+            account = PatientAccount(
+                patient_id=patient.id, username=username, email=patient.email,
+                password_hash=_password_hash(password), security_question="childhood_hero",
+                security_answer_hash=_answer_hash(SECURITY_ANSWER))
+            db.session.add(account)
+            db.session.commit()
+            db.session.refresh(account)
+            db.session.expunge(account)
+            return account
+
+    def _answer_hash(answer):
+        return _password_hash(accounts.normalize_answer(answer))
+
+    return make
+
+
 class AuthActions:
     def __init__(self, client):
         self.client = client
@@ -127,8 +180,12 @@ class AuthActions:
         return post_form(self.client, "/staff/sign-in",
                          {"email": email, "password": password}, **kwargs)
 
+    def patient_sign_in(self, username, password=PATIENT_PASSWORD, **kwargs):
+        return post_form(self.client, "/sign-in", {"username": username, "password": password},
+                         **kwargs)
+
     def sign_out(self):
-        return post_form(self.client, "/staff/sign-out", {}, page_url="/staff/patients")
+        return post_form(self.client, "/sign-out", {}, page_url="/")
 
 
 @pytest.fixture

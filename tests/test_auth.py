@@ -15,7 +15,7 @@ from portal.models.types import utcnow
 from portal.services import throttle
 from portal.services.passwords import hasher
 
-FAILED = get_message("sign_in_failed")[0]
+FAILED = get_message("staff_sign_in_failed")[0]
 
 
 def audit_actions(app):
@@ -117,7 +117,7 @@ def test_unknown_names_lock_too(client, auth, app):
     for _ in range(throttle.ACCOUNT_LIMIT):
         auth.sign_in("ghost@practice.test", "wrong password, long enough")
     with app.app_context():
-        assert throttle.locked_until("ghost@practice.test") is not None
+        assert throttle.locked_until("staff-name:ghost@practice.test") is not None
 
 
 def test_success_clears_the_failure_count(client, auth, make_staff, app):
@@ -168,8 +168,8 @@ def test_sign_out_ends_the_session_on_the_server(client, auth, make_staff, app):
 def test_sign_out_needs_a_post_with_csrf(client, auth, make_staff):
     staff = make_staff("admin")
     auth.sign_in(staff.email)
-    assert client.get("/staff/sign-out").status_code == 405
-    assert client.post("/staff/sign-out").status_code == 400
+    assert client.get("/sign-out").status_code == 405
+    assert client.post("/sign-out").status_code == 400
     assert client.get("/staff/patients").status_code == 200
 
 
@@ -216,7 +216,7 @@ def test_next_only_goes_to_local_paths(client, make_staff):
                                data={"csrf_token": token, "email": staff.email,
                                      "password": STAFF_PASSWORD})
         assert response.headers["Location"] == expected
-        post_form(client, "/staff/sign-out", {}, page_url="/staff/patients")
+        post_form(client, "/sign-out", {}, page_url="/staff/patients")
         token = csrf_token(client, "/staff/sign-in")
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from portal.extensions import db
 from portal.models import OutboxEmail
 from portal.models.types import utcnow
-from portal.services import mail, throttle
+from portal.services import mail
 from portal.services.practice import get_practice
 
 RECIPIENT = "pat.outbox@example.test"
@@ -54,11 +54,11 @@ class Inbox:
 
 @pytest.fixture
 def smtp_server():
-    """start(port=None, **aiosmtpd options) -> Inbox, served on 127.0.0.1 until the test ends."""
+    """start(port=None, inbox=None, **aiosmtpd options) -> the Inbox, served on 127.0.0.1."""
     controllers = []
 
-    def start(port=None, **options):
-        inbox = Inbox()
+    def start(port=None, inbox=None, **options):
+        inbox = inbox or Inbox()
         controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port(), **options)
         controller.start()
         controllers.append(controller)
@@ -99,10 +99,7 @@ def queue(app, count=1, commit=True):
                                   practice=get_practice()) for n in range(count)]
         db.session.flush()
         message_ids = [email.message_id for email in emails]
-        if commit:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        db.session.commit() if commit else db.session.rollback()
         return message_ids
 
 
@@ -223,7 +220,7 @@ def test_server_down_then_up_sends_once(app, outbox, smtp_server):
     [message_id] = queue(app)
     assert outbox.deliver() == (0, 1)
     [row] = outbox.queued
-    assert row.sent_at is None and row.attempts == 1 and row.next_attempt_at > row.created_at
+    assert row.sent_at is None and row.attempts == 1 and row.next_attempt_at > utcnow()
 
     inbox = smtp_server(port=port)
     assert outbox.deliver() == (0, 0)  # not due yet: backoff holds
@@ -318,13 +315,13 @@ def test_send_mail_command_delivers_pending_mail(app, outbox, runner):
     assert "Sent 0 email(s)" in runner.invoke(args=["send-mail"]).output
 
 
-def test_request_that_queues_mail_delivers_it_after_the_response(app, client, outbox, make_staff):
+def test_request_that_queues_mail_delivers_it_after_the_response(client, outbox, make_staff):
     staff = make_staff("nurse")
-    with app.app_context():  # nine failures already counted; the tenth, over HTTP, locks
-        for _ in range(9):
-            assert not throttle.record_failure(staff.email, "127.0.0.1")
-        db.session.commit()
-    response = post_form(client, "/staff/sign-in", {"email": staff.email, "password": "wrong"})
+    wrong = {"email": staff.email, "password": "wrong password"}
+    for _ in range(9):
+        post_form(client, "/staff/sign-in", wrong).close()
+    assert outbox.queued == []
+    response = post_form(client, "/staff/sign-in", wrong)  # the tenth failure locks and emails
     [row] = outbox.queued
     assert row.recipient == staff.email and row.sent_at is None
     assert outbox.eml_files == []  # not before the response is done
@@ -347,25 +344,20 @@ class LockProbe(Inbox):
             try:
                 probe.execute("BEGIN IMMEDIATE")
                 probe.execute("ROLLBACK")
-                self.could_write.append(True)
             except sqlite3.OperationalError:
                 self.could_write.append(False)
+            else:
+                self.could_write.append(True)
         return await super().handle_DATA(server, session, envelope)
 
 
-def test_sending_holds_no_database_write_lock(app, outbox):
+def test_sending_holds_no_database_write_lock(app, outbox, smtp_server):
     """A slow SMTP server must not stall the site: no write transaction is open while sending."""
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("SQLite's database-wide write lock; PostgreSQL locks rows")
-        path = db.engine.url.database
-    probe = LockProbe(path)
-    controller = Controller(probe, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        use_smtp(app, controller.port)
-        queue(app)
-        assert outbox.deliver() == (1, 0)
-    finally:
-        controller.stop()
+        probe = smtp_server(inbox=LockProbe(db.engine.url.database))
+    use_smtp(app, probe.port)
+    queue(app)
+    assert outbox.deliver() == (1, 0)
     assert probe.could_write == [True]

@@ -142,7 +142,7 @@ def test_no_route_writes_on_get(app):
     """Every route that changes something takes POST only (a link can never change data)."""
     readers = {"public.home", "public.health", "static", "staff.home", "staff.patients",
                "staff.chart", "staff.new_patient", "staff.edit_patient", "auth.sign_in",
-               "admin.settings", "admin.audit_log"}
+               "auth.staff_sign_in", "patient.home", "admin.settings", "admin.audit_log"}
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods:
             assert rule.endpoint in readers, f"{rule.endpoint} answers GET: check it never writes"

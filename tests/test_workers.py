@@ -250,7 +250,7 @@ def test_sign_in_lock_holds_across_workers(gunicorn, make_staff, app):
     assert_untroubled(server.stderr)
     # Attempts during the pause are not counted; the owner is told once.
     assert count(app, select(func.count(SignInFailure.id))
-                 .where(SignInFailure.account_key == target.email)) == 10
+                 .where(SignInFailure.account_key == f"staff:{target.id}")) == 10
     assert count(app, select(func.count(AuditEvent.id))
                  .where(AuditEvent.action == "staff.sign_in_refused_locked")) == 4
     assert count(app, select(func.count(OutboxEmail.id)).where(
@@ -269,7 +269,7 @@ def test_concurrent_failures_start_exactly_one_lock(gunicorn, make_staff, app):
     server.stop()
     assert_untroubled(server.stderr)
     assert count(app, select(func.count(SignInFailure.id))
-                 .where(SignInFailure.account_key == target.email)) == 10
+                 .where(SignInFailure.account_key == f"staff:{target.id}")) == 10
     assert count(app, select(func.count(AuditEvent.id))
                  .where(AuditEvent.action == "staff.sign_in_locked")) == 1
     assert count(app, select(func.count(OutboxEmail.id))

@@ -1,5 +1,6 @@
 """All tables, grouped by capability; importing this module registers every model."""
 
+from .accounts import Invitation, PasswordReset, PatientAccount, RecoveryCode
 from .audit import AuditEvent
 from .auth import AuthSession, SignInFailure
 from .mail import OutboxEmail
@@ -9,10 +10,14 @@ from .staff import StaffUser
 
 __all__ = [
     "AuditEvent",
+    "Invitation",
+    "PasswordReset",
+    "PatientAccount",
     "AuthSession",
     "OutboxEmail",
     "Patient",
     "Practice",
+    "RecoveryCode",
     "SignInFailure",
     "StaffUser",
 ]

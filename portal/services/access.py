@@ -29,6 +29,20 @@ def staff_required(*roles):
     return decorate
 
 
+def patient_required(view):
+    """Decorator: a signed-in patient account, else sign in first (staff get 403)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.kind != "patient":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 def chart_for_staff(patient_id):
     """The patient chart a staff member asked for, or 404. Every staff role may see charts."""
     if getattr(current_user, "kind", None) != "staff":

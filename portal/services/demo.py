@@ -11,12 +11,16 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Patient, Practice
+from .accounts import account_for_patient, create_account
 from .patients import create_patient
 from .practice import PRACTICE_ID
 from .signin import find_staff_by_email
 from .staff import create_staff_account
 
 DEMO_ADMIN_EMAIL = "admin@maple-grove.example"
+# The demo adult with an active portal account; DEMO-1002 is left uninvited.
+DEMO_PATIENT_ACCOUNT = "DEMO-1001"
+DEMO_PATIENT_USERNAME = "avery"
 DEMO_PRACTICE = {
     "name": "Maple Grove Family Medicine",
     "address_line1": "100 Example Avenue, Suite 2",
@@ -106,8 +110,29 @@ def _load_patients():
     return f"Added {added} demo patient chart(s)." if added else "The demo charts are already there."
 
 
+def _load_patient_account():
+    """Give the first demo patient an active portal account (the second stays uninvited)."""
+    patient = db.session.scalar(select(Patient).where(Patient.account_number == DEMO_PATIENT_ACCOUNT))
+    if account_for_patient(patient.id) is not None:
+        return [f"The demo patient account '{DEMO_PATIENT_USERNAME}' already exists (its password "
+                "was shown once, when it was made)."]
+    password = "-".join(secrets.token_urlsafe(6) for _ in range(4))
+    practice = db.session.get(Practice, PRACTICE_ID)
+    create_account(patient, username=DEMO_PATIENT_USERNAME, email=patient.email, password=password,
+                   question="childhood_hero", answer="Grace Hopper", policy_text=practice.portal_policy)
+    return [
+        "Demo patient account created. Sign in at /sign-in with:",
+        f"  username: {DEMO_PATIENT_USERNAME}",
+        f"  password: {password}",
+        "  security answer (childhood hero): Grace Hopper",
+        "  (the password is shown only this once)",
+    ]
+
+
 def load_demo():
     """Load whatever part of the demo practice is missing; return lines to print."""
     lines = [_load_practice(), *_load_admin(), _load_patients()]
+    db.session.flush()
+    lines += _load_patient_account()
     db.session.commit()
     return lines

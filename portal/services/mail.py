@@ -154,8 +154,8 @@ def deliver_due(limit=100):
         email = db.session.get(OutboxEmail, email_id)
         try:
             message = build_message(email, current_app.config["MAIL_FROM"])
-            # End the read before the network: on SQLite an open transaction holds the
-            # database-wide write lock, so a slow SMTP server would stall every request.
+            # End the read before the network: no transaction stays open (and no lock held)
+            # while a slow SMTP server takes its time.
             db.session.commit()
             _deliver(message, email)
         except Exception as error:  # any failure is retried with backoff, never crashes the run:

@@ -1,11 +1,13 @@
-"""Staff sign-in: credentials, throttling, the session, the audit trail and the lock notice."""
+"""Signing in, for staff and patients alike: credentials, throttling, audit, lock notices."""
+
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from ..database import lock_for_write
 from ..extensions import db
-from ..models import StaffUser
+from ..models import PatientAccount, StaffUser
 from ..models.types import utcnow
 from . import audit, throttle
 from .mail import send_email
@@ -16,57 +18,104 @@ class AddressBlocked(Exception):
     """Too many failures from this network address; answer 429."""
 
 
+@dataclass
+class SignInResult:
+    """What a sign-in attempt came to: an account to sign in, a suspended one, or neither."""
+
+    account: object = None
+    suspended: bool = False
+
+
 def find_staff_by_email(email):
     return db.session.scalar(
         select(StaffUser).where(StaffUser.email == (email or "").strip().lower())
     )
 
 
-def authenticate_staff(email, password, ip):
-    """Return the staff member when the credentials are good and sign-in is allowed, else None.
+def find_patient_account(name):
+    """The account with this username, or the only account with this email address."""
+    name = (name or "").strip().casefold()
+    if not name:
+        return None
+    matches = db.session.scalars(
+        select(PatientAccount).where(
+            or_(PatientAccount.username == name, func.lower(PatientAccount.email) == name)
+        ).limit(2)
+    ).all()
+    by_username = [account for account in matches if account.username == name]
+    if by_username:
+        return by_username[0]
+    return matches[0] if len(matches) == 1 else None
 
-    Unknown email, wrong password, disabled account and paused sign-in all take the same
-    path and the same time (one argon2 verify), so the answer reveals nothing.
+
+FINDERS = {"staff": find_staff_by_email, "patient": find_patient_account}
+
+
+def throttle_key(kind, account, name):
+    """Failures count against the account when the name finds one (whichever name was
+    typed: username or email), else against the name itself."""
+    if account is not None:
+        return f"{kind}:{account.id}"
+    return f"{kind}-name:{throttle.account_key(name)}"
+
+
+def authenticate(kind, name, password, ip):
+    """Check a sign-in for a staff member ("staff") or a patient ("patient").
+
+    Unknown name, wrong password, disabled account and paused sign-in all take the same
+    path and the same time (one argon2 verify), so the answer reveals nothing. A suspended
+    patient who gives the right password is told so (they must call the practice).
     Raises AddressBlocked when this address is being refused altogether.
     """
     if throttle.address_blocked(ip):
-        audit.record("staff.sign_in_blocked_address", detail="too many failures from address")
+        audit.record(f"{kind}.sign_in_blocked_address", detail="too many failures from address")
         db.session.commit()
         raise AddressBlocked
-    staff = find_staff_by_email(email)
-    locked = throttle.locked_until(email) is not None
-    matches, new_hash = verify_password(staff.password_hash if staff else None, password)
-    if matches and staff.active and not locked:
-        throttle.clear_failures(email)
+    account = FINDERS[kind](name)
+    key = throttle_key(kind, account, name)
+    locked = throttle.locked_until(key) is not None
+    matches, new_hash = verify_password(account.password_hash if account else None, password)
+    if matches and not locked:
         if new_hash:
-            staff.password_hash = new_hash
-        staff.last_sign_in_at = utcnow()
-        audit.record("staff.sign_in", actor=staff)
-        return staff
-    _record_refusal(email, ip, staff, locked)
-    return None
+            account.password_hash = new_hash
+        if kind == "patient" and account.status == "suspended":
+            audit.record("patient.sign_in_suspended", actor=account, patient_id=account.patient_id)
+            db.session.commit()
+            return SignInResult(suspended=True)
+        if account.is_active:
+            throttle.clear_failures(key)
+            account.last_sign_in_at = utcnow()
+            audit.record(f"{kind}.sign_in", actor=account, patient_id=_patient_id(account))
+            return SignInResult(account=account)
+    _record_refusal(kind, name, ip, account, key, locked)
+    return SignInResult()
 
 
-def _record_refusal(email, ip, staff, locked):
+def _patient_id(account):
+    return getattr(account, "patient_id", None)
+
+
+def _record_refusal(kind, name, ip, account, key, locked):
     """Count and record a refused sign-in; email the owner when this failure starts a lock.
 
-    The lock state is read again under a per-name write lock: concurrent failures for one
-    name are counted one at a time, so exactly one of them starts the lock.
+    The lock state is read again under a per-key write lock: concurrent failures for one
+    account are counted one at a time, so exactly one of them starts the lock.
     """
     about = {
-        "object_type": "staff_user" if staff else "",
-        "object_id": staff.id if staff else "",
-        "detail": "name: " + (email or "").strip()[:254],
+        "object_type": f"{kind}_account" if account else "",
+        "object_id": account.id if account else "",
+        "patient_id": _patient_id(account),
+        "detail": "name: " + (name or "").strip()[:254],
     }
-    lock_for_write(db.session, throttle.account_key(email))
-    if locked or throttle.locked_until(email) is not None:
-        audit.record("staff.sign_in_refused_locked", **about)
-    elif throttle.record_failure(email, ip):
-        audit.record("staff.sign_in_failed", **about)
-        audit.record("staff.sign_in_locked", **about)
-        if staff is not None:
-            send_email(staff.email, _("Sign-in to your portal account was paused"),
-                       "sign_in_locked", name=staff.name)
+    lock_for_write(db.session, key)
+    if locked or throttle.locked_until(key) is not None:
+        audit.record(f"{kind}.sign_in_refused_locked", **about)
+    elif throttle.record_failure(key, ip):
+        audit.record(f"{kind}.sign_in_failed", **about)
+        audit.record(f"{kind}.sign_in_locked", **about)
+        if account is not None:
+            send_email(account.email, _("Sign-in to your portal account was paused"),
+                       "sign_in_locked", name=account.name)
     else:
-        audit.record("staff.sign_in_failed", **about)
+        audit.record(f"{kind}.sign_in_failed", **about)
     db.session.commit()

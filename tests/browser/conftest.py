@@ -39,11 +39,19 @@ def browser_type_launch_args(browser_type_launch_args):
             "args": [*browser_type_launch_args.get("args", []), *ARGS]}
 
 
+# Chromium drops connections for files it already has (a 304, a favicon); werkzeug's test
+# server then lets the open static file be garbage-collected instead of closed, which pytest
+# reports as an unraisable ResourceWarning in whatever test is running. It is the test
+# server's, not the portal's (gunicorn closes every response).
+UNCLOSED_STATIC_FILE = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
 def pytest_collection_modifyitems(items):
     """Mark every test under tests/browser with `browser` (so `-m "not browser"` skips them)."""
     for item in items:
         if HERE in item.path.parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(UNCLOSED_STATIC_FILE)
 
 
 

@@ -4,35 +4,49 @@ from flask_login import current_user, login_required
 from ... import auth_session
 from ...messages import flash_message, get_message
 from ...services.redirects import safe_next
-from ...services.signin import AddressBlocked, authenticate_staff
+from ...services.signin import AddressBlocked, authenticate
 from . import bp
-from .forms import StaffSignInForm
+from .forms import PatientSignInForm, StaffSignInForm
+
+HOME = {"staff": "staff.patients", "patient": "patient.home"}
+
+
+def _sign_in(kind, form, name_field, template):
+    """The sign-in page for `kind`: one generic answer for every kind of failure."""
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME[current_user.kind]))
+    failed = None
+    if form.validate_on_submit():
+        try:
+            result = authenticate(kind, getattr(form, name_field).data, form.password.data,
+                                  request.remote_addr)
+        except AddressBlocked:
+            abort(429)
+        if result.suspended:
+            return render_template("auth/suspended.html"), 403
+        if result.account is not None:
+            auth_session.begin(result.account)
+            flash_message("signed_in")
+            return redirect(safe_next(request.args.get("next"), url_for(HOME[kind])))
+        failed = get_message(f"{kind}_sign_in_failed")[0]
+    return render_template(template, form=form, failed=failed)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
-    """Staff sign-in: one generic answer for every kind of failure."""
-    if current_user.is_authenticated:
-        return redirect(url_for("staff.patients"))
-    form = StaffSignInForm()
-    failed = None
-    if form.validate_on_submit():
-        try:
-            staff = authenticate_staff(form.email.data, form.password.data, request.remote_addr)
-        except AddressBlocked:
-            abort(429)
-        if staff is not None:
-            auth_session.begin(staff)
-            flash_message("signed_in")
-            return redirect(safe_next(request.args.get("next"), url_for("staff.patients")))
-        failed = get_message("sign_in_failed")[0]
-    return render_template("auth/sign_in.html", form=form, failed=failed)
+    return _sign_in("patient", PatientSignInForm(), "username", "auth/patient_sign_in.html")
+
+
+@bp.route("/staff/sign-in", methods=["GET", "POST"])
+def staff_sign_in():
+    return _sign_in("staff", StaffSignInForm(), "email", "auth/sign_in.html")
 
 
 @bp.route("/sign-out", methods=["POST"])
 @login_required
 def sign_out():
     """End this browser's session (the POST carries a CSRF token; a link cannot sign you out)."""
+    kind = current_user.kind
     auth_session.end()
     flash_message("signed_out")
-    return redirect(url_for("auth.sign_in"))
+    return redirect(url_for("auth.staff_sign_in" if kind == "staff" else "auth.sign_in"))

@@ -6,8 +6,8 @@ from . import bp
 
 @bp.route("/")
 def home():
-    if current_user.is_authenticated and current_user.kind == "staff":
-        return redirect(url_for("staff.patients"))
+    if current_user.is_authenticated:
+        return redirect(url_for("staff.patients" if current_user.kind == "staff" else "patient.home"))
     return render_template("public/home.html")
 
 

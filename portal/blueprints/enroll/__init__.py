@@ -1,0 +1,7 @@
+"""Enrollment: staff invite a patient; the patient sets up an account from the emailed link."""
+
+from flask import Blueprint
+
+bp = Blueprint("enroll", __name__)
+
+from . import views  # noqa: E402,F401

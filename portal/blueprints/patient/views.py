@@ -1,0 +1,11 @@
+from flask import render_template
+from flask_login import current_user
+
+from ...services.access import patient_required
+from . import bp
+
+
+@bp.route("/home")
+@patient_required
+def home():
+    return render_template("patient/home.html", account=current_user)

@@ -1,0 +1,1 @@
+from . import bp  # noqa: F401 - routes are added here

@@ -1,0 +1,7 @@
+"""Two-step sign-in: authenticator-app codes (TOTP) and one-time recovery codes."""
+
+from flask import Blueprint
+
+bp = Blueprint("twostep", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,122 @@
+"""Patient portal accounts and the tokens' server-side state (invitations, password resets)."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+# Questions whose answers are stable, memorable, not on social media and not guessable from
+# public records (OWASP "Choosing and Using Security Questions").
+SECURITY_QUESTIONS = {
+    "third_grade_street": "What was the name of the street you lived on in third grade?",
+    "childhood_friend": "What was the first name of your best friend in primary school?",
+    "first_job_town": "In what town or city was your first job?",
+    "parents_met": "In what town or city did your parents meet?",
+    "oldest_cousin": "What is the first and last name of your oldest cousin?",
+    "first_concert": "What was the first concert you went to?",
+    "childhood_hero": "Who was your childhood hero?",
+    "grandparents_street": "What street did your grandparents live on?",
+}
+ACCOUNT_STATUSES = {"active": "Active", "suspended": "Suspended"}
+
+
+class PatientAccount(UserMixin, db.Model):
+    """A patient's own sign-in to the portal (one per chart)."""
+
+    __tablename__ = "patient_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), unique=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)  # stored case-folded
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    security_question: Mapped[str] = mapped_column(String(40))
+    security_answer_hash: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    suspended_reason: Mapped[str] = mapped_column(Text, default="")
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    policy_accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    policy_digest: Mapped[str] = mapped_column(String(64), default="")
+    notify_messages: Mapped[bool] = mapped_column(default=True)
+    notify_results: Mapped[bool] = mapped_column(default=True)
+    notify_appointments: Mapped[bool] = mapped_column(default=True)
+    reset_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    patient = relationship("Patient", lazy="joined")
+
+    kind = "patient"
+
+    @property
+    def name(self):
+        return self.patient.preferred_name or self.patient.first_name
+
+    @property
+    def is_active(self):
+        return self.status == "active"
+
+    @property
+    def question_text(self):
+        return SECURITY_QUESTIONS.get(self.security_question, "")
+
+    def get_id(self):
+        return f"patient:{self.id}"
+
+
+class Invitation(db.Model):
+    """An emailed invitation to enroll. The token names the row and carries its nonce."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    nonce: Mapped[str] = mapped_column(String(64))
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    identity_failures: Mapped[int] = mapped_column(default=0)
+    identity_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # superseded, revoked, email_changed, identity_failures
+    void_reason: Mapped[str] = mapped_column(String(30), default="")
+
+
+class PasswordReset(db.Model):
+    """One emailed reset link. Assisted resets are sent by staff after a phone check."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("patient_accounts.id"), index=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assisted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    wrong_answers: Mapped[int] = mapped_column(default=0)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecoveryCode(db.Model):
+    """A one-time code for two-step sign-in when the phone is lost; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_kind: Mapped[str] = mapped_column(String(12))
+    account_id: Mapped[int] = mapped_column(index=True)
+    code_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

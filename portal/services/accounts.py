@@ -1,0 +1,86 @@
+"""Patient portal accounts: usernames, security answers, creating an account."""
+
+import hashlib
+import re
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import PatientAccount
+from ..models.types import utcnow
+from . import audit
+from .passwords import hash_password, verify_password
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
+
+
+def normalize_username(username):
+    return (username or "").strip().casefold()
+
+
+def username_problem(username, except_id=None):
+    """Why this username cannot be used, or None."""
+    username = normalize_username(username)
+    if not USERNAME_PATTERN.match(username):
+        return _l("Use 3 to 40 letters, numbers, dots, dashes or underscores, starting with a "
+                  "letter or number.")
+    statement = select(PatientAccount.id).where(PatientAccount.username == username)
+    if except_id is not None:
+        statement = statement.where(PatientAccount.id != except_id)
+    if db.session.scalar(statement) is not None:
+        return _l("That username is taken. Try adding a number or your middle initial.")
+    return None
+
+
+def normalize_answer(answer):
+    """Security answers compare with case, spaces and punctuation folded away."""
+    text = unicodedata.normalize("NFKC", answer or "").casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def hash_answer(answer):
+    return hash_password(normalize_answer(answer))
+
+
+def answer_matches(account, answer):
+    """True when `answer` is the account's security answer (argon2 verify, same cost)."""
+    normalized = normalize_answer(answer)
+    return bool(normalized) and verify_password(account.security_answer_hash, normalized)[0]
+
+
+def policy_digest(text):
+    """SHA-256 of the policy text the patient accepted: which version they agreed to."""
+    return hashlib.sha256((text or "").encode("utf-8")).hexdigest()
+
+
+def personal_words(patient, username="", email=""):
+    """Words a patient's password must not be built from."""
+    born = patient.date_of_birth
+    return [patient.first_name, patient.last_name, patient.preferred_name, username,
+            (email or patient.email or "").split("@")[0],
+            born.strftime("%m%d%Y"), born.strftime("%Y%m%d"), born.strftime("%m%d%y"), str(born.year)]
+
+
+def create_account(patient, *, username, email, password, question, answer, policy_text):
+    """Open a portal account for `patient` (the caller has validated everything and commits)."""
+    account = PatientAccount(
+        patient_id=patient.id,
+        username=normalize_username(username),
+        email=(email or "").strip().lower(),
+        password_hash=hash_password(password),
+        security_question=question,
+        security_answer_hash=hash_answer(answer),
+        policy_accepted_at=utcnow(),
+        policy_digest=policy_digest(policy_text),
+    )
+    db.session.add(account)
+    db.session.flush()
+    audit.record("patient.account_created", actor=account, patient_id=patient.id,
+                 object_type="patient_account", object_id=account.id)
+    return account
+
+
+def account_for_patient(patient_id):
+    return db.session.scalar(select(PatientAccount).where(PatientAccount.patient_id == patient_id))
