@@ -73,12 +73,19 @@ def send_mail(watch, interval):
     """Deliver the emails waiting in the outbox (run it from cron, or with --watch)."""
     from .services.mail import deliver_due
 
-    while True:
+    if not watch:
         sent, failed = deliver_due()
-        if sent or failed or not watch:
-            click.echo(f"Sent {sent} email(s); {failed} will be retried.")
-        if not watch:
-            return
+        click.echo(f"Sent {sent} email(s); {failed} will be retried.")
+        return
+    while True:
+        try:
+            sent, failed = deliver_due()
+        except Exception as error:  # the database may be restarting: keep watching
+            db.session.rollback()
+            click.echo(f"Mail delivery round failed ({type(error).__name__}); trying again.", err=True)
+        else:
+            if sent or failed:
+                click.echo(f"Sent {sent} email(s); {failed} will be retried.")
         time.sleep(interval)
 
 
