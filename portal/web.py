@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .services.mail import deliver_after_response
+from .services.sessions import IDLE_TIMEOUT
 from .services.practice import get_practice
 
 log = logging.getLogger("portal")
@@ -81,7 +82,8 @@ def init_app(app):
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(InternalServerError, _server_error)
-    app.context_processor(lambda: {"practice": _current_practice()})
+    app.context_processor(lambda: {"practice": _current_practice(),
+                                   "idle_seconds": int(IDLE_TIMEOUT.total_seconds())})
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["us_date"] = us_date
     if not logging.getLogger().handlers:

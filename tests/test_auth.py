@@ -248,3 +248,21 @@ def test_a_failed_sign_in_records_no_password(client, auth, make_staff, app):
         assert rows and not any("secret guess" in (row.detail + row.actor_label) for row in rows)
         assert db.session.scalar(select(func.count(AuditEvent.id))
                                  .where(AuditEvent.action == "staff.sign_in_failed")) == 1
+
+
+def test_keep_alive_needs_a_session_and_csrf(client, auth, make_staff):
+    assert client.post("/session/keep-alive").status_code in (302, 400)
+    auth.sign_in(make_staff().email)
+    assert client.post("/session/keep-alive").status_code == 400
+    token = csrf_token(client, "/staff/patients")
+    assert client.post("/session/keep-alive", headers={"X-CSRFToken": token}).status_code == 204
+
+
+def test_keep_alive_counts_as_activity(client, auth, make_staff):
+    auth.sign_in(make_staff().email)
+    token = csrf_token(client, "/staff/patients")
+    with freeze_time(utcnow()) as frozen:
+        frozen.tick(timedelta(minutes=14))
+        assert client.post("/session/keep-alive", headers={"X-CSRFToken": token}).status_code == 204
+        frozen.tick(timedelta(minutes=14))
+        assert client.get("/staff/patients").status_code == 200
