@@ -1,16 +1,21 @@
 """Who is signed in: Flask-Login wired to the server-side sessions in services/sessions.py."""
 
+from datetime import timedelta
+
 from flask import g, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 
 from .extensions import db, login_manager
 from .messages import flash_message
 from .models import PatientAccount, StaffUser
+from .models.types import utcnow
 from .services import sessions
 
 SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a key name, not a secret
 ACCOUNT_MODELS = {"staff": StaffUser, "patient": PatientAccount}
 STAFF_AREAS = ("/staff", "/admin")
+PENDING_KEY = "two_step_pending"
+PENDING_LIFETIME = timedelta(minutes=5)
 
 
 def init_app(app):
@@ -58,3 +63,37 @@ def end():
     db.session.commit()
     logout_user()
     session.clear()
+
+
+def begin_pending(account, next_url, setup=False):
+    """Password accepted, second step still to come: remember who, for five minutes.
+
+    Nobody is signed in yet (Flask-Login knows nothing of it), so every page that needs an
+    account still sends the visitor to sign in. `setup` marks a staff member who must set up
+    two-step first. The cookie is signed, so the marker cannot be forged or edited.
+    """
+    session.clear()
+    session[PENDING_KEY] = {"kind": account.kind, "id": account.id, "setup": bool(setup),
+                            "at": utcnow().timestamp(), "next": next_url}
+
+
+def pending():
+    """(account, marker) for a live pending sign-in, else (None, None); expired ones go."""
+    marker = session.get(PENDING_KEY)
+    if not isinstance(marker, dict):
+        return None, None
+    age = utcnow().timestamp() - float(marker.get("at", 0))
+    model = ACCOUNT_MODELS.get(marker.get("kind"))
+    account = db.session.get(model, int(marker.get("id", 0))) if model else None
+    if not 0 <= age <= PENDING_LIFETIME.total_seconds() or account is None \
+            or not account.is_active:
+        session.pop(PENDING_KEY, None)
+        return None, None
+    return account, marker
+
+
+def finish_pending(account):
+    """The second step passed: sign in for real. Returns where to go next."""
+    next_url = (session.get(PENDING_KEY) or {}).get("next")
+    begin(account)
+    return next_url

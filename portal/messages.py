@@ -32,9 +32,94 @@ MESSAGES = {
     "settings_saved": (_l("The practice settings were saved."), "success"),
     "search_cleared": (_l("The search was cleared."), "info"),
     # -- enrollment (enroll blueprint) --
+    "invitation_sent": (_l("The invitation was emailed. Its link works for one account until "
+                           "the date shown below."), "success"),
+    "invitation_revoked": (_l("The invitation was revoked: its link no longer works."), "success"),
+    "invitation_none_open": (_l("There was no open invitation to revoke."), "info"),
+    "invitation_no_email": (_l("Add the patient's email address to the chart before sending an "
+                               "invitation."), "error"),
+    "invitation_has_account": (_l("This patient already has a portal account, so no invitation "
+                                  "was sent."), "error"),
+    "invitation_inactive": (_l("Only active charts can be invited to the portal."), "error"),
+    "enroll_identity_failed": (_l("Those details do not match our records. Check your date of "
+                                  "birth and account number and try again."), "error"),
+    "enroll_account_ready": (_l("Your account is ready. Sign in with your new username and "
+                                "password."), "success"),
     # -- recovery (recovery blueprint) --
+    "username_requested": (
+        _l("If the details match an account, we have emailed its username to the address on "
+           "file. If no email arrives in a few minutes, check your spam folder or call the "
+           "practice."),
+        "info",
+    ),
+    "reset_requested": (
+        _l("If the username or email matches an account, we have emailed a link to reset its "
+           "password. The link works for 30 minutes. If no email arrives, check your spam "
+           "folder or call the practice."),
+        "info",
+    ),
+    "password_reset_done": (
+        _l("Your password was changed, and every other signed-in device was signed out. "
+           "Sign in with your new password."),
+        "success",
+    ),
+    "assisted_reset_sent": (
+        _l("A password reset link was emailed to the patient. It works for 30 minutes and "
+           "lets them choose a new security question."),
+        "success",
+    ),
+    "assisted_reset_not_sent": (
+        _l("Portal access for this patient is suspended, so no reset link was sent."),
+        "error",
+    ),
     # -- profile and suspension (profile blueprint) --
+    "profile_wrong_password": (_l("That is not your current password. Check it and try again."),
+                               "error"),
+    "profile_password_changed": (
+        _l("Your password was changed. Any other device signed in to your account has been "
+           "signed out."), "success"),
+    "profile_question_changed": (_l("Your security question was changed."), "success"),
+    "profile_email_link_sent": (
+        _l("We sent a link to your new email address. Open it within 24 hours to finish the "
+           "change. Until then we keep using your current address."), "success"),
+    "profile_email_changed": (_l("Your email address was changed."), "success"),
+    "profile_preferences_saved": (_l("Your email notice choices were saved."), "success"),
+    "profile_unchanged": (_l("Nothing was changed."), "info"),
+    "profile_signed_out_everywhere": (
+        _l("You have been signed out on every device, this one too."), "success"),
+    "portal_suspended": (_l("Portal access is paused for this patient. They were emailed to "
+                            "call the practice."), "success"),
+    "portal_already_suspended": (_l("Portal access was already paused."), "info"),
+    "portal_reinstated": (_l("Portal access is restored for this patient."), "success"),
+    "portal_not_suspended": (_l("Portal access was not paused."), "info"),
     # -- two-step sign-in (twostep blueprint) --
+    "two_step_expired": (
+        _l("Your sign-in was not finished within 5 minutes. Please sign in again."), "info"),
+    "two_step_code_failed": (
+        _l("That code did not work. Enter the newest code from your authenticator app, or one "
+           "of your recovery codes. After several failed tries, sign-in is paused for 15 "
+           "minutes."),
+        "error",
+    ),
+    "two_step_setup_code_failed": (
+        _l("That code did not match. Check that the app added the account, then enter the "
+           "code it shows now."),
+        "error",
+    ),
+    "two_step_recovery_used": (
+        _l("You signed in with a recovery code. Each works once; you have %(count)s left."),
+        "info",
+    ),
+    "two_step_enabled": (_l("Two-step sign-in is on."), "success"),
+    "two_step_disabled": (_l("Two-step sign-in is off."), "success"),
+    "two_step_codes_regenerated": (
+        _l("You have new recovery codes. The old ones no longer work."), "success"),
+    "two_step_password_wrong": (_l("That is not your current password."), "error"),
+    "two_step_reset": (
+        _l("Two-step sign-in was reset. They were signed out and will set it up again at "
+           "their next sign-in."),
+        "success",
+    ),
 }
 
 

@@ -70,6 +70,7 @@ def upgrade():
     sa.Column('reset_locked_until', sa.DateTime(), nullable=True),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
     sa.Column('totp_enabled_at', sa.DateTime(), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('last_sign_in_at', sa.DateTime(), nullable=True),
     sa.Column('password_changed_at', sa.DateTime(), nullable=False),
@@ -102,6 +103,7 @@ def upgrade():
     with op.batch_alter_table('staff_users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('totp_enabled_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
 
 
 
@@ -109,6 +111,7 @@ def upgrade():
 def downgrade():
     
     with op.batch_alter_table('staff_users', schema=None) as batch_op:
+        batch_op.drop_column('totp_last_step')
         batch_op.drop_column('totp_enabled_at')
         batch_op.drop_column('totp_secret')
 

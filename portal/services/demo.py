@@ -89,7 +89,8 @@ def _load_admin():
         "Demo admin created. Sign in at /staff/sign-in with:",
         f"  email:    {DEMO_ADMIN_EMAIL}",
         f"  password: {password}",
-        "  (shown only this once)",
+        "  (shown only this once; staff set up two-step sign-in with an authenticator app",
+        "   at their first sign-in)",
     ]
 
 

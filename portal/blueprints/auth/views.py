@@ -2,7 +2,9 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ... import auth_session
+from ...extensions import db
 from ...messages import flash_message, get_message
+from ...services import twostep
 from ...services.redirects import safe_next
 from ...services.signin import AddressBlocked, authenticate
 from . import bp
@@ -25,11 +27,24 @@ def _sign_in(kind, form, name_field, template):
         if result.suspended:
             return render_template("auth/suspended.html"), 403
         if result.account is not None:
+            next_url = safe_next(request.args.get("next"), url_for(HOME[kind]))
+            step = twostep.second_step(result.account)
+            if step:
+                return _to_second_step(result.account, step, next_url)
             auth_session.begin(result.account)
             flash_message("signed_in")
-            return redirect(safe_next(request.args.get("next"), url_for(HOME[kind])))
+            return redirect(next_url)
         failed = get_message(f"{kind}_sign_in_failed")[0]
     return render_template(template, form=form, failed=failed)
+
+
+def _to_second_step(account, step, next_url):
+    """Right password, two-step still to do: not signed in yet, only marked as pending."""
+    auth_session.begin_pending(account, next_url, setup=step == "setup")
+    db.session.commit()
+    if step == "setup":
+        return redirect(url_for("twostep.staff_setup"))
+    return redirect(url_for("twostep.code"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

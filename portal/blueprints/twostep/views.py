@@ -1,1 +1,192 @@
-from . import bp  # noqa: F401 - routes are added here
+"""Two-step sign-in pages: the code step, setup (staff at sign-in, patients in their
+profile), turning it off, new recovery codes, and an admin's reset for a lost phone."""
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from ... import auth_session
+from ...extensions import db
+from ...messages import flash_message, get_message
+from ...services import twostep
+from ...services.access import patient_required, staff_required
+from ...services.passwords import verify_password
+from ...services.signin import AddressBlocked
+from . import bp
+from .forms import ConfirmSetupForm, PasswordCheckForm, SignInCodeForm
+
+HOME = {"staff": "staff.patients", "patient": "patient.home"}
+SIGN_IN = {"staff": "auth.staff_sign_in", "patient": "auth.sign_in"}
+
+
+def _start_again():
+    """No live pending sign-in (never begun, or over five minutes old): sign in again."""
+    kind = (session.get(auth_session.PENDING_KEY) or {}).get("kind")
+    session.pop(auth_session.PENDING_KEY, None)
+    flash_message("two_step_expired")
+    return redirect(url_for(SIGN_IN.get(kind, "auth.sign_in")))
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+def code():
+    """Second step of sign-in: a code from the app, or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME[current_user.kind]))
+    account, marker = auth_session.pending()
+    if account is None:
+        return _start_again()
+    if marker.get("setup"):
+        return redirect(url_for("twostep.staff_setup"))
+    form = SignInCodeForm()
+    if form.validate_on_submit():
+        try:
+            accepted, left = twostep.sign_in_code(account, form.code.data, request.remote_addr)
+        except AddressBlocked:
+            abort(429)
+        if accepted:
+            next_url = auth_session.finish_pending(account)
+            flash_message("signed_in")
+            if left is not None:
+                _flash_codes_left(left)
+            return redirect(next_url or url_for(HOME[account.kind]))
+        form.code.errors.append(get_message("two_step_code_failed")[0])
+    return render_template("twostep/code.html", form=form, kind=account.kind)
+
+
+def _flash_codes_left(left):
+    text, category = get_message("two_step_recovery_used")
+    flash(text % {"count": left}, category)
+
+
+@bp.route("/staff/two-step/setup", methods=["GET", "POST"])
+def staff_setup():
+    """A staff member's first sign-in: scan, confirm with a code, then get recovery codes."""
+    account, marker = auth_session.pending()
+    if account is None or not marker.get("setup") or not account.totp_secret:
+        return _start_again()
+    form = ConfirmSetupForm()
+    if form.validate_on_submit():
+        codes = twostep.enable(account, form.code.data)
+        if codes:
+            next_url = auth_session.finish_pending(account)
+            flash_message("two_step_enabled")
+            return _show_codes(codes, next_url or url_for("staff.patients"))
+        form.code.errors.append(get_message("two_step_setup_code_failed")[0])
+    return _setup_page(account, form)
+
+
+def _setup_page(account, form):
+    return render_template("twostep/setup.html", form=form, qr=twostep.qr_data_uri(account),
+                           secret=twostep.grouped_secret(account))
+
+
+def _show_codes(codes, next_url):
+    """Recovery codes are shown once, in the answer to the POST: never stored in the cookie."""
+    return render_template("twostep/recovery_codes.html", codes=codes, next_url=next_url)
+
+
+# -- patients: optional, from the profile ------------------------------------------------
+
+def _me():
+    """The signed-in account itself (services lock and refresh it; a proxy will not do)."""
+    return current_user._get_current_object()
+
+
+def _manage_page(on=None, off=None, regenerate=None):
+    account = _me()
+    return render_template(
+        "twostep/manage.html", enabled=twostep.is_enabled(account),
+        left=twostep.recovery_codes_left(account) if twostep.is_enabled(account) else 0,
+        on_form=on or PasswordCheckForm(prefix="on"), off_form=off or PasswordCheckForm(prefix="off"),
+        regenerate_form=regenerate or PasswordCheckForm(prefix="codes"))
+
+
+def _password_ok(form):
+    """The form is valid and holds the signed-in person's current password."""
+    if not form.validate_on_submit():
+        return False
+    if verify_password(current_user.password_hash, form.password.data)[0]:
+        return True
+    form.password.errors.append(get_message("two_step_password_wrong")[0])
+    return False
+
+
+@bp.route("/profile/two-step")
+@patient_required
+def manage():
+    return _manage_page()
+
+
+@bp.route("/profile/two-step/on", methods=["POST"])
+@patient_required
+def turn_on():
+    form = PasswordCheckForm(prefix="on")
+    if twostep.is_enabled(current_user):
+        return redirect(url_for("twostep.manage"))
+    if not _password_ok(form):
+        return _manage_page(on=form)
+    twostep.start_setup(_me())
+    db.session.commit()
+    return redirect(url_for("twostep.patient_setup"))
+
+
+@bp.route("/profile/two-step/setup", methods=["GET", "POST"])
+@patient_required
+def patient_setup():
+    account = _me()
+    if twostep.is_enabled(account) or not account.totp_secret:
+        return redirect(url_for("twostep.manage"))
+    form = ConfirmSetupForm()
+    if form.validate_on_submit():
+        codes = twostep.enable(account, form.code.data)
+        if codes:
+            flash_message("two_step_enabled")
+            return _show_codes(codes, url_for("twostep.manage"))
+        form.code.errors.append(get_message("two_step_setup_code_failed")[0])
+    return _setup_page(account, form)
+
+
+@bp.route("/profile/two-step/off", methods=["POST"])
+@patient_required
+def turn_off():
+    form = PasswordCheckForm(prefix="off")
+    if not twostep.is_enabled(current_user):
+        return redirect(url_for("twostep.manage"))
+    if not _password_ok(form):
+        return _manage_page(off=form)
+    twostep.disable(_me())
+    flash_message("two_step_disabled")
+    return redirect(url_for("twostep.manage"))
+
+
+@bp.route("/profile/two-step/recovery-codes", methods=["POST"])
+@patient_required
+def new_recovery_codes():
+    return _new_recovery_codes("twostep.manage")
+
+
+@bp.route("/staff/two-step")
+@staff_required()
+def staff_manage():
+    """Staff keep two-step on (the practice requires it); they can make new recovery codes."""
+    return _manage_page()
+
+
+@bp.route("/staff/two-step/recovery-codes", methods=["POST"])
+@staff_required()
+def staff_new_recovery_codes():
+    return _new_recovery_codes("twostep.staff_manage")
+
+
+def _new_recovery_codes(manage_endpoint):
+    """Replace the recovery codes after the password is given again; show the new ones once."""
+    form = PasswordCheckForm(prefix="codes")
+    if not twostep.is_enabled(current_user):
+        return redirect(url_for(manage_endpoint))
+    if not _password_ok(form):
+        return _manage_page(regenerate=form)
+    codes = twostep.regenerate_recovery_codes(_me())
+    flash_message("two_step_codes_regenerated")
+    return _show_codes(codes, url_for(manage_endpoint))
+
+
+from . import admin  # noqa: E402,F401 - the admin's staff list and reset

@@ -1,0 +1,125 @@
+from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from ...forms import RequiredRadioField, choices, strip
+from ...models.accounts import SECURITY_QUESTIONS
+from ...services.accounts import normalize_answer, personal_words
+from ...services.passwords import password_problem
+
+NOTICE_CHOICES = {"email": _l("Email me a notice (no health details)"), "none": _l("No email")}
+
+
+def current_password_field():
+    return PasswordField(
+        _l("Your current password"),
+        description=_l("To keep your account safe, confirm it is you."),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class AccountForm(FlaskForm):
+    """A form about the signed-in account: pass `account=` so validators know whose it is."""
+
+    def __init__(self, *args, account=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+
+
+class ChangePasswordForm(AccountForm):
+    current_password = current_password_field()
+    new_password = PasswordField(
+        _l("New password"),
+        description=_l("At least 15 characters. A few unrelated words make a good one."),
+        validators=[DataRequired(_l("Enter a new password."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm_password = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(_l("Enter the new password again.")),
+                    EqualTo("new_password", _l("The two new passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def validate_new_password(self, field):
+        account = self.account
+        words = personal_words(account.patient, account.username, account.email)
+        problem = password_problem(field.data, words)
+        if problem:
+            raise ValidationError(problem)
+
+
+class SecurityQuestionForm(AccountForm):
+    question = RequiredRadioField(
+        _l("Security question"), choices=choices(SECURITY_QUESTIONS),
+        validators=[DataRequired(_l("Choose a security question."))],
+    )
+    answer = StringField(
+        _l("Your answer"), filters=[strip],
+        description=_l("Case, spaces and punctuation do not matter."),
+        validators=[DataRequired(_l("Enter your answer.")),
+                    Length(max=200, message=_l("Use at most 200 characters."))],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    current_password = current_password_field()
+
+    def validate_answer(self, field):
+        if len(normalize_answer(field.data)) < 2:
+            raise ValidationError(_l("Use an answer with at least 2 letters or numbers."))
+
+
+class ChangeEmailForm(AccountForm):
+    email = EmailField(
+        _l("New email address"), filters=[strip],
+        description=_l("We will send a link to this address. The change is made when you open it."),
+        validators=[DataRequired(_l("Enter your new email address.")),
+                    Email(_l("Enter an email address like name@example.com.")),
+                    Length(max=254, message=_l("Use at most 254 characters."))],
+        render_kw={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"},
+    )
+    current_password = current_password_field()
+
+    def validate_email(self, field):
+        if self.account is not None and field.data.lower() == self.account.email:
+            raise ValidationError(_l("That is already your email address."))
+
+
+def notice_field(label):
+    return RequiredRadioField(label, choices=choices(NOTICE_CHOICES),
+                              validators=[DataRequired(_l("Choose how to be told."))])
+
+
+class PreferencesForm(FlaskForm):
+    notify_messages = notice_field(_l("When the care team sends you a message"))
+    notify_results = notice_field(_l("When a test result is ready"))
+    notify_appointments = notice_field(_l("About your appointments"))
+
+    @classmethod
+    def for_account(cls, account):
+        """The form, showing the account's saved choices until something is posted."""
+        saved = {name: "email" if getattr(account, name) else "none" for name in
+                 ("notify_messages", "notify_results", "notify_appointments")}
+        return cls() if request.method == "POST" else cls(data=saved)
+
+    def choices_made(self):
+        return {field.name: field.data == "email" for field in
+                (self.notify_messages, self.notify_results, self.notify_appointments)}
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button (and its CSRF token)."""
+
+
+class SuspendForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for pausing portal access"),
+        description=_l("Seen by practice staff only. The patient is told to call the practice."),
+        filters=[strip],
+        validators=[DataRequired(_l("Enter the reason for pausing portal access.")),
+                    Length(max=1000, message=_l("Use at most 1000 characters."))],
+        render_kw={"rows": 3},
+    )
+

@@ -1,0 +1,275 @@
+"""Two-step sign-in: codes from an authenticator app (TOTP, RFC 6238) and recovery codes.
+
+An account has two-step sign-in on when `totp_enabled_at` is set. While it is being set up,
+`totp_secret` already holds the new secret (created by a POST, never by a page view) and
+`totp_enabled_at` is still empty. Codes are single use: the newest time step used is kept in
+`totp_last_step`, and only later steps are accepted (one step either side of now, for clocks
+that drift). Wrong codes count as sign-in failures in services/throttle.
+"""
+
+import base64
+import hashlib
+import hmac
+import io
+import secrets
+
+import pyotp
+import segno
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from ..database import lock_for_write
+from ..extensions import db
+from ..models import RecoveryCode
+from ..models.types import utcnow
+from . import audit, throttle
+from .mail import send_email
+from .sessions import end_all_sessions
+from .signin import AddressBlocked, throttle_key
+
+ISSUER = "Patient Portal"
+STEP_SECONDS = 30
+DRIFT_STEPS = 1
+RECOVERY_CODE_COUNT = 10
+# 16 base32 characters = 80 random bits per recovery code.
+RECOVERY_CODE_CHARS = 16
+
+
+def is_enabled(account):
+    return account.totp_enabled_at is not None and bool(account.totp_secret)
+
+
+def required(account):
+    """True when this account may not sign in without two-step (staff, unless switched off)."""
+    return account.kind == "staff" and current_app.config.get("TWO_STEP_REQUIRED_FOR_STAFF", True)
+
+
+def second_step(account):
+    """What a sign-in with the right password still needs: "code", "setup" or None.
+
+    For "setup" the account gets a fresh secret to scan now (this runs on the sign-in POST).
+    """
+    if is_enabled(account):
+        return "code"
+    if required(account):
+        start_setup(account)
+        return "setup"
+    return None
+
+
+def _patient_id(account):
+    return getattr(account, "patient_id", None)
+
+
+def _about(account):
+    return {"object_type": f"{account.kind}_account", "object_id": account.id,
+            "patient_id": _patient_id(account)}
+
+
+# -- setting up -------------------------------------------------------------------------
+
+def start_setup(account):
+    """Give the account a fresh secret to scan (two-step stays off until a code confirms it)."""
+    account.totp_secret = pyotp.random_base32(32)
+    account.totp_enabled_at = None
+    account.totp_last_step = None
+
+
+def grouped_secret(account):
+    """The secret as people type it into an older phone: groups of four letters."""
+    secret = account.totp_secret or ""
+    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+
+
+def qr_data_uri(account):
+    """The otpauth:// link as a QR code: an SVG image in a data: URI (CSP allows img data:)."""
+    label = getattr(account, "email", None) or account.username
+    uri = pyotp.TOTP(account.totp_secret).provisioning_uri(name=label, issuer_name=ISSUER)
+    # A whole SVG file (svg_inline would drop the namespace an <img> needs), black on
+    # white with the four-module quiet zone that scanners expect.
+    svg = io.BytesIO()
+    segno.make(uri, error="m").save(svg, kind="svg", xmldecl=False, scale=5, border=4,
+                                    dark="#000", light="#fff")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.getvalue()).decode()
+
+
+def enable(account, code):
+    """Confirm setup with a code from the app. Returns the ten recovery codes, or None."""
+    if is_enabled(account) or not account.totp_secret or not _accept_totp(account, code):
+        return None
+    account.totp_enabled_at = utcnow()
+    codes = _new_recovery_codes(account)
+    audit.record("twostep.enabled", actor=account, **_about(account))
+    db.session.commit()
+    return codes
+
+
+def disable(account):
+    """Turn two-step off (the caller has checked the password)."""
+    _clear(account)
+    audit.record("twostep.disabled", actor=account, **_about(account))
+    db.session.commit()
+
+
+def reset_by_admin(account, admin):
+    """An admin clears a person's two-step (lost phone): they set it up again at next sign-in.
+
+    Every session of that person ends, so a stolen phone plus an open session gets nothing.
+    """
+    lock_for_write(db.session, f"twostep:{account.kind}:{account.id}")
+    _clear(account)
+    end_all_sessions(account, "two-step reset")
+    audit.record("twostep.reset_by_admin", actor=admin, **_about(account),
+                 detail=f"reset by {admin.email} for {getattr(account, 'email', '')}")
+    db.session.commit()
+
+
+def _clear(account):
+    account.totp_secret = None
+    account.totp_enabled_at = None
+    account.totp_last_step = None
+    db.session.execute(update(RecoveryCode).where(*_codes_of(account), RecoveryCode.used_at.is_(None))
+                       .values(used_at=utcnow()))
+
+
+# -- codes ------------------------------------------------------------------------------
+
+def _digits(code):
+    return "".join(ch for ch in (code or "") if not ch.isspace())
+
+
+def _accept_totp(account, code):
+    """True for a right, not yet used code for now or one step either side; remembers it.
+
+    Taken under a per-account write lock, so one code cannot be used by two requests at once.
+    """
+    code = _digits(code)
+    if not (len(code) == 6 and code.isdigit() and account.totp_secret):
+        return False
+    lock_for_write(db.session, f"twostep:{account.kind}:{account.id}")
+    db.session.refresh(account, ["totp_last_step"])
+    totp = pyotp.TOTP(account.totp_secret, interval=STEP_SECONDS)
+    now_step = int(utcnow().timestamp()) // STEP_SECONDS
+    for step in range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1):
+        if account.totp_last_step is not None and step <= account.totp_last_step:
+            continue
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            account.totp_last_step = step
+            return True
+    return False
+
+
+def _normalize_recovery(code):
+    return "".join(ch for ch in (code or "").casefold() if ch.isalnum())
+
+
+def _hash_recovery(code):
+    """SHA-256, not argon2: each code holds 80 random bits, so no guessing can reverse the
+    hash, and ten argon2 hashes (about a second) would slow every enrollment for nothing."""
+    return hashlib.sha256(_normalize_recovery(code).encode()).hexdigest()
+
+
+def _codes_of(account):
+    return (RecoveryCode.account_kind == account.kind, RecoveryCode.account_id == account.id)
+
+
+def _new_recovery_codes(account):
+    """Replace the account's recovery codes with ten new ones; return them (shown once)."""
+    db.session.execute(update(RecoveryCode).where(*_codes_of(account), RecoveryCode.used_at.is_(None))
+                       .values(used_at=utcnow()))
+    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+    codes = []
+    for _i in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(alphabet) for _j in range(RECOVERY_CODE_CHARS))
+        code = "-".join(raw[i:i + 4] for i in range(0, RECOVERY_CODE_CHARS, 4))
+        codes.append(code)
+        db.session.add(RecoveryCode(account_kind=account.kind, account_id=account.id,
+                                    code_hash=_hash_recovery(code)))
+    return codes
+
+
+def regenerate_recovery_codes(account):
+    """New recovery codes for an account with two-step on (caller checked password or code)."""
+    codes = _new_recovery_codes(account)
+    audit.record("twostep.recovery_codes_regenerated", actor=account, **_about(account))
+    db.session.commit()
+    return codes
+
+
+def recovery_codes_left(account):
+    return db.session.scalar(select(func.count(RecoveryCode.id)).where(
+        *_codes_of(account), RecoveryCode.used_at.is_(None)))
+
+
+def _use_recovery_code(account, code):
+    """True when `code` is one of the account's unused recovery codes; it is used up now."""
+    if len(_normalize_recovery(code)) != RECOVERY_CODE_CHARS:
+        return False
+    used = db.session.execute(
+        update(RecoveryCode)
+        .where(*_codes_of(account), RecoveryCode.used_at.is_(None),
+               RecoveryCode.code_hash == _hash_recovery(code))
+        .values(used_at=utcnow())
+    )
+    return used.rowcount == 1
+
+
+def check_code(account, code):
+    """A code typed by a signed-in person to prove it is them (e.g. for new recovery codes)."""
+    accepted = _accept_totp(account, code)
+    db.session.commit()
+    return accepted
+
+
+# -- the sign-in step -------------------------------------------------------------------
+
+def _second_key(account):
+    # Counted apart from the password failures too: a right password clears those, and must
+    # not give someone who knows it ten fresh guesses at the code each time.
+    return f"twostep-{account.kind}:{account.id}"
+
+
+def sign_in_code(account, code, ip):
+    """Check the second step of a sign-in. Returns (accepted, recovery codes left or None).
+
+    A recovery code works once in place of an app code. Wrong codes count as sign-in
+    failures, for the account and for the address; ten lock sign-in as passwords do.
+    """
+    if throttle.address_blocked(ip):
+        raise AddressBlocked
+    key, second = throttle_key(account.kind, account, None), _second_key(account)
+    if throttle.locked_until(key) or throttle.locked_until(second):
+        audit.record(f"{account.kind}.sign_in_refused_locked", **_about(account),
+                     detail="two-step code")
+        db.session.commit()
+        return False, None
+    if _accept_totp(account, code):
+        throttle.clear_failures(second)
+        audit.record("twostep.verified", actor=account, **_about(account))
+        db.session.commit()
+        return True, None
+    if _use_recovery_code(account, code):
+        throttle.clear_failures(second)
+        left = recovery_codes_left(account)
+        audit.record("twostep.recovery_code_used", actor=account, **_about(account),
+                     detail=f"{left} left")
+        db.session.commit()
+        return True, left
+    _record_code_failure(account, key, second, ip)
+    return False, None
+
+
+def _record_code_failure(account, key, second, ip):
+    """Count a wrong code; the failure that starts a lock also emails the owner."""
+    lock_for_write(db.session, key)
+    about = _about(account)
+    audit.record("twostep.code_failed", **about)
+    started = throttle.record_failure(key, ip)
+    # The second count carries no address: the first one already counts it for the address.
+    started = throttle.record_failure(second, None) or started
+    if started:
+        audit.record(f"{account.kind}.sign_in_locked", **about, detail="two-step code")
+        send_email(account.email, _("Sign-in to your portal account was paused"),
+                   "sign_in_locked", name=account.name)
+    db.session.commit()

@@ -1,0 +1,291 @@
+"""Two-step sign-in: app codes (TOTP), recovery codes, the pending step, setup and resets."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import pytest
+from conftest import post_form
+from freezegun import freeze_time
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.messages import get_message
+from portal.models import AuditEvent, PatientAccount, RecoveryCode, StaffUser
+from portal.services import twostep
+
+START = datetime(2026, 11, 23, 15, 0, 0, tzinfo=UTC)
+CODE_FAILED = get_message("two_step_code_failed")[0]
+SECRET_TEXT = re.compile(r'<code id="setup-key">([A-Z2-7 ]+)</code>')
+
+
+@pytest.fixture(autouse=True)
+def two_step_required(app):
+    """The suite switches the staff requirement off (tests/conftest.py); here it is on."""
+    app.config["TWO_STEP_REQUIRED_FOR_STAFF"] = True
+
+
+@pytest.fixture
+def clock():
+    """Time stands still at START unless the test moves it (clock.tick(seconds))."""
+    with freeze_time(START) as frozen:
+        yield frozen
+
+
+def code_at(secret, moment=None):
+    return pyotp.TOTP(secret).at(moment or datetime.now(UTC))
+
+
+def enroll(app, model, account_id, with_codes=False):
+    """Turn two-step on for an account directly; returns (secret, recovery codes)."""
+    with app.app_context():
+        account = db.session.get(model, account_id)
+        account.totp_secret = pyotp.random_base32(32)
+        account.totp_enabled_at = START - timedelta(days=1)
+        codes = twostep.regenerate_recovery_codes(account) if with_codes else []
+        db.session.commit()
+        return account.totp_secret, codes
+
+
+def actions(app):
+    with app.app_context():
+        return db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+
+
+def send_code(client, code):
+    return post_form(client, "/sign-in/code", {"code": code})
+
+
+@pytest.fixture
+def robin(app, make_account, clock):
+    """A patient with two-step on: (account, secret, recovery codes)."""
+    account = make_account()
+    secret, codes = enroll(app, PatientAccount, account.id, with_codes=True)
+    return account, secret, codes
+
+
+def test_patient_turns_it_on_with_an_app_code(client, auth, app, make_account, clock):
+    account = make_account()
+    assert auth.patient_sign_in("robin").headers["Location"] == "/home"
+    page = client.get("/profile/two-step").get_data(as_text=True)
+    assert "Two-step sign-in is off." in page
+    wrong = post_form(client, "/profile/two-step/on", {"on-password": "not my password at all"},
+                      page_url="/profile/two-step")
+    assert get_message("two_step_password_wrong")[0] in wrong.get_data(as_text=True)
+    response = post_form(client, "/profile/two-step/on", {"on-password": "patient password for tests 7"},
+                         page_url="/profile/two-step")
+    assert response.headers["Location"] == "/profile/two-step/setup"
+    page = client.get("/profile/two-step/setup").get_data(as_text=True)
+    assert 'src="data:image/svg+xml;base64,' in page and 'alt="QR code' in page
+    secret = SECRET_TEXT.search(page).group(1)
+    assert re.fullmatch(r"([A-Z2-7]{4} )*[A-Z2-7]{1,4}", secret)
+    bad = post_form(client, "/profile/two-step/setup", {"code": "000000"})
+    assert get_message("two_step_setup_code_failed")[0] in bad.get_data(as_text=True)
+    done = post_form(client, "/profile/two-step/setup", {"code": code_at(secret.replace(" ", ""))})
+    shown = re.findall(r"<li><code>([a-z2-7-]{19})</code></li>", done.get_data(as_text=True))
+    assert done.status_code == 200 and len(shown) == 10 == len(set(shown))
+    with app.app_context():
+        saved = db.session.get(PatientAccount, account.id)
+        assert saved.totp_enabled_at is not None
+        hashes = db.session.scalars(select(RecoveryCode.code_hash)).all()
+        assert len(hashes) == 10 and not set(shown) & set(hashes)
+    assert "twostep.enabled" in actions(app)
+
+
+def test_sign_in_then_code_step(client, auth, app, robin, clock):
+    account, secret, _codes = robin
+    response = auth.patient_sign_in("robin")
+    assert response.headers["Location"] == "/sign-in/code"
+    assert client.get("/home").status_code == 302  # pending is not signed in
+    assert client.get("/profile/two-step").headers["Location"].startswith("/sign-in")
+    assert "Enter your sign-in code" in client.get("/sign-in/code").get_data(as_text=True)
+    done = send_code(client, code_at(secret))
+    assert done.headers["Location"] == "/home"
+    assert client.get("/home").status_code == 200
+    assert actions(app)[-2:] == ["patient.sign_in", "twostep.verified"]
+
+
+def test_pending_marker_expires_after_five_minutes(client, auth, robin, clock):
+    _account, secret, _codes = robin
+    auth.patient_sign_in("robin")
+    page_token = client.get("/sign-in/code").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*? value="([^"]+)"', page_token).group(1)
+    clock.tick(5 * 60 + 1)
+    response = client.post("/sign-in/code", data={"csrf_token": token, "code": code_at(secret)})
+    assert response.headers["Location"] == "/sign-in"
+    assert get_message("two_step_expired")[0] in client.get("/sign-in").get_data(as_text=True)
+    assert client.get("/home").status_code == 302
+
+
+def test_code_page_without_a_pending_sign_in(client):
+    assert client.get("/sign-in/code").headers["Location"] == "/sign-in"
+    assert client.get("/staff/two-step/setup").headers["Location"] == "/sign-in"
+
+
+def test_wrong_codes_are_counted_and_ten_lock(client, auth, app, robin, outbox, clock):
+    _account, secret, _codes = robin
+    auth.patient_sign_in("robin")
+    for _ in range(10):
+        response = send_code(client, "123456" if code_at(secret) != "123456" else "654321")
+        assert CODE_FAILED in response.get_data(as_text=True)
+    refused = send_code(client, code_at(secret))
+    assert refused.status_code == 200 and CODE_FAILED in refused.get_data(as_text=True)
+    recorded = actions(app)
+    assert recorded.count("twostep.code_failed") == 10
+    assert "patient.sign_in_locked" in recorded and "patient.sign_in_refused_locked" in recorded
+    assert len(outbox.queued) == 1
+    # The password is locked too, like ten wrong passwords.
+    failed = get_message("patient_sign_in_failed")[0]
+    assert failed in auth.patient_sign_in("robin").get_data(as_text=True)
+
+
+def test_right_password_does_not_reset_the_code_count(client, auth, app, robin, clock):
+    _account, secret, _codes = robin
+    for _ in range(2):
+        auth.patient_sign_in("robin")
+        for _ in range(5):
+            send_code(client, "000000" if code_at(secret) != "000000" else "111111")
+    auth.patient_sign_in("robin")
+    assert send_code(client, code_at(secret)).status_code == 200  # still refused: locked
+
+
+def test_replayed_code_is_refused(client, auth, robin, clock):
+    _account, secret, _codes = robin
+    code = code_at(secret)
+    auth.patient_sign_in("robin")
+    assert send_code(client, code).status_code == 302
+    auth.sign_out()
+    auth.patient_sign_in("robin")
+    assert CODE_FAILED in send_code(client, code).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("offset, accepted", [
+    (-30, True), (0, True), (30, True), (-60, False), (60, False),
+])
+def test_one_time_step_of_drift_is_accepted(client, auth, robin, clock, offset, accepted):
+    _account, secret, _codes = robin
+    auth.patient_sign_in("robin")
+    response = send_code(client, code_at(secret, START + timedelta(seconds=offset)))
+    assert (response.status_code == 302) is accepted
+
+
+def test_recovery_code_works_once(client, auth, app, robin, clock):
+    _account, _secret, codes = robin
+    auth.patient_sign_in("robin")
+    response = send_code(client, codes[3].upper().replace("-", " "))
+    assert response.headers["Location"] == "/home"
+    page = client.get("/home").get_data(as_text=True)
+    assert "you have 9 left" in page
+    assert "twostep.recovery_code_used" in actions(app)
+    auth.sign_out()
+    auth.patient_sign_in("robin")
+    assert CODE_FAILED in send_code(client, codes[3]).get_data(as_text=True)
+
+
+def test_new_recovery_codes_replace_the_old(client, auth, app, robin, clock):
+    _account, secret, codes = robin
+    auth.patient_sign_in("robin")
+    send_code(client, code_at(secret))
+    page = post_form(client, "/profile/two-step/recovery-codes",
+                     {"codes-password": "patient password for tests 7"}, page_url="/profile/two-step")
+    new = re.findall(r"<li><code>([a-z2-7-]{19})</code></li>", page.get_data(as_text=True))
+    assert len(new) == 10 and "twostep.recovery_codes_regenerated" in actions(app)
+    auth.sign_out()
+    auth.patient_sign_in("robin")
+    assert CODE_FAILED in send_code(client, codes[0]).get_data(as_text=True)
+    assert send_code(client, new[0]).status_code == 302
+
+
+def test_patient_turning_it_off_needs_the_password(client, auth, app, robin, clock):
+    account, secret, _codes = robin
+    auth.patient_sign_in("robin")
+    send_code(client, code_at(secret))
+    wrong = post_form(client, "/profile/two-step/off", {"off-password": "not the password at all"},
+                      page_url="/profile/two-step")
+    assert get_message("two_step_password_wrong")[0] in wrong.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(PatientAccount, account.id).totp_enabled_at is not None
+    done = post_form(client, "/profile/two-step/off", {"off-password": "patient password for tests 7"},
+                     page_url="/profile/two-step")
+    assert done.headers["Location"] == "/profile/two-step"
+    with app.app_context():
+        saved = db.session.get(PatientAccount, account.id)
+        assert saved.totp_secret is None and saved.totp_enabled_at is None
+    assert "twostep.disabled" in actions(app)
+    auth.sign_out()
+    assert auth.patient_sign_in("robin").headers["Location"] == "/home"
+
+
+def test_staff_are_taken_through_setup(client, auth, app, make_staff, clock):
+    staff = make_staff("nurse")
+    response = auth.sign_in(staff.email)
+    assert response.headers["Location"] == "/staff/two-step/setup"
+    assert client.get("/staff/patients").headers["Location"].startswith("/staff/sign-in")
+    page = client.get("/staff/two-step/setup").get_data(as_text=True)
+    secret = SECRET_TEXT.search(page).group(1).replace(" ", "")
+    assert client.get("/sign-in/code").headers["Location"] == "/staff/two-step/setup"
+    done = post_form(client, "/staff/two-step/setup", {"code": code_at(secret)})
+    body = done.get_data(as_text=True)
+    assert done.status_code == 200 and body.count("<li><code>") == 10
+    assert 'href="/staff/patients"' in body
+    assert client.get("/staff/patients").status_code == 200
+    assert "twostep.enabled" in actions(app)
+
+
+def test_staff_need_no_setup_when_the_setting_is_off(client, auth, app, make_staff):
+    app.config["TWO_STEP_REQUIRED_FOR_STAFF"] = False
+    staff = make_staff("nurse")
+    assert auth.sign_in(staff.email).headers["Location"] == "/staff/patients"
+
+
+def sign_in_staff(client, auth, email, secret):
+    assert auth.sign_in(email).headers["Location"] == "/sign-in/code"
+    assert send_code(client, code_at(secret)).headers["Location"] == "/staff/patients"
+
+
+def test_admin_reset_is_audited_and_ends_sessions(app, auth, client, make_staff, clock):
+    admin, nurse = make_staff("admin"), make_staff("nurse")
+    admin_secret, _ = enroll(app, StaffUser, admin.id)
+    nurse_secret, _ = enroll(app, StaffUser, nurse.id, with_codes=True)
+    nurse_client = app.test_client()
+    sign_in_staff(nurse_client, type(auth)(nurse_client), nurse.email, nurse_secret)
+    sign_in_staff(client, auth, admin.email, admin_secret)
+    page = client.get("/admin/staff").get_data(as_text=True)
+    assert f"/admin/staff/{nurse.id}/reset-two-step" in page
+    response = post_form(client, f"/admin/staff/{nurse.id}/reset-two-step", {},
+                         page_url="/admin/staff")
+    assert response.headers["Location"] == "/admin/staff"
+    assert nurse_client.get("/staff/patients").status_code == 302
+    with app.app_context():
+        saved = db.session.get(StaffUser, nurse.id)
+        assert saved.totp_secret is None and saved.totp_enabled_at is None
+        event = db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "twostep.reset_by_admin"))
+        assert event.actor_id == admin.id and event.object_id == str(nurse.id)
+        assert nurse.email in event.detail
+    clock.tick(60)
+    assert type(auth)(nurse_client).sign_in(nurse.email).headers["Location"] == \
+        "/staff/two-step/setup"
+
+
+def test_only_admins_reset(client, auth, app, make_staff, clock):
+    nurse = make_staff("nurse")
+    secret, _ = enroll(app, StaffUser, nurse.id)
+    sign_in_staff(client, auth, nurse.email, secret)
+    assert client.get("/admin/staff").status_code == 403
+    response = client.post(f"/admin/staff/{nurse.id}/reset-two-step", data={})
+    assert response.status_code in (400, 403)
+
+
+def test_staff_make_new_recovery_codes(client, auth, app, make_staff, clock):
+    nurse = make_staff("nurse")
+    secret, codes = enroll(app, StaffUser, nurse.id, with_codes=True)
+    sign_in_staff(client, auth, nurse.email, secret)
+    page = client.get("/staff/two-step").get_data(as_text=True)
+    assert "You have 10 unused recovery codes." in page and "Turn off" not in page
+    response = post_form(client, "/staff/two-step/recovery-codes",
+                         {"codes-password": "staff password for tests 42"},
+                         page_url="/staff/two-step")
+    assert response.get_data(as_text=True).count("<li><code>") == 10
+    with app.app_context():
+        assert twostep.recovery_codes_left(db.session.get(StaffUser, nurse.id)) == 10
