@@ -1,0 +1,260 @@
+"""Recovering access: forgotten username, password reset by emailed link + security question,
+and the staff-assisted reset for a patient who forgot the answer too.
+
+A reset link carries a signed token naming a PasswordReset row, that row's random nonce and a
+short fingerprint of the account's password hash. The link works only while the row is open
+(not used, not void, not expired) and the password is unchanged, so it dies once used, once a
+newer link is sent, or once the password changes another way.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from ..database import lock_for_write
+from ..extensions import db
+from ..models import PasswordReset, PatientAccount
+from ..models.types import utcnow
+from . import audit
+from .accounts import answer_matches, hash_answer
+from .mail import send_email
+from .passwords import hash_password, verify_password
+from .sessions import end_all_sessions
+from .signin import find_patient_account
+from .tokens import check_token, external_url, make_token
+
+RESET_LIFETIME = timedelta(minutes=30)
+RESETS_PER_HOUR = 3
+MAX_WRONG_ANSWERS = 5
+RESET_LOCK = timedelta(hours=1)
+
+
+def _spend_verify_time(text):
+    """One argon2 verify against the dummy hash: every request path costs the same."""
+    verify_password(None, text or "-")
+
+
+def request_username(email, date_of_birth):
+    """Email the username to an active account whose email and patient's birth date match.
+
+    Says nothing to the caller: the page answers the same whether anything matched.
+    """
+    email = (email or "").strip().lower()
+    _spend_verify_time(email)
+    candidates = db.session.scalars(
+        select(PatientAccount).where(func.lower(PatientAccount.email) == email,
+                                     PatientAccount.status == "active")
+    ).all()
+    matched = [account for account in candidates
+               if account.patient.date_of_birth == date_of_birth]
+    for account in matched:
+        send_email(account.email, _("Your portal username"), "forgot_username",
+                   name=account.name, username=account.username,
+                   sign_in_url=external_url("/sign-in"))
+        audit.record("recovery.username_requested", actor=account, patient_id=account.patient_id,
+                     object_type="patient_account", object_id=account.id,
+                     detail="username emailed")
+    if not matched:
+        audit.record("recovery.username_requested", detail="no matching account, nothing sent")
+    db.session.commit()
+
+
+def password_fingerprint(password_hash):
+    """A short SHA-256 fingerprint of the password hash: a token carrying it dies once the
+    password changes."""
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+
+
+def _open_resets(account_id):
+    return (PasswordReset.account_id == account_id, PasswordReset.used_at.is_(None),
+            PasswordReset.voided_at.is_(None))
+
+
+def _new_reset(account, assisted_by=None):
+    """Void the account's open resets, add a new one and return its emailed link."""
+    now = utcnow()
+    db.session.execute(update(PasswordReset).where(*_open_resets(account.id)).values(voided_at=now))
+    reset = PasswordReset(account_id=account.id, nonce=secrets.token_urlsafe(24),
+                          expires_at=now + RESET_LIFETIME,
+                          assisted_by_id=assisted_by.id if assisted_by else None)
+    db.session.add(reset)
+    db.session.flush()
+    token = make_token("reset", {"r": reset.id, "n": reset.nonce,
+                                 "p": password_fingerprint(account.password_hash)})
+    send_email(account.email, _("Reset your portal password"), "password_reset",
+               name=account.name, link=external_url("/reset?t=" + token),
+               minutes=int(RESET_LIFETIME.total_seconds() // 60), assisted=assisted_by is not None)
+    return reset
+
+
+def request_reset(name):
+    """Email a reset link to the account named by username or email, when allowed.
+
+    Unknown names, suspended accounts and accounts over the hourly limit get nothing sent,
+    and the caller shows the same answer in every case. Never locks the account.
+    """
+    _spend_verify_time(name)
+    account = find_patient_account(name)
+    if account is None:
+        audit.record("recovery.reset_requested", detail="no matching account, nothing sent")
+        db.session.commit()
+        return
+    about = {"actor": account, "patient_id": account.patient_id,
+             "object_type": "patient_account", "object_id": account.id}
+    lock_for_write(db.session, f"reset:{account.id}")
+    recent = db.session.scalar(
+        select(func.count(PasswordReset.id)).where(
+            PasswordReset.account_id == account.id, PasswordReset.assisted_by_id.is_(None),
+            PasswordReset.created_at > utcnow() - timedelta(hours=1)))
+    if not account.is_active:
+        audit.record("recovery.reset_requested", detail="account suspended, nothing sent", **about)
+    elif recent >= RESETS_PER_HOUR:
+        audit.record("recovery.reset_requested", detail="hourly limit reached, nothing sent",
+                     **about)
+    else:
+        reset = _new_reset(account)
+        audit.record("recovery.reset_requested", detail=f"link sent (reset {reset.id})", **about)
+    db.session.commit()
+
+
+def send_assisted_reset(account, staff):
+    """Staff, after checking the patient's identity by phone, send a reset link that skips the
+    security question and asks for a new one. Lifts a reset lock. Returns False when the
+    account is suspended (nothing sent)."""
+    if not account.is_active:
+        return False
+    lock_for_write(db.session, f"reset:{account.id}")
+    account.reset_locked_until = None
+    reset = _new_reset(account, assisted_by=staff)
+    audit.record("recovery.assisted_reset_sent", actor=staff, patient_id=account.patient_id,
+                 object_type="password_reset", object_id=reset.id,
+                 detail=f"sent by {staff.name} after an identity check by phone")
+    db.session.commit()
+    return True
+
+
+@dataclass
+class ResetLink:
+    """What a reset token came to: the open reset and its account, or a problem.
+
+    problem: None, "missing", "invalid", "expired", "used" (used, replaced, or the password
+    changed since) or "locked" (too many wrong answers, or the account is suspended).
+    """
+
+    problem: str | None = None
+    reset: PasswordReset | None = None
+    account: PatientAccount | None = None
+
+    @property
+    def assisted(self):
+        return self.reset is not None and self.reset.assisted_by_id is not None
+
+
+def check_reset_token(token):
+    """Resolve a reset token to its open reset, or say why it cannot be used."""
+    if not token:
+        return ResetLink("missing")
+    expired, invalid, data = check_token("reset", token, RESET_LIFETIME)
+    if invalid or not isinstance(data, dict):
+        return ResetLink("invalid")
+    if expired:
+        return ResetLink("expired")
+    reset = db.session.get(PasswordReset, data.get("r")) if isinstance(data.get("r"), int) else None
+    if reset is None or not hmac.compare_digest(reset.nonce, str(data.get("n", ""))):
+        return ResetLink("invalid")
+    account = db.session.get(PatientAccount, reset.account_id)
+    now = utcnow()
+    if reset.used_at or reset.voided_at:
+        return ResetLink("used")
+    if reset.expires_at <= now:
+        return ResetLink("expired")
+    if not hmac.compare_digest(password_fingerprint(account.password_hash), str(data.get("p", ""))):
+        return ResetLink("used")
+    locked = account.reset_locked_until is not None and account.reset_locked_until > now
+    if not account.is_active or (locked and reset.assisted_by_id is None):
+        return ResetLink("locked", reset, account)
+    return ResetLink(None, reset, account)
+
+
+def record_link_opened(link):
+    """Audit the opening of a valid reset link."""
+    audit.record("recovery.reset_link_opened", actor=link.account,
+                 patient_id=link.account.patient_id, object_type="password_reset",
+                 object_id=link.reset.id)
+    db.session.commit()
+
+
+def check_answer(token, answer):
+    """Check the security answer for the reset behind `token`.
+
+    Returns the ResetLink re-read under the write lock: problem None and reset.answered_at
+    set when right; problem None and answered_at unset when wrong; "locked" when this wrong
+    answer was the fifth (the link is void and reset is locked for an hour).
+    """
+    link = check_reset_token(token)
+    if link.problem:
+        return link
+    lock_for_write(db.session, f"reset:{link.account.id}")
+    db.session.refresh(link.reset)
+    db.session.refresh(link.account)
+    link = check_reset_token(token)
+    if link.problem:
+        db.session.rollback()
+        return link
+    reset, account = link.reset, link.account
+    about = {"actor": account, "patient_id": account.patient_id,
+             "object_type": "password_reset", "object_id": reset.id}
+    if answer_matches(account, answer):
+        reset.answered_at = utcnow()
+    else:
+        reset.wrong_answers += 1
+        audit.record("recovery.answer_failed", detail=f"wrong answer {reset.wrong_answers}",
+                     **about)
+        if reset.wrong_answers >= MAX_WRONG_ANSWERS:
+            reset.voided_at = utcnow()
+            account.reset_locked_until = utcnow() + RESET_LOCK
+            audit.record("recovery.reset_locked", detail="5 wrong answers: link void, reset "
+                         "locked for an hour", **about)
+            link = ResetLink("locked", reset, account)
+    db.session.commit()
+    return link
+
+
+def complete_reset(token, password, question=None, answer=None):
+    """Set the new password (and, for an assisted reset, the new security question), close
+    the reset, end every session of the account and queue a notice. Returns the ResetLink
+    (problem set when the link stopped working meanwhile: nothing is changed then)."""
+    link = check_reset_token(token)
+    if link.problem:
+        return link
+    lock_for_write(db.session, f"reset:{link.account.id}")
+    db.session.refresh(link.reset)
+    db.session.refresh(link.account)
+    link = check_reset_token(token)
+    if link.problem:
+        db.session.rollback()
+        return link
+    if not link.assisted and link.reset.answered_at is None:
+        db.session.rollback()  # the security question comes first, whatever the view did
+        return ResetLink("invalid")
+    reset, account, now = link.reset, link.account, utcnow()
+    account.password_hash = hash_password(password)
+    account.password_changed_at = now
+    detail = "password set after the security question"
+    if link.assisted:
+        account.security_question = question
+        account.security_answer_hash = hash_answer(answer)
+        detail = "password and security question set (staff-assisted reset)"
+    reset.used_at = now
+    end_all_sessions(account, "password-reset")
+    send_email(account.email, _("Your portal password was changed"), "password_changed",
+               name=account.name, sign_in_url=external_url("/sign-in"))
+    audit.record("recovery.password_reset", actor=account, patient_id=account.patient_id,
+                 object_type="password_reset", object_id=reset.id, detail=detail)
+    db.session.commit()
+    return link
