@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,16 +13,16 @@ from .types import UTCDateTime, utcnow
 # Questions whose answers are stable, memorable, not on social media and not guessable from
 # public records (OWASP "Choosing and Using Security Questions").
 SECURITY_QUESTIONS = {
-    "third_grade_street": "What was the name of the street you lived on in third grade?",
-    "childhood_friend": "What was the first name of your best friend in primary school?",
-    "first_job_town": "In what town or city was your first job?",
-    "parents_met": "In what town or city did your parents meet?",
-    "oldest_cousin": "What is the first and last name of your oldest cousin?",
-    "first_concert": "What was the first concert you went to?",
-    "childhood_hero": "Who was your childhood hero?",
-    "grandparents_street": "What street did your grandparents live on?",
+    "third_grade_street": _l("What was the name of the street you lived on in third grade?"),
+    "childhood_friend": _l("What was the first name of your best friend in primary school?"),
+    "first_job_town": _l("In what town or city was your first job?"),
+    "parents_met": _l("In what town or city did your parents meet?"),
+    "oldest_cousin": _l("What is the first and last name of your oldest cousin?"),
+    "first_concert": _l("What was the first concert you went to?"),
+    "childhood_hero": _l("Who was your childhood hero?"),
+    "grandparents_street": _l("What street did your grandparents live on?"),
 }
-ACCOUNT_STATUSES = {"active": "Active", "suspended": "Suspended"}
+ACCOUNT_STATUSES = {"active": _l("Active"), "suspended": _l("Suspended")}
 
 
 class PatientAccount(UserMixin, db.Model):
