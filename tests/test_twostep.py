@@ -289,3 +289,33 @@ def test_staff_make_new_recovery_codes(client, auth, app, make_staff, clock):
     assert response.get_data(as_text=True).count("<li><code>") == 10
     with app.app_context():
         assert twostep.recovery_codes_left(db.session.get(StaffUser, nurse.id)) == 10
+
+
+def test_admin_turns_off_a_patients_two_step_from_the_chart(app, auth, client, make_staff, robin,
+                                                             clock):
+    account, patient_secret, _ = robin
+    patient_client = app.test_client()
+    patient_auth = type(auth)(patient_client)
+    patient_auth.patient_sign_in(account.username)
+    assert send_code(patient_client, code_at(patient_secret)).headers["Location"] == "/home"
+    admin = make_staff("admin")
+    sign_in_staff(client, auth, admin.email, enroll(app, StaffUser, admin.id)[0])
+    chart = f"/staff/patients/{account.patient_id}"
+    assert "Turn off two-step sign-in" in client.get(chart).get_data(as_text=True)
+    response = post_form(client, f"{chart}/reset-two-step", {}, page_url=chart)
+    assert response.headers["Location"] == chart
+    assert patient_client.get("/home").status_code == 302  # their sessions ended
+    assert "Turn off two-step sign-in" not in client.get(chart).get_data(as_text=True)
+    clock.tick(60)
+    assert patient_auth.patient_sign_in(account.username).headers["Location"] == "/home"
+    assert "twostep.reset_by_admin" in actions(app)
+
+
+def test_only_admins_turn_off_a_patients_two_step(app, auth, client, make_staff, robin, clock):
+    account, _, _ = robin
+    nurse = make_staff("nurse")
+    sign_in_staff(client, auth, nurse.email, enroll(app, StaffUser, nurse.id)[0])
+    chart = f"/staff/patients/{account.patient_id}"
+    assert "Turn off two-step sign-in" not in client.get(chart).get_data(as_text=True)
+    response = post_form(client, f"{chart}/reset-two-step", {}, page_url=chart)
+    assert response.status_code == 403

@@ -5,6 +5,7 @@ from ...extensions import db
 from ...messages import flash_message
 from ...models.types import utcnow
 from ...services import patients as charts
+from ...services.accounts import account_for_patient
 from ...services.access import chart_for_staff, staff_required
 from . import bp
 from .forms import PatientForm, PatientSearchForm
@@ -63,7 +64,9 @@ def chart(patient_id):
     patient = chart_for_staff(patient_id)
     charts.record_chart_viewed(patient)
     db.session.commit()
+    # The portal account (if any) is loaded once here for every section of the chart page.
     return render_template("staff/chart.html", patient=patient,
+                           account=account_for_patient(patient.id),
                            age=charts.age_on(patient.date_of_birth, utcnow().date()))
 
 

@@ -8,7 +8,8 @@ from ...extensions import db
 from ...messages import flash_message
 from ...models import StaffUser
 from ...services import twostep
-from ...services.access import staff_required
+from ...services.access import chart_for_staff, staff_required
+from ...services.accounts import account_for_patient
 from . import bp
 from .forms import ResetForm
 
@@ -31,3 +32,16 @@ def reset_staff(staff_id):
     twostep.reset_by_admin(staff, current_user)
     flash_message("two_step_reset")
     return redirect(url_for("twostep.staff_list"))
+
+
+@bp.route("/staff/patients/<int:patient_id>/reset-two-step", methods=["POST"])
+@staff_required("admin")
+def reset_patient(patient_id):
+    """A patient lost their phone and their recovery codes: the admin clears two-step."""
+    if not ResetForm().validate_on_submit():
+        abort(400)
+    patient = chart_for_staff(patient_id)
+    account = account_for_patient(patient.id) or abort(404)
+    twostep.reset_by_admin(account, current_user)
+    flash_message("two_step_reset")
+    return redirect(url_for("staff.chart", patient_id=patient.id))
