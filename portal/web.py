@@ -12,8 +12,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .services.mail import deliver_after_response
-from .services.sessions import IDLE_TIMEOUT
 from .services.practice import get_practice
+from .services.sessions import IDLE_TIMEOUT
 
 log = logging.getLogger("portal")
 

@@ -5,8 +5,8 @@ from ...extensions import db
 from ...messages import flash_message
 from ...models.types import utcnow
 from ...services import patients as charts
-from ...services.accounts import account_for_patient
 from ...services.access import chart_for_staff, staff_required
+from ...services.accounts import account_for_patient
 from . import bp
 from .forms import PatientForm, PatientSearchForm
 
