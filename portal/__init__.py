@@ -66,10 +66,10 @@ def _register_blueprints(app):
     from .blueprints.enroll import bp as enroll_bp
     from .blueprints.patient import bp as patient_bp
     from .blueprints.profile import bp as profile_bp
-    from .blueprints.recovery import bp as recovery_bp
-    from .blueprints.twostep import bp as twostep_bp
     from .blueprints.public import bp as public_bp
+    from .blueprints.recovery import bp as recovery_bp
     from .blueprints.staff import bp as staff_bp
+    from .blueprints.twostep import bp as twostep_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
