@@ -92,6 +92,10 @@ def update_patient(patient, values):
     if changed:
         audit.record("patient.updated", patient_id=patient.id, object_type="patient",
                      object_id=patient.id, detail="changed: " + ", ".join(changed))
+    if "email" in changed:
+        from .invitations import void_for_email_change  # imports this module
+
+        void_for_email_change(patient)
     return changed
 
 

@@ -1,1 +1,174 @@
-from . import bp  # noqa: F401 - routes are added here
+"""Enrollment pages: staff send or revoke an invitation from the chart; the patient opens the
+emailed link, proves who they are, and sets up their account (no JavaScript needed)."""
+
+from flask import g, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from ...extensions import db
+from ...messages import flash_message, get_message
+from ...services import invitations
+from ...services.access import chart_for_staff, staff_required
+from ...services.accounts import account_for_patient
+from . import bp
+from .forms import AccountForm, IdentityForm
+
+# The token lives in the session, not the address bar, once the emailed link is opened; the
+# verified invitation's id is kept beside it after the identity check.
+TOKEN_KEY = "enroll_token"  # noqa: S105 - a key name, not a secret
+VERIFIED_KEY = "enroll_verified"
+POLICY_TITLE = "Portal policy and procedures"
+
+# Why a link cannot be used: (HTTP status, page heading, what to do).
+PROBLEMS = {
+    "missing": (400, _l("Open the link from your invitation email"),
+                _l("To set up your portal account, open the link in the invitation email the "
+                   "practice sent you.")),
+    "invalid": (400, _l("This invitation link does not work"),
+                _l("The link is incomplete or has been changed. Open it again from the email, "
+                   "or copy the whole link. If it still does not work, ask the practice for a "
+                   "new invitation.")),
+    "expired": (410, _l("This invitation has expired"),
+                _l("Invitation links work for a limited time. Ask the practice to send you a "
+                   "new invitation.")),
+    "used": (410, _l("This invitation has already been used"),
+             _l("A portal account has been set up with this invitation. Sign in with its "
+                "username and password.")),
+    "void": (410, _l("This invitation no longer works"),
+             _l("The practice has cancelled this invitation. If you were sent a newer one, use "
+                "the link in the newest email; otherwise ask the practice for a new invitation.")),
+    "identity_failures": (410, _l("This invitation no longer works"),
+                          _l("The date of birth and account number did not match our records "
+                             "too many times, so to protect your information this link has "
+                             "stopped working. Please call the practice to get a new invitation.")),
+    "signed_in": (409, _l("You are signed in"),
+                  _l("Sign out first, then open the link from your invitation email again.")),
+}
+
+
+def _problem(problem, invitation=None):
+    """The page for a link that cannot be used, saying what to do instead."""
+    if problem == "void" and invitation is not None and invitation.void_reason == "identity_failures":
+        problem = "identity_failures"
+    status, title, text = PROBLEMS[problem]
+    return render_template("enroll/problem.html", problem=problem, title=title, text=text), status
+
+
+def _current_invitation():
+    """(invitation, problem page or None) for the token this browser opened."""
+    if current_user.is_authenticated:
+        return None, _problem("signed_in")
+    invitation, problem = invitations.check_link(session.get(TOKEN_KEY))
+    if problem:
+        return invitation, _problem(problem, invitation)
+    return invitation, None
+
+
+@bp.route("/enroll", methods=["GET", "POST"])
+def identity():
+    """The emailed link lands here; then step one, the identity check."""
+    if request.method == "GET" and "t" in request.args:
+        if session.get(TOKEN_KEY) != request.args["t"]:
+            session[TOKEN_KEY] = request.args["t"][:1000]
+            session.pop(VERIFIED_KEY, None)
+        return redirect(url_for("enroll.identity"))
+    invitation, refused = _current_invitation()
+    if refused:
+        return refused
+    invitations.mark_opened(invitation)
+    db.session.commit()
+    if session.get(VERIFIED_KEY) == invitation.id and invitation.identity_verified_at:
+        return redirect(url_for("enroll.account"))
+    form, failed = IdentityForm(), None
+    if form.validate_on_submit():
+        outcome = invitations.check_identity(invitation, form.date_of_birth.data,
+                                             form.account_number.data)
+        db.session.commit()
+        if outcome == "passed":
+            session[VERIFIED_KEY] = invitation.id
+            return redirect(url_for("enroll.account"))
+        if outcome != "failed":
+            return _problem(outcome, invitation)
+        failed = get_message("enroll_identity_failed")[0]
+    return render_template("enroll/identity.html", form=form, failed=failed,
+                           tries_left=invitations.tries_left(invitation))
+
+
+@bp.route("/enroll/account", methods=["GET", "POST"])
+def account():
+    """Step two, once the identity check passed in this browser: the account itself."""
+    invitation, refused = _current_invitation()
+    if refused:
+        return refused
+    if session.get(VERIFIED_KEY) != invitation.id or not invitation.identity_verified_at:
+        return redirect(url_for("enroll.identity"))
+    patient = invitations.invitation_patient(invitation)
+    form = AccountForm(patient=patient, email=invitation.email)
+    if form.validate_on_submit():
+        try:
+            created, problem = invitations.enroll(
+                invitation, username=form.username.data, password=form.password.data,
+                question=form.question.data, answer=form.answer.data, practice=g.practice)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            created, problem = None, _integrity_problem(form, patient)
+        if problem:
+            return _problem(problem, invitation)
+        if created:
+            session.pop(TOKEN_KEY, None)
+            session.pop(VERIFIED_KEY, None)
+            flash_message("enroll_account_ready")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("enroll/account.html", form=form, patient=patient,
+                           strength=form.strength_note() if form.is_submitted() else None)
+
+
+def _integrity_problem(form, patient):
+    """After a unique-constraint clash: the patient has an account by now ("used"), or someone
+    else took the username a moment ago (said next to the field; None)."""
+    if account_for_patient(patient.id) is not None:
+        return "used"
+    form.username.errors = [*form.username.errors, _l("That username was just taken. Try another.")]
+    return None
+
+
+@bp.route("/policy")
+def policy():
+    """The portal policy patients accept, as a page to read or print."""
+    text = invitations.policy_text(g.practice).replace("\r\n", "\n")
+    paragraphs = [block.strip() for block in text.split("\n\n") if block.strip()]
+    if paragraphs and paragraphs[0].casefold() == POLICY_TITLE.casefold():
+        paragraphs = paragraphs[1:]  # the page's own heading says it already
+    return render_template("enroll/policy.html", paragraphs=paragraphs)
+
+
+@bp.route("/staff/patients/<int:patient_id>/invitation", methods=["POST"])
+@staff_required()
+def send_invitation(patient_id):
+    """Email the patient an invitation (a newer one replaces any open one)."""
+    patient = chart_for_staff(patient_id)
+    try:
+        invitations.send_invitation(patient, current_user)
+    except invitations.InvitationRefused as refusal:
+        db.session.rollback()
+        flash_message(f"invitation_{refusal.reason}")
+    else:
+        db.session.commit()
+        flash_message("invitation_sent")
+    return redirect(url_for("staff.chart", patient_id=patient.id) + "#portal-access")
+
+
+@bp.route("/staff/patients/<int:patient_id>/invitation/revoke", methods=["POST"])
+@staff_required()
+def revoke_invitation(patient_id):
+    """Void the patient's open invitation so its link stops working."""
+    patient = chart_for_staff(patient_id)
+    revoked = invitations.revoke_invitation(patient)
+    db.session.commit()
+    flash_message("invitation_revoked" if revoked else "invitation_none_open")
+    return redirect(url_for("staff.chart", patient_id=patient.id) + "#portal-access")
+
+
+bp.add_app_template_global(invitations.portal_access, "portal_access")

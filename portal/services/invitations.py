@@ -1,0 +1,258 @@
+"""Invitations to enroll: staff send and revoke them, patients open the emailed link, prove who
+they are, and turn the invitation into their portal account.
+
+An invitation is a row with a random nonce; the emailed token (salt "invite") names the row and
+carries the nonce. The row decides everything else: used, void (and why) or expired. Staff see
+its state on the chart through portal_access().
+"""
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib.resources import files
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from ..database import lock_for_write
+from ..extensions import db
+from ..models import Invitation, Patient
+from ..models.types import utcnow
+from . import audit
+from .accounts import account_for_patient, create_account
+from .mail import send_email
+from .patients import normalize_account_number
+from .tokens import check_token, external_url, make_token
+
+MAX_IDENTITY_FAILURES = 5
+VOID_REASONS = {
+    "superseded": _l("a newer invitation replaced it"),
+    "revoked": _l("staff revoked it"),
+    "email_changed": _l("the chart's email address changed"),
+    "identity_failures": _l("the date of birth and account number were entered wrongly %(n)s times",
+                            n=MAX_IDENTITY_FAILURES),
+}
+
+
+class InvitationRefused(Exception):
+    """Staff cannot invite this patient now; `reason` is no_email, has_account or inactive."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class PortalAccess:
+    """What the chart's "Portal access" section shows: a state, the account or latest invitation.
+
+    state: not_invited, invited, expired, void, used, active or suspended.
+    """
+
+    state: str
+    account: object = None
+    invitation: Invitation | None = None
+
+    @property
+    def void_reason(self):
+        return VOID_REASONS.get(self.invitation.void_reason, self.invitation.void_reason)
+
+
+def lifetime():
+    """How long an invitation link works (setting INVITATION_DAYS, 7 days by default)."""
+    return timedelta(days=current_app.config.get("INVITATION_DAYS", 7))
+
+
+def policy_text(practice):
+    """The portal policy patients accept: the practice's own, else the portal's default text."""
+    if practice is not None and (practice.portal_policy or "").strip():
+        return practice.portal_policy
+    return files("portal").joinpath("data/portal_policy.txt").read_text(encoding="utf-8")
+
+
+def latest_invitation(patient_id):
+    return db.session.scalar(select(Invitation).where(Invitation.patient_id == patient_id)
+                             .order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(1))
+
+
+def invitation_state(invitation, now=None):
+    """used, void, expired or open."""
+    if invitation.used_at is not None:
+        return "used"
+    if invitation.voided_at is not None:
+        return "void"
+    if invitation.expires_at <= (now or utcnow()):
+        return "expired"
+    return "open"
+
+
+def portal_access(patient):
+    """The patient's portal access as staff see it on the chart (two small queries)."""
+    account = account_for_patient(patient.id)
+    if account is not None:
+        return PortalAccess("active" if account.status == "active" else "suspended", account=account)
+    invitation = latest_invitation(patient.id)
+    if invitation is None:
+        return PortalAccess("not_invited")
+    state = invitation_state(invitation)
+    return PortalAccess("invited" if state == "open" else state, invitation=invitation)
+
+
+def void_open_invitations(patient_id, reason, action="invitation.voided"):
+    """Void the patient's invitations that could still be used; return how many were voided."""
+    now = utcnow()
+    open_ones = db.session.scalars(select(Invitation).where(
+        Invitation.patient_id == patient_id, Invitation.used_at.is_(None),
+        Invitation.voided_at.is_(None), Invitation.expires_at > now)).all()
+    for invitation in open_ones:
+        invitation.voided_at, invitation.void_reason = now, reason
+        audit.record(action, patient_id=patient_id, object_type="invitation",
+                     object_id=invitation.id, detail=f"reason: {reason}")
+    return len(open_ones)
+
+
+def send_invitation(patient, staff):
+    """Invite `patient` by email (older open invitations become void). The caller commits.
+
+    Raises InvitationRefused when the chart has no email address, is not active, or the
+    patient already has an account.
+    """
+    lock_for_write(db.session, f"invitations:patient:{patient.id}")
+    db.session.refresh(patient)  # the chart as it is now, under the lock
+    if account_for_patient(patient.id) is not None:
+        raise InvitationRefused("has_account")
+    if not patient.email:
+        raise InvitationRefused("no_email")
+    if patient.status != "active":
+        raise InvitationRefused("inactive")
+    void_open_invitations(patient.id, "superseded")
+    nonce = secrets.token_urlsafe(32)
+    invitation = Invitation(patient_id=patient.id, email=patient.email, nonce=nonce,
+                            sent_by_id=staff.id, expires_at=utcnow() + lifetime())
+    db.session.add(invitation)
+    db.session.flush()
+    token = make_token("invite", {"i": invitation.id, "n": nonce})
+    send_email(invitation.email, _l("Set up your patient portal account"), "invitation",
+               name=patient.preferred_name or patient.first_name, expires_at=invitation.expires_at,
+               link=external_url("/enroll?t=" + token))
+    audit.record("invitation.sent", actor=staff, patient_id=patient.id, object_type="invitation",
+                 object_id=invitation.id)
+    return invitation
+
+
+def revoke_invitation(patient):
+    """Void the patient's open invitation(s) at staff's request (the signed-in staff member is
+    the audit's actor); return how many."""
+    return void_open_invitations(patient.id, "revoked", action="invitation.revoked")
+
+
+def void_for_email_change(patient):
+    """The chart's email changed: links sent to the old address must stop working."""
+    return void_open_invitations(patient.id, "email_changed")
+
+
+def check_link(token):
+    """Return (invitation, problem) for an invitation token.
+
+    problem is None when the invitation can be used, else "missing" (no token), "invalid"
+    (altered, not ours, another purpose, or naming no invitation), "used", "void" or "expired".
+    """
+    if not token:
+        return None, "missing"
+    expired, invalid, data = check_token("invite", token, lifetime())
+    if invalid or not isinstance(data, dict):
+        return None, "invalid"
+    number, nonce = data.get("i"), data.get("n")
+    if not isinstance(number, int) or not isinstance(nonce, str):
+        return None, "invalid"
+    invitation = db.session.get(Invitation, number)
+    if invitation is None or not hmac.compare_digest(invitation.nonce, nonce):
+        return None, "invalid"
+    state = invitation_state(invitation)
+    if state == "open" and expired:
+        state = "expired"
+    return invitation, (None if state == "open" else state)
+
+
+def mark_opened(invitation):
+    """Note the first time the link is opened (one audit row even when two requests race)."""
+    if invitation.opened_at is not None:
+        return
+    now = utcnow()
+    done = db.session.execute(update(Invitation).where(
+        Invitation.id == invitation.id, Invitation.opened_at.is_(None)).values(opened_at=now))
+    if done.rowcount == 1:
+        audit.record("invitation.opened", patient_id=invitation.patient_id,
+                     object_type="invitation", object_id=invitation.id)
+    db.session.refresh(invitation)
+
+
+def _lock(invitation):
+    """Serialise the writers of one invitation, then read its latest committed state."""
+    lock_for_write(db.session, f"invitation:{invitation.id}")
+    db.session.refresh(invitation)
+    return invitation_state(invitation)
+
+
+def check_identity(invitation, date_of_birth, account_number):
+    """Compare the answers with the chart. Returns "passed", "failed" or the link's problem.
+
+    Every wrong answer counts (under a lock, so concurrent tries are all counted); the fifth
+    voids the invitation ("void"). The result never says which answer was wrong.
+    """
+    state = _lock(invitation)
+    if state != "open":
+        return state
+    patient = invitation_patient(invitation)
+    number_matches = hmac.compare_digest(normalize_account_number(account_number).encode(),
+                                         normalize_account_number(patient.account_number).encode())
+    if number_matches and date_of_birth == patient.date_of_birth:
+        invitation.identity_verified_at = invitation.identity_verified_at or utcnow()
+        audit.record("invitation.identity_passed", patient_id=patient.id,
+                     object_type="invitation", object_id=invitation.id)
+        return "passed"
+    invitation.identity_failures += 1
+    audit.record("invitation.identity_failed", patient_id=patient.id, object_type="invitation",
+                 object_id=invitation.id,
+                 detail=f"failure {invitation.identity_failures} of {MAX_IDENTITY_FAILURES}")
+    if invitation.identity_failures >= MAX_IDENTITY_FAILURES:
+        invitation.voided_at, invitation.void_reason = utcnow(), "identity_failures"
+        audit.record("invitation.voided", patient_id=patient.id, object_type="invitation",
+                     object_id=invitation.id, detail="reason: identity_failures")
+        return "void"
+    return "failed"
+
+
+def tries_left(invitation):
+    return max(MAX_IDENTITY_FAILURES - invitation.identity_failures, 0)
+
+
+def invitation_patient(invitation):
+    return db.session.get(Patient, invitation.patient_id)
+
+
+def enroll(invitation, *, username, password, question, answer, practice):
+    """Open the account for a verified invitation. Returns (account, problem); the caller commits.
+
+    Under the invitation's lock the invitation is checked again, so of two submissions at
+    once exactly one creates the account; the other gets problem "used". The unique
+    patient_id on accounts is the last guard (IntegrityError, for the caller to handle).
+    """
+    state = _lock(invitation)
+    if state != "open":
+        return None, state
+    patient = invitation_patient(invitation)
+    if account_for_patient(patient.id) is not None:
+        return None, "used"
+    account = create_account(patient, username=username, email=invitation.email,
+                             password=password, question=question, answer=answer,
+                             policy_text=policy_text(practice))
+    invitation.used_at = utcnow()
+    audit.record("invitation.used", actor=account, patient_id=patient.id,
+                 object_type="invitation", object_id=invitation.id)
+    send_email(account.email, _l("Your patient portal account is ready"), "welcome",
+               name=patient.preferred_name or patient.first_name,
+               link=external_url("/sign-in"))
+    return account, None

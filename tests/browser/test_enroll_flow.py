@@ -1,0 +1,132 @@
+"""Enrollment in Chromium: staff invite from the chart -> the link from the .eml in the outbox ->
+identity check -> account -> sign in -> sign out. At desktop and 375 px, axe-core clean on every
+page, and the whole of it with JavaScript off."""
+
+import email
+import re
+import time
+from email import policy
+
+import pytest
+from playwright.sync_api import expect
+
+FRONT_DESK = "frontdesk@practice.test"
+PATIENT_EMAIL = "maria.lopez@example.com"
+PASSWORD = "copper meadow violin harbor"
+LINK = re.compile(r"http://portal\.test(/enroll\?t=\S+)")
+
+
+def link_from_eml(outbox):
+    """The enrollment link in the newest .eml file (delivery runs just after the response)."""
+    deadline = time.monotonic() + 5
+    while not outbox.eml_files and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not outbox.eml_files:
+        outbox.deliver()
+    message = email.message_from_bytes(outbox.eml_files[-1].read_bytes(), policy=policy.default)
+    assert message["To"] == PATIENT_EMAIL
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    return LINK.search(body).group(1)
+
+
+def fill_identity(page, account_number):
+    page.locator("#date_of_birth-month").fill("03")
+    page.locator("#date_of_birth-day").fill("14")
+    page.locator("#date_of_birth-year").fill("1962")
+    page.get_by_label("Your account number").fill(account_number)
+    page.get_by_role("button", name="Continue").click()
+
+
+@pytest.mark.parametrize("kind, javascript", [("desktop", True), ("phone", True),
+                                              ("desktop", False)])
+def test_invite_enroll_sign_in_and_out(open_context, make_staff, sign_in, add_patient, save_practice,
+                                       outbox, axe_check, assert_phone_layout, kind, javascript):
+    save_practice()
+    chart = add_patient(account_number="RFM-2041", email=PATIENT_EMAIL)
+    make_staff("front_desk", email=FRONT_DESK, name="Sam Ortiz")
+
+    def accessible(page):
+        """axe-core runs inside the page, so only with JavaScript on (the same pages are
+        checked in the runs that have it)."""
+        if javascript:
+            axe_check(page)
+
+    # Staff: the chart's "Portal access" section, then "Send invitation".
+    staff = open_context("desktop", java_script_enabled=javascript).new_page()
+    sign_in(staff, FRONT_DESK)
+    staff.goto(f"/staff/patients/{chart}")
+    access = staff.locator("#portal-access")
+    expect(access.get_by_role("heading", level=2)).to_have_text("Portal access")
+    expect(access.locator(".portal-status")).to_have_text("Not invited.")
+    accessible(staff)
+    access.get_by_role("button", name="Send invitation").click()
+    expect(staff.get_by_role("status").first).to_contain_text("The invitation was emailed")
+    expect(access.locator(".portal-status")).to_contain_text("Invited on")
+    expect(access.get_by_role("button", name="Revoke invitation")).to_be_visible()
+    accessible(staff)
+
+    # The patient, in their own browser, from the emailed link.
+    page = open_context(kind, java_script_enabled=javascript).new_page()
+
+    def ok():
+        accessible(page)
+        if kind == "phone":
+            assert_phone_layout(page)
+
+    page.goto(link_from_eml(outbox))
+    page.wait_for_url("**/enroll")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm it is you")
+    expect(page.locator("#date_of_birth-month")).to_have_attribute("autocomplete", "bday-month")
+    ok()
+    fill_identity(page, "RFM-2042")
+    expect(page.locator(".error-summary")).to_contain_text("Those details do not match our records")
+    assert page.title().startswith("Error:")
+    ok()
+    fill_identity(page, "rfm-2041")
+    page.wait_for_url("**/enroll/account")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose your sign-in details")
+    ok()
+
+    # A first try with the confirmation mistyped and the policy not accepted.
+    page.get_by_label("Choose a username").fill("maria.lopez")
+    page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_label("Type the password again").fill(PASSWORD + "s")
+    page.get_by_label("Security question").select_option("first_concert")
+    page.get_by_label("Your answer").fill("The Cure, 1989")
+    page.get_by_role("button", name="Create my account").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("The two passwords are not the same.")
+    expect(summary).to_contain_text("accept the Portal Policy and Procedures")
+    expect(page.locator("#password-strength")).to_contain_text("accepted by our rules")
+    expect(page.get_by_label("Choose a username")).to_have_value("maria.lopez")
+    ok()
+
+    policy_link = page.get_by_role("link", name="Read the Portal Policy and Procedures")
+    expect(policy_link).to_have_attribute("target", "_blank")
+    policy_page = page.context.new_page()
+    policy_page.goto(policy_link.get_attribute("href"))
+    expect(policy_page.get_by_role("heading", level=1)).to_have_text("Portal Policy and Procedures")
+    accessible(policy_page)
+    policy_page.close()
+
+    page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_label("Type the password again").fill(PASSWORD)
+    page.get_by_label("I have read and accept the Portal Policy and Procedures").check()
+    page.get_by_role("button", name="Create my account").click()
+    page.wait_for_url("**/sign-in")
+    expect(page.get_by_role("status")).to_have_text(
+        "Your account is ready. Sign in with your new username and password.")
+    ok()
+
+    page.get_by_label("Username or email address").fill("maria.lopez")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/home")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Maria")
+    ok()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in")
+    expect(page.get_by_role("status")).to_have_text("You have signed out.")
+
+    staff.reload()
+    expect(access.locator(".portal-status")).to_contain_text("Active: username maria.lopez, since")
