@@ -225,3 +225,15 @@ def test_search_form_needs_csrf(client, admin):
     assert client.post("/staff/patients", data={"q": "x"}).status_code == 400
     token = csrf_token(client, "/staff/patients")
     assert client.post("/staff/patients", data={"q": "x", "csrf_token": token}).status_code == 302
+
+
+def test_chart_page_query_count_does_not_grow_with_portal_sections(client, admin, app, make_account):
+    """The chart's portal sections share one account lookup (no query per section)."""
+    account = make_account()
+    chart = f"/staff/patients/{account.patient_id}"
+    with_account = count_queries(app, lambda: client.get(chart))
+    add_patients(app, 1)
+    with app.app_context():
+        bare_id = db.session.scalar(select(Patient.id).where(Patient.account_number == "P0000"))
+    without_account = count_queries(app, lambda: client.get(f"/staff/patients/{bare_id}"))
+    assert with_account <= without_account

@@ -88,9 +88,8 @@ def invitation_state(invitation, now=None):
     return "open"
 
 
-def portal_access(patient):
-    """The patient's portal access as staff see it on the chart (two small queries)."""
-    account = account_for_patient(patient.id)
+def portal_access(patient, account):
+    """The patient's portal access as staff see it on the chart, given its account (or None)."""
     if account is not None:
         return PortalAccess("active" if account.status == "active" else "suspended", account=account)
     invitation = latest_invitation(patient.id)

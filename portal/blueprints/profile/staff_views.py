@@ -49,9 +49,8 @@ def reinstate(patient_id):
 
 
 @bp.app_template_global()
-def portal_suspension(patient):
-    """What staff/_suspension.html shows: the chart's account (or None), whether this staff
-    member may change it, and an empty reason form."""
-    account = account_for_patient(patient.id)
+def portal_suspension(account):
+    """What staff/_suspension.html shows for the chart's account (or None): the account,
+    whether this staff member may change it, and an empty reason form."""
     return {"account": account, "may_change": profile.may_suspend(current_user),
             "form": SuspendForm(formdata=None)}

@@ -23,12 +23,6 @@ ANSWERED_KEY = "reset_answered"
 PROBLEM_STATUS = {"locked": 403}
 
 
-@bp.app_template_global("recovery_account_for")
-def recovery_account_for(patient_id):
-    """The patient's portal account (or None), for the chart's recovery actions."""
-    return account_for_patient(patient_id)
-
-
 @bp.route("/forgot-username", methods=["GET", "POST"])
 def forgot_username():
     form = ForgotUsernameForm()
