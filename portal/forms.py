@@ -3,11 +3,14 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, RadioField
+from wtforms import Field, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import StopValidation
+from wtforms.validators import DataRequired, EqualTo, Length, StopValidation, ValidationError
 
+from .models.accounts import SECURITY_QUESTIONS
 from .models.types import utcnow
+from .services.accounts import MIN_ANSWER_LENGTH, normalize_answer
+from .services.passwords import MAX_LENGTH, password_problem
 
 DATE_PARTS = ("month", "day", "year")
 EARLIEST_BIRTH_YEAR = 1900
@@ -94,3 +97,55 @@ def parse_date_parts(raw):
             _l("Check the year of birth: it must be %(year)s or later.", year=EARLIEST_BIRTH_YEAR)
         )
     return born
+
+
+class NewPasswordFields:
+    """Form mixin: a new password typed twice, held to the password rules.
+
+    The form gives `personal_words` (the person's name, username, email, birth date) before
+    validating, so a password built from them is refused.
+    """
+
+    personal_words = ()
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 15 characters. A few unrelated words make a good one, "
+                       "like: maple river lantern cello."),
+        validators=[DataRequired(_l("Enter a new password.")), Length(max=MAX_LENGTH * 4)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(_l("Enter the new password again.")),
+                    EqualTo("password", _l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def validate_password(self, field):
+        problem = password_problem(field.data, self.personal_words)
+        if problem:
+            raise ValidationError(problem)
+
+
+class SecurityQuestionFields:
+    """Form mixin: a security question from the list and its answer."""
+
+    question = RequiredRadioField(
+        _l("Security question"),
+        description=_l("Used, with a link we email you, if you ever forget your password."),
+        choices=choices(SECURITY_QUESTIONS),
+        validators=[DataRequired(_l("Choose a security question."))],
+    )
+    answer = StringField(
+        _l("Your answer"), filters=[strip],
+        description=_l("Choose an answer you will remember and others cannot look up. Capital "
+                       "letters, spaces and punctuation do not matter."),
+        validators=[DataRequired(_l("Enter the answer to your security question.")),
+                    Length(max=200, message=_l("Use at most 200 characters."))],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+    def validate_answer(self, field):
+        if len(normalize_answer(field.data)) < MIN_ANSWER_LENGTH:
+            raise ValidationError(_l("Use at least %(n)s letters or numbers in the answer.",
+                                     n=MIN_ANSWER_LENGTH))

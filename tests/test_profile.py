@@ -89,8 +89,8 @@ def test_pages_need_a_signed_in_patient(app, client, url, make_staff):
 def test_change_password_keeps_this_browser_and_ends_the_others(app, client, patient, outbox):
     other = second_client(app)
     response = post_form(client, "/profile/password", {
-        "current_password": PATIENT_PASSWORD, "new_password": NEW_PASSWORD,
-        "confirm_password": NEW_PASSWORD})
+        "current_password": PATIENT_PASSWORD, "password": NEW_PASSWORD,
+        "confirm": NEW_PASSWORD})
     assert response.headers["Location"] == "/profile"
     assert get_message("profile_password_changed")[0] in client.get("/profile").get_data(as_text=True)
     assert other.get("/profile").headers["Location"].startswith("/sign-in")
@@ -106,8 +106,8 @@ def test_change_password_keeps_this_browser_and_ends_the_others(app, client, pat
 
 def test_wrong_current_password_is_refused_and_audited(app, client, patient, outbox):
     response = post_form(client, "/profile/password", {
-        "current_password": "not my password at all", "new_password": NEW_PASSWORD,
-        "confirm_password": NEW_PASSWORD})
+        "current_password": "not my password at all", "password": NEW_PASSWORD,
+        "confirm": NEW_PASSWORD})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and WRONG_PASSWORD in page and "There is a problem" in page
     assert verify_password(load(app, patient.id).password_hash, PATIENT_PASSWORD)[0]
@@ -118,16 +118,16 @@ def test_wrong_current_password_is_refused_and_audited(app, client, patient, out
 
 @pytest.mark.parametrize("values, message", [
     ({"current_password": ""}, "Enter your current password."),
-    ({"new_password": "", "confirm_password": ""}, "Enter a new password."),
-    ({"new_password": "too short one", "confirm_password": "too short one"}, "at least 15"),
-    ({"confirm_password": "something else entirely"}, "The two new passwords are not the same."),
-    ({"new_password": "robinquill19800409", "confirm_password": "robinquill19800409"},
+    ({"password": "", "confirm": ""}, "Enter a new password."),
+    ({"password": "too short one", "confirm": "too short one"}, "at least 15"),
+    ({"confirm": "something else entirely"}, "The two passwords are not the same."),
+    ({"password": "robinquill19800409", "confirm": "robinquill19800409"},
      "too close to your name"),
-    ({"new_password": "passwordpassword", "confirm_password": "passwordpassword"}, "common"),
+    ({"password": "passwordpassword", "confirm": "passwordpassword"}, "common"),
 ])
 def test_password_validation(app, client, patient, values, message):
-    data = {"current_password": PATIENT_PASSWORD, "new_password": NEW_PASSWORD,
-            "confirm_password": NEW_PASSWORD, **values}
+    data = {"current_password": PATIENT_PASSWORD, "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD, **values}
     page = post_form(client, "/profile/password", data).get_data(as_text=True)
     assert message in page and 'type="password"' in page
     assert verify_password(load(app, patient.id).password_hash, PATIENT_PASSWORD)[0]
@@ -147,8 +147,8 @@ def test_change_security_question(app, client, patient):
 
 
 @pytest.mark.parametrize("values, message", [
-    ({"answer": ""}, "Enter your answer."),
-    ({"answer": "!"}, "at least 2 letters"),
+    ({"answer": ""}, "Enter the answer to your security question."),
+    ({"answer": "!"}, "at least 3 letters"),
     ({"question": "favourite_colour"}, "Not a valid choice"),
     ({"current_password": ""}, "Enter your current password."),
     ({"current_password": "not my password at all"}, WRONG_PASSWORD),

@@ -264,7 +264,7 @@ def test_weak_or_mismatched_new_password_is_refused(client, make_account, outbox
     page = set_password(client, "robinquill1980!").get_data(as_text=True)
     assert "at least 15" in page or "too close" in page
     response = post_form(client, "/reset", {"password": NEW_PASSWORD, "confirm": "other words"})
-    assert "do not match" in response.get_data(as_text=True)
+    assert "not the same" in response.get_data(as_text=True)
     assert account_row(app, account.id).password_hash == account.password_hash
 
 
@@ -310,7 +310,7 @@ def test_assisted_reset_sets_a_new_question(client, staffer, make_account, outbo
     patient = app.test_client()
     page = open_link(patient, reset_links(outbox)[0]).get_data(as_text=True)
     assert f'<label for="answer">{QUESTION}' not in page  # the old question is skipped
-    assert "Choose a new security question" in page
+    assert "Choose a new password and a new security question" in page and 'name="question"' in page
     response = set_password(patient, question="first_concert", answer="")
     assert "Enter the answer" in response.get_data(as_text=True)
     response = set_password(patient, question="first_concert", answer="Kind of Blue")
@@ -330,7 +330,7 @@ def test_assisted_reset_lifts_a_reset_lock(client, staffer, make_account, outbox
         db.session.commit()
     send_assisted(client, account.patient_id)
     page = open_link(app.test_client(), reset_links(outbox)[0])
-    assert page.status_code == 200 and "Choose a new security question" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "Choose a new password and a new security question" in page.get_data(as_text=True)
 
 
 def test_recovery_button_only_for_charts_with_an_account(client, staffer, make_patient):

@@ -14,6 +14,8 @@ from . import audit
 from .passwords import hash_password, verify_password
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
+# Letters and digits a security answer needs once case, spaces and punctuation are folded.
+MIN_ANSWER_LENGTH = 3
 
 
 def normalize_username(username):

@@ -89,9 +89,9 @@ def test_invite_enroll_sign_in_and_out(open_context, make_staff, sign_in, add_pa
 
     # A first try with the confirmation mistyped and the policy not accepted.
     page.get_by_label("Choose a username").fill("maria.lopez")
-    page.get_by_label("Choose a password").fill(PASSWORD)
-    page.get_by_label("Type the password again").fill(PASSWORD + "s")
-    page.get_by_label("Security question").select_option("first_concert")
+    page.get_by_label("New password", exact=True).fill(PASSWORD)
+    page.get_by_label("New password again").fill(PASSWORD + "s")
+    page.get_by_label("What was the first concert you went to?").check()
     page.get_by_label("Your answer").fill("The Cure, 1989")
     page.get_by_role("button", name="Create my account").click()
     summary = page.locator(".error-summary")
@@ -109,8 +109,8 @@ def test_invite_enroll_sign_in_and_out(open_context, make_staff, sign_in, add_pa
     accessible(policy_page)
     policy_page.close()
 
-    page.get_by_label("Choose a password").fill(PASSWORD)
-    page.get_by_label("Type the password again").fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill(PASSWORD)
+    page.get_by_label("New password again").fill(PASSWORD)
     page.get_by_label("I have read and accept the Portal Policy and Procedures").check()
     page.get_by_role("button", name="Create my account").click()
     page.wait_for_url("**/sign-in")

@@ -1,15 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms import BooleanField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
 from zxcvbn import zxcvbn
 
-from ...forms import DateOfBirthField, choices, strip
-from ...models.accounts import SECURITY_QUESTIONS
-from ...services.accounts import normalize_answer, personal_words, username_problem
-from ...services.passwords import password_problem
+from ...forms import DateOfBirthField, NewPasswordFields, SecurityQuestionFields, strip
+from ...services.accounts import personal_words, username_problem
 
-MIN_ANSWER_LENGTH = 3
 # zxcvbn refuses longer input; a password that long is past its advice anyway.
 ZXCVBN_MAX_LENGTH = 72
 STRENGTH_WORDS = {0: _l("very weak"), 1: _l("weak"), 2: _l("fair"), 3: _l("good"), 4: _l("strong")}
@@ -27,7 +24,7 @@ class IdentityForm(FlaskForm):
     )
 
 
-class AccountForm(FlaskForm):
+class AccountForm(NewPasswordFields, SecurityQuestionFields, FlaskForm):
     """Step two: username, password, security question and accepting the portal policy.
 
     `patient` and `email` feed the personal-word password rule.
@@ -39,32 +36,6 @@ class AccountForm(FlaskForm):
                        "in with your email address."),
         validators=[DataRequired(_l("Choose a username.")), Length(max=40)],
         render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"},
-    )
-    password = PasswordField(
-        _l("Choose a password"),
-        description=_l("At least 15 characters. A few unrelated words make a good one, "
-                       "like: maple river lantern cello."),
-        validators=[DataRequired(_l("Choose a password.")), Length(max=1024)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Type the password again"),
-        validators=[DataRequired(_l("Type the password again.")),
-                    EqualTo("password", _l("The two passwords are not the same."))],
-        render_kw={"autocomplete": "new-password"},
-    )
-    question = SelectField(
-        _l("Security question"),
-        description=_l("Used, with a link we email you, if you ever forget your password."),
-        choices=choices({"": _l("Choose a question"), **SECURITY_QUESTIONS}),
-        validators=[DataRequired(_l("Choose a security question."))],
-    )
-    answer = StringField(
-        _l("Your answer"), filters=[strip],
-        description=_l("Capitals, spaces and punctuation do not matter."),
-        validators=[DataRequired(_l("Enter the answer to your security question.")),
-                    Length(max=100, message=_l("Keep the answer under 100 characters."))],
-        render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     accept_policy = BooleanField(
         _l("I have read and accept the Portal Policy and Procedures"),
@@ -80,16 +51,7 @@ class AccountForm(FlaskForm):
         if problem:
             raise ValidationError(problem)
 
-    def validate_password(self, field):
-        problem = password_problem(field.data, self.personal_words())
-        if problem:
-            raise ValidationError(problem)
-
-    def validate_answer(self, field):
-        if len(normalize_answer(field.data)) < MIN_ANSWER_LENGTH:
-            raise ValidationError(_l("Use at least %(n)s letters or numbers in the answer.",
-                                     n=MIN_ANSWER_LENGTH))
-
+    @property
     def personal_words(self):
         return personal_words(self.patient, self.username.data or "", self.email)
 
@@ -103,7 +65,7 @@ class AccountForm(FlaskForm):
         if not password or self.password.errors:
             return None
         result = zxcvbn(password[:ZXCVBN_MAX_LENGTH],
-                        user_inputs=[word for word in self.personal_words() if word])
+                        user_inputs=[word for word in self.personal_words if word])
         score, feedback = result["score"], result["feedback"]
         advice = [feedback["warning"]] if feedback["warning"] else []
         advice += feedback["suggestions"] if score < 3 else []

@@ -1,13 +1,11 @@
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import EmailField, PasswordField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from ...forms import RequiredRadioField, choices, strip
-from ...models.accounts import SECURITY_QUESTIONS
-from ...services.accounts import normalize_answer, personal_words
-from ...services.passwords import password_problem
+from ...forms import NewPasswordFields, RequiredRadioField, SecurityQuestionFields, choices, strip
+from ...services.accounts import personal_words
 
 NOTICE_CHOICES = {"email": _l("Email me a notice (no health details)"), "none": _l("No email")}
 
@@ -29,46 +27,16 @@ class AccountForm(FlaskForm):
         self.account = account
 
 
-class ChangePasswordForm(AccountForm):
-    current_password = current_password_field()
-    new_password = PasswordField(
-        _l("New password"),
-        description=_l("At least 15 characters. A few unrelated words make a good one."),
-        validators=[DataRequired(_l("Enter a new password."))],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm_password = PasswordField(
-        _l("New password again"),
-        validators=[DataRequired(_l("Enter the new password again.")),
-                    EqualTo("new_password", _l("The two new passwords are not the same."))],
-        render_kw={"autocomplete": "new-password"},
-    )
-
-    def validate_new_password(self, field):
-        account = self.account
-        words = personal_words(account.patient, account.username, account.email)
-        problem = password_problem(field.data, words)
-        if problem:
-            raise ValidationError(problem)
-
-
-class SecurityQuestionForm(AccountForm):
-    question = RequiredRadioField(
-        _l("Security question"), choices=choices(SECURITY_QUESTIONS),
-        validators=[DataRequired(_l("Choose a security question."))],
-    )
-    answer = StringField(
-        _l("Your answer"), filters=[strip],
-        description=_l("Case, spaces and punctuation do not matter."),
-        validators=[DataRequired(_l("Enter your answer.")),
-                    Length(max=200, message=_l("Use at most 200 characters."))],
-        render_kw={"autocomplete": "off", "spellcheck": "false"},
-    )
+class ChangePasswordForm(NewPasswordFields, AccountForm):
     current_password = current_password_field()
 
-    def validate_answer(self, field):
-        if len(normalize_answer(field.data)) < 2:
-            raise ValidationError(_l("Use an answer with at least 2 letters or numbers."))
+    @property
+    def personal_words(self):
+        return personal_words(self.account.patient, self.account.username, self.account.email)
+
+
+class SecurityQuestionForm(SecurityQuestionFields, AccountForm):
+    current_password = current_password_field()
 
 
 class ChangeEmailForm(AccountForm):

@@ -37,7 +37,7 @@ def password():
     form = ChangePasswordForm(account=current_user)
     if _reauthenticated(form, "password"):
         account = current_user._get_current_object()
-        profile.change_password(account, form.new_password.data)
+        profile.change_password(account, form.password.data)
         db.session.commit()
         auth_session.begin(account)  # every other session ended; this browser starts afresh
         flash_message("profile_password_changed")
