@@ -330,7 +330,8 @@ def test_assisted_reset_lifts_a_reset_lock(client, staffer, make_account, outbox
         db.session.commit()
     send_assisted(client, account.patient_id)
     page = open_link(app.test_client(), reset_links(outbox)[0])
-    assert page.status_code == 200 and "Choose a new password and a new security question" in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Choose a new password and a new security question" in page.get_data(as_text=True)
 
 
 def test_recovery_button_only_for_charts_with_an_account(client, staffer, make_patient):

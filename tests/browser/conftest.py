@@ -6,8 +6,12 @@ helpers: `open_context`, `sign_in`, `axe_check`, `assert_phone_layout`, `add_pat
 `save_practice`.
 """
 
+import email
+import email.policy
 import inspect
 import os
+import re
+import time
 from datetime import date
 from pathlib import Path
 
@@ -219,3 +223,27 @@ def save_practice(app):
 
     return save
 
+
+
+@pytest.fixture
+def eml_link(outbox):
+    """eml_link(path_prefix) -> (message, path): the newest .eml in the outbox folder and the
+    portal path of its link starting with `path_prefix` (e.g. "/enroll?t=").
+
+    The app writes the file just after the response; give it a moment, then deliver it here.
+    """
+
+    def find(path_prefix):
+        deadline = time.monotonic() + 5
+        while not outbox.eml_files and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not outbox.eml_files:
+            outbox.deliver()
+        message = email.message_from_bytes(outbox.eml_files[-1].read_bytes(),
+                                           policy=email.policy.default)
+        body = message.get_body(preferencelist=("plain",)).get_content()
+        found = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"\S+)", body)
+        assert found, f"no {path_prefix} link in the email"
+        return message, found.group(1)
+
+    return find

@@ -2,10 +2,6 @@
 identity check -> account -> sign in -> sign out. At desktop and 375 px, axe-core clean on every
 page, and the whole of it with JavaScript off."""
 
-import email
-import re
-import time
-from email import policy
 
 import pytest
 from playwright.sync_api import expect
@@ -13,20 +9,6 @@ from playwright.sync_api import expect
 FRONT_DESK = "frontdesk@practice.test"
 PATIENT_EMAIL = "maria.lopez@example.com"
 PASSWORD = "copper meadow violin harbor"
-LINK = re.compile(r"http://portal\.test(/enroll\?t=\S+)")
-
-
-def link_from_eml(outbox):
-    """The enrollment link in the newest .eml file (delivery runs just after the response)."""
-    deadline = time.monotonic() + 5
-    while not outbox.eml_files and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if not outbox.eml_files:
-        outbox.deliver()
-    message = email.message_from_bytes(outbox.eml_files[-1].read_bytes(), policy=policy.default)
-    assert message["To"] == PATIENT_EMAIL
-    body = message.get_body(preferencelist=("plain",)).get_content()
-    return LINK.search(body).group(1)
 
 
 def fill_identity(page, account_number):
@@ -40,7 +22,7 @@ def fill_identity(page, account_number):
 @pytest.mark.parametrize("kind, javascript", [("desktop", True), ("phone", True),
                                               ("desktop", False)])
 def test_invite_enroll_sign_in_and_out(open_context, make_staff, sign_in, add_patient, save_practice,
-                                       outbox, axe_check, assert_phone_layout, kind, javascript):
+                                       eml_link, axe_check, assert_phone_layout, kind, javascript):
     save_practice()
     chart = add_patient(account_number="RFM-2041", email=PATIENT_EMAIL)
     make_staff("front_desk", email=FRONT_DESK, name="Sam Ortiz")
@@ -73,7 +55,9 @@ def test_invite_enroll_sign_in_and_out(open_context, make_staff, sign_in, add_pa
         if kind == "phone":
             assert_phone_layout(page)
 
-    page.goto(link_from_eml(outbox))
+    message, link = eml_link("/enroll?t=")
+    assert message["To"] == PATIENT_EMAIL
+    page.goto(link)
     page.wait_for_url("**/enroll")
     expect(page.get_by_role("heading", level=1)).to_have_text("Confirm it is you")
     expect(page.locator("#date_of_birth-month")).to_have_attribute("autocomplete", "bday-month")

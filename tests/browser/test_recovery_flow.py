@@ -2,10 +2,6 @@
 .eml in the outbox -> security question -> new password -> sign in with it; the old one is
 refused. At desktop and 375 px, axe-core clean on every page, and with JavaScript off."""
 
-import email
-import re
-import time
-from email import policy
 
 import pytest
 from playwright.sync_api import expect
@@ -13,19 +9,6 @@ from playwright.sync_api import expect
 OLD_PASSWORD = "patient password for tests 7"  # tests/conftest.py's PATIENT_PASSWORD
 ANSWER = "Grace Hopper"  # tests/conftest.py's SECURITY_ANSWER
 NEW_PASSWORD = "lantern orchard velvet harbor"
-LINK = re.compile(r"http://portal\.test(/reset\?t=\S+)")
-
-
-def reset_link_from_eml(outbox):
-    """The reset link in the newest .eml file (delivery runs just after the response)."""
-    deadline = time.monotonic() + 5
-    while not outbox.eml_files and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if not outbox.eml_files:
-        outbox.deliver()
-    message = email.message_from_bytes(outbox.eml_files[-1].read_bytes(), policy=policy.default)
-    body = message.get_body(preferencelist=("plain",)).get_content()
-    return LINK.search(body).group(1)
 
 
 def check(page, kind, javascript, axe_check, assert_phone_layout):
@@ -48,7 +31,7 @@ def sign_in(page, username, password):
 
 @pytest.mark.parametrize("kind, javascript", [("desktop", True), ("phone", True),
                                               ("desktop", False)])
-def test_forgot_password_to_new_password(open_context, make_account, outbox, axe_check,
+def test_forgot_password_to_new_password(open_context, make_account, eml_link, axe_check,
                                          assert_phone_layout, kind, javascript):
     make_account(username="robin")
     page = open_context(kind, java_script_enabled=javascript).new_page()
@@ -72,7 +55,7 @@ def test_forgot_password_to_new_password(open_context, make_account, outbox, axe
     expect(page.get_by_text("If the username or email matches an account")).to_be_visible()
     ok()
 
-    link = reset_link_from_eml(outbox)
+    link = eml_link("/reset?t=")[1]
     page.goto(link)
     page.wait_for_url("**/reset")
     expect(page.get_by_role("heading", level=1)).to_have_text("Answer your security question")

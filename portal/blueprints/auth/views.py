@@ -35,7 +35,7 @@ def _sign_in(kind, form, name_field, template):
             flash_message("signed_in")
             return redirect(next_url)
         failed = get_message(f"{kind}_sign_in_failed")[0]
-    return render_template(template, form=form, failed=failed)
+    return render_template(template, form=form, name_field=getattr(form, name_field), failed=failed)
 
 
 def _to_second_step(account, step, next_url):
