@@ -25,11 +25,14 @@ DEFAULTS = {
     "MAIL_TIMEOUT": 10,
     "PROXY_COUNT": 0,  # reverse proxies in front of gunicorn that set X-Forwarded-*
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    "INVITATION_DAYS": 7,  # how long an emailed invitation to enroll stays usable
+    "TWO_STEP_REQUIRED_FOR_STAFF": True,  # staff must set up an authenticator app
 }
 
 # Settings whose environment value is a number or a flag rather than text.
-INTEGER_SETTINGS = {"MAIL_PORT", "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_CONTENT_LENGTH"}
-FLAG_SETTINGS = {"DEBUG"}
+INTEGER_SETTINGS = {"MAIL_PORT", "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_CONTENT_LENGTH",
+                    "INVITATION_DAYS"}
+FLAG_SETTINGS = {"DEBUG", "TWO_STEP_REQUIRED_FOR_STAFF"}
 
 # Secrets that appear in documentation and examples; never acceptable in production.
 KNOWN_WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "test"}

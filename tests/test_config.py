@@ -84,3 +84,11 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(app):
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_portal_feature_settings_come_from_the_environment(tmp_path):
+    settings = load_settings(tmp_path, environ={"PORTAL_INVITATION_DAYS": "3",
+                                                "PORTAL_TWO_STEP_REQUIRED_FOR_STAFF": "no"})
+    assert settings["INVITATION_DAYS"] == 3 and settings["TWO_STEP_REQUIRED_FOR_STAFF"] is False
+    defaults = load_settings(tmp_path, environ={})
+    assert defaults["INVITATION_DAYS"] == 7 and defaults["TWO_STEP_REQUIRED_FOR_STAFF"] is True

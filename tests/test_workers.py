@@ -117,6 +117,7 @@ class GunicornServer:
             PORTAL_SECRET_KEY=TEST_SECRET,
             PORTAL_BASE_URL="http://127.0.0.1",
             PORTAL_ENV="development",
+            PORTAL_TWO_STEP_REQUIRED_FOR_STAFF="0",  # as in tests/conftest.py
         )
         command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                    "-w", str(self.workers), "-b", "127.0.0.1:0"]
