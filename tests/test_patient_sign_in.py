@@ -93,3 +93,31 @@ def test_demo_patient_can_sign_in(runner, client, auth):
     output = runner.invoke(args=["demo"]).output
     password = output.split("username: avery")[1].split("password: ")[1].split()[0]
     assert auth.patient_sign_in("avery", password).headers["Location"] == "/home"
+
+
+def test_known_and_unknown_names_cost_the_same_work(client, auth, make_account, monkeypatch):
+    """Timing: a wrong password for a real account and any password for an unknown name each
+    run exactly one argon2 verification (the unknown one against a dummy hash)."""
+    from portal.services import passwords
+
+    make_account()
+    calls = []
+
+    class CountingHasher:
+        """The real argon2 hasher, counting verifications."""
+
+        def __init__(self, real):
+            self.real = real
+
+        def verify(self, stored, given):
+            calls.append(stored)
+            return self.real.verify(stored, given)
+
+        def __getattr__(self, name):
+            return getattr(self.real, name)
+
+    monkeypatch.setattr(passwords, "hasher", CountingHasher(passwords.hasher))
+    auth.patient_sign_in("robin", "wrong password, but long")
+    auth.patient_sign_in("nobody-at-all", "wrong password, but long")
+    assert len(calls) == 2
+    assert all(stored.startswith("$argon2id$") for stored in calls)
