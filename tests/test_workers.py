@@ -378,3 +378,27 @@ def test_sqlite_reader_is_not_blocked_by_a_writer(gunicorn, database_url):
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+@pytest.mark.slow
+def test_patient_sign_in_lock_holds_across_workers(gunicorn, make_account, app):
+    """The patient sign-in page shares the lock: ten failures over both workers, then the
+    right password is refused too."""
+    from conftest import PATIENT_PASSWORD
+
+    account = make_account(username="lockme")
+    server = gunicorn(workers=2)
+
+    def attempt(password):
+        return Browser(server.port).post_form("/sign-in", {"username": "lockme", "password": password})
+
+    with ThreadPoolExecutor(3) as pool:
+        failures = list(pool.map(lambda _: attempt(WRONG_PASSWORD), range(10)))
+    assert all(reply.status == 200 and FAILED_TEXT in reply.text for reply in failures)
+    refused = attempt(PATIENT_PASSWORD)
+    assert refused.status == 200 and FAILED_TEXT in refused.text
+    server.stop()
+    assert len(server.pids_serving("POST", "/sign-in")) == 2, server.stdout
+    assert_untroubled(server.stderr)
+    assert count(app, select(func.count(SignInFailure.id))
+                 .where(SignInFailure.account_key == f"patient:{account.id}")) == 10
