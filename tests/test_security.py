@@ -8,6 +8,7 @@ from conftest import STAFF_PASSWORD, post_form
 from flask import url_for
 
 from portal import create_app
+from portal.extensions import db
 
 PUBLIC_PAGES = ["/", "/staff/sign-in", "/no-such-page"]
 STAFF_PAGES = ["/staff/patients", "/staff/patients/new", "/admin/settings", "/admin/audit"]
@@ -128,6 +129,8 @@ def test_https_settings_make_the_cookie_secure_host_only_and_send_hsts(database_
                       "SECRET_KEY": "s" * 40})
     client = app.test_client()
     response = client.get("/staff/sign-in", base_url="https://portal.example")
+    with app.app_context():
+        db.engine.dispose()  # close its pooled connection now, not whenever it is collected
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     set_cookie = response.headers["Set-Cookie"]
     assert set_cookie.startswith("__Host-portal=")
@@ -145,8 +148,6 @@ BOOKKEEPING = {"audit_events", "auth_sessions"}
 
 def table_counts(app):
     from sqlalchemy import func, select
-
-    from portal.extensions import db
 
     with app.app_context():
         return {table.name: db.session.scalar(select(func.count()).select_from(table))
