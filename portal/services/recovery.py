@@ -189,13 +189,9 @@ def record_link_opened(link):
     db.session.commit()
 
 
-def check_answer(token, answer):
-    """Check the security answer for the reset behind `token`.
-
-    Returns the ResetLink re-read under the write lock: problem None and reset.answered_at
-    set when right; problem None and answered_at unset when wrong; "locked" when this wrong
-    answer was the fifth (the link is void and reset is locked for an hour).
-    """
+def _check_under_lock(token):
+    """check_reset_token, then again under the account's reset lock with fresh rows, so two
+    requests on one link act one after the other (the second sees what the first did)."""
     link = check_reset_token(token)
     if link.problem:
         return link
@@ -205,6 +201,18 @@ def check_answer(token, answer):
     link = check_reset_token(token)
     if link.problem:
         db.session.rollback()
+    return link
+
+
+def check_answer(token, answer):
+    """Check the security answer for the reset behind `token`.
+
+    Returns the ResetLink re-read under the write lock: problem None and reset.answered_at
+    set when right; problem None and answered_at unset when wrong; "locked" when this wrong
+    answer was the fifth (the link is void and reset is locked for an hour).
+    """
+    link = _check_under_lock(token)
+    if link.problem:
         return link
     reset, account = link.reset, link.account
     about = {"actor": account, "patient_id": account.patient_id,
@@ -229,15 +237,8 @@ def complete_reset(token, password, question=None, answer=None):
     """Set the new password (and, for an assisted reset, the new security question), close
     the reset, end every session of the account and queue a notice. Returns the ResetLink
     (problem set when the link stopped working meanwhile: nothing is changed then)."""
-    link = check_reset_token(token)
+    link = _check_under_lock(token)
     if link.problem:
-        return link
-    lock_for_write(db.session, f"reset:{link.account.id}")
-    db.session.refresh(link.reset)
-    db.session.refresh(link.account)
-    link = check_reset_token(token)
-    if link.problem:
-        db.session.rollback()
         return link
     if not link.assisted and link.reset.answered_at is None:
         db.session.rollback()  # the security question comes first, whatever the view did
