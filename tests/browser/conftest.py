@@ -106,6 +106,27 @@ def sign_in(staff_password):
     return sign_in_
 
 
+@pytest.fixture
+def patient_sign_in():
+    """patient_sign_in(page, username, password): the real patient sign-in form.
+
+    Waits for the patient's home page unless `expect_home` is False (a refusal is expected).
+    """
+
+    def sign_in_(page, username, password, expect_home=True):
+        page.goto("/sign-in")
+        page.get_by_label("Username or email address").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        if expect_home:
+            page.wait_for_url("**/home")
+        else:
+            page.wait_for_load_state()
+        return page
+
+    return sign_in_
+
+
 def _describe(results):
     lines = []
     for violation in results.response["violations"]:

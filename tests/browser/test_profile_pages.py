@@ -10,14 +10,6 @@ NEW_PASSWORD = "a fresh kettle sings at dawn"
 LINK = re.compile(r"http://portal\.test(/profile/email/confirm\?t=\S+)")
 
 
-def patient_sign_in(page, username="robin", password=PATIENT_PASSWORD):
-    page.goto("/sign-in")
-    page.get_by_label("Username or email address").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
-
-
 def check(page, axe_check, assert_phone_layout, kind):
     axe_check(page)
     if kind == "phone":
@@ -26,10 +18,10 @@ def check(page, axe_check, assert_phone_layout, kind):
 
 @pytest.mark.parametrize("kind", ["desktop", "phone"])
 def test_profile_pages_are_accessible(open_context, make_account, outbox, axe_check,
-                                      assert_phone_layout, kind):
+                                      assert_phone_layout, patient_sign_in, kind):
     make_account()
     page = open_context(kind).new_page()
-    patient_sign_in(page)
+    patient_sign_in(page, "robin", PATIENT_PASSWORD)
     for path in ("/profile", "/profile/password", "/profile/security-question", "/profile/email",
                  "/profile/notices", "/profile/activity"):
         page.goto(path)
@@ -59,10 +51,11 @@ def test_profile_pages_are_accessible(open_context, make_account, outbox, axe_ch
     check(page, axe_check, assert_phone_layout, kind)
 
 
-def test_preferences_and_password_without_javascript(open_context, make_account, app):
+def test_preferences_and_password_without_javascript(open_context, make_account, app,
+                                                     patient_sign_in):
     account = make_account()
     page = open_context("desktop", java_script_enabled=False).new_page()
-    patient_sign_in(page)
+    patient_sign_in(page, "robin", PATIENT_PASSWORD)
     page.goto("/profile/notices")
     page.get_by_role("group", name="When a test result is ready").get_by_label("No email").check()
     page.get_by_role("button", name="Save choices").click()

@@ -21,18 +21,10 @@ def check(page, kind, javascript, axe_check, assert_phone_layout):
         assert_phone_layout(page)
 
 
-def sign_in(page, username, password):
-    page.goto("/sign-in")
-    page.get_by_label("Username or email address").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-
-
 @pytest.mark.parametrize("kind, javascript", [("desktop", True), ("phone", True),
                                               ("desktop", False)])
 def test_forgot_password_to_new_password(open_context, make_account, eml_link, axe_check,
-                                         assert_phone_layout, kind, javascript):
+                                         assert_phone_layout, patient_sign_in, kind, javascript):
     make_account(username="robin")
     page = open_context(kind, java_script_enabled=javascript).new_page()
     ok = lambda: check(page, kind, javascript, axe_check, assert_phone_layout)  # noqa: E731
@@ -82,10 +74,9 @@ def test_forgot_password_to_new_password(open_context, make_account, eml_link, a
     expect(page.get_by_text("Your password was changed")).to_be_visible()
     ok()
 
-    sign_in(page, "robin", OLD_PASSWORD)
+    patient_sign_in(page, "robin", OLD_PASSWORD, expect_home=False)
     expect(page.get_by_text("did not match an account")).to_be_visible()
-    sign_in(page, "robin", NEW_PASSWORD)
-    page.wait_for_url("**/home")
+    patient_sign_in(page, "robin", NEW_PASSWORD)
 
     # The used link now gets a clear page.
     page.goto(link)

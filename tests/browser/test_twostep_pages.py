@@ -103,16 +103,12 @@ def test_code_step_without_javascript(open_context, enrolled_staff, staff_passwo
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_patient_turns_it_on(open_context, make_account, axe_check, assert_phone_layout,
-                             viewport):
+                             patient_sign_in, viewport):
     from conftest import PATIENT_PASSWORD
 
     make_account(username="robin")
     page = open_context(viewport).new_page()
-    page.goto("/sign-in")
-    page.get_by_label("Username or email address").fill("robin")
-    page.get_by_label("Password").fill(PATIENT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
+    patient_sign_in(page, "robin", PATIENT_PASSWORD)
     page.goto("/profile/two-step")
     axe_check(page)
     page.get_by_label("Your current password").fill(PATIENT_PASSWORD)
