@@ -1,8 +1,14 @@
 """All tables, grouped by capability; importing this module registers every model."""
 
-from .accounts import Invitation, PasswordReset, PatientAccount, RecoveryCode
+from .accounts import (
+    Invitation,
+    PasswordReset,
+    PatientAccount,
+    RecoveryCode,
+    RecoveryRequest,
+)
 from .audit import AuditEvent
-from .auth import AuthSession, SignInFailure
+from .auth import AuthSession, RateLimitHit, SignInFailure
 from .mail import OutboxEmail
 from .patients import Patient
 from .practice import Practice
@@ -17,7 +23,9 @@ __all__ = [
     "OutboxEmail",
     "Patient",
     "Practice",
+    "RateLimitHit",
     "RecoveryCode",
+    "RecoveryRequest",
     "SignInFailure",
     "StaffUser",
 ]

@@ -1,10 +1,10 @@
 """Patient portal accounts and the tokens' server-side state (invitations, password resets)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -46,7 +46,14 @@ class PatientAccount(UserMixin, db.Model):
     notify_results: Mapped[bool] = mapped_column(default=True)
     notify_appointments: Mapped[bool] = mapped_column(default=True)
     reset_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Wrong security answers over all reset links; at the cap, self-service reset closes
+    # (self_reset_closed_at) until the practice reopens it from the chart.
+    wrong_answers_total: Mapped[int] = mapped_column(default=0)
+    self_reset_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the owner was last told that sign-in was paused (at most one notice a day).
+    lock_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Encrypted with the instance's TOTP key (services/secretbox.py), never stored in clear.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column()  # newest code used: no replays
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -122,3 +129,22 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecoveryRequest(db.Model):
+    """A "forgot password" or "forgot username" form, waiting for the mail worker.
+
+    The page only stores what was typed and answers at once; the worker looks the account up
+    and sends what is due. So the page does the same work, in the same time, whether or not
+    the name belongs to an account. The row is deleted once handled.
+    """
+
+    __tablename__ = "recovery_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # password, username
+    name: Mapped[str] = mapped_column(String(254))  # username or email address, as typed
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -24,6 +24,8 @@ class AuthSession(db.Model):
     end_reason: Mapped[str] = mapped_column(String(20), default="")
     ip: Mapped[str] = mapped_column(String(45), default="")
     user_agent: Mapped[str] = mapped_column(String(200), default="")
+    # Per-session state that must not sit in the signed cookie (search text, filters).
+    data: Mapped[dict | None] = mapped_column(JSON)
 
 
 class SignInFailure(db.Model):
@@ -35,3 +37,16 @@ class SignInFailure(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     account_key: Mapped[str] = mapped_column(String(254), index=True)
     ip: Mapped[str] = mapped_column(String(45), index=True)
+
+
+class RateLimitHit(db.Model):
+    """One use of a rate-limited endpoint from an address, counted across all workers."""
+
+    __tablename__ = "rate_limit_hits"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(40))
+    ip: Mapped[str] = mapped_column(String(45))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    __table_args__ = (db.Index("ix_rate_limit_hits_bucket_ip_at", "bucket", "ip", "at"),)

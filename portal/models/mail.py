@@ -18,6 +18,9 @@ class OutboxEmail(db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # Kept after sending, when the bodies (and their links) are cleared.
+    template: Mapped[str] = mapped_column(String(60), default="")
+    body_sha256: Mapped[str] = mapped_column(String(64), default="")
     # The Message-ID header, fixed when queued: a retried delivery carries the same one,
     # so a receiving server (or the .eml folder) sees a duplicate, not a second message.
     message_id: Mapped[str] = mapped_column(String(200), unique=True)

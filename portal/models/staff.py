@@ -30,9 +30,16 @@ class StaffUser(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Encrypted with the instance's TOTP key (services/secretbox.py), never stored in clear.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column()  # newest code used: no replays
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an admin hands over a one-time password: it must be replaced at sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the owner was last told that sign-in was paused (at most one notice a day).
+    lock_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     kind = "staff"
 
