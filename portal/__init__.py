@@ -19,10 +19,11 @@ def create_app(test_config=None):
 
     app = PortalFlask(__name__, instance_path=os.path.abspath(instance_path),
                       instance_relative_config=True)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _private_folder(app.instance_path)
     settings = load_settings(app.instance_path, overrides=test_config)
     check_production(settings)
-    app.config.from_mapping(settings)
+    app.config.from_mapping(settings)  # SECRET_KEY_FALLBACKS too: Flask's sessions accept them
+    database.protect_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     _configure_framework(app)
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
@@ -43,6 +44,12 @@ def create_app(test_config=None):
     return app
 
 
+def _private_folder(path):
+    """The instance folder (database, keys, outbox) is its owner's alone: mode 0700."""
+    Path(path).mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
 def _configure_framework(app):
     """Flask and extension settings that follow from the portal's own settings."""
     secure = app.config["BASE_URL"].startswith("https://")
@@ -54,7 +61,10 @@ def _configure_framework(app):
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PREFERRED_URL_SCHEME="https" if secure else "http",
-        WTF_CSRF_SSL_STRICT=secure,
+        # Flask-WTF's strict check wants a same-origin Referer, but every page sends
+        # Referrer-Policy: no-referrer, so browsers send none: web.py checks the
+        # Sec-Fetch-Site and Origin headers instead, and the token does the rest.
+        WTF_CSRF_SSL_STRICT=False,
         BABEL_DEFAULT_LOCALE="en",
         TEMPLATES_AUTO_RELOAD=app.config["DEBUG"],
     )

@@ -2,20 +2,21 @@
 
 from datetime import timedelta
 
-from flask import g, redirect, request, session, url_for
-from flask_login import login_user, logout_user
+from flask import abort, after_this_request, current_app, g, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
 
 from .extensions import db, login_manager
-from .messages import flash_message
+from .messages import flash_message, get_message
 from .models import PatientAccount, StaffUser
 from .models.types import utcnow
-from .services import sessions
+from .services import devices, reauth, sessions
 
 SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a key name, not a secret
 ACCOUNT_MODELS = {"staff": StaffUser, "patient": PatientAccount}
 STAFF_AREAS = ("/staff", "/admin")
 PENDING_KEY = "two_step_pending"
 PENDING_LIFETIME = timedelta(minutes=5)
+SIGN_IN = {"staff": "auth.staff_sign_in", "patient": "auth.sign_in"}
 
 
 def init_app(app):
@@ -49,12 +50,59 @@ def unauthorized():
 
 
 def begin(account):
-    """Sign in: a fresh cookie session (no pre-login values survive) and a new server session."""
+    """Sign in: a fresh cookie session (no pre-login values survive) and a new server session.
+
+    The browser is remembered as one that has signed in to this account (a device cookie).
+    """
     session.clear()
     token = sessions.start_session(account)
     db.session.commit()
     login_user(account)
     session[SESSION_TOKEN_KEY] = token
+    remember_device(account)
+
+
+def device_cookie_name():
+    """__Host- over HTTPS, like the session cookie: this host only, secure, path /."""
+    secure = current_app.config["SESSION_COOKIE_SECURE"]
+    return "__Host-portal-device" if secure else "portal_device"
+
+
+def device_cookie():
+    """The device cookie this browser sent, if any (services/devices.py reads it)."""
+    return request.cookies.get(device_cookie_name())
+
+
+def remember_device(account):
+    """Set the device cookie on this response, with a fresh nonce for `account`."""
+    value = devices.remember(device_cookie(), account)
+
+    @after_this_request
+    def set_cookie(response):
+        response.set_cookie(device_cookie_name(), value,
+                            max_age=int(devices.LIFETIME.total_seconds()), path="/",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"],
+                            httponly=True, samesite="Lax")
+        return response
+
+
+def confirm_current_password(field, message_key, purpose):
+    """True when `field` holds the signed-in person's current password.
+
+    A wrong one becomes the field's error (message_key) and counts (services/reauth.py).
+    The fifth wrong one in a row ends every session of the account: this browser is signed
+    out and the request ends on the sign-in page.
+    """
+    account = current_user._get_current_object()
+    outcome = reauth.confirm_password(account, field.data, purpose, request.remote_addr)
+    if outcome == "ok":
+        return True
+    if outcome == "ended":
+        end()
+        flash_message("reauth_signed_out")
+        abort(redirect(url_for(SIGN_IN[account.kind])))
+    field.errors = [get_message(message_key)[0]]
+    return False
 
 
 def end():

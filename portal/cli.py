@@ -20,8 +20,10 @@ def main():
 
 
 def init_app(app):
-    for command in (create_staff, reset_staff_password, send_mail, demo):
+    for command in (create_staff, reset_staff_password, disable_staff, enable_staff,
+                    send_mail, demo, audit_group):
         app.cli.add_command(command)
+    app.cli.add_command(rotate_totp_key)
 
 
 def _read_password(confirm_prompt=True):
@@ -65,21 +67,62 @@ def reset_staff_password(email):
     click.echo(f"New password set for {staff.email}; their other sessions were ended.")
 
 
+@click.command("disable-staff")
+@click.argument("email")
+@with_appcontext
+def disable_staff(email):
+    """Disable a staff account: it cannot sign in, and every session of it ends now."""
+    from .services import staff as staff_accounts
+
+    try:
+        staff = staff_accounts.find_staff(email)
+        done = staff_accounts.disable_staff(staff)
+    except staff_accounts.StaffAccountError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    if done:
+        click.echo(f"Disabled {staff.email}; their sessions were ended.")
+    else:
+        click.echo(f"{staff.email} was already disabled.")
+
+
+@click.command("enable-staff")
+@click.argument("email")
+@with_appcontext
+def enable_staff(email):
+    """Let a disabled staff account sign in again."""
+    from .services import staff as staff_accounts
+
+    try:
+        staff = staff_accounts.find_staff(email)
+    except staff_accounts.StaffAccountError as error:
+        raise click.ClickException(str(error)) from error
+    done = staff_accounts.enable_staff(staff)
+    db.session.commit()
+    click.echo(f"Enabled {staff.email}." if done else f"{staff.email} was not disabled.")
+
+
 @click.command("send-mail")
-@click.option("--watch", is_flag=True, help="Keep running, sending due mail every few seconds.")
-@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+@click.option("--watch", is_flag=True, help="Keep running, sending due mail every second.")
+@click.option("--interval", default=1.0, show_default=True,
+              help="Seconds between rounds (new mail goes out within about this long).")
 @with_appcontext
 def send_mail(watch, interval):
-    """Deliver the emails waiting in the outbox (run it from cron, or with --watch)."""
-    from .services.mail import deliver_due
+    """Deliver the emails waiting in the outbox (run it from cron, or with --watch).
+
+    The only place mail is delivered: web requests only queue it. MAIL_TIMEOUT bounds how long
+    a silent SMTP server can hold one round. Each round first answers the waiting
+    forgot-password and forgot-username requests (services/worker.py).
+    """
+    from .services.worker import run_once
 
     if not watch:
-        sent, failed = deliver_due()
+        sent, failed = run_once()
         click.echo(f"Sent {sent} email(s); {failed} will be retried.")
         return
     while True:
         try:
-            sent, failed = deliver_due()
+            sent, failed = run_once()
         except Exception as error:  # the database may be restarting: keep watching
             db.session.rollback()
             click.echo(f"Mail delivery round failed ({type(error).__name__}); trying again.", err=True)
@@ -93,7 +136,66 @@ def send_mail(watch, interval):
 @with_appcontext
 def demo():
     """Load the fictional demo practice (safe to run again: it changes nothing the second time)."""
+    from flask import current_app
+
     from .services.demo import load_demo
+
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException(
+            "The demo practice is not loaded in production: its accounts and passwords are public."
+        )
 
     for line in load_demo():
         click.echo(line)
+
+
+@click.group("audit")
+def audit_group():
+    """Look after the audit trail."""
+
+
+@audit_group.command("prune")
+@click.option("--older-than-years", "years", type=int, required=True,
+              help="Delete entries older than this many years (6 at least: the retention period).")
+@with_appcontext
+def prune_audit(years):
+    """Delete audit entries past the retention period; the prune itself is recorded."""
+    from .services.audit import RetentionError, prune
+
+    try:
+        count = prune(years)
+    except RetentionError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Deleted {count} audit entr{'y' if count == 1 else 'ies'} older than "
+               f"{years} years.")
+
+
+@click.command("rotate-totp-key")
+@with_appcontext
+def rotate_totp_key():
+    """Encrypt every two-step secret with a new key, then drop the old key.
+
+    With the keys in instance/totp_keys this makes the new key itself. With PORTAL_TOTP_KEYS
+    set, put the new key first there (keep the old one after it), restart, run this, and then
+    remove the old key.
+    """
+    from cryptography.fernet import Fernet
+    from flask import current_app
+
+    from .services import secretbox
+
+    configured = current_app.config.get("TOTP_KEYS") or []
+    if not configured:
+        changed = secretbox.rotate_key()
+        click.echo(f"New two-step key in use; {changed} secret(s) re-encrypted; the old key is gone.")
+        return
+    if len(configured) < 2:
+        raise click.ClickException(
+            "PORTAL_TOTP_KEYS holds one key. Put a new key first, keep the old one after it "
+            "(comma-separated), restart the portal and run this again. A new key: "
+            + Fernet.generate_key().decode()
+        )
+    changed = secretbox.reencrypt_all()
+    click.echo(f"{changed} secret(s) re-encrypted with the first key of PORTAL_TOTP_KEYS; "
+               "the other keys can now be removed from it.")

@@ -13,6 +13,12 @@ DEFAULTS = {
     "ENV": "development",
     "DEBUG": False,
     "SECRET_KEY": None,
+    # Earlier secret keys, still accepted for sessions and emailed links while a new one
+    # takes over (comma-separated in the environment; newest last, as Flask expects).
+    "SECRET_KEY_FALLBACKS": [],
+    # Keys that encrypt the two-step (TOTP) secrets in the database, primary first
+    # (comma-separated Fernet keys). Unset: kept in instance/totp_keys, made once (0600).
+    "TOTP_KEYS": None,
     "DATABASE_URL": None,
     "BASE_URL": "http://127.0.0.1:5000",
     "MAIL_SERVER": None,
@@ -33,6 +39,11 @@ DEFAULTS = {
 INTEGER_SETTINGS = {"MAIL_PORT", "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_CONTENT_LENGTH",
                     "INVITATION_DAYS"}
 FLAG_SETTINGS = {"DEBUG", "TWO_STEP_REQUIRED_FOR_STAFF"}
+# Settings that hold several values: comma-separated in the environment, a list in portal.cfg.
+LIST_SETTINGS = {"SECRET_KEY_FALLBACKS", "TOTP_KEYS"}
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+TOTP_KEY_FILE = "totp_keys"
 
 # Secrets that appear in documentation and examples; never acceptable in production.
 KNOWN_WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "test"}
@@ -56,12 +67,39 @@ def _read_environment(environ):
             except ValueError as error:
                 raise ConfigurationError(f"PORTAL_{name} must be a whole number.") from error
         elif name in FLAG_SETTINGS:
-            found[name] = raw.strip().lower() in {"1", "true", "yes", "on"}
+            found[name] = parse_flag(name, raw)
+        elif name in LIST_SETTINGS:
+            found[name] = _parse_list(raw)
         else:
             found[name] = raw
     if "DATABASE_URL" not in found and environ.get("DATABASE_URL"):
         found["DATABASE_URL"] = environ["DATABASE_URL"]
     return found
+
+
+def parse_flag(name, value):
+    """A yes/no setting: 1/0, true/false, yes/no, on/off in any case; anything else refuses
+    to start, naming the setting (a typo must never quietly turn a protection off)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConfigurationError(
+        f"PORTAL_{name} must be one of 1/0, true/false, yes/no or on/off (it is {str(value)!r})."
+    )
+
+
+def _parse_list(value):
+    """A list setting from "a, b" text, a list or nothing; blank items are dropped."""
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [item.strip() for item in items if item and item.strip()]
 
 
 def _read_config_file(path):
@@ -83,6 +121,56 @@ def _generated_secret_key(instance_path):
     return path.read_text().strip()
 
 
+def _write_private(path, text):
+    """Replace the file at `path` with `text`, atomically, readable by its owner only (0600)."""
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, path)
+
+
+def _check_fernet_keys(keys):
+    from cryptography.fernet import Fernet
+
+    for key in keys:
+        try:
+            Fernet(key)
+        except (ValueError, TypeError) as error:
+            raise ConfigurationError(
+                "PORTAL_TOTP_KEYS must be Fernet keys (32 random bytes, url-safe base64), "
+                "separated by commas, the primary first."
+            ) from error
+
+
+def totp_key_file(instance_path):
+    return Path(instance_path) / TOTP_KEY_FILE
+
+
+def read_totp_key_file(instance_path):
+    """The TOTP encryption keys kept in the instance folder, primary first; made the first time."""
+    path = totp_key_file(instance_path)
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker made it just now
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(Fernet.generate_key().decode() + "\n")
+    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
+def write_totp_key_file(instance_path, keys):
+    """Store the TOTP keys (primary first) in the instance folder, mode 0600."""
+    _write_private(totp_key_file(instance_path), "".join(f"{key}\n" for key in keys))
+
+
 def database_uri(url, instance_path):
     """SQLAlchemy URI: the configured URL (psycopg 3 for PostgreSQL) or the instance SQLite."""
     if not url:
@@ -100,8 +188,16 @@ def load_settings(instance_path, environ=None, overrides=None):
     settings.update(_read_config_file(Path(instance_path) / "portal.cfg"))
     settings.update(_read_environment(environ))
     settings.update(overrides or {})
+    for name in FLAG_SETTINGS:  # portal.cfg and overrides are checked as strictly as the environment
+        settings[name] = parse_flag(name, settings[name])
+    for name in LIST_SETTINGS:
+        settings[name] = _parse_list(settings[name])
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _generated_secret_key(instance_path)
+    if settings["TOTP_KEYS"]:
+        _check_fernet_keys(settings["TOTP_KEYS"])
+    else:
+        read_totp_key_file(instance_path)  # made now, once, beside the secret key
     settings["BASE_URL"] = settings["BASE_URL"].rstrip("/")
     settings["SQLALCHEMY_DATABASE_URI"] = settings.get("SQLALCHEMY_DATABASE_URI") or database_uri(
         settings["DATABASE_URL"], instance_path
@@ -122,6 +218,14 @@ def production_problems(settings):
         )
     if settings["DEBUG"]:
         problems.append("PORTAL_DEBUG must be off.")
+    if not settings["MAIL_SERVER"]:
+        problems.append("PORTAL_MAIL_SERVER must name the SMTP relay (without it mail only "
+                        "piles up as files in the instance folder).")
+    security = str(settings["MAIL_SECURITY"] or "").strip().lower()
+    if security not in ("starttls", "ssl"):
+        problems.append("PORTAL_MAIL_SECURITY must be starttls or ssl (mail carries sign-in links).")
+    if not settings["TWO_STEP_REQUIRED_FOR_STAFF"]:
+        problems.append("PORTAL_TWO_STEP_REQUIRED_FOR_STAFF must be on.")
     return problems
 
 

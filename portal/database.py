@@ -9,12 +9,35 @@ into errors.
 """
 
 import hashlib
+import os
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+
+def protect_sqlite_file(uri):
+    """Make the SQLite database file owner-only (0600) before SQLite first opens it.
+
+    SQLite gives its -wal and -shm files the database file's mode, so they follow.
+    Other databases (PostgreSQL) and in-memory SQLite are left alone.
+    """
+    prefix = "sqlite:///"
+    if not uri.startswith(prefix):
+        return
+    path = uri[len(prefix):].split("?", 1)[0]
+    if not path or path == ":memory:":
+        return
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)
+    except FileNotFoundError:  # no such folder: SQLite will say so when it connects
+        return
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
 
 
 @event.listens_for(Engine, "connect")

@@ -20,6 +20,16 @@ MESSAGES = {
            "After several failed tries, sign-in is paused for 15 minutes."),
         "error",
     ),
+    "reauth_signed_out": (
+        _l("You were signed out everywhere because the current password was typed wrong "
+           "five times in a row. Sign in again to continue."),
+        "error",
+    ),
+    "self_reset_reopened": (
+        _l("Password reset with the security question is open again for this patient."),
+        "success"),
+    "self_reset_not_closed": (_l("Password reset with the security question was not closed."),
+                              "info"),
     "sign_in_needed": (_l("Please sign in to see that page."), "info"),
     "session_expired": (
         _l("You were signed out after 15 minutes without activity, to protect your "
@@ -115,11 +125,38 @@ MESSAGES = {
     "two_step_codes_regenerated": (
         _l("You have new recovery codes. The old ones no longer work."), "success"),
     "two_step_password_wrong": (_l("That is not your current password."), "error"),
-    "two_step_reset": (
-        _l("Two-step sign-in was reset. They were signed out and will set it up again at "
-           "their next sign-in."),
+    # -- staff account life and admin two-step reset (issue 6, parts 3 and 4) --
+    "two_step_reset_patient": (
+        _l("Two-step sign-in was turned off and the patient's password no longer works. They "
+           "were signed out and emailed a link to choose a new password (it works for 30 "
+           "minutes; send another from this page if needed)."),
         "success",
     ),
+    "two_step_reset_patient_paused": (
+        _l("Two-step sign-in was turned off and the patient's password no longer works. Their "
+           "portal access is paused, so no reset link was sent."),
+        "success",
+    ),
+    "two_step_reset_self": (
+        _l("You cannot reset your own two-step sign-in here. Another admin can do it for you."),
+        "error",
+    ),
+    "staff_disabled": (
+        _l("The staff account was disabled. They were signed out everywhere and cannot sign "
+           "in."), "success"),
+    "staff_already_disabled": (_l("That staff account was already disabled."), "info"),
+    "staff_enabled": (_l("The staff account was enabled. They can sign in again."), "success"),
+    "staff_already_enabled": (_l("That staff account was not disabled."), "info"),
+    "staff_disable_self": (_l("You cannot disable your own account."), "error"),
+    "staff_disable_last_admin": (
+        _l("This is the last active practice admin, so it cannot be disabled. Make another "
+           "staff member an admin first."), "error"),
+    "staff_wrong_password": (_l("That is not your current password. Check it and try again."),
+                             "error"),
+    "staff_same_password": (_l("Choose a new password, not the one you use now."), "error"),
+    "staff_password_changed": (
+        _l("Your password was changed. Any other device signed in to your account has been "
+           "signed out."), "success"),
 }
 
 

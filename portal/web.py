@@ -1,6 +1,7 @@
 """What every response shares: security headers, error pages, template helpers, safe logs."""
 
 import logging
+import re
 import traceback
 import uuid
 from datetime import UTC
@@ -11,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .services.mail import deliver_after_response
+from .services.access import LARGEST_ID
 from .services.practice import get_practice
 from .services.sessions import IDLE_TIMEOUT
 
@@ -77,8 +78,9 @@ class PortalFlask(Flask):
 def init_app(app):
     app.before_request(_refuse_cross_site_writes)
     app.before_request(_load_practice)
+    app.before_request(_warn_forwarded_without_proxy)
     app.after_request(_security_headers)
-    app.after_request(deliver_after_response)
+    app.after_request(_audit_refused_patient_access)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(InternalServerError, _server_error)
@@ -91,10 +93,55 @@ def init_app(app):
 
 
 def _refuse_cross_site_writes():
-    """Browsers say when a form post comes from another site; such posts never change data."""
-    if request.method in UNSAFE_METHODS and request.headers.get("Sec-Fetch-Site") == "cross-site":
+    """Unsafe requests that the browser says come from another site never change data."""
+    if request.method in UNSAFE_METHODS and is_cross_site(request):
         return _error_page(403)
     return None
+
+
+# Sec-Fetch-Site values of a request this site made itself ("none": the person typed it).
+OWN_FETCH_SITES = {"same-origin", "none"}
+
+
+def is_cross_site(req):
+    """True when the browser says the request comes from another site.
+
+    Sec-Fetch-Site is the browser's own word. Without it, a real Origin must be ours (this
+    host or the configured base URL). "Origin: null" is what browsers send on a form post
+    from a page with Referrer-Policy: no-referrer, so it proves nothing either way; with
+    neither header (older browsers) the CSRF token alone decides.
+    """
+    fetch_site = req.headers.get("Sec-Fetch-Site")
+    if fetch_site:
+        return fetch_site.lower() not in OWN_FETCH_SITES
+    origin = req.headers.get("Origin")
+    if not origin or origin == "null":
+        return False
+    own = {req.host_url.rstrip("/"), _origin_of(current_app.config["BASE_URL"])}
+    return origin.rstrip("/") not in own
+
+
+def _origin_of(url):
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+_forwarded_warning = {"given": False}
+
+
+def _warn_forwarded_without_proxy():
+    """Say once per process that X-Forwarded-For arrives while PORTAL_PROXY_COUNT is 0.
+
+    The header is then ignored (it could be forged), so every visitor behind the proxy has
+    the proxy's address, and per-address rate limits lump all patients together.
+    """
+    if _forwarded_warning["given"] or current_app.config["PROXY_COUNT"]:
+        return
+    if "X-Forwarded-For" in request.headers:
+        _forwarded_warning["given"] = True
+        log.warning("requests carry X-Forwarded-For but PORTAL_PROXY_COUNT is 0: every visitor "
+                    "shares the proxy's address for rate limits. Set PORTAL_PROXY_COUNT to the "
+                    "number of proxies in front of the portal.")
 
 
 def _load_practice():
@@ -122,6 +169,36 @@ def _security_headers(response):
         # Pages may show patient data: never keep them in a browser or proxy cache.
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
+    return response
+
+
+# A staff URL about one patient: /staff/patients/<id>/... (the id when the path names one).
+PATIENT_URL = re.compile(r"/staff/patients/(?:(\d{1,30})(?:/|$))?")
+
+
+def _audit_refused_patient_access(response):
+    """Every 403 or 404 under /staff/patients/ goes on the audit trail, in this one place.
+
+    Who asked and which chart (when the URL names one): someone probing charts by number
+    shows up in the log. Whatever the refused request had started is rolled back first.
+    """
+    found = PATIENT_URL.match(request.path)
+    if response.status_code not in (403, 404) or found is None:
+        return response
+    from .extensions import db
+    from .services import audit
+
+    try:
+        db.session.rollback()
+        patient_id = int(found.group(1)) if found.group(1) else None
+        if patient_id is not None and not 0 < patient_id <= LARGEST_ID:
+            patient_id = None
+        audit.record_refused(patient_id, response.status_code)
+        db.session.commit()
+    except Exception as error:  # the refusal stands even if the database is down; log it
+        db.session.rollback()
+        log.error("a refused request on %s could not be audited (%s)", request.path,
+                  type(error).__name__)
     return response
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite uses, only those that are missing:
 # chromium (browser tests; never a downloaded browser), Pango and fonts (WeasyPrint PDFs),
-# poppler-utils (reading PDFs back), wrk (make bench). PostgreSQL is .ci/run's business.
+# poppler-utils (reading PDFs back), wrk (make bench), openssl (the HTTPS suite's certificate).
+# PostgreSQL is .ci/run's business.
 set -euo pipefail
 packages=()
 [ -x /usr/bin/chromium ] || packages+=(chromium)
@@ -10,6 +11,7 @@ ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || packages+=(libpangoft2
 command -v fc-list >/dev/null && fc-list | grep -qi dejavu || packages+=(fonts-dejavu-core)
 command -v pdftotext >/dev/null || packages+=(poppler-utils)
 command -v wrk >/dev/null || packages+=(wrk)
+command -v openssl >/dev/null || packages+=(openssl)
 [ ${#packages[@]} -eq 0 ] && exit 0
 
 sudo=""

@@ -3,7 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-5000}
-.venv/bin/portal send-mail --watch &
+# Whatever the portal writes (database, keys, outbox, uploads) is for its own user only.
+umask 077
+# The mail worker is the only process that talks to the SMTP server: it sends queued mail
+# within about a second (--interval 1), and a slow server delays no page.
+.venv/bin/portal send-mail --watch --interval 1 &
 mailer=$!
 trap 'kill $mailer 2>/dev/null || true' EXIT INT TERM
 echo "Serving the portal on http://127.0.0.1:${PORT}  (Ctrl-C stops it)"

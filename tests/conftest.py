@@ -63,9 +63,21 @@ def _settings(url, instance_path):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    """The app on the test database; every table is emptied after each test."""
-    app = create_app(_settings(database_url, tmp_path / "instance"))
+def app_overrides():
+    """Settings laid over the test settings for `app`; a module may override this fixture
+    (tests/browser/test_https_flows.py does, to share the TLS server's base URL and instance)."""
+    return {}
+
+
+@pytest.fixture
+def app(request, database_url, tmp_path, app_overrides):
+    """The app on the test database; every table is emptied after each test.
+
+    Parametrize it indirectly with a dict of settings to change some, e.g.
+    `@pytest.mark.parametrize("app", [{"BASE_URL": "https://portal.test"}], indirect=True)`.
+    """
+    overrides = {**app_overrides, **getattr(request, "param", {})}
+    app = create_app({**_settings(database_url, tmp_path / "instance"), **overrides})
     yield app
     with app.app_context():
         db.session.rollback()
@@ -223,11 +235,23 @@ class Outbox:
         folder = Path(self.app.instance_path) / "outbox"
         return sorted(folder.glob("*.eml")) if folder.exists() else []
 
-    def deliver(self):
-        from portal.services.mail import deliver_due
+    def process_requests(self):
+        """The mail worker's first step: answer waiting forgot-password/username requests."""
+        from portal.services.practice import get_practice
+        from portal.services.recovery import process_requests
 
         with self.app.app_context():
-            return deliver_due()
+            from flask import g
+
+            g.practice = get_practice()
+            return process_requests()
+
+    def deliver(self):
+        """One whole round of the mail worker: answer requests, then send what is due."""
+        from portal.services.worker import run_once
+
+        with self.app.app_context():
+            return run_once()
 
 
 @pytest.fixture

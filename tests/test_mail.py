@@ -1,23 +1,31 @@
 """The transactional outbox (SECURITY.md H3): a row written with the change that caused it,
 delivered as .eml files or over real SMTP (aiosmtpd on loopback), retried with backoff, sent
-once when workers race, and again with the same Message-ID after a worker dies mid-send."""
+once when workers race, and again with the same Message-ID after a worker dies mid-send.
+Requests only queue mail; the mail worker (`portal send-mail --watch`) alone delivers it, so a
+slow SMTP server never delays a page. A sent row keeps its headers and a hash, not its link."""
 
+import hashlib
 import logging
+import os
 import socket
 import sqlite3
 import ssl
+import stat
 import subprocess
+import sys
 import threading
+import time
 from contextlib import closing
 from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from conftest import post_form
+from conftest import TEST_SECRET, post_form
 from freezegun import freeze_time
 from sqlalchemy import func, select, update
 
@@ -315,21 +323,159 @@ def test_send_mail_command_delivers_pending_mail(app, outbox, runner):
     assert "Sent 0 email(s)" in runner.invoke(args=["send-mail"]).output
 
 
-def test_request_that_queues_mail_delivers_it_after_the_response(client, outbox, make_staff):
-    staff = make_staff("nurse")
+def lock_mail_request(client, staff):
+    """Nine wrong passwords, then the tenth, which locks sign-in and queues the owner's email.
+    Returns the tenth response (its body read and closed, as a server would) and its time."""
     wrong = {"email": staff.email, "password": "wrong password"}
     for _ in range(9):
         post_form(client, "/staff/sign-in", wrong).close()
-    assert outbox.queued == []
-    response = post_form(client, "/staff/sign-in", wrong)  # the tenth failure locks and emails
-    [row] = outbox.queued
-    assert row.recipient == staff.email and row.sent_at is None
-    assert outbox.eml_files == []  # not before the response is done
+    started = time.monotonic()
+    response = post_form(client, "/staff/sign-in", wrong)
     response.get_data()
-    response.close()
+    response.close()  # where after-response hooks would run
+    return response, time.monotonic() - started
+
+
+def test_a_request_only_queues_mail(app, client, outbox, make_staff):
+    staff = make_staff("nurse")
+    response, _ = lock_mail_request(client, staff)
+    assert response.status_code == 200
+    [row] = outbox.queued
+    assert row.recipient == staff.email and row.template == "sign_in_locked"
+    assert row.sent_at is None and row.attempts == 0 and row.claimed_until is None
+    assert outbox.eml_files == []  # not during, not after the response: the worker sends it
+    assert outbox.deliver() == (1, 0)
     [path] = outbox.eml_files
     assert PARSE(path.read_bytes())["Message-ID"] == row.message_id
-    assert outbox.queued[0].sent_at is not None
+
+
+class SilentServer:
+    """A TCP port that accepts connections and never says a word (a hung SMTP server)."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(16)  # the kernel completes the handshakes; nobody ever answers
+        self.port = self.socket.getsockname()[1]
+
+
+@pytest.fixture
+def silent_server():
+    server = SilentServer()
+    yield server
+    server.socket.close()
+
+
+def test_a_silent_smtp_server_does_not_delay_a_request(app, client, outbox, make_staff,
+                                                        silent_server):
+    use_smtp(app, silent_server.port, MAIL_TIMEOUT=10)
+    staff = make_staff("nurse")
+    response, seconds = lock_mail_request(client, staff)
+    assert response.status_code == 200
+    assert seconds < 2, f"the page took {seconds:.1f} s"
+    [row] = outbox.queued
+    assert row.attempts == 0 and row.sent_at is None and row.last_error == ""
+
+
+def test_mail_timeout_bounds_a_silent_smtp_server(app, outbox, silent_server):
+    use_smtp(app, silent_server.port, MAIL_TIMEOUT=1)
+    queue(app)
+    started = time.monotonic()
+    assert outbox.deliver() == (0, 1)
+    assert time.monotonic() - started < 3
+    [row] = outbox.queued
+    assert row.sent_at is None and row.attempts == 1 and "timed out" in row.last_error
+
+
+def test_sent_email_keeps_headers_and_hash_but_not_its_body(app, outbox, smtp_server):
+    inbox = smtp_server()
+    use_smtp(app, inbox.port)
+    [message_id] = queue(app)
+    [queued] = outbox.queued
+    assert "Pat Doe" in queued.body_text and queued.body_html
+    assert queued.template == "sign_in_locked"
+    assert queued.body_sha256 == hashlib.sha256(queued.body_text.encode()).hexdigest()
+    assert outbox.deliver() == (1, 0)
+    [sent] = outbox.queued
+    assert (sent.body_text, sent.body_html) == ("", "")
+    assert (sent.recipient, sent.subject, sent.message_id, sent.template, sent.body_sha256) == (
+        RECIPIENT, queued.subject, message_id, "sign_in_locked", queued.body_sha256)
+    assert sent.sent_at is not None
+    # What went out is the text the hash was made of (in SMTP's CRLF line ends).
+    [message] = inbox.messages
+    delivered = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert delivered.rstrip("\n") == queued.body_text.rstrip("\n")
+
+
+def test_failed_email_keeps_its_body_for_the_retry(app, outbox):
+    use_smtp(app, free_port())  # nothing listens there
+    queue(app)
+    assert outbox.deliver() == (0, 1)
+    [row] = outbox.queued
+    assert "Pat Doe" in row.body_text and row.body_html
+
+
+def test_eml_files_and_their_folder_are_private(app, outbox):
+    old_umask = os.umask(0o022)
+    try:
+        queue(app, count=2)
+        assert outbox.deliver() == (2, 0)
+    finally:
+        os.umask(old_umask)
+    folder = Path(app.instance_path) / "outbox"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert len(outbox.eml_files) == 2
+    for path in outbox.eml_files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_send_mail_watch_interval_defaults_to_one_second(runner):
+    result = runner.invoke(args=["send-mail", "--help"])
+    assert result.exit_code == 0 and "[default: 1.0]" in result.output
+
+
+@pytest.fixture
+def mail_worker(app, database_url, tmp_path):
+    """Run the real `portal send-mail --watch` on the test database, writing .eml files into
+    the test app's instance folder. Depends on `app`, so it stops before the tables are emptied."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") and k != "DATABASE_URL"}
+    env.update(PORTAL_DATABASE_URL=database_url, PORTAL_INSTANCE_PATH=app.instance_path,
+               PORTAL_SECRET_KEY=TEST_SECRET, PORTAL_ENV="development")
+    log_path = tmp_path / "mail-worker.log"
+    portal = Path(sys.executable).with_name("portal")
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen([str(portal), "send-mail", "--watch"], env=env,
+                                   stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file)
+    process.log_path = log_path
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def wait_for_eml(outbox, count, seconds, worker):
+    deadline = time.monotonic() + seconds
+    while len(outbox.eml_files) < count and time.monotonic() < deadline:
+        assert worker.poll() is None, worker.log_path.read_text(errors="replace")
+        time.sleep(0.02)
+    return len(outbox.eml_files) >= count
+
+
+@pytest.mark.slow
+def test_mail_worker_sends_new_mail_within_two_seconds(app, outbox, mail_worker):
+    # The first email shows the worker is up (starting Python and the app takes a while).
+    queue(app)
+    assert wait_for_eml(outbox, 1, 60, mail_worker), mail_worker.log_path.read_text(errors="replace")
+    for expected in (2, 3):
+        [message_id] = queue(app)
+        queued_at = time.monotonic()
+        assert wait_for_eml(outbox, expected, 2, mail_worker), "not delivered within 2 seconds"
+        assert time.monotonic() - queued_at < 2
+        assert PARSE(outbox.eml_files[-1].read_bytes())["Message-ID"] == message_id
+    assert all(row.sent_at is not None for row in outbox.queued)
 
 
 class LockProbe(Inbox):

@@ -112,8 +112,9 @@ def test_wrong_current_password_is_refused_and_audited(app, client, patient, out
     assert response.status_code == 200 and WRONG_PASSWORD in page and "There is a problem" in page
     assert verify_password(load(app, patient.id).password_hash, PATIENT_PASSWORD)[0]
     assert actions(app)[-1] == "patient.reauth_failed" and not outbox.queued
-    with app.app_context():  # a re-authentication failure is not a sign-in failure
-        assert db.session.scalar(select(func.count(SignInFailure.id))) == 0
+    with app.app_context():  # it counts as a sign-in failure of the account
+        keys = db.session.scalars(select(SignInFailure.account_key)).all()
+    assert f"patient:{patient.id}" in keys
 
 
 @pytest.mark.parametrize("values, message", [
@@ -135,7 +136,7 @@ def test_password_validation(app, client, patient, values, message):
 
 # -- security question --
 
-def test_change_security_question(app, client, patient):
+def test_change_security_question(app, client, patient, outbox):
     response = post_form(client, "/profile/security-question", {
         "question": "first_concert", "answer": "The Beach Boys", "current_password": PATIENT_PASSWORD})
     assert response.headers["Location"] == "/profile"
@@ -144,6 +145,10 @@ def test_change_security_question(app, client, patient):
     assert "Beach" not in account.security_answer_hash
     assert accounts.answer_matches(account, "the beach-boys")
     assert "patient.security_question_changed" in actions(app)
+    [notice] = outbox.queued
+    assert notice.subject == "A change to your portal account"
+    assert "security question for your portal account was changed" in notice.body_text
+    assert "Beach" not in notice.body_text
 
 
 @pytest.mark.parametrize("values, message", [

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import AuditEvent
+from ..models.audit import AUDIT_RETENTION_DAYS
 
 
 def _actor_fields(actor):
@@ -24,16 +25,22 @@ def _clean(text, limit):
     return "".join(ch if ch.isprintable() else " " for ch in (text or ""))[:limit]
 
 
-def record(action, *, actor=None, patient_id=None, object_type="", object_id="", detail=""):
+def record(action, *, actor=None, patient_id=None, object_type="", object_id="", detail="",
+           ip=None, user_agent=None):
     """Add an audit row to the current transaction (the caller commits).
 
     `detail` is a short, non-clinical note such as the names of changed fields; never put
-    passwords, tokens, answers or health information in it.
+    passwords, tokens, answers or health information in it. `ip` and `user_agent` default to
+    the current request's; the mail worker passes those of the request it acts on.
     """
     fields = _actor_fields(actor)
     if has_request_context():
         fields["ip"] = request.remote_addr or ""
         fields["user_agent"] = _clean(request.user_agent.string, 200)
+    if ip is not None:
+        fields["ip"] = ip
+    if user_agent is not None:
+        fields["user_agent"] = _clean(user_agent, 200)
     event = AuditEvent(
         action=action,
         patient_id=patient_id,
@@ -44,6 +51,62 @@ def record(action, *, actor=None, patient_id=None, object_type="", object_id="",
     )
     db.session.add(event)
     return event
+
+
+def record_export(object_type, object_id="", *, patient_id=None, file_format="",
+                  byte_count=None, actor=None):
+    """Put a download or export on the record: every file that leaves the portal goes here.
+
+    Downloads of consents, records and any CSV call this once, when the file is handed
+    out, in the transaction the view commits. The action is "<object_type>.exported"; the
+    detail names only the format and size, never a file name (an uploaded file's name can
+    say what it is about).
+    """
+    parts = [f"format: {file_format}" if file_format else "",
+             f"bytes: {byte_count}" if byte_count is not None else ""]
+    return record(f"{object_type}.exported", actor=actor, patient_id=patient_id,
+                  object_type=object_type, object_id=object_id,
+                  detail="; ".join(part for part in parts if part))
+
+
+def record_refused(patient_id, status_code, *, actor=None):
+    """A refused request (403 or 404) on a patient's URL: who asked, for which chart."""
+    return record("patient.access_refused", actor=actor, patient_id=patient_id,
+                  object_type="patient" if patient_id else "",
+                  object_id=patient_id or "", detail=f"status: {status_code}")
+
+
+class RetentionError(ValueError):
+    """A prune that would delete rows still inside the retention period."""
+
+
+# The promise on the audit page: rows are kept six years. A year here is 366 days, so
+# "older than N years" never reaches into the last N calendar years (leap days included).
+RETENTION_YEARS = AUDIT_RETENTION_DAYS // 366
+
+
+def prune(older_than_years, now=None):
+    """Delete audit rows older than `older_than_years` (at least six) and record how many.
+
+    Refuses (RetentionError, nothing deleted) below the retention period. The deletion
+    and the row that records it share one transaction; the caller commits.
+    """
+    if older_than_years < RETENTION_YEARS:
+        raise RetentionError(
+            f"Audit entries are kept for {RETENTION_YEARS} years: "
+            f"--older-than-years must be {RETENTION_YEARS} or more.")
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from ..models.types import utcnow
+
+    cutoff = (now or utcnow()) - timedelta(days=older_than_years * 366)
+    result = db.session.execute(delete(AuditEvent).where(AuditEvent.at < cutoff))
+    count = result.rowcount or 0
+    record("audit.pruned", object_type="audit_log",
+           detail=f"pruned: {count}; older than: {older_than_years} years")
+    return count
 
 
 def search_statement(filters, zone):

@@ -2,11 +2,17 @@
 
 send_email() only adds a row to the caller's transaction, so an email exists exactly when the
 change that caused it was committed. deliver_due() then sends what is due, over SMTP when
-MAIL_SERVER is set, else as one .eml file per message in instance/outbox/. A row is claimed
-before sending and marked sent after; a worker that dies in between leaves the claim to lapse,
-and the row is sent again later with the same Message-ID (at-least-once delivery).
+MAIL_SERVER is set, else as one .eml file per message in instance/outbox/ (mode 0600). A row is
+claimed before sending and marked sent after; a worker that dies in between leaves the claim to
+lapse, and the row is sent again later with the same Message-ID (at-least-once delivery).
+
+Only the mail worker (`portal send-mail --watch`) calls deliver_due(): a request never talks
+to the SMTP server, so a slow or silent server cannot hold a web worker. Once a message is
+sent its bodies (and the link in them) are cleared; the row keeps the headers, the template
+name and the SHA-256 of the text body, enough to show what was sent without keeping the link.
 """
 
+import hashlib
 import logging
 import os
 import smtplib
@@ -39,15 +45,17 @@ def send_email(recipient, subject, template, **context):
     Emails carry no health information: a short notice and, at most, a link.
     """
     context.setdefault("practice", g.get("practice"))
+    body_text = render_template(f"email/{template}.txt", **context)
     email = OutboxEmail(
         recipient=recipient,
         subject=str(subject),
-        body_text=render_template(f"email/{template}.txt", **context),
+        template=template,
+        body_text=body_text,
         body_html=render_template(f"email/{template}.html", **context),
+        body_sha256=hashlib.sha256(body_text.encode()).hexdigest(),
         message_id=make_msgid(idstring=uuid.uuid4().hex, domain="portal.invalid"),
     )
     db.session.add(email)
-    g.mail_queued = True
     return email
 
 
@@ -67,11 +75,17 @@ def build_message(email, sender):
 
 
 def _write_eml(message, email, folder):
-    """Write the message as <folder>/<id>.eml, atomically; a retry overwrites the same file."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write the message as <folder>/<id>.eml, atomically; a retry overwrites the same file.
+
+    The folder is 0700 and the file 0600: the message carries a sign-in or enrollment link.
+    """
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     final = folder / f"{email.created_at:%Y%m%dT%H%M%S}-{email.id:08d}.eml"
     partial = final.with_suffix(".part")
-    partial.write_bytes(bytes(message))
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a .part left by a dead worker may have had other bits
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(bytes(message))
     os.replace(partial, final)
 
 
@@ -167,6 +181,9 @@ def deliver_due(limit=100):
             email.sent_at = utcnow()
             email.claimed_until = None
             email.last_error = ""
+            # Sent: the link has done its job here. Headers, template and hash stay.
+            email.body_text = ""
+            email.body_html = ""
         db.session.commit()
     return sent, failed
 
@@ -182,20 +199,3 @@ def _record_failure(email, error):
     log.warning("outbox email %s not delivered (attempt %s): %s",
                 email.id, email.attempts, type(error).__name__)
 
-
-def deliver_after_response(response):
-    """After a request that queued mail, try to send it once the response has gone out."""
-    if not g.get("mail_queued"):
-        return response
-    app = current_app._get_current_object()
-
-    def deliver_now():
-        with app.app_context():
-            try:
-                deliver_due()
-            except Exception as error:  # a failed delivery must never break the page; the CLI retries
-                # The type only: a database error's message repeats its parameters.
-                log.error("outbox delivery after a request failed: %s", type(error).__name__)
-
-    response.call_on_close(deliver_now)
-    return response

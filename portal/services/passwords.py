@@ -1,6 +1,7 @@
 """Password rules and argon2id hashing, stated once for staff and patients."""
 
 import re
+import secrets
 import unicodedata
 from functools import lru_cache
 
@@ -19,6 +20,14 @@ PERSONAL_REMAINDER = 8
 hasher = PasswordHasher()
 # Verified against when the account does not exist, so both paths cost the same time.
 _DUMMY_HASH = hasher.hash("not a real password, only here to spend time")
+# A stored hash starting with this matches no password (a voided password, see void_hash).
+VOID_PREFIX = "!"
+
+
+def void_hash():
+    """A stored value no password matches: the account's password is voided (an admin reset
+    its two-step sign-in). Random, so two voided accounts never look alike."""
+    return VOID_PREFIX + secrets.token_urlsafe(24)
 
 
 def normalize(password):
@@ -39,11 +48,13 @@ def verify_password(stored_hash, password):
     """
     if not password or len(password) > MAX_LENGTH * 4:
         return False, None
+    # A voided password spends the same time as a real one: timing tells nothing of it.
+    usable = stored_hash is not None and not stored_hash.startswith(VOID_PREFIX)
     try:
-        hasher.verify(stored_hash or _DUMMY_HASH, normalize(password))
+        hasher.verify(stored_hash if usable else _DUMMY_HASH, normalize(password))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False, None
-    if stored_hash is None:
+    if not usable:
         return False, None
     if hasher.check_needs_rehash(stored_hash):
         return True, hash_password(password)

@@ -104,6 +104,35 @@ def record_chart_viewed(patient):
                  object_id=patient.id)
 
 
+def record_edit_form_viewed(patient):
+    """The edit form shows the whole chart, so opening it is a view of the chart."""
+    audit.record("patient.edit_viewed", patient_id=patient.id, object_type="patient",
+                 object_id=patient.id)
+
+
+def search_kind(query):
+    """Which kind of search a search box entry is, never the entry itself.
+
+    "none" (the whole list), "birth_date", or "name_or_account" (see search_statement).
+    """
+    query = (query or "").strip()
+    if not query:
+        return "none"
+    return "birth_date" if parse_date(query) is not None else "name_or_account"
+
+
+def record_list_viewed(patients, query, page_number):
+    """One audit row per page of the patient list: which charts were shown, by id.
+
+    The search text may be a name or a date of birth, so only its kind is recorded.
+    """
+    kind = search_kind(query)
+    shown = ", ".join(str(patient.id) for patient in patients) or "none"
+    audit.record("patient.searched" if kind != "none" else "patient.listed",
+                 object_type="patient_list",
+                 detail=f"search: {kind}; page: {page_number}; shown: {shown}")
+
+
 def age_on(born, today):
     """Whole years between a birth date and `today`."""
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))

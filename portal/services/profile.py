@@ -17,17 +17,25 @@ from ..auth_session import SESSION_TOKEN_KEY
 from ..extensions import db
 from ..models import AuditEvent, AuthSession
 from ..models.types import utcnow
-from . import audit
+from . import audit, notices
 from .accounts import hash_answer
 from .mail import send_email
-from .passwords import hash_password, verify_password
+from .passwords import hash_password
 from .sessions import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, end_all_sessions
 from .tokens import check_token, external_url, make_token
 
 EMAIL_CHANGE_MAX_AGE = timedelta(hours=24)
 ACTIVITY_SESSIONS = 20
 ACTIVITY_FAILURES = 10
-FAILED_SIGN_IN_ACTIONS = ("patient.sign_in_failed", "patient.sign_in_refused_locked")
+# What the activity page lists as failed attempts, by the last part of the audit action.
+FAILURE_LABELS = {
+    "sign_in_failed": _l("Wrong password"),
+    "sign_in_refused_locked": _l("Refused: sign-in was paused"),
+    "code_failed": _l("Wrong two-step code"),
+    "reauth_failed": _l("Wrong current password"),
+}
+FAILED_SIGN_IN_ACTIONS = ("patient.sign_in_failed", "patient.sign_in_refused_locked",
+                          "twostep.code_failed", "patient.reauth_failed")
 NOTIFY_FIELDS = ("notify_messages", "notify_results", "notify_appointments")
 END_REASONS = {
     "sign-out": _l("Signed out"),
@@ -36,25 +44,15 @@ END_REASONS = {
     "password-reset": _l("Password reset"),
     "sign-out-all": _l("Signed out everywhere"),
     "suspended": _l("Portal access paused"),
+    "disabled": _l("Account disabled"),
+    "two-step reset": _l("Two-step sign-in reset by the practice"),
+    "reauth-failed": _l("Signed out: wrong current password 5 times"),
 }
 
 
 def _about(account):
     return {"patient_id": account.patient_id, "object_type": "patient_account",
             "object_id": account.id}
-
-
-def reauthenticate(account, password, purpose):
-    """True when `password` is the account's current password.
-
-    A wrong one is audited and committed at once (the page is only re-shown), but it does not
-    count towards the sign-in lock: the person is already signed in.
-    """
-    if verify_password(account.password_hash, password)[0]:
-        return True
-    audit.record("patient.reauth_failed", actor=account, detail=purpose, **_about(account))
-    db.session.commit()
-    return False
 
 
 def change_password(account, new_password):
@@ -75,6 +73,7 @@ def change_security_question(account, question, answer):
     account.security_question = question
     account.security_answer_hash = hash_answer(answer)
     audit.record("patient.security_question_changed", actor=account, **_about(account))
+    notices.account_changed(account, "security_question")
 
 
 def request_email_change(account, new_email):
@@ -147,22 +146,27 @@ def sign_out_everywhere(account):
     audit.record("patient.signed_out_everywhere", actor=account, **_about(account))
 
 
+def failed_sign_in_actions(kind):
+    """FAILED_SIGN_IN_ACTIONS for a patient or staff account ("patient.x" read as "staff.x")."""
+    return tuple(action.replace("patient.", f"{kind}.", 1) for action in FAILED_SIGN_IN_ACTIONS)
+
+
 def recent_activity(account, current_token):
-    """The account's latest sessions and failed sign-ins: exactly two queries.
+    """The account's (patient or staff) latest sessions and failed sign-ins: two queries.
 
     Returns (sessions, failures); each session is a dict ready for the page.
     """
     rows = db.session.scalars(
         select(AuthSession)
-        .where(AuthSession.account_kind == "patient", AuthSession.account_id == account.id)
+        .where(AuthSession.account_kind == account.kind, AuthSession.account_id == account.id)
         .order_by(AuthSession.created_at.desc(), AuthSession.id.desc())
         .limit(ACTIVITY_SESSIONS)
     ).all()
     failures = db.session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.object_type == "patient_account",
+        .where(AuditEvent.object_type == f"{account.kind}_account",
                AuditEvent.object_id == str(account.id),
-               AuditEvent.action.in_(FAILED_SIGN_IN_ACTIONS))
+               AuditEvent.action.in_(failed_sign_in_actions(account.kind)))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(ACTIVITY_FAILURES)
     ).all()

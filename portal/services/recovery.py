@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from ..database import lock_for_write
 from ..extensions import db
-from ..models import PasswordReset, PatientAccount
+from ..models import PasswordReset, PatientAccount, RecoveryRequest
 from ..models.types import utcnow
 from . import audit
 from .accounts import answer_matches, hash_answer
 from .mail import send_email
-from .passwords import hash_password, verify_password
+from .passwords import hash_password
 from .sessions import end_all_sessions
 from .signin import find_patient_account
 from .tokens import check_token, external_url, make_token
@@ -32,20 +32,65 @@ RESET_LIFETIME = timedelta(minutes=30)
 RESETS_PER_HOUR = 3
 MAX_WRONG_ANSWERS = 5
 RESET_LOCK = timedelta(hours=1)
+# Wrong answers over all links before only the practice can reopen self-service reset.
+MAX_WRONG_ANSWERS_TOTAL = 20
 
 
-def _spend_verify_time(text):
-    """One argon2 verify against the dummy hash: every request path costs the same."""
-    verify_password(None, text or "-")
+# -- requests from the forgot-username and forgot-password pages ---------------------------
+
+def request_username(email, date_of_birth, ip, user_agent):
+    """Leave a forgot-username request for the mail worker (see RecoveryRequest)."""
+    _leave_request("username", email, ip, user_agent, date_of_birth)
 
 
-def request_username(email, date_of_birth):
-    """Email the username to an active account whose email and patient's birth date match.
+def request_reset(name, ip, user_agent):
+    """Leave a forgot-password request for the mail worker (see RecoveryRequest).
 
-    Says nothing to the caller: the page answers the same whether anything matched.
+    The page then answers the same for every name: it has done the same work, one insert.
     """
-    email = (email or "").strip().lower()
-    _spend_verify_time(email)
+    _leave_request("password", name, ip, user_agent)
+
+
+def _leave_request(kind, name, ip, user_agent, date_of_birth=None):
+    db.session.add(RecoveryRequest(kind=kind, name=(name or "").strip()[:254],
+                                   date_of_birth=date_of_birth, ip=ip or "",
+                                   user_agent=(user_agent or "")[:200]))
+    db.session.commit()
+
+
+def process_requests(limit=100):
+    """The mail worker's round: act on waiting recovery requests, oldest first.
+
+    Each request is taken by deleting its row, in the transaction that acts on it: one worker
+    handles it, and a failure rolls the row back for the next round. Returns how many.
+    """
+    ids = db.session.scalars(select(RecoveryRequest.id).order_by(RecoveryRequest.id)
+                             .limit(limit)).all()
+    db.session.commit()
+    handled = 0
+    for request_id in ids:
+        row = db.session.get(RecoveryRequest, request_id)
+        if row is None:
+            continue
+        kind, name, born = row.kind, row.name, row.date_of_birth
+        origin = {"ip": row.ip, "user_agent": row.user_agent}
+        taken = db.session.execute(
+            delete(RecoveryRequest).where(RecoveryRequest.id == request_id)).rowcount
+        if taken != 1:
+            db.session.rollback()
+            continue
+        if kind == "username":
+            _send_username(name, born, origin)
+        else:
+            _send_reset(name, origin)
+        db.session.commit()
+        handled += 1
+    return handled
+
+
+def _send_username(email, date_of_birth, origin):
+    """Email the username to an active account whose email and patient's birth date match."""
+    email = email.lower()
     candidates = db.session.scalars(
         select(PatientAccount).where(func.lower(PatientAccount.email) == email,
                                      PatientAccount.status == "active")
@@ -58,10 +103,10 @@ def request_username(email, date_of_birth):
                    sign_in_url=external_url("/sign-in"))
         audit.record("recovery.username_requested", actor=account, patient_id=account.patient_id,
                      object_type="patient_account", object_id=account.id,
-                     detail="username emailed")
+                     detail="username emailed", **origin)
     if not matched:
-        audit.record("recovery.username_requested", detail="no matching account, nothing sent")
-    db.session.commit()
+        audit.record("recovery.username_requested",
+                     detail="no matching account, nothing sent", **origin)
 
 
 def password_fingerprint(password_hash):
@@ -75,8 +120,12 @@ def _open_resets(account_id):
             PasswordReset.voided_at.is_(None))
 
 
-def _new_reset(account, assisted_by=None):
-    """Void the account's open resets, add a new one and return its emailed link."""
+def issue_reset_link(account, assisted_by=None):
+    """Void the account's open resets, add a new one, email its link and return the reset.
+
+    `assisted_by`: the staff member who sent it (a staff-assisted reset, which skips the
+    security question). The caller audits and commits.
+    """
     now = utcnow()
     db.session.execute(update(PasswordReset).where(*_open_resets(account.id)).values(voided_at=now))
     reset = PasswordReset(account_id=account.id, nonce=secrets.token_urlsafe(24),
@@ -92,20 +141,19 @@ def _new_reset(account, assisted_by=None):
     return reset
 
 
-def request_reset(name):
+def _send_reset(name, origin):
     """Email a reset link to the account named by username or email, when allowed.
 
-    Unknown names, suspended accounts and accounts over the hourly limit get nothing sent,
-    and the caller shows the same answer in every case. Never locks the account.
+    Unknown names, suspended accounts and accounts over the hourly limit get no link. An
+    account whose self-service reset is closed is told to call the practice. Never locks.
     """
-    _spend_verify_time(name)
     account = find_patient_account(name)
     if account is None:
-        audit.record("recovery.reset_requested", detail="no matching account, nothing sent")
-        db.session.commit()
+        audit.record("recovery.reset_requested",
+                     detail="no matching account, nothing sent", **origin)
         return
     about = {"actor": account, "patient_id": account.patient_id,
-             "object_type": "patient_account", "object_id": account.id}
+             "object_type": "patient_account", "object_id": account.id, **origin}
     lock_for_write(db.session, f"reset:{account.id}")
     recent = db.session.scalar(
         select(func.count(PasswordReset.id)).where(
@@ -116,10 +164,14 @@ def request_reset(name):
     elif recent >= RESETS_PER_HOUR:
         audit.record("recovery.reset_requested", detail="hourly limit reached, nothing sent",
                      **about)
+    elif account.self_reset_closed_at is not None:
+        send_email(account.email, _("Call the practice to reset your portal password"),
+                   "reset_closed", name=account.name)
+        audit.record("recovery.reset_requested", detail="self-service reset closed: told to "
+                     "call the practice", **about)
     else:
-        reset = _new_reset(account)
+        reset = issue_reset_link(account)
         audit.record("recovery.reset_requested", detail=f"link sent (reset {reset.id})", **about)
-    db.session.commit()
 
 
 def send_assisted_reset(account, staff):
@@ -130,7 +182,7 @@ def send_assisted_reset(account, staff):
         return False
     lock_for_write(db.session, f"reset:{account.id}")
     account.reset_locked_until = None
-    reset = _new_reset(account, assisted_by=staff)
+    reset = issue_reset_link(account, assisted_by=staff)
     audit.record("recovery.assisted_reset_sent", actor=staff, patient_id=account.patient_id,
                  object_type="password_reset", object_id=reset.id,
                  detail=f"sent by {staff.name} after an identity check by phone")
@@ -143,7 +195,8 @@ class ResetLink:
     """What a reset token came to: the open reset and its account, or a problem.
 
     problem: None, "missing", "invalid", "expired", "used" (used, replaced, or the password
-    changed since) or "locked" (too many wrong answers, or the account is suspended).
+    changed since), "locked" (too many wrong answers on this link, or the account is
+    suspended) or "closed" (20 wrong answers in all: only the practice can reopen it).
     """
 
     problem: str | None = None
@@ -175,6 +228,8 @@ def check_reset_token(token):
         return ResetLink("expired")
     if not hmac.compare_digest(password_fingerprint(account.password_hash), str(data.get("p", ""))):
         return ResetLink("used")
+    if reset.assisted_by_id is None and account.self_reset_closed_at is not None:
+        return ResetLink("closed", reset, account)
     locked = account.reset_locked_until is not None and account.reset_locked_until > now
     if not account.is_active or (locked and reset.assisted_by_id is None):
         return ResetLink("locked", reset, account)
@@ -209,7 +264,9 @@ def check_answer(token, answer):
 
     Returns the ResetLink re-read under the write lock: problem None and reset.answered_at
     set when right; problem None and answered_at unset when wrong; "locked" when this wrong
-    answer was the fifth (the link is void and reset is locked for an hour).
+    answer was the fifth on the link (void, reset locked for an hour); "closed" when it was
+    the twentieth in all (self-service reset closed until the practice reopens it).
+    A wrong answer is committed here whatever the caller does next.
     """
     link = _check_under_lock(token)
     if link.problem:
@@ -219,18 +276,48 @@ def check_answer(token, answer):
              "object_type": "password_reset", "object_id": reset.id}
     if answer_matches(account, answer):
         reset.answered_at = utcnow()
+        account.wrong_answers_total = 0
     else:
-        reset.wrong_answers += 1
-        audit.record("recovery.answer_failed", detail=f"wrong answer {reset.wrong_answers}",
-                     **about)
-        if reset.wrong_answers >= MAX_WRONG_ANSWERS:
-            reset.voided_at = utcnow()
-            account.reset_locked_until = utcnow() + RESET_LOCK
-            audit.record("recovery.reset_locked", detail="5 wrong answers: link void, reset "
-                         "locked for an hour", **about)
-            link = ResetLink("locked", reset, account)
+        link = _count_wrong_answer(link, about)
     db.session.commit()
     return link
+
+
+def _count_wrong_answer(link, about):
+    reset, account, now = link.reset, link.account, utcnow()
+    reset.wrong_answers += 1
+    account.wrong_answers_total += 1
+    audit.record("recovery.answer_failed", detail=f"wrong answer {reset.wrong_answers}",
+                 **about)
+    if account.wrong_answers_total >= MAX_WRONG_ANSWERS_TOTAL:
+        reset.voided_at = now
+        account.self_reset_closed_at = now
+        audit.record("recovery.self_reset_closed", detail="20 wrong answers in all: only the "
+                     "practice can reopen self-service reset", **about)
+        return ResetLink("closed", reset, account)
+    if reset.wrong_answers >= MAX_WRONG_ANSWERS:
+        reset.voided_at = now
+        account.reset_locked_until = now + RESET_LOCK
+        audit.record("recovery.reset_locked", detail="5 wrong answers: link void, reset "
+                     "locked for an hour", **about)
+        return ResetLink("locked", reset, account)
+    return link
+
+
+def reopen_self_reset(account, staff):
+    """The practice reopens self-service reset after checking who the patient is (audited).
+
+    Returns False when it was not closed.
+    """
+    if account.self_reset_closed_at is None:
+        return False
+    account.self_reset_closed_at = None
+    account.wrong_answers_total = 0
+    account.reset_locked_until = None
+    audit.record("recovery.self_reset_reopened", actor=staff, patient_id=account.patient_id,
+                 object_type="patient_account", object_id=account.id,
+                 detail=f"reopened by {staff.name}")
+    return True
 
 
 def complete_reset(token, password, question=None, answer=None):

@@ -53,7 +53,7 @@ def check_session(token, account_kind):
         return None, "ended"
     now = utcnow()
     if now - found.last_seen_at > IDLE_TIMEOUT or now - found.created_at > ABSOLUTE_TIMEOUT:
-        found.ended_at, found.end_reason = now, "timeout"
+        found.ended_at, found.end_reason, found.data = now, "timeout", None
         db.session.commit()
         return None, "expired"
     if now - found.last_seen_at > TOUCH_INTERVAL:
@@ -63,12 +63,12 @@ def check_session(token, account_kind):
 
 
 def end_session(token, reason="sign-out"):
-    """End the one session this token belongs to."""
+    """End the one session this token belongs to (what it kept, search text say, goes too)."""
     if token:
         db.session.execute(
             update(AuthSession)
             .where(AuthSession.token_hash == _hash(token), AuthSession.ended_at.is_(None))
-            .values(ended_at=utcnow(), end_reason=reason)
+            .values(ended_at=utcnow(), end_reason=reason, data=None)
         )
 
 
@@ -81,5 +81,41 @@ def end_all_sessions(account, reason):
             AuthSession.account_id == account.id,
             AuthSession.ended_at.is_(None),
         )
-        .values(ended_at=utcnow(), end_reason=reason)
+        .values(ended_at=utcnow(), end_reason=reason, data=None)
     )
+
+
+def _live_session(token):
+    if not token:
+        return None
+    return db.session.scalar(select(AuthSession).where(
+        AuthSession.token_hash == _hash(token), AuthSession.ended_at.is_(None)))
+
+
+def session_value(token, key, default=None):
+    """A value kept on the server-side session row of `token` (search text, filters).
+
+    Such values never sit in the cookie, and they end with the session: a new sign-in
+    starts with none.
+    """
+    found = _live_session(token)
+    if found is None or not found.data:
+        return default
+    return found.data.get(key, default)
+
+
+def set_session_value(token, key, value):
+    """Keep `value` (JSON-serialisable; None removes the key) on the session row of `token`.
+
+    Returns False when the token has no live session. The caller commits.
+    """
+    found = _live_session(token)
+    if found is None:
+        return False
+    data = dict(found.data or {})  # a new dict, so SQLAlchemy sees the JSON column change
+    if value is None:
+        data.pop(key, None)
+    else:
+        data[key] = value
+    found.data = data
+    return True

@@ -1,6 +1,7 @@
 """Signing in, for staff and patients alike: credentials, throttling, audit, lock notices."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
@@ -9,7 +10,7 @@ from ..database import lock_for_write
 from ..extensions import db
 from ..models import PatientAccount, StaffUser
 from ..models.types import utcnow
-from . import audit, throttle
+from . import audit, devices, throttle
 from .mail import send_email
 from .passwords import verify_password
 
@@ -55,16 +56,18 @@ def throttle_key(kind, account, name):
     """Failures count against the account when the name finds one (whichever name was
     typed: username or email), else against the name itself."""
     if account is not None:
-        return f"{kind}:{account.id}"
+        return throttle.account_failure_key(account)
     return f"{kind}-name:{throttle.account_key(name)}"
 
 
-def authenticate(kind, name, password, ip):
+def authenticate(kind, name, password, ip, device_cookie=None):
     """Check a sign-in for a staff member ("staff") or a patient ("patient").
 
     Unknown name, wrong password, disabled account and paused sign-in all take the same
     path and the same time (one argon2 verify), so the answer reveals nothing. A suspended
     patient who gives the right password is told so (they must call the practice).
+    A browser holding a device cookie for the account counts its failures on its own, so a
+    pause caused by strangers does not lock the owner out (services/devices.py).
     Raises AddressBlocked when this address is being refused altogether.
     """
     if throttle.address_blocked(ip):
@@ -72,7 +75,8 @@ def authenticate(kind, name, password, ip):
         db.session.commit()
         raise AddressBlocked
     account = FINDERS[kind](name)
-    key = throttle_key(kind, account, name)
+    nonce = devices.nonce_for(device_cookie, account)
+    key = devices.failure_key(nonce) if nonce else throttle_key(kind, account, name)
     locked = throttle.locked_until(key) is not None
     matches, new_hash = verify_password(account.password_hash if account else None, password)
     if matches and not locked:
@@ -85,7 +89,8 @@ def authenticate(kind, name, password, ip):
         if account.is_active:
             throttle.clear_failures(key)
             account.last_sign_in_at = utcnow()
-            audit.record(f"{kind}.sign_in", actor=account, patient_id=_patient_id(account))
+            audit.record(f"{kind}.sign_in", actor=account, patient_id=_patient_id(account),
+                         detail="known browser" if nonce else "")
             return SignInResult(account=account)
     _record_refusal(kind, name, ip, account, key, locked)
     return SignInResult()
@@ -96,16 +101,17 @@ def _patient_id(account):
 
 
 def _record_refusal(kind, name, ip, account, key, locked):
-    """Count and record a refused sign-in; email the owner when this failure starts a lock.
+    """Count and record a refused sign-in; tell the owner when this failure starts a lock.
 
     The lock state is read again under a per-key write lock: concurrent failures for one
-    account are counted one at a time, so exactly one of them starts the lock.
+    account are counted one at a time, so exactly one of them starts the lock. A typed name
+    that matches no account is never stored: people type passwords into the name box.
     """
     about = {
         "object_type": f"{kind}_account" if account else "",
         "object_id": account.id if account else "",
         "patient_id": _patient_id(account),
-        "detail": "name: " + (name or "").strip()[:254],
+        "detail": "name: " + (name or "").strip()[:254] if account else "unknown name",
     }
     lock_for_write(db.session, key)
     if locked or throttle.locked_until(key) is not None:
@@ -114,8 +120,22 @@ def _record_refusal(kind, name, ip, account, key, locked):
         audit.record(f"{kind}.sign_in_failed", **about)
         audit.record(f"{kind}.sign_in_locked", **about)
         if account is not None:
-            send_email(account.email, _("Sign-in to your portal account was paused"),
-                       "sign_in_locked", name=account.name)
+            notify_lock(account)
     else:
         audit.record(f"{kind}.sign_in_failed", **about)
     db.session.commit()
+
+
+# The owner hears about a pause at most once in this time, however often it starts.
+LOCK_NOTICE_INTERVAL = timedelta(days=1)
+
+
+def notify_lock(account):
+    """Email the owner that sign-in was paused, unless they were told within the last day."""
+    now = utcnow()
+    if account.lock_notice_at is not None and now - account.lock_notice_at < LOCK_NOTICE_INTERVAL:
+        return False
+    account.lock_notice_at = now
+    send_email(account.email, _("Sign-in to your portal account was paused"),
+               "sign_in_locked", name=account.name)
+    return True

@@ -65,6 +65,18 @@ def record_failure(name, ip):
     return locked_until(name) is not None
 
 
+def failure_count(name):
+    """How many failures are on record for this name (a row of them, when cleared on success)."""
+    return db.session.scalar(
+        select(func.count(SignInFailure.id)).where(SignInFailure.account_key == account_key(name)))
+
+
+def account_failure_key(account):
+    """The key an account's sign-in failures count under (signin.throttle_key for a known
+    account)."""
+    return f"{account.kind}:{account.id}"
+
+
 def clear_failures(name):
     """A good sign-in wipes the name's count (the address count runs out on its own)."""
     db.session.execute(delete(SignInFailure).where(SignInFailure.account_key == account_key(name)))

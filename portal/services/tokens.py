@@ -12,11 +12,16 @@ SALTS = {
     "invite": "portal.invite.v1",
     "reset": "portal.password-reset.v1",
     "email-change": "portal.email-change.v1",
+    "device": "portal.device-cookie.v1",
 }
 
 
 def _serializer(purpose):
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALTS[purpose])
+    """Signs with SECRET_KEY; also accepts SECRET_KEY_FALLBACKS, so rotating the key does not
+    void links already emailed (itsdangerous takes the keys oldest first, signs with the last)."""
+    config = current_app.config
+    keys = [*(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]
+    return URLSafeTimedSerializer(keys, salt=SALTS[purpose])
 
 
 def make_token(purpose, data):

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import io
 import secrets
+from dataclasses import dataclass
 
 import pyotp
 import segno
@@ -23,10 +24,13 @@ from ..database import lock_for_write
 from ..extensions import db
 from ..models import RecoveryCode
 from ..models.types import utcnow
-from . import audit, throttle
+from . import audit, notices, secretbox, throttle
 from .mail import send_email
+from .passwords import void_hash
+from .recovery import issue_reset_link
 from .sessions import end_all_sessions
-from .signin import AddressBlocked, throttle_key
+from .signin import AddressBlocked, notify_lock
+from .staff import one_time_password
 
 ISSUER = "Patient Portal"
 STEP_SECONDS = 30
@@ -71,21 +75,21 @@ def _about(account):
 
 def start_setup(account):
     """Give the account a fresh secret to scan (two-step stays off until a code confirms it)."""
-    account.totp_secret = pyotp.random_base32(32)
+    account.totp_secret = secretbox.encrypt(pyotp.random_base32(32))  # encrypted at rest
     account.totp_enabled_at = None
     account.totp_last_step = None
 
 
 def grouped_secret(account):
     """The secret as people type it into an older phone: groups of four letters."""
-    secret = account.totp_secret or ""
+    secret = secretbox.decrypt(account.totp_secret) or ""
     return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
 
 
 def qr_data_uri(account):
     """The otpauth:// link as a QR code: an SVG image in a data: URI (CSP allows img data:)."""
     label = getattr(account, "email", None) or account.username
-    uri = pyotp.TOTP(account.totp_secret).provisioning_uri(name=label, issuer_name=ISSUER)
+    uri = pyotp.TOTP(secretbox.decrypt(account.totp_secret)).provisioning_uri(name=label, issuer_name=ISSUER)
     # A whole SVG file (svg_inline would drop the namespace an <img> needs), black on
     # white with the four-module quiet zone that scanners expect.
     svg = io.BytesIO()
@@ -101,6 +105,7 @@ def enable(account, code):
     account.totp_enabled_at = utcnow()
     codes = _new_recovery_codes(account)
     audit.record("twostep.enabled", actor=account, **_about(account))
+    notices.account_changed(account, "two_step_on")
     db.session.commit()
     return codes
 
@@ -109,20 +114,50 @@ def disable(account):
     """Turn two-step off (the caller has checked the password)."""
     _clear(account)
     audit.record("twostep.disabled", actor=account, **_about(account))
+    notices.account_changed(account, "two_step_off")
     db.session.commit()
+
+
+@dataclass
+class AdminReset:
+    """What an admin's reset did: the staff member's one-time password (shown once to the
+    admin, never stored in clear), or, for a patient, whether the reset link was emailed."""
+
+    one_time_password: str | None = None
+    link_sent: bool = False
 
 
 def reset_by_admin(account, admin):
     """An admin clears a person's two-step (lost phone): they set it up again at next sign-in.
 
-    Every session of that person ends, so a stolen phone plus an open session gets nothing.
+    Clearing two-step alone would leave the account open to whoever knows the password, so
+    the password goes too. A patient's is voided and the staff-assisted reset link is emailed
+    (unless portal access is paused). A staff member gets a one-time password, returned here
+    for the admin to hand over in person; they must replace it at their next sign-in. Every
+    session ends, and the owner is emailed either way. Returns an AdminReset.
     """
     lock_for_write(db.session, f"twostep:{account.kind}:{account.id}")
     _clear(account)
     end_all_sessions(account, "two-step reset")
+    outcome = AdminReset()
+    if account.kind == "staff":
+        outcome.one_time_password = one_time_password(account)
+        done = "one-time password given"
+    else:
+        account.password_hash = void_hash()
+        account.password_changed_at = utcnow()
+        outcome.link_sent = account.is_active
+        if outcome.link_sent:
+            issue_reset_link(account, assisted_by=admin)
+        done = "password voided, " + ("reset link sent" if outcome.link_sent
+                                      else "no reset link (portal access paused)")
+    send_email(account.email, _("Two-step sign-in for your portal account was reset"),
+               "two_step_reset_by_practice", name=account.name, staff=account.kind == "staff",
+               link_sent=outcome.link_sent)
     audit.record("twostep.reset_by_admin", actor=admin, **_about(account),
-                 detail=f"reset by {admin.email} for {getattr(account, 'email', '')}")
+                 detail=f"reset by {admin.email} for {getattr(account, 'email', '')}: {done}")
     db.session.commit()
+    return outcome
 
 
 def _clear(account):
@@ -149,7 +184,12 @@ def _accept_totp(account, code):
         return False
     lock_for_write(db.session, f"twostep:{account.kind}:{account.id}")
     db.session.refresh(account, ["totp_last_step"])
-    totp = pyotp.TOTP(account.totp_secret, interval=STEP_SECONDS)
+    secret = secretbox.decrypt(account.totp_secret)
+    if not secret:  # no key opens it: fail closed (logged by secretbox)
+        return False
+    if secretbox.is_plain(account.totp_secret):  # written before encryption: encrypt it now
+        account.totp_secret = secretbox.encrypt(secret)
+    totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
     now_step = int(utcnow().timestamp()) // STEP_SECONDS
     for step in range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1):
         if account.totp_last_step is not None and step <= account.totp_last_step:
@@ -193,6 +233,7 @@ def regenerate_recovery_codes(account):
     """New recovery codes for an account with two-step on (caller checked password or code)."""
     codes = _new_recovery_codes(account)
     audit.record("twostep.recovery_codes_regenerated", actor=account, **_about(account))
+    notices.account_changed(account, "recovery_codes")
     db.session.commit()
     return codes
 
@@ -225,7 +266,7 @@ def check_code(account, code):
 # -- the sign-in step -------------------------------------------------------------------
 
 def _second_key(account):
-    # Counted apart from the password failures too: a right password clears those, and must
+    # Counted apart from the password failures: a right password clears those, and must
     # not give someone who knows it ten fresh guesses at the code each time.
     return f"twostep-{account.kind}:{account.id}"
 
@@ -233,13 +274,14 @@ def _second_key(account):
 def sign_in_code(account, code, ip):
     """Check the second step of a sign-in. Returns (accepted, recovery codes left or None).
 
-    A recovery code works once in place of an app code. Wrong codes count as sign-in
-    failures, for the account and for the address; ten lock sign-in as passwords do.
+    A recovery code works once in place of an app code. Ten wrong codes within 15 minutes
+    pause the second step for 15 minutes (throttle's numbers); each one is on the person's
+    sign-in activity, and counts for the address too.
     """
     if throttle.address_blocked(ip):
         raise AddressBlocked
-    key, second = throttle_key(account.kind, account, None), _second_key(account)
-    if throttle.locked_until(key) or throttle.locked_until(second):
+    second = _second_key(account)
+    if throttle.locked_until(second):
         audit.record(f"{account.kind}.sign_in_refused_locked", **_about(account),
                      detail="two-step code")
         db.session.commit()
@@ -256,20 +298,16 @@ def sign_in_code(account, code, ip):
                      detail=f"{left} left")
         db.session.commit()
         return True, left
-    _record_code_failure(account, key, second, ip)
+    _record_code_failure(account, second, ip)
     return False, None
 
 
-def _record_code_failure(account, key, second, ip):
-    """Count a wrong code; the failure that starts a lock also emails the owner."""
-    lock_for_write(db.session, key)
+def _record_code_failure(account, second, ip):
+    """Count a wrong code; the failure that starts a pause also tells the owner (daily)."""
+    lock_for_write(db.session, second)
     about = _about(account)
     audit.record("twostep.code_failed", **about)
-    started = throttle.record_failure(key, ip)
-    # The second count carries no address: the first one already counts it for the address.
-    started = throttle.record_failure(second, None) or started
-    if started:
+    if throttle.record_failure(second, ip):
         audit.record(f"{account.kind}.sign_in_locked", **about, detail="two-step code")
-        send_email(account.email, _("Sign-in to your portal account was paused"),
-                   "sign_in_locked", name=account.name)
+        notify_lock(account)
     db.session.commit()

@@ -8,21 +8,29 @@ helpers: `open_context`, `sign_in`, `axe_check`, `assert_phone_layout`, `add_pat
 
 import email
 import email.policy
+import http.client
 import inspect
 import os
 import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
 import time
 from datetime import date
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from conftest import TEST_SECRET
 
 HERE = Path(__file__).parent
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost"]
+# (localhost: the TLS server of test_https_flows.py, whose certificate names localhost)
 
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
@@ -251,15 +259,11 @@ def eml_link(outbox):
     """eml_link(path_prefix) -> (message, path): the newest .eml in the outbox folder and the
     portal path of its link starting with `path_prefix` (e.g. "/enroll?t=").
 
-    The app writes the file just after the response; give it a moment, then deliver it here.
+    Requests only queue mail (the mail worker sends it), so deliver what is due here first.
     """
 
     def find(path_prefix):
-        deadline = time.monotonic() + 5
-        while not outbox.eml_files and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if not outbox.eml_files:
-            outbox.deliver()
+        outbox.deliver()
         message = email.message_from_bytes(outbox.eml_files[-1].read_bytes(),
                                            policy=email.policy.default)
         body = message.get_body(preferencelist=("plain",)).get_content()
@@ -268,3 +272,135 @@ def eml_link(outbox):
         return message, found.group(1)
 
     return find
+
+
+# -- the portal over TLS (tests/browser/test_https_flows.py) ---------------------------------
+
+ROOT = HERE.parent.parent
+HTTPS_START_TIMEOUT = 30
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def tls_certificate(tmp_path_factory):
+    """A self-signed certificate for `localhost`, made with openssl: (certfile, keyfile)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                    "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+class HttpsServer:
+    """gunicorn (gunicorn.conf.py, two workers) serving the portal over TLS on localhost, on the
+    test database, with `PORTAL_BASE_URL=https://localhost:<port>` and two-step required."""
+
+    def __init__(self, folder, database_url, certificate):
+        self.folder = folder
+        self.database_url = database_url
+        self.certfile, self.keyfile = certificate
+        self.instance_path = folder / "instance"
+        self.log_path = folder / "gunicorn.log"
+        self.port = _free_port()
+        self.url = f"https://localhost:{self.port}"
+        self.process = None
+
+    def start(self):
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("PORTAL_") and k not in ("DATABASE_URL", "GUNICORN_CMD_ARGS")}
+        env.update(
+            PORTAL_DATABASE_URL=self.database_url,
+            PORTAL_INSTANCE_PATH=str(self.instance_path),
+            PORTAL_SECRET_KEY=TEST_SECRET,
+            PORTAL_BASE_URL=self.url,
+            PORTAL_ENV="development",
+            PORTAL_TWO_STEP_REQUIRED_FOR_STAFF="1",
+        )
+        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                   "-b", f"localhost:{self.port}", "--certfile", str(self.certfile),
+                   "--keyfile", str(self.keyfile), "wsgi:app"]
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                            stdout=log, stderr=subprocess.STDOUT)
+        self._wait_until_healthy()
+
+    def _wait_until_healthy(self):
+        context = ssl.create_default_context(cafile=str(self.certfile))
+        deadline = time.monotonic() + HTTPS_START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"gunicorn exited with {self.process.returncode}:\n{self.log}")
+            connection = http.client.HTTPSConnection("localhost", self.port, timeout=5,
+                                                     context=context)
+            try:
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            finally:
+                connection.close()
+            time.sleep(0.1)
+        pytest.fail(f"gunicorn never answered https://localhost:{self.port}/healthz:\n{self.log}")
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    @property
+    def log(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@pytest.fixture(scope="module")
+def https_server(database_url, tmp_path_factory, tls_certificate):
+    """The portal under gunicorn over TLS (see HttpsServer), once per module that uses it.
+
+    Tests using it build `app` with the server's BASE_URL and instance folder (override
+    `app_overrides` with `https_app_overrides`), so they read the same outbox folder.
+    """
+    server = HttpsServer(tmp_path_factory.mktemp("https"), database_url, tls_certificate)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def https_app_overrides(https_server):
+    """Settings for `app` that match the TLS server: its base URL and its instance folder."""
+    return {"BASE_URL": https_server.url, "INSTANCE_PATH": str(https_server.instance_path),
+            "TWO_STEP_REQUIRED_FOR_STAFF": True}
+
+
+@pytest.fixture
+def open_https_context(browser, https_server):
+    """open_https_context("desktop" | "phone", **options) -> a BrowserContext on the TLS server.
+
+    Chromium trusts the self-signed certificate (ignore_https_errors); base_url is the https
+    address, so page.goto("/sign-in") goes over TLS. Closed after the test.
+    """
+    contexts = []
+
+    def open_(kind="desktop", **options):
+        context = browser.new_context(base_url=https_server.url, ignore_https_errors=True,
+                                      **VIEWPORTS[kind], **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield open_
+    for context in contexts:
+        context.close()

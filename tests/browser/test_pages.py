@@ -144,7 +144,38 @@ def show_audit_log(scene):
     scene.page.goto(f"/staff/patients/{patient_id}")
     scene.page.goto("/admin/audit")
     expect(scene.page.get_by_role("heading", level=1)).to_have_text("Audit log")
-    expect(scene.page.locator("table.audit tbody tr")).to_have_count(4)
+    # two charts created, the sign-in, the patient list shown after it, the chart viewed
+    expect(scene.page.locator("table.audit tbody tr")).to_have_count(5)
+
+
+def show_staff_list(scene):
+    scene.make_staff("nurse", email="nurse@practice.test", name="Jo Rivera")
+    scene.sign_in_admin()
+    scene.page.get_by_role("link", name="Staff", exact=True).click()
+    expect(scene.page.get_by_role("heading", level=1)).to_have_text("Staff accounts")
+    expect(scene.page.get_by_role("button", name="Disable Jo Rivera")).to_be_visible()
+
+
+def show_staff_account(scene):
+    scene.sign_in_admin()
+    scene.page.get_by_role("link", name="Your account").click()
+    expect(scene.page.get_by_role("heading", level=1)).to_have_text("Your staff account")
+
+
+def show_staff_password_with_errors(scene):
+    scene.sign_in_admin()
+    scene.page.goto("/staff/account/password")
+    scene.page.get_by_label("New password", exact=True).fill("too short")
+    scene.page.get_by_role("button", name="Change password").click()
+    expect(scene.page.locator(".error-summary")).to_contain_text("There is a problem")
+    assert scene.page.title().startswith("Error:")
+
+
+def show_staff_activity(scene):
+    scene.sign_in_admin()
+    scene.page.goto("/staff/account/activity")
+    expect(scene.page.get_by_role("heading", level=1)).to_have_text("Recent sign-in activity")
+    expect(scene.page.get_by_text("Active (this browser)")).to_be_visible()
 
 
 def show_not_found(scene):
@@ -169,6 +200,10 @@ PAGES = {
     "settings-error": show_settings_with_error,
     "audit-log": show_audit_log,
     "not-found": show_not_found,
+    "staff-list": show_staff_list,
+    "staff-account": show_staff_account,
+    "staff-password-errors": show_staff_password_with_errors,
+    "staff-activity": show_staff_activity,
 }
 
 

@@ -1,5 +1,6 @@
-from flask import redirect, render_template, session, url_for
+from flask import redirect, render_template, url_for
 
+from ... import session_data
 from ...extensions import db
 from ...messages import flash_message
 from ...services import audit
@@ -9,7 +10,8 @@ from ...web import practice_zone
 from . import bp
 from .forms import AuditFilterForm, PracticeSettingsForm
 
-# Filters live in the session, like the patient search: account numbers stay out of URLs.
+# Filters live in the server-side session row, like the patient search: account numbers
+# stay out of URLs and out of the cookie.
 AUDIT_FILTER_KEY = "audit_filters"
 AUDIT_PAGE_SIZE = 50
 
@@ -34,11 +36,12 @@ def settings():
 @staff_required("admin")
 def audit_log():
     """The audit trail, newest first; POST sets the filters, GET shows a page."""
-    filters = session.get(AUDIT_FILTER_KEY, {})
+    filters = session_data.get(AUDIT_FILTER_KEY) or {}
     form = AuditFilterForm(data=filters)
     if form.validate_on_submit():
-        session[AUDIT_FILTER_KEY] = {name: field.data for name, field in form._fields.items()
-                                     if name != "csrf_token" and field.data}
+        session_data.put(AUDIT_FILTER_KEY, {name: field.data for name, field in form._fields.items()
+                                            if name != "csrf_token" and field.data} or None)
+        db.session.commit()
         return redirect(url_for("admin.audit_log"))
     page = db.paginate(audit.search_statement(filters, practice_zone()),
                        per_page=AUDIT_PAGE_SIZE, error_out=False, count=True)
@@ -49,5 +52,6 @@ def audit_log():
 @bp.route("/audit/clear", methods=["POST"])
 @staff_required("admin")
 def clear_audit_filters():
-    session.pop(AUDIT_FILTER_KEY, None)
+    session_data.pop(AUDIT_FILTER_KEY)
+    db.session.commit()
     return redirect(url_for("admin.audit_log"))

@@ -21,7 +21,7 @@ def _sign_in(kind, form, name_field, template):
     if form.validate_on_submit():
         try:
             result = authenticate(kind, getattr(form, name_field).data, form.password.data,
-                                  request.remote_addr)
+                                  request.remote_addr, auth_session.device_cookie())
         except AddressBlocked:
             abort(429)
         if result.suspended:

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ... import auth_session
 from ...extensions import db
-from ...messages import flash_message, get_message
+from ...messages import flash_message
 from ...services import profile
 from ...services.access import patient_required
 from . import bp
@@ -17,12 +17,8 @@ EMAIL_TOKEN_KEY = "email_change_token"  # noqa: S105 - a key name, not a secret
 
 def _reauthenticated(form, purpose):
     """Validate the form, then the current password (a wrong one is a field error)."""
-    if not form.validate_on_submit():
-        return False
-    if profile.reauthenticate(current_user, form.current_password.data, purpose):
-        return True
-    form.current_password.errors = [get_message("profile_wrong_password")[0]]
-    return False
+    return form.validate_on_submit() and auth_session.confirm_current_password(
+        form.current_password, "profile_wrong_password", purpose)
 
 
 @bp.route("/profile")
@@ -115,7 +111,7 @@ def preferences():
 def activity():
     sessions, failures = profile.recent_activity(current_user, profile.current_session_token())
     return render_template("profile/activity.html", sessions=sessions, failures=failures,
-                           form=ButtonForm())
+                           failure_labels=profile.FAILURE_LABELS, form=ButtonForm())
 
 
 @bp.route("/profile/sign-out-everywhere", methods=["POST"])

@@ -2,8 +2,9 @@ from flask import abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ...extensions import db
 from ...messages import flash_message
-from ...services import recovery
+from ...services import ratelimit, recovery
 from ...services.access import chart_for_staff, staff_required
 from ...services.accounts import account_for_patient, personal_words
 from . import bp
@@ -20,14 +21,24 @@ from .forms import (
 TOKEN_KEY = "reset_token"  # noqa: S105 - a key name, not a secret
 # The reset whose security question this browser answered.
 ANSWERED_KEY = "reset_answered"
-PROBLEM_STATUS = {"locked": 403}
+PROBLEM_STATUS = {"locked": 403, "closed": 403}
+
+
+def _limit(bucket):
+    """Count this use of the page for the visitor's address; 429 when over the limit."""
+    try:
+        ratelimit.hit(bucket, request.remote_addr)
+    except ratelimit.RateLimited:
+        abort(429)
 
 
 @bp.route("/forgot-username", methods=["GET", "POST"])
 def forgot_username():
     form = ForgotUsernameForm()
     if form.validate_on_submit():
-        recovery.request_username(form.email.data, form.date_of_birth.data)
+        _limit("forgot-username")
+        recovery.request_username(form.email.data, form.date_of_birth.data,
+                                  request.remote_addr, request.user_agent.string)
         flash_message("username_requested")
         return redirect(url_for("auth.sign_in"))
     return render_template("recovery/forgot_username.html", form=form)
@@ -37,7 +48,8 @@ def forgot_username():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        recovery.request_reset(form.name.data)
+        _limit("forgot-password")
+        recovery.request_reset(form.name.data, request.remote_addr, request.user_agent.string)
         flash_message("reset_requested")
         return redirect(url_for("auth.sign_in"))
     return render_template("recovery/forgot_password.html", form=form)
@@ -73,6 +85,7 @@ def _security_question(link):
     form = SecurityAnswerForm()
     form.answer.label.text = link.account.question_text
     if form.validate_on_submit():
+        _limit("reset-answer")
         link = recovery.check_answer(session.get(TOKEN_KEY), form.answer.data)
         if link.problem:
             return _link_problem(link)
@@ -101,16 +114,33 @@ def _new_password(link):
     return render_template("recovery/new_password.html", form=form, assisted=link.assisted)
 
 
-@bp.route("/staff/patients/<int:patient_id>/password-reset", methods=["POST"])
-@staff_required()
-def assisted_reset(patient_id):
-    """Staff send a reset link that skips the security question (after a phone check)."""
+def _chart_account(patient_id):
+    """The chart's portal account for a staff button (CSRF checked), else 404 or 400."""
     patient = chart_for_staff(patient_id)
     account = account_for_patient(patient.id)
     if account is None:
         abort(404)
     if not AssistedResetSendForm().validate_on_submit():
         abort(400)
+    return account
+
+
+@bp.route("/staff/patients/<int:patient_id>/password-reset", methods=["POST"])
+@staff_required()
+def assisted_reset(patient_id):
+    """Staff send a reset link that skips the security question (after a phone check)."""
+    account = _chart_account(patient_id)
     sent = recovery.send_assisted_reset(account, current_user._get_current_object())
     flash_message("assisted_reset_sent" if sent else "assisted_reset_not_sent")
-    return redirect(url_for("staff.chart", patient_id=patient.id))
+    return redirect(url_for("staff.chart", patient_id=patient_id))
+
+
+@bp.route("/staff/patients/<int:patient_id>/self-reset/reopen", methods=["POST"])
+@staff_required()
+def reopen_self_reset(patient_id):
+    """Reopen reset by security question, closed after 20 wrong answers (identity checked)."""
+    account = _chart_account(patient_id)
+    reopened = recovery.reopen_self_reset(account, current_user._get_current_object())
+    db.session.commit()
+    flash_message("self_reset_reopened" if reopened else "self_reset_not_closed")
+    return redirect(url_for("staff.chart", patient_id=patient_id))

@@ -1,6 +1,7 @@
-from flask import redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ... import session_data
 from ...extensions import db
 from ...messages import flash_message
 from ...models.types import utcnow
@@ -10,8 +11,8 @@ from ...services.accounts import account_for_patient
 from . import bp
 from .forms import PatientForm, PatientSearchForm
 
-# The search lives in the session, not the URL: names and birth dates never reach
-# browser history, proxy logs or the access log.
+# The search lives in the server-side session row, not the URL nor the cookie: names and
+# birth dates never reach browser history, proxy logs, the access log or the browser.
 SEARCH_KEY = "patient_search"
 
 
@@ -25,22 +26,28 @@ def home():
 @staff_required()
 def patients():
     """The patient list; POST sets the search, GET shows a page of results."""
-    form = PatientSearchForm(q=session.get(SEARCH_KEY, ""))
+    query = session_data.get(SEARCH_KEY, "")
+    form = PatientSearchForm(q=query)
     if form.validate_on_submit():
-        session[SEARCH_KEY] = form.q.data
+        session_data.put(SEARCH_KEY, form.q.data or None)
+        db.session.commit()
         return redirect(url_for("staff.patients"))
     if request.method == "POST":
         return render_template("staff/patients.html", form=form, page=None)
-    page = db.paginate(charts.search_statement(session.get(SEARCH_KEY)),
+    page = db.paginate(charts.search_statement(query),
                        per_page=charts.PAGE_SIZE, error_out=False, count=True)
-    return render_template("staff/patients.html", form=form, page=page,
-                           searching=bool(session.get(SEARCH_KEY)))
+    charts.record_list_viewed(page.items, query, page.page)
+    # Drawn before the commit, which would expire the rows and reload each one (N+1).
+    body = render_template("staff/patients.html", form=form, page=page, searching=bool(query))
+    db.session.commit()
+    return body
 
 
 @bp.route("/patients/clear-search", methods=["POST"])
 @staff_required()
 def clear_search():
-    session.pop(SEARCH_KEY, None)
+    session_data.pop(SEARCH_KEY)
+    db.session.commit()
     flash_message("search_cleared")
     return redirect(url_for("staff.patients"))
 
@@ -80,5 +87,8 @@ def edit_patient(patient_id):
         db.session.commit()
         flash_message("patient_updated" if changed else "patient_unchanged")
         return redirect(url_for("staff.chart", patient_id=patient.id))
+    if request.method == "GET":
+        charts.record_edit_form_viewed(patient)
+        db.session.commit()
     return render_template("staff/patient_form.html", form=form, patient=patient,
                            heading=_("Edit patient chart"))

@@ -9,7 +9,6 @@ from ...extensions import db
 from ...messages import flash_message, get_message
 from ...services import twostep
 from ...services.access import patient_required, staff_required
-from ...services.passwords import verify_password
 from ...services.signin import AddressBlocked
 from . import bp
 from .forms import ConfirmSetupForm, PasswordCheckForm, SignInCodeForm
@@ -102,12 +101,8 @@ def _manage_page(on=None, off=None, regenerate=None):
 
 def _password_ok(form):
     """The form is valid and holds the signed-in person's current password."""
-    if not form.validate_on_submit():
-        return False
-    if verify_password(current_user.password_hash, form.password.data)[0]:
-        return True
-    form.password.errors.append(get_message("two_step_password_wrong")[0])
-    return False
+    return form.validate_on_submit() and auth_session.confirm_current_password(
+        form.password, "two_step_password_wrong", "two-step")
 
 
 @bp.route("/profile/two-step")

@@ -1,0 +1,47 @@
+"""Per-address limits on pages that cost real work or send mail, counted in the database so
+they hold across gunicorn workers and restarts.
+
+Each use is a row (bucket, address, time); a use over the limit is refused and not counted,
+so waiting out the window always works. Sign-in has its own, failure-based address limit in
+services/throttle.py.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+
+from ..database import lock_for_write
+from ..extensions import db
+from ..models import RateLimitHit
+from ..models.types import utcnow
+
+WINDOW = timedelta(minutes=15)
+# Uses per address per 15 minutes. Families and offices share an address, hence some room.
+LIMITS = {
+    "forgot-username": 10,
+    "forgot-password": 10,
+    "reset-answer": 20,
+}
+
+
+class RateLimited(Exception):
+    """Too many uses of this page from this address; answer 429."""
+
+
+def hit(bucket, ip):
+    """Count one use of `bucket` from `ip`, or raise RateLimited when over the limit.
+
+    Commits on its own: a refused or counted use stays counted whatever the page does next.
+    """
+    ip = ip or ""
+    lock_for_write(db.session, f"rate:{bucket}:{ip}")
+    since = utcnow() - WINDOW
+    db.session.execute(delete(RateLimitHit).where(
+        RateLimitHit.bucket == bucket, RateLimitHit.ip == ip, RateLimitHit.at <= since))
+    used = db.session.scalar(select(func.count(RateLimitHit.id)).where(
+        RateLimitHit.bucket == bucket, RateLimitHit.ip == ip, RateLimitHit.at > since))
+    if used >= LIMITS[bucket]:
+        db.session.commit()
+        raise RateLimited
+    db.session.add(RateLimitHit(bucket=bucket, ip=ip))
+    db.session.commit()

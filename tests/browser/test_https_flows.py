@@ -1,0 +1,239 @@
+"""D9 in Chromium over real TLS: gunicorn serves the portal with a self-signed certificate for
+localhost, `PORTAL_BASE_URL=https://localhost:<port>` and two-step required for staff.
+
+One walk posts every kind of form over https: staff sign-in with two-step set-up, sign-out and
+sign-in with a code; an invitation from the chart; enrollment from the emailed https link; a
+profile change and sign-out; a password reset from the emailed link and a sign-in with the new
+password. After each step the browser's cookies are `__Host-` cookies (Secure, HttpOnly,
+Path=/, host-only), and every post went over https without a Referer.
+"""
+
+import email
+import email.policy
+import re
+import time
+
+import pyotp
+import pytest
+from playwright.sync_api import expect
+
+FRONT_DESK = "frontdesk@practice.test"
+PATIENT_EMAIL = "maria.lopez@example.com"
+PASSWORD = "copper meadow violin harbor"
+NEW_PASSWORD = "lantern orchard velvet harbor"
+SESSION_COOKIE = "__Host-portal"
+MAIL_TIMEOUT = 10
+
+
+@pytest.fixture
+def app_overrides(https_app_overrides):
+    """`app` (and so make_staff, outbox...) on the TLS server's base URL and instance folder."""
+    return https_app_overrides
+
+
+class Mailbox:
+    """The .eml files the mail worker writes to the server's instance folder (shared with the
+    test's `app`); each delivery round here is what `portal send-mail --watch` does."""
+
+    def __init__(self, outbox):
+        self.outbox = outbox
+        self.seen = set(outbox.eml_files)
+
+    def link(self, path_prefix):
+        """(message, link) for the first new email with a `path_prefix` link (full URL)."""
+        pattern = re.compile(r"\b\w+://[^/\s]+" + re.escape(path_prefix) + r"\S+")
+        deadline = time.monotonic() + MAIL_TIMEOUT
+        while True:
+            self.outbox.deliver()
+            for path in self.outbox.eml_files:
+                if path in self.seen:
+                    continue
+                self.seen.add(path)
+                message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                found = pattern.search(message.get_body(preferencelist=("plain",)).get_content())
+                if found:
+                    return message, found.group(0)
+            if time.monotonic() > deadline:
+                pytest.fail(f"no email with a {path_prefix} link was delivered")
+            time.sleep(0.1)
+
+
+def assert_host_cookies(context, signed_in=None):
+    """Every cookie is a __Host- cookie for localhost, and the session cookie is there."""
+    cookies = context.cookies()
+    names = [cookie["name"] for cookie in cookies]
+    assert SESSION_COOKIE in names, names
+    for cookie in cookies:
+        assert cookie["name"].startswith("__Host-"), cookie
+        assert cookie["secure"] is True, cookie
+        assert cookie["httpOnly"] is True, cookie
+        assert cookie["path"] == "/", cookie
+        assert cookie["domain"] == "localhost", cookie  # host-only: no Domain attribute
+        assert cookie["sameSite"] in ("Lax", "Strict"), cookie
+
+
+class PostLog:
+    """Every form post a page makes, checked afterwards: over https, answered below 400, no
+    Referer, and the browser's own Sec-Fetch-Site (same-origin)."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.posts = []
+
+    def watch(self, page):
+        page.on("request", lambda request: self.posts.append(request)
+                if request.method == "POST" else None)
+        return page
+
+    def check(self):
+        assert self.posts, "no form was posted"
+        seen = []
+        for request in self.posts:
+            response = request.response()
+            headers = request.all_headers()
+            path = request.url.removeprefix(self.base_url).split("?")[0]
+            seen.append(path)
+            assert request.url.startswith(self.base_url + "/"), request.url
+            assert response is not None and response.status < 400, (path, response and response.status)
+            assert "referer" not in headers, (path, headers)
+            assert headers.get("sec-fetch-site") == "same-origin", (path, headers)
+            assert headers.get("origin") in ("null", self.base_url), (path, headers)
+        return seen
+
+
+def staff_password_step(page, email_address, password):
+    page.goto("/staff/sign-in")
+    page.get_by_label("Email").fill(email_address)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_every_form_posts_over_https(https_server, open_https_context, make_staff, staff_password,
+                                     add_patient, save_practice, outbox, patient_sign_in):
+    base = https_server.url
+    mailbox = Mailbox(outbox)
+    posts = PostLog(base)
+    save_practice()
+    chart = add_patient(account_number="RFM-2041", email=PATIENT_EMAIL)
+    make_staff("front_desk", email=FRONT_DESK, name="Sam Ortiz")
+
+    # -- Staff: the first sign-in sets up the authenticator (two-step is required). ----------
+    staff_context = open_https_context("desktop")
+    staff = posts.watch(staff_context.new_page())
+    staff_password_step(staff, FRONT_DESK, staff_password)
+    staff.wait_for_url("**/staff/two-step/setup")
+    assert staff.url.startswith(base)
+    assert_host_cookies(staff_context)
+    secret = staff.locator("#setup-key").inner_text().replace(" ", "")
+    totp = pyotp.TOTP(secret)
+    staff.get_by_label("Code from the app").fill(totp.now())
+    staff.get_by_role("button", name="Turn on two-step sign-in").click()
+    expect(staff.get_by_role("heading", level=1)).to_have_text("Your recovery codes")
+    expect(staff.locator(".recovery-codes li")).to_have_count(10)
+    staff.get_by_role("link", name="I have saved my codes, continue").click()
+    staff.wait_for_url("**/staff/patients")
+    assert_host_cookies(staff_context)
+
+    staff.get_by_role("button", name="Sign out").click()
+    staff.wait_for_url("**/staff/sign-in")
+    assert_host_cookies(staff_context)
+
+    # Again with password and code. A code is good once: the next time step's code (accepted
+    # for clock drift) rather than waiting up to 30 s for a new one.
+    staff_password_step(staff, FRONT_DESK, staff_password)
+    staff.wait_for_url("**/sign-in/code")
+    staff.get_by_label("Sign-in code").fill(totp.at(time.time() + 30))
+    staff.get_by_role("button", name="Continue").click()
+    staff.wait_for_url("**/staff/patients")
+    expect(staff.get_by_role("heading", level=1)).to_have_text("Patients")
+    assert_host_cookies(staff_context)
+
+    # -- Staff invite the patient from the chart; the emailed link is https. -----------------
+    staff.goto(f"/staff/patients/{chart}")
+    access = staff.locator("#portal-access")
+    access.get_by_role("button", name="Send invitation").click()
+    expect(staff.get_by_role("status").first).to_contain_text("The invitation was emailed")
+    assert_host_cookies(staff_context)
+    message, link = mailbox.link("/enroll?t=")
+    assert message["To"] == PATIENT_EMAIL
+    assert link.startswith(f"{base}/enroll?t="), link
+
+    # -- The patient enrolls from the link, in their own browser. ----------------------------
+    patient_context = open_https_context("desktop")
+    page = posts.watch(patient_context.new_page())
+    page.goto(link)
+    page.wait_for_url(f"{base}/enroll")
+    assert_host_cookies(patient_context)
+    page.locator("#date_of_birth-month").fill("03")
+    page.locator("#date_of_birth-day").fill("14")
+    page.locator("#date_of_birth-year").fill("1962")
+    page.get_by_label("Your account number").fill("RFM-2041")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/enroll/account")
+    assert_host_cookies(patient_context)
+    page.get_by_label("Choose a username").fill("maria.lopez")
+    page.get_by_label("New password", exact=True).fill(PASSWORD)
+    page.get_by_label("New password again").fill(PASSWORD)
+    page.get_by_label("What was the first concert you went to?").check()
+    page.get_by_label("Your answer").fill("The Cure, 1989")
+    page.get_by_label("I have read and accept the Portal Policy and Procedures").check()
+    page.get_by_role("button", name="Create my account").click()
+    page.wait_for_url("**/sign-in")
+    expect(page.get_by_role("status")).to_have_text(
+        "Your account is ready. Sign in with your new username and password.")
+    patient_sign_in(page, "maria.lopez", PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Maria")
+    assert_host_cookies(patient_context)
+
+    # -- Profile changes: notice choices, then the security question (current password). -----
+    page.goto("/profile/notices")
+    page.get_by_role("group", name="When a test result is ready").get_by_label("No email").check()
+    page.get_by_role("button", name="Save choices").click()
+    expect(page.get_by_text("Your email notice choices were saved.")).to_be_visible()
+    assert_host_cookies(patient_context)
+    page.goto("/profile/security-question")
+    page.get_by_label("Who was your childhood hero?").check()
+    page.get_by_label("Your answer").fill("Grace Hopper")
+    page.get_by_label("Your current password").fill(PASSWORD)
+    page.get_by_role("button", name="Save security question").click()
+    expect(page.get_by_text("Your security question was changed.")).to_be_visible()
+    assert_host_cookies(patient_context)
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in")
+    expect(page.get_by_role("status")).to_have_text("You have signed out.")
+    assert_host_cookies(patient_context)
+    page.goto("/home")
+    page.wait_for_url(re.compile(r"/sign-in(\?|$)"))
+
+    # -- Password reset from the emailed https link. -----------------------------------------
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Username or email address").fill("maria.lopez")
+    page.get_by_role("button", name="Email me a reset link").click()
+    page.wait_for_url("**/sign-in")
+    expect(page.get_by_text("If the username or email matches an account")).to_be_visible()
+    message, link = mailbox.link("/reset?t=")
+    assert message["To"] == PATIENT_EMAIL
+    assert link.startswith(f"{base}/reset?t="), link
+    page.goto(link)
+    page.wait_for_url(f"{base}/reset")
+    assert_host_cookies(patient_context)
+    page.get_by_label("Who was your childhood hero?").fill("Grace Hopper")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new password")
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("New password again").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Save new password").click()
+    page.wait_for_url("**/sign-in")
+    expect(page.get_by_text("Your password was changed")).to_be_visible()
+    assert_host_cookies(patient_context)
+    patient_sign_in(page, "maria.lopez", NEW_PASSWORD)
+    assert_host_cookies(patient_context)
+
+    # Every post of the walk went over https, was answered, and carried no Referer.
+    posted = posts.check()
+    for path in ("/staff/sign-in", "/staff/two-step/setup", "/sign-in/code", "/sign-out",
+                 f"/staff/patients/{chart}/invitation", "/enroll", "/enroll/account", "/sign-in",
+                 "/profile/notices", "/profile/security-question", "/forgot-password", "/reset"):
+        assert path in posted, (path, posted)
+    staff.reload()
+    expect(access.locator(".portal-status")).to_contain_text("Active: username maria.lopez, since")
