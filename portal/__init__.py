@@ -15,7 +15,7 @@ def create_app(test_config=None):
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
         "PORTAL_INSTANCE_PATH"
     ) or str(Path.cwd() / "instance")
-    from .web import PortalFlask
+    from .web.errors import PortalFlask
 
     app = PortalFlask(__name__, instance_path=os.path.abspath(instance_path),
                       instance_relative_config=True)
@@ -35,9 +35,8 @@ def create_app(test_config=None):
     babel.init_app(app, locale_selector=lambda: "en", timezone_selector=lambda: "UTC")
     login_manager.init_app(app)
 
-    from . import auth_session, cli, web
+    from . import cli, web
 
-    auth_session.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     _register_blueprints(app)

@@ -237,13 +237,9 @@ class Outbox:
 
     def process_requests(self):
         """The mail worker's first step: answer waiting forgot-password/username requests."""
-        from portal.services.practice import get_practice
         from portal.services.recovery import process_requests
 
         with self.app.app_context():
-            from flask import g
-
-            g.practice = get_practice()
             return process_requests()
 
     def deliver(self):

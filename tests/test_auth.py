@@ -9,7 +9,7 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.messages import get_message
+from portal.flash_messages import get_message
 from portal.models import AuditEvent, AuthSession, StaffUser
 from portal.models.types import utcnow
 from portal.services import throttle

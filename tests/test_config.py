@@ -5,8 +5,9 @@ import stat
 
 import pytest
 
-from portal import create_app, web
+from portal import create_app
 from portal.config import ConfigurationError, database_uri, load_settings
+from portal.web import headers
 
 
 def test_defaults_generate_a_private_secret_key_once(tmp_path):
@@ -148,10 +149,10 @@ def test_demo_refuses_in_production(monkeypatch, tmp_path):
 @pytest.fixture
 def forwarded_warnings(caplog):
     """The warning about X-Forwarded-For without PORTAL_PROXY_COUNT, as if in a new process."""
-    web._forwarded_warning["given"] = False
+    headers._forwarded_warning["given"] = False
     caplog.set_level(logging.WARNING, logger="portal")
     yield lambda: [r for r in caplog.records if "X-Forwarded-For" in r.getMessage()]
-    web._forwarded_warning["given"] = False
+    headers._forwarded_warning["given"] = False
 
 
 def test_forwarded_for_without_proxy_count_warns_once(client, forwarded_warnings):

@@ -12,7 +12,7 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.messages import get_message
+from portal.flash_messages import get_message
 from portal.models import AuditEvent, Invitation, OutboxEmail, Patient, PatientAccount
 from portal.models.types import utcnow
 from portal.services import accounts, invitations

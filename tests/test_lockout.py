@@ -9,7 +9,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.messages import get_message
+from portal.flash_messages import get_message
 from portal.models import AuditEvent
 from portal.models.types import utcnow
 

@@ -5,7 +5,7 @@ from conftest import PATIENT_PASSWORD
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.messages import get_message
+from portal.flash_messages import get_message
 from portal.models import AuditEvent, PatientAccount
 from portal.services import throttle
 

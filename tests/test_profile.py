@@ -9,7 +9,7 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.messages import get_message
+from portal.flash_messages import get_message
 from portal.models import AuditEvent, AuthSession, PatientAccount, SignInFailure
 from portal.models.types import utcnow
 from portal.services import accounts, profile, sessions
@@ -367,7 +367,7 @@ def staff_client(app, make_staff, role):
     """
     staff = make_staff(role)
     with app.test_request_context():
-        token = sessions.start_session(staff)
+        token = sessions.start_session(staff, "127.0.0.1", "")
         db.session.commit()
     other = app.test_client()
     with other.session_transaction() as cookie:

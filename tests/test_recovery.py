@@ -18,7 +18,7 @@ from freezegun import freeze_time
 from sqlalchemy import event, select
 
 from portal.extensions import db
-from portal.messages import get_message
+from portal.flash_messages import get_message
 from portal.models import AuditEvent, PasswordReset, PatientAccount
 from portal.services import accounts, recovery
 from portal.services.tokens import make_token
@@ -324,7 +324,7 @@ def staffer(app, client, make_staff):
 
     staff = make_staff("front_desk", name="Dana Whitfield")
     with app.test_request_context():
-        token = sessions.start_session(db.session.get(StaffUser, staff.id))
+        token = sessions.start_session(db.session.get(StaffUser, staff.id), "127.0.0.1", "")
         db.session.commit()
     with client.session_transaction() as cookie:
         cookie["_user_id"], cookie["sid"], cookie["_fresh"] = f"staff:{staff.id}", token, True

@@ -104,7 +104,8 @@ def test_session_values_belong_to_one_live_session(app, make_staff):
     staff = make_staff("nurse")
     with app.test_request_context("/"):
         account = db.session.get(StaffUser, staff.id)
-        first, second = sessions.start_session(account), sessions.start_session(account)
+        first = sessions.start_session(account, "127.0.0.1", "")
+        second = sessions.start_session(account, "127.0.0.1", "")
         db.session.commit()
         assert sessions.set_session_value(first, "k", {"a": 1}) is True
         db.session.commit()

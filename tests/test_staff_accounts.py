@@ -7,7 +7,7 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.messages import get_message
+from portal.flash_messages import get_message
 from portal.models import AuditEvent, AuthSession, StaffUser
 
 NEW_PASSWORD = "walnut harbor quietly ninety"

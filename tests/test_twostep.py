@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.messages import get_message
+from portal.flash_messages import get_message
 from portal.models import AuditEvent, PatientAccount, RecoveryCode, StaffUser
 from portal.services import twostep
 

@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from .. import page_texts
 from ..database import lock_for_write
 from ..extensions import db
 from ..models import Invitation, Patient
@@ -27,15 +28,6 @@ from .patients import normalize_account_number
 from .tokens import check_token, external_url, make_token
 
 MAX_IDENTITY_FAILURES = 5
-VOID_REASONS = {
-    "superseded": _l("a newer invitation replaced it"),
-    "revoked": _l("staff revoked it"),
-    "email_changed": _l("the chart's email address changed"),
-    "identity_failures": _l("the date of birth and account number were entered wrongly %(n)s times",
-                            n=MAX_IDENTITY_FAILURES),
-}
-
-
 class InvitationRefused(Exception):
     """Staff cannot invite this patient now; `reason` is no_email, has_account or inactive."""
 
@@ -57,7 +49,9 @@ class PortalAccess:
 
     @property
     def void_reason(self):
-        return VOID_REASONS.get(self.invitation.void_reason, self.invitation.void_reason)
+        reason = self.invitation.void_reason
+        text = page_texts.INVITATION_VOID_REASONS.get(reason)
+        return text % {"n": MAX_IDENTITY_FAILURES} if text else reason
 
 
 def lifetime():

@@ -23,12 +23,13 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from flask import current_app, g, render_template
+from flask import current_app, render_template
 from sqlalchemy import or_, select, update
 
 from ..extensions import db
 from ..models import OutboxEmail
 from ..models.types import utcnow
+from .practice import get_practice
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def send_email(recipient, subject, template, **context):
     The row joins the current transaction: commit it with the change it reports.
     Emails carry no health information: a short notice and, at most, a link.
     """
-    context.setdefault("practice", g.get("practice"))
+    context.setdefault("practice", get_practice())  # the letterhead
     body_text = render_template(f"email/{template}.txt", **context)
     email = OutboxEmail(
         recipient=recipient,

@@ -8,12 +8,11 @@ The caller commits, except where a refusal must be recorded on its own.
 import hashlib
 from datetime import timedelta
 
-from flask import session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..auth_session import SESSION_TOKEN_KEY
+from .. import page_texts
 from ..extensions import db
 from ..models import AuditEvent, AuthSession
 from ..models.types import utcnow
@@ -27,27 +26,9 @@ from .tokens import check_token, external_url, make_token
 EMAIL_CHANGE_MAX_AGE = timedelta(hours=24)
 ACTIVITY_SESSIONS = 20
 ACTIVITY_FAILURES = 10
-# What the activity page lists as failed attempts, by the last part of the audit action.
-FAILURE_LABELS = {
-    "sign_in_failed": _l("Wrong password"),
-    "sign_in_refused_locked": _l("Refused: sign-in was paused"),
-    "code_failed": _l("Wrong two-step code"),
-    "reauth_failed": _l("Wrong current password"),
-}
 FAILED_SIGN_IN_ACTIONS = ("patient.sign_in_failed", "patient.sign_in_refused_locked",
                           "twostep.code_failed", "patient.reauth_failed")
 NOTIFY_FIELDS = ("notify_messages", "notify_results", "notify_appointments")
-END_REASONS = {
-    "sign-out": _l("Signed out"),
-    "timeout": _l("Timed out"),
-    "password-change": _l("Password changed"),
-    "password-reset": _l("Password reset"),
-    "sign-out-all": _l("Signed out everywhere"),
-    "suspended": _l("Portal access paused"),
-    "disabled": _l("Account disabled"),
-    "two-step reset": _l("Two-step sign-in reset by the practice"),
-    "reauth-failed": _l("Signed out: wrong current password 5 times"),
-}
 
 
 def _about(account):
@@ -181,9 +162,9 @@ def _describe_session(row, this_hash):
     if active:
         ended = ""
     elif row.ended_at is None:
-        ended = END_REASONS["timeout"]
+        ended = page_texts.SESSION_END_REASONS["timeout"]
     else:
-        ended = END_REASONS.get(row.end_reason, _l("Ended"))
+        ended = page_texts.SESSION_END_REASONS.get(row.end_reason, _l("Ended"))
     return {"started": row.created_at, "last_seen": row.last_seen_at, "ip": row.ip,
             "browser": describe_browser(row.user_agent), "active": active, "ended": ended,
             # sessions.py stores the SHA-256 of the cookie's token, never the token
@@ -207,11 +188,6 @@ def describe_browser(user_agent):
     if browser and system:
         return _("%(browser)s on %(system)s", browser=browser, system=system)
     return browser or system or _("Unknown browser")
-
-
-def current_session_token():
-    """The cookie's session token (auth_session keeps it under "sid")."""
-    return session.get(SESSION_TOKEN_KEY)
 
 
 # -- practice control: staff pause and restore a patient's portal access --

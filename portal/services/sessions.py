@@ -9,7 +9,6 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import request
 from sqlalchemy import select, update
 
 from ..extensions import db
@@ -26,7 +25,7 @@ def _hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(account):
+def start_session(account, ip, user_agent):
     """Open a session for `account` and return the token for the cookie (256 random bits)."""
     token = secrets.token_urlsafe(32)
     db.session.add(
@@ -34,8 +33,8 @@ def start_session(account):
             token_hash=_hash(token),
             account_kind=account.kind,
             account_id=account.id,
-            ip=request.remote_addr or "",
-            user_agent=request.user_agent.string[:200],
+            ip=ip or "",
+            user_agent=(user_agent or "")[:200],
         )
     )
     return token

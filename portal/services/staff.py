@@ -87,7 +87,7 @@ def one_time_password(staff):
     """Give the account a new random password to hand over in person; return it (shown once).
 
     Only its hash is kept. `must_change_password` makes the owner choose their own before any
-    other staff page (services/access.staff_required). The caller ends sessions and commits.
+    other staff page (web/guards.staff_required). The caller ends sessions and commits.
     """
     while True:
         password = "-".join(

@@ -1,12 +1,12 @@
 from flask import redirect, render_template, url_for
 
-from ... import session_data
 from ...extensions import db
-from ...messages import flash_message
+from ...flash_messages import flash_message
 from ...services import audit
-from ...services.access import staff_required
 from ...services.practice import SETTING_FIELDS, get_practice, update_practice
-from ...web import practice_zone
+from ...web import session_data
+from ...web.filters import practice_zone
+from ...web.guards import staff_required
 from . import bp
 from .forms import AuditFilterForm, PracticeSettingsForm
 

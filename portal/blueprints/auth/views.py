@@ -1,12 +1,12 @@
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ... import auth_session
 from ...extensions import db
-from ...messages import flash_message, get_message
+from ...flash_messages import flash_message, get_message
 from ...services import twostep
 from ...services.redirects import safe_next
 from ...services.signin import AddressBlocked, authenticate
+from ...web import login
 from . import bp
 from .forms import PatientSignInForm, StaffSignInForm
 
@@ -21,7 +21,7 @@ def _sign_in(kind, form, name_field, template):
     if form.validate_on_submit():
         try:
             result = authenticate(kind, getattr(form, name_field).data, form.password.data,
-                                  request.remote_addr, auth_session.device_cookie())
+                                  request.remote_addr, login.device_cookie())
         except AddressBlocked:
             abort(429)
         if result.suspended:
@@ -31,7 +31,7 @@ def _sign_in(kind, form, name_field, template):
             step = twostep.second_step(result.account)
             if step:
                 return _to_second_step(result.account, step, next_url)
-            auth_session.begin(result.account)
+            login.begin(result.account)
             flash_message("signed_in")
             return redirect(next_url)
         failed = get_message(f"{kind}_sign_in_failed")[0]
@@ -40,7 +40,7 @@ def _sign_in(kind, form, name_field, template):
 
 def _to_second_step(account, step, next_url):
     """Right password, two-step still to do: not signed in yet, only marked as pending."""
-    auth_session.begin_pending(account, next_url, setup=step == "setup")
+    login.begin_pending(account, next_url, setup=step == "setup")
     db.session.commit()
     if step == "setup":
         return redirect(url_for("twostep.staff_setup"))
@@ -62,6 +62,6 @@ def staff_sign_in():
 def sign_out():
     """End this browser's session (the POST carries a CSRF token; a link cannot sign you out)."""
     kind = current_user.kind
-    auth_session.end()
+    login.end()
     flash_message("signed_out")
     return redirect(url_for("auth.staff_sign_in" if kind == "staff" else "auth.sign_in"))

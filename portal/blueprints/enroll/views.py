@@ -6,11 +6,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from ... import page_texts
 from ...extensions import db
-from ...messages import flash_message, get_message
+from ...flash_messages import flash_message, get_message
 from ...services import invitations
-from ...services.access import chart_for_staff, staff_required
 from ...services.accounts import account_for_patient
+from ...web.guards import chart_or_404, staff_required
 from . import bp
 from .forms import AccountForm, IdentityForm
 
@@ -20,38 +21,11 @@ TOKEN_KEY = "enroll_token"  # noqa: S105 - a key name, not a secret
 VERIFIED_KEY = "enroll_verified"
 POLICY_TITLE = "Portal policy and procedures"
 
-# Why a link cannot be used: (HTTP status, page heading, what to do).
-PROBLEMS = {
-    "missing": (400, _l("Open the link from your invitation email"),
-                _l("To set up your portal account, open the link in the invitation email the "
-                   "practice sent you.")),
-    "invalid": (400, _l("This invitation link does not work"),
-                _l("The link is incomplete or has been changed. Open it again from the email, "
-                   "or copy the whole link. If it still does not work, ask the practice for a "
-                   "new invitation.")),
-    "expired": (410, _l("This invitation has expired"),
-                _l("Invitation links work for a limited time. Ask the practice to send you a "
-                   "new invitation.")),
-    "used": (410, _l("This invitation has already been used"),
-             _l("A portal account has been set up with this invitation. Sign in with its "
-                "username and password.")),
-    "void": (410, _l("This invitation no longer works"),
-             _l("The practice has cancelled this invitation. If you were sent a newer one, use "
-                "the link in the newest email; otherwise ask the practice for a new invitation.")),
-    "identity_failures": (410, _l("This invitation no longer works"),
-                          _l("The date of birth and account number did not match our records "
-                             "too many times, so to protect your information this link has "
-                             "stopped working. Please call the practice to get a new invitation.")),
-    "signed_in": (409, _l("You are signed in"),
-                  _l("Sign out first, then open the link from your invitation email again.")),
-}
-
-
 def _problem(problem, invitation=None):
     """The page for a link that cannot be used, saying what to do instead."""
     if problem == "void" and invitation is not None and invitation.void_reason == "identity_failures":
         problem = "identity_failures"
-    status, title, text = PROBLEMS[problem]
+    status, title, text = page_texts.INVITATION_PROBLEMS[problem]
     return render_template("enroll/problem.html", problem=problem, title=title, text=text), status
 
 
@@ -148,7 +122,7 @@ def policy():
 @staff_required()
 def send_invitation(patient_id):
     """Email the patient an invitation (a newer one replaces any open one)."""
-    patient = chart_for_staff(patient_id)
+    patient = chart_or_404(patient_id)
     try:
         invitations.send_invitation(patient, current_user)
     except invitations.InvitationRefused as refusal:
@@ -164,7 +138,7 @@ def send_invitation(patient_id):
 @staff_required()
 def revoke_invitation(patient_id):
     """Void the patient's open invitation so its link stops working."""
-    patient = chart_for_staff(patient_id)
+    patient = chart_or_404(patient_id)
     revoked = invitations.revoke_invitation(patient)
     db.session.commit()
     flash_message("invitation_revoked" if revoked else "invitation_none_open")

@@ -1,7 +1,7 @@
 from flask import render_template
 from flask_login import current_user
 
-from ...services.access import patient_required
+from ...web.guards import patient_required
 from . import bp
 
 

@@ -8,16 +8,16 @@ from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...extensions import db
-from ...messages import flash_message
+from ...flash_messages import flash_message
 from ...services import profile
-from ...services.access import chart_for_staff, staff_required
 from ...services.accounts import account_for_patient
+from ...web.guards import chart_or_404, staff_required
 from . import bp
 from .forms import ButtonForm, SuspendForm
 
 
 def _chart_and_account(patient_id):
-    patient = chart_for_staff(patient_id)
+    patient = chart_or_404(patient_id)
     account = account_for_patient(patient.id)
     if account is None:
         abort(404)

@@ -3,11 +3,12 @@
 from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from ... import auth_session
+from ... import page_texts
 from ...extensions import db
-from ...messages import flash_message
+from ...flash_messages import flash_message
 from ...services import profile
-from ...services.access import patient_required
+from ...web import login
+from ...web.guards import patient_required
 from . import bp
 from .forms import ButtonForm, ChangeEmailForm, ChangePasswordForm, PreferencesForm, SecurityQuestionForm
 
@@ -17,7 +18,7 @@ EMAIL_TOKEN_KEY = "email_change_token"  # noqa: S105 - a key name, not a secret
 
 def _reauthenticated(form, purpose):
     """Validate the form, then the current password (a wrong one is a field error)."""
-    return form.validate_on_submit() and auth_session.confirm_current_password(
+    return form.validate_on_submit() and login.confirm_current_password(
         form.current_password, "profile_wrong_password", purpose)
 
 
@@ -35,7 +36,7 @@ def password():
         account = current_user._get_current_object()
         profile.change_password(account, form.password.data)
         db.session.commit()
-        auth_session.begin(account)  # every other session ended; this browser starts afresh
+        login.begin(account)  # every other session ended; this browser starts afresh
         flash_message("profile_password_changed")
         return redirect(url_for("profile.overview"))
     return render_template("profile/password.html", form=form)
@@ -109,9 +110,9 @@ def preferences():
 @bp.route("/profile/activity")
 @patient_required
 def activity():
-    sessions, failures = profile.recent_activity(current_user, profile.current_session_token())
+    sessions, failures = profile.recent_activity(current_user, login.current_session_token())
     return render_template("profile/activity.html", sessions=sessions, failures=failures,
-                           failure_labels=profile.FAILURE_LABELS, form=ButtonForm())
+                           failure_labels=page_texts.FAILURE_LABELS, form=ButtonForm())
 
 
 @bp.route("/profile/sign-out-everywhere", methods=["POST"])
@@ -121,6 +122,6 @@ def sign_out_everywhere():
     if not form.validate_on_submit():
         return redirect(url_for("profile.activity"))
     profile.sign_out_everywhere(current_user)
-    auth_session.end()  # commits, and clears this browser's cookie
+    login.end()  # commits, and clears this browser's cookie
     flash_message("profile_signed_out_everywhere")
     return redirect(url_for("auth.sign_in"))

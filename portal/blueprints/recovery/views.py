@@ -3,10 +3,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...extensions import db
-from ...messages import flash_message
+from ...flash_messages import flash_message
 from ...services import ratelimit, recovery
-from ...services.access import chart_for_staff, staff_required
 from ...services.accounts import account_for_patient, personal_words
+from ...web.guards import chart_or_404, staff_required
 from . import bp
 from .forms import (
     AssistedResetForm,
@@ -116,7 +116,7 @@ def _new_password(link):
 
 def _chart_account(patient_id):
     """The chart's portal account for a staff button (CSRF checked), else 404 or 400."""
-    patient = chart_for_staff(patient_id)
+    patient = chart_or_404(patient_id)
     account = account_for_patient(patient.id)
     if account is None:
         abort(404)

@@ -10,13 +10,14 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ... import auth_session
+from ... import page_texts
 from ...extensions import db
+from ...flash_messages import flash_message, get_message
 from ...forms import NewPasswordFields
-from ...messages import flash_message, get_message
 from ...services import profile
 from ...services import staff as staff_accounts
-from ...services.access import staff_required
+from ...web import login
+from ...web.guards import staff_required
 from . import bp
 
 
@@ -53,14 +54,14 @@ def account_password():
     replaced: staff_required sends its holder here before any other staff page."""
     me = _me()
     form = StaffPasswordForm(account=me)
-    if form.validate_on_submit() and auth_session.confirm_current_password(
+    if form.validate_on_submit() and login.confirm_current_password(
             form.current_password, "staff_wrong_password", "password"):
         if form.password.data == form.current_password.data:
             form.password.errors = [get_message("staff_same_password")[0]]
         else:
             staff_accounts.change_own_password(me, form.password.data)
             db.session.commit()
-            auth_session.begin(me)  # every other session ended; this browser starts afresh
+            login.begin(me)  # every other session ended; this browser starts afresh
             flash_message("staff_password_changed")
             return redirect(url_for("staff.account"))
     return render_template("staff/account_password.html", form=form,
@@ -70,6 +71,6 @@ def account_password():
 @bp.route("/account/activity")
 @staff_required()
 def account_activity():
-    sessions, failures = profile.recent_activity(_me(), profile.current_session_token())
+    sessions, failures = profile.recent_activity(_me(), login.current_session_token())
     return render_template("staff/account_activity.html", sessions=sessions, failures=failures,
-                           failure_labels=profile.FAILURE_LABELS)
+                           failure_labels=page_texts.FAILURE_LABELS)

@@ -1,13 +1,13 @@
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ... import session_data
 from ...extensions import db
-from ...messages import flash_message
+from ...flash_messages import flash_message
 from ...models.types import utcnow
 from ...services import patients as charts
-from ...services.access import chart_for_staff, staff_required
 from ...services.accounts import account_for_patient
+from ...web import session_data
+from ...web.guards import chart_or_404, staff_required
 from . import bp
 from .forms import PatientForm, PatientSearchForm
 
@@ -68,7 +68,7 @@ def new_patient():
 @bp.route("/patients/<int:patient_id>")
 @staff_required()
 def chart(patient_id):
-    patient = chart_for_staff(patient_id)
+    patient = chart_or_404(patient_id)
     charts.record_chart_viewed(patient)
     db.session.commit()
     # The portal account (if any) is loaded once here for every section of the chart page.
@@ -80,7 +80,7 @@ def chart(patient_id):
 @bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
 @staff_required()
 def edit_patient(patient_id):
-    patient = chart_for_staff(patient_id)
+    patient = chart_or_404(patient_id)
     form = PatientForm(obj=patient, patient_id=patient.id)
     if form.validate_on_submit():
         changed = charts.update_patient(patient, form.chart_values())

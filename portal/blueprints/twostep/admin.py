@@ -6,12 +6,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...extensions import db
-from ...messages import flash_message
+from ...flash_messages import flash_message
 from ...models import StaffUser
 from ...services import staff as staff_accounts
 from ...services import twostep
-from ...services.access import chart_for_staff, staff_required
 from ...services.accounts import account_for_patient
+from ...web.guards import chart_or_404, staff_required
 from . import bp
 from .forms import ResetForm
 
@@ -85,7 +85,7 @@ def reset_patient(patient_id):
     also voids their password and emails them the staff-assisted reset link."""
     if not ResetForm().validate_on_submit():
         abort(400)
-    patient = chart_for_staff(patient_id)
+    patient = chart_or_404(patient_id)
     account = account_for_patient(patient.id) or abort(404)
     outcome = twostep.reset_by_admin(account, _me())
     flash_message("two_step_reset_patient" if outcome.link_sent else "two_step_reset_patient_paused")

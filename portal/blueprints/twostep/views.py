@@ -4,12 +4,12 @@ profile), turning it off, new recovery codes, and an admin's reset for a lost ph
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from ... import auth_session
 from ...extensions import db
-from ...messages import flash_message, get_message
+from ...flash_messages import flash_message, get_message
 from ...services import twostep
-from ...services.access import patient_required, staff_required
 from ...services.signin import AddressBlocked
+from ...web import login
+from ...web.guards import patient_required, staff_required
 from . import bp
 from .forms import ConfirmSetupForm, PasswordCheckForm, SignInCodeForm
 
@@ -19,8 +19,8 @@ SIGN_IN = {"staff": "auth.staff_sign_in", "patient": "auth.sign_in"}
 
 def _start_again():
     """No live pending sign-in (never begun, or over five minutes old): sign in again."""
-    kind = (session.get(auth_session.PENDING_KEY) or {}).get("kind")
-    session.pop(auth_session.PENDING_KEY, None)
+    kind = (session.get(login.PENDING_KEY) or {}).get("kind")
+    session.pop(login.PENDING_KEY, None)
     flash_message("two_step_expired")
     return redirect(url_for(SIGN_IN.get(kind, "auth.sign_in")))
 
@@ -30,7 +30,7 @@ def code():
     """Second step of sign-in: a code from the app, or a recovery code."""
     if current_user.is_authenticated:
         return redirect(url_for(HOME[current_user.kind]))
-    account, marker = auth_session.pending()
+    account, marker = login.pending()
     if account is None:
         return _start_again()
     if marker.get("setup"):
@@ -42,7 +42,7 @@ def code():
         except AddressBlocked:
             abort(429)
         if accepted:
-            next_url = auth_session.finish_pending(account)
+            next_url = login.finish_pending(account)
             flash_message("signed_in")
             if left is not None:
                 _flash_codes_left(left)
@@ -59,14 +59,14 @@ def _flash_codes_left(left):
 @bp.route("/staff/two-step/setup", methods=["GET", "POST"])
 def staff_setup():
     """A staff member's first sign-in: scan, confirm with a code, then get recovery codes."""
-    account, marker = auth_session.pending()
+    account, marker = login.pending()
     if account is None or not marker.get("setup") or not account.totp_secret:
         return _start_again()
     form = ConfirmSetupForm()
     if form.validate_on_submit():
         codes = twostep.enable(account, form.code.data)
         if codes:
-            next_url = auth_session.finish_pending(account)
+            next_url = login.finish_pending(account)
             flash_message("two_step_enabled")
             return _show_codes(codes, next_url or url_for("staff.patients"))
         form.code.errors.append(get_message("two_step_setup_code_failed")[0])
@@ -101,7 +101,7 @@ def _manage_page(on=None, off=None, regenerate=None):
 
 def _password_ok(form):
     """The form is valid and holds the signed-in person's current password."""
-    return form.validate_on_submit() and auth_session.confirm_current_password(
+    return form.validate_on_submit() and login.confirm_current_password(
         form.password, "two_step_password_wrong", "two-step")
 
 

@@ -7,8 +7,8 @@ helpers; the rules are in services/sessions.py. The caller commits after put() a
 
 from flask import session
 
-from .auth_session import SESSION_TOKEN_KEY
-from .services import sessions
+from ..services import sessions
+from .login import SESSION_TOKEN_KEY
 
 
 def get(key, default=None):

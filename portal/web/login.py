@@ -5,11 +5,11 @@ from datetime import timedelta
 from flask import abort, after_this_request, current_app, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from .extensions import db, login_manager
-from .messages import flash_message, get_message
-from .models import PatientAccount, StaffUser
-from .models.types import utcnow
-from .services import devices, reauth, sessions
+from ..extensions import db, login_manager
+from ..flash_messages import flash_message, get_message
+from ..models import PatientAccount, StaffUser
+from ..models.types import utcnow
+from ..services import devices, reauth, sessions
 
 SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a key name, not a secret
 ACCOUNT_MODELS = {"staff": StaffUser, "patient": PatientAccount}
@@ -55,11 +55,16 @@ def begin(account):
     The browser is remembered as one that has signed in to this account (a device cookie).
     """
     session.clear()
-    token = sessions.start_session(account)
+    token = sessions.start_session(account, request.remote_addr, request.user_agent.string)
     db.session.commit()
     login_user(account)
     session[SESSION_TOKEN_KEY] = token
     remember_device(account)
+
+
+def current_session_token():
+    """This browser's session token (the cookie keeps it under SESSION_TOKEN_KEY)."""
+    return session.get(SESSION_TOKEN_KEY)
 
 
 def device_cookie_name():

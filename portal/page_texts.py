@@ -1,0 +1,84 @@
+"""Every page text that is chosen by a key, in one catalogue: error pages, link problems,
+why a session or an invitation ended, what a failed attempt was. Flash messages have their
+own catalogue (flash_messages.py). Numbers in the texts come from the rules they describe."""
+
+from flask_babel import lazy_gettext as _l
+
+# HTTP status -> (page heading, what to do). The 429 text names the rate-limit window.
+ERROR_PAGES = {
+    400: (_l("Something was wrong with that request"),
+          _l("The page could not use what was sent. If you were filling in a form, go back, "
+             "reload the page and try again.")),
+    403: (_l("You do not have access to this page"),
+          _l("Your account cannot open this page. If you think it should, ask the practice.")),
+    404: (_l("Page not found"),
+          _l("There is no page at this address, or you do not have access to it.")),
+    405: (_l("That action is not available here"),
+          _l("This page cannot be used that way. Go back and use the buttons on the page.")),
+    413: (_l("The file is too large"),
+          _l("What you sent is larger than the portal accepts. Try a smaller file.")),
+    429: (_l("Too many attempts"),
+          _l("There have been too many attempts from your network. Wait 15 minutes and try "
+             "again, or call the practice.")),
+    500: (_l("Something went wrong on our side"),
+          _l("The portal could not finish that. Nothing you entered was saved. Please try "
+             "again in a few minutes; if it keeps happening, call the practice and give them "
+             "the reference below.")),
+}
+
+# Why a link cannot be used: (HTTP status, page heading, what to do).
+INVITATION_PROBLEMS = {
+    "missing": (400, _l("Open the link from your invitation email"),
+                _l("To set up your portal account, open the link in the invitation email the "
+                   "practice sent you.")),
+    "invalid": (400, _l("This invitation link does not work"),
+                _l("The link is incomplete or has been changed. Open it again from the email, "
+                   "or copy the whole link. If it still does not work, ask the practice for a "
+                   "new invitation.")),
+    "expired": (410, _l("This invitation has expired"),
+                _l("Invitation links work for a limited time. Ask the practice to send you a "
+                   "new invitation.")),
+    "used": (410, _l("This invitation has already been used"),
+             _l("A portal account has been set up with this invitation. Sign in with its "
+                "username and password.")),
+    "void": (410, _l("This invitation no longer works"),
+             _l("The practice has cancelled this invitation. If you were sent a newer one, use "
+                "the link in the newest email; otherwise ask the practice for a new invitation.")),
+    "identity_failures": (410, _l("This invitation no longer works"),
+                          _l("The date of birth and account number did not match our records "
+                             "too many times, so to protect your information this link has "
+                             "stopped working. Please call the practice to get a new invitation.")),
+    "signed_in": (409, _l("You are signed in"),
+                  _l("Sign out first, then open the link from your invitation email again.")),
+}
+
+# Why an invitation stopped working, for the chart.
+INVITATION_VOID_REASONS = {
+    "superseded": _l("a newer invitation replaced it"),
+    "revoked": _l("staff revoked it"),
+    "email_changed": _l("the chart's email address changed"),
+    # %(n)s: services/invitations.MAX_IDENTITY_FAILURES
+    "identity_failures": _l("the date of birth and account number were entered wrongly %(n)s "
+                            "times"),
+}
+
+# Why a session ended, for the sign-in activity pages.
+SESSION_END_REASONS = {
+    "sign-out": _l("Signed out"),
+    "timeout": _l("Timed out"),
+    "password-change": _l("Password changed"),
+    "password-reset": _l("Password reset"),
+    "sign-out-all": _l("Signed out everywhere"),
+    "suspended": _l("Portal access paused"),
+    "disabled": _l("Account disabled"),
+    "two-step reset": _l("Two-step sign-in reset by the practice"),
+    "reauth-failed": _l("Signed out: wrong current password 5 times"),
+}
+
+# What the activity page lists as failed attempts, by the last part of the audit action.
+FAILURE_LABELS = {
+    "sign_in_failed": _l("Wrong password"),
+    "sign_in_refused_locked": _l("Refused: sign-in was paused"),
+    "code_failed": _l("Wrong two-step code"),
+    "reauth_failed": _l("Wrong current password"),
+}

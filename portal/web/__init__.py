@@ -1,0 +1,19 @@
+"""The web layer: what every request and response share, between the blueprints and the
+services. login (who is signed in, the guards), headers (security headers and cross-site
+checks), errors (error pages, safe crash logs, refused-access audit), filters (template
+helpers), session_data (per-browser values kept server-side)."""
+
+import logging
+
+from . import errors, filters, headers, login
+
+
+def init_app(app):
+    """Wire the web layer into the app (create_app calls it once)."""
+    login.init_app(app)
+    headers.init_app(app)
+    errors.init_app(app)
+    filters.init_app(app)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -1,0 +1,49 @@
+"""Template helpers: the practice on every page, and dates and times shown in its zone."""
+
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from flask import g, request
+
+from ..services.practice import get_practice
+from ..services.sessions import IDLE_TIMEOUT
+
+
+def init_app(app):
+    """Load the practice per request and register the template context and filters."""
+    app.before_request(_load_practice)
+    app.context_processor(lambda: {"practice": _current_practice(),
+                                   "idle_seconds": int(IDLE_TIMEOUT.total_seconds())})
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["us_date"] = us_date
+
+
+def _load_practice():
+    if request.endpoint != "static":
+        g.practice = get_practice()
+
+
+def _current_practice():
+    if "practice" not in g:
+        g.practice = get_practice()
+    return g.practice
+
+
+def practice_zone():
+    """The practice's time zone (UTC when the setting is missing or unknown)."""
+    try:
+        return ZoneInfo(g.practice.time_zone)
+    except (AttributeError, KeyError, ValueError):
+        return UTC
+
+
+def local_time(moment, fmt="%b %d, %Y %I:%M %p %Z"):
+    """A UTC moment shown in the practice's time zone."""
+    if moment is None:
+        return ""
+    return moment.astimezone(practice_zone()).strftime(fmt)
+
+
+def us_date(day):
+    """A calendar date as MM/DD/YYYY."""
+    return day.strftime("%m/%d/%Y") if day else ""

@@ -1,0 +1,62 @@
+"""Route guards: who may open a page, in the web layer (the rules are in services/access.py).
+
+Visitors who are not signed in are sent to sign in; signed-in people without the right get
+403; a chart that is not theirs to see is 404, the same as one that does not exist.
+"""
+
+from functools import wraps
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from ..extensions import login_manager
+from ..services import access
+
+# The one staff page open to someone who must replace a one-time password from an admin.
+PASSWORD_CHANGE_ENDPOINT = "staff.account_password"  # noqa: S105 - an endpoint name
+
+
+def staff_required(*roles):
+    """Decorator: a signed-in staff member (with one of `roles`, when given), else 403.
+
+    A staff member signed in with a one-time password from an admin (must_change_password)
+    is sent to choose their own password before any other staff page.
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if getattr(current_user, "must_change_password", False) \
+                    and request.endpoint != PASSWORD_CHANGE_ENDPOINT:
+                return redirect(url_for(PASSWORD_CHANGE_ENDPOINT))
+            if not access.is_staff(current_user, roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def patient_required(view):
+    """Decorator: a signed-in patient account, else sign in first (staff get 403)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not access.is_patient(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def chart_or_404(patient_id):
+    """The chart the signed-in staff member asked for, else 404."""
+    patient = access.chart_for_staff(current_user, patient_id)
+    if patient is None:
+        abort(404)
+    return patient
