@@ -61,7 +61,7 @@ def _configure_framework(app):
         SESSION_COOKIE_SAMESITE="Lax",
         PREFERRED_URL_SCHEME="https" if secure else "http",
         # Flask-WTF's strict check wants a same-origin Referer, but every page sends
-        # Referrer-Policy: no-referrer, so browsers send none: web.py checks the
+        # Referrer-Policy: no-referrer, so browsers send none: web/headers.py checks the
         # Sec-Fetch-Site and Origin headers instead, and the token does the rest.
         WTF_CSRF_SSL_STRICT=False,
         BABEL_DEFAULT_LOCALE="en",

@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from .extensions import db
 from .models.staff import STAFF_ROLES
+from .services import audit
 
 
 def main():
@@ -45,11 +46,11 @@ def create_staff(email, name, role):
     from .services.staff import StaffAccountError, create_staff_account
 
     try:
-        staff = create_staff_account(email, name, role, _read_password())
+        staff = create_staff_account(email, name, role, _read_password(), audit.SYSTEM)
     except StaffAccountError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(f"Created {staff.role_label} account for {staff.email}.")
+    click.echo(f"Created {staff.role_label!s} account for {staff.email}.")
 
 
 @click.command("reset-staff-password")
@@ -60,7 +61,7 @@ def reset_staff_password(email):
     from .services.staff import StaffAccountError, set_staff_password
 
     try:
-        staff = set_staff_password(email, _read_password())
+        staff = set_staff_password(email, _read_password(), audit.SYSTEM)
     except StaffAccountError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
@@ -76,7 +77,7 @@ def disable_staff(email):
 
     try:
         staff = staff_accounts.find_staff(email)
-        done = staff_accounts.disable_staff(staff)
+        done = staff_accounts.disable_staff(staff, audit.SYSTEM)
     except staff_accounts.StaffAccountError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
@@ -97,7 +98,7 @@ def enable_staff(email):
         staff = staff_accounts.find_staff(email)
     except staff_accounts.StaffAccountError as error:
         raise click.ClickException(str(error)) from error
-    done = staff_accounts.enable_staff(staff)
+    done = staff_accounts.enable_staff(staff, audit.SYSTEM)
     db.session.commit()
     click.echo(f"Enabled {staff.email}." if done else f"{staff.email} was not disabled.")
 

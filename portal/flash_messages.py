@@ -1,23 +1,28 @@
 """Every message a person is flashed, in one catalogue: key -> (text, category).
 
 Views flash by key; tests assert the same text through get_message(), so wording changes
-in one place.
+in one place. A number a message quotes is a %(name)s placeholder: a policy length comes
+from the rule itself (MINUTES_FROM), anything else is passed in by the view.
 """
+
+from datetime import timedelta
 
 from flask import flash
 from flask_babel import lazy_gettext as _l
+
+from .services import recovery, sessions, throttle
 
 MESSAGES = {
     "signed_in": (_l("You are signed in."), "success"),
     "signed_out": (_l("You have signed out."), "success"),
     "staff_sign_in_failed": (
         _l("That email and password did not match an account. Check them and try again. "
-           "After several failed tries, sign-in is paused for 15 minutes."),
+           "After several failed tries, sign-in is paused for %(minutes)s minutes."),
         "error",
     ),
     "patient_sign_in_failed": (
         _l("That username and password did not match an account. Check them and try again. "
-           "After several failed tries, sign-in is paused for 15 minutes."),
+           "After several failed tries, sign-in is paused for %(minutes)s minutes."),
         "error",
     ),
     "reauth_signed_out": (
@@ -32,7 +37,7 @@ MESSAGES = {
                               "info"),
     "sign_in_needed": (_l("Please sign in to see that page."), "info"),
     "session_expired": (
-        _l("You were signed out after 15 minutes without activity, to protect your "
+        _l("You were signed out after %(minutes)s minutes without activity, to protect your "
            "information. Please sign in again."),
         "info",
     ),
@@ -64,7 +69,7 @@ MESSAGES = {
     ),
     "reset_requested": (
         _l("If the username or email matches an account, we have emailed a link to reset its "
-           "password. The link works for 30 minutes. If no email arrives, check your spam "
+           "password. The link works for %(minutes)s minutes. If no email arrives, check your spam "
            "folder or call the practice."),
         "info",
     ),
@@ -74,7 +79,7 @@ MESSAGES = {
         "success",
     ),
     "assisted_reset_sent": (
-        _l("A password reset link was emailed to the patient. It works for 30 minutes and "
+        _l("A password reset link was emailed to the patient. It works for %(minutes)s minutes and "
            "lets them choose a new security question."),
         "success",
     ),
@@ -104,11 +109,11 @@ MESSAGES = {
     "portal_not_suspended": (_l("Portal access was not paused."), "info"),
     # -- two-step sign-in (twostep blueprint) --
     "two_step_expired": (
-        _l("Your sign-in was not finished within 5 minutes. Please sign in again."), "info"),
+        _l("Your sign-in was not finished within %(minutes)s minutes. Please sign in again."), "info"),
     "two_step_code_failed": (
         _l("That code did not work. Enter the newest code from your authenticator app, or one "
-           "of your recovery codes. After several failed tries, sign-in is paused for 15 "
-           "minutes."),
+           "of your recovery codes. After several failed tries, sign-in is paused for "
+           "%(minutes)s minutes."),
         "error",
     ),
     "two_step_setup_code_failed": (
@@ -128,8 +133,8 @@ MESSAGES = {
     # -- staff account life and admin two-step reset (issue 6, parts 3 and 4) --
     "two_step_reset_patient": (
         _l("Two-step sign-in was turned off and the patient's password no longer works. They "
-           "were signed out and emailed a link to choose a new password (it works for 30 "
-           "minutes; send another from this page if needed)."),
+           "were signed out and emailed a link to choose a new password (it works for "
+           "%(minutes)s minutes; send another from this page if needed)."),
         "success",
     ),
     "two_step_reset_patient_paused": (
@@ -160,13 +165,35 @@ MESSAGES = {
 }
 
 
-def get_message(key):
-    """The (text, category) pair for a key, text rendered in the current language."""
+def _pending_sign_in_lifetime():
+    from .web.login import PENDING_LIFETIME  # imported here: web/login imports this catalogue
+
+    return PENDING_LIFETIME
+
+
+# The rule whose length a message quotes as %(minutes)s, read when the message is shown.
+MINUTES_FROM = {
+    "two_step_expired": _pending_sign_in_lifetime,
+    "staff_sign_in_failed": lambda: throttle.WINDOW,
+    "patient_sign_in_failed": lambda: throttle.WINDOW,
+    "two_step_code_failed": lambda: throttle.WINDOW,
+    "session_expired": lambda: sessions.IDLE_TIMEOUT,
+    "reset_requested": lambda: recovery.RESET_LIFETIME,
+    "assisted_reset_sent": lambda: recovery.RESET_LIFETIME,
+    "two_step_reset_patient": lambda: recovery.RESET_LIFETIME,
+}
+
+
+def get_message(key, **values):
+    """The (text, category) pair for a key, text rendered in the current language with its
+    placeholders filled from `values` (and %(minutes)s from the rule it quotes)."""
     text, category = MESSAGES[key]
-    return str(text), category
+    if key in MINUTES_FROM:
+        values.setdefault("minutes", MINUTES_FROM[key]() // timedelta(minutes=1))
+    return (str(text) % values if values else str(text)), category
 
 
-def flash_message(key):
-    """Flash the catalogue message `key`."""
-    text, category = get_message(key)
+def flash_message(key, **values):
+    """Flash the catalogue message `key`, its placeholders filled from `values`."""
+    text, category = get_message(key, **values)
     flash(text, category)

@@ -4,7 +4,8 @@ own catalogue (flash_messages.py). Numbers in the texts come from the rules they
 
 from flask_babel import lazy_gettext as _l
 
-# HTTP status -> (page heading, what to do). The 429 text names the rate-limit window.
+# HTTP status -> (page heading, what to do). The 429 text names the rate-limit window:
+# %(minutes)s, filled by web/errors.error_page from services/ratelimit.WINDOW.
 ERROR_PAGES = {
     400: (_l("Something was wrong with that request"),
           _l("The page could not use what was sent. If you were filling in a form, go back, "
@@ -18,7 +19,7 @@ ERROR_PAGES = {
     413: (_l("The file is too large"),
           _l("What you sent is larger than the portal accepts. Try a smaller file.")),
     429: (_l("Too many attempts"),
-          _l("There have been too many attempts from your network. Wait 15 minutes and try "
+          _l("There have been too many attempts from your network. Wait %(minutes)s minutes and try "
              "again, or call the practice.")),
     500: (_l("Something went wrong on our side"),
           _l("The portal could not finish that. Nothing you entered was saved. Please try "

@@ -1,19 +1,26 @@
 """Fixtures: an app on a migrated test database (SQLite, or PostgreSQL through
-PORTAL_TEST_DATABASE_URL), a client, a CLI runner, staff accounts and the outbox."""
+PORTAL_TEST_DATABASE_URL), a client, a CLI runner, staff accounts and the outbox; and what test
+files share rather than copy: signed-in clients (`staff_client`, `patient_client`), the
+`audit_trail`, `open_link` for emailed links, `stored` rows, the frozen `clock` and two-step
+helpers. Passwords come from STAFF_PASSWORD and PATIENT_PASSWORD only."""
 
 import functools
 import os
 import re
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyotp
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import create_engine, select, text
 from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
 from portal.models import OutboxEmail, StaffUser
+from portal.services import audit
 from portal.services.passwords import hash_password
 
 TEST_SECRET = "test-secret-key-for-the-portal-test-suite-0123456789"
@@ -150,7 +157,7 @@ def make_patient(app):
                   "sex": "unknown", "status": "active", "date_of_birth": date(1980, 4, 9),
                   "email": "robin.quill@example.com", **values}
         with app.app_context():
-            patient = create_patient(values)
+            patient = create_patient(values, audit.SYSTEM)
             db.session.commit()
             db.session.refresh(patient)
             db.session.expunge(patient)
@@ -285,3 +292,172 @@ def count_queries(app, action):
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     return len(statements)
+
+
+# -- shared helpers: signed-in clients, the audit trail, emailed links, rows, time, two-step --
+
+def open_server_session(app, client, user):
+    """Sign `user` (a staff member or a patient account) in on `client` by opening the
+    server-side session directly, as the sign-in steps would at their end."""
+    from portal.services import sessions
+
+    with app.test_request_context():
+        token = sessions.start_session(user, "127.0.0.1", "")
+        db.session.commit()
+    with client.session_transaction() as cookie:
+        cookie["_user_id"], cookie["sid"], cookie["_fresh"] = user.get_id(), token, True
+
+
+@pytest.fixture
+def staff_client(app, make_staff):
+    """staff_client(role="front_desk", **make_staff values) -> a test client (a new browser, or
+    `on=client`) with a new staff member of `role` signed in; the member is `.staff`.
+
+    `staff=member` signs in an existing member instead (`password=` if it was changed). By
+    default it goes through the sign-in form; `direct=True` opens the server session directly,
+    for tests that are not about the sign-in steps (password, then two-step), which test_auth
+    and the two-step tests cover. Either way the patient list then answers 200.
+    """
+
+    def make(role="front_desk", *, staff=None, password=STAFF_PASSWORD, on=None, direct=False,
+             **values):
+        staff = staff or make_staff(role, **values)
+        browser = on or app.test_client()
+        if direct:
+            open_server_session(app, browser, staff)
+        else:
+            assert AuthActions(browser).sign_in(staff.email, password).status_code == 302
+        assert browser.get("/staff/patients").status_code == 200
+        browser.staff = staff
+        return browser
+
+    return make
+
+
+@pytest.fixture
+def patient_client(app):
+    """patient_client(username="robin", password=PATIENT_PASSWORD) -> a test client (a new
+    browser, or `on=client`) with that patient account signed in through the sign-in form: it
+    lands on /home, and the profile then answers 200."""
+
+    def make(username="robin", password=PATIENT_PASSWORD, *, on=None):
+        browser = on or app.test_client()
+        response = AuthActions(browser).patient_sign_in(username, password)
+        assert response.headers["Location"] == "/home", response.get_data(as_text=True)
+        assert browser.get("/profile").status_code == 200
+        return browser
+
+    return make
+
+
+class AuditTrail:
+    """The audit_events table, oldest first."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def actions(self):
+        """Every recorded action, in order."""
+        from portal.models import AuditEvent
+
+        with self.app.app_context():
+            return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+    def rows(self, action):
+        """The rows (detached) recorded for one action, in order."""
+        from portal.models import AuditEvent
+
+        with self.app.app_context():
+            rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                                      .order_by(AuditEvent.id)).all()
+            db.session.expunge_all()
+            return rows
+
+
+@pytest.fixture
+def audit_trail(app):
+    return AuditTrail(app)
+
+
+RESET_LINK = re.compile(r"http://portal\.test(/reset\?t=\S+)")
+
+
+def open_link(client, link):
+    """Open an emailed link (path and ?t= token) as the patient would: the portal keeps the token
+    in the session and redirects to the bare path, whose page is returned."""
+    path = link.split("?", 1)[0]
+    response = client.get(link)
+    assert response.status_code == 302 and response.headers["Location"] == path
+    return client.get(path)
+
+
+def stored(app, model, row_id):
+    """The row of `model` with id `row_id` as the database holds it now (detached)."""
+    with app.app_context():
+        row = db.session.get(model, row_id)
+        db.session.expunge(row)
+        return row
+
+
+def add_patients(app, count, **overrides):
+    """Add `count` charts P0000, P0001, ... (Last0000, ...); returns their ids in list order."""
+    from datetime import date
+
+    from portal.models import Patient
+    from portal.services.patients import create_patient
+
+    with app.app_context():
+        for number in range(count):
+            create_patient({"account_number": f"P{number:04d}", "first_name": f"First{number}",
+                            "last_name": f"Last{number:04d}", "sex": "unknown",
+                            "status": "active", "date_of_birth": date(1970, 1, 1 + number % 28),
+                            **overrides}, audit.SYSTEM)
+        db.session.commit()
+        return list(db.session.scalars(
+            select(Patient.id).order_by(Patient.last_name, Patient.first_name, Patient.id)))
+
+
+START = datetime(2026, 11, 23, 15, 0, 0, tzinfo=UTC)
+SECRET_TEXT = re.compile(r'<code id="setup-key">([A-Z2-7 ]+)</code>')
+
+
+@pytest.fixture
+def clock():
+    """Time stands still at START unless the test moves it (clock.tick(seconds))."""
+    with freeze_time(START) as frozen:
+        yield frozen
+
+
+@pytest.fixture
+def two_step_required(app):
+    """The suite switches the staff requirement off (see _settings); this turns it on."""
+    app.config["TWO_STEP_REQUIRED_FOR_STAFF"] = True
+
+
+def turn_on_two_step(app, model, account_id, with_codes=False):
+    """Turn two-step on for an account directly; returns (secret, recovery codes)."""
+    from portal.services import twostep
+
+    with app.app_context():
+        account = db.session.get(model, account_id)
+        account.totp_secret = pyotp.random_base32(32)
+        account.totp_enabled_at = START - timedelta(days=1)
+        codes = twostep.regenerate_recovery_codes(account, audit.SYSTEM) if with_codes else []
+        db.session.commit()
+        return account.totp_secret, codes
+
+
+def code_at(secret, moment=None):
+    """The authenticator app's code for `secret` at `moment` (now by default)."""
+    return pyotp.TOTP(secret).at(moment or datetime.now(UTC))
+
+
+def send_code(client, code):
+    """The second sign-in step: the app's code or a recovery code."""
+    return post_form(client, "/sign-in/code", {"code": code})
+
+
+def sign_in_with_code(client, email, secret, password=STAFF_PASSWORD):
+    """A staff member with two-step on signs in: password, then the app's code."""
+    assert AuthActions(client).sign_in(email, password).headers["Location"] == "/sign-in/code"
+    assert send_code(client, code_at(secret)).headers["Location"] == "/staff/patients"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Practice
+from portal.services import audit
 from portal.services.patients import create_patient
 
 SETTINGS = {
@@ -90,7 +91,8 @@ def test_times_are_shown_in_the_practice_time_zone(client, admin, app):
 def add_chart(app, account):
     with app.app_context():
         patient = create_patient({"account_number": account, "first_name": "Test", "last_name": "Person",
-                                  "sex": "unknown", "status": "active", "date_of_birth": date(1980, 5, 5)})
+                                  "sex": "unknown", "status": "active", "date_of_birth": date(1980, 5, 5)},
+                                 audit.SYSTEM)
         db.session.commit()
         return patient.id
 

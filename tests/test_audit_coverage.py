@@ -4,34 +4,14 @@ refused access to a patient URL, exports, and the six-year retention kept by `au
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import count_queries, post_form
+from conftest import add_patients, count_queries, post_form
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditEvent, Patient
+from portal.models import AuditEvent
 from portal.services import audit
 from portal.services.patients import PAGE_SIZE, create_patient
-
-
-def add_patients(app, count, **overrides):
-    with app.app_context():
-        for number in range(count):
-            create_patient({"account_number": f"P{number:04d}", "first_name": f"First{number}",
-                            "last_name": f"Last{number:04d}", "sex": "unknown",
-                            "status": "active", "date_of_birth": date(1970, 1, 1 + number % 28),
-                            **overrides})
-        db.session.commit()
-        return list(db.session.scalars(
-            select(Patient.id).order_by(Patient.last_name, Patient.first_name, Patient.id)))
-
-
-def events(app, action):
-    with app.app_context():
-        rows = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
-        db.session.expunge_all()
-        return rows
 
 
 def shown(ids):
@@ -40,31 +20,31 @@ def shown(ids):
 
 # -- the patient list and searches ------------------------------------------------------------
 
-def test_the_patient_list_records_which_charts_were_shown(client, admin, app):
+def test_the_patient_list_records_which_charts_were_shown(client, admin, app, audit_trail):
     ids = add_patients(app, 3)
     client.get("/staff/patients")
-    [row] = events(app, "patient.listed")
+    [row] = audit_trail.rows("patient.listed")
     assert row.detail == f"search: none; page: 1; shown: {shown(ids)}"
     assert row.actor_label == admin.email and row.ip == "127.0.0.1"
 
 
-def test_each_page_view_is_one_row_with_that_page_s_ids(client, admin, app):
+def test_each_page_view_is_one_row_with_that_page_s_ids(client, admin, app, audit_trail):
     ids = add_patients(app, PAGE_SIZE + 2)
     client.get("/staff/patients?page=2")
-    [row] = events(app, "patient.listed")
+    [row] = audit_trail.rows("patient.listed")
     assert row.detail == f"search: none; page: 2; shown: {shown(ids[PAGE_SIZE:])}"
     client.get("/staff/patients?page=9")
-    assert events(app, "patient.listed")[-1].detail == "search: none; page: 9; shown: none"
+    assert audit_trail.rows("patient.listed")[-1].detail == "search: none; page: 9; shown: none"
 
 
 @pytest.mark.parametrize("query, kind", [("Last0001", "name_or_account"),
                                          ("p0001", "name_or_account"),
                                          ("01/02/1970", "birth_date")])
-def test_a_search_records_its_kind_and_the_ids_never_the_text(client, admin, app, query, kind):
+def test_a_search_records_its_kind_and_the_ids_never_the_text(client, admin, app, query, kind, audit_trail):
     ids = add_patients(app, 3)
     post_form(client, "/staff/patients", {"q": query})
     assert "1 patient matches" in client.get("/staff/patients").get_data(as_text=True)
-    [row] = events(app, "patient.searched")
+    [row] = audit_trail.rows("patient.searched")
     assert row.detail == f"search: {kind}; page: 1; shown: {ids[1]}"
     with app.app_context():
         trail = " ".join(db.session.scalars(
@@ -79,25 +59,26 @@ def test_auditing_the_list_adds_no_query_per_patient(client, admin, app):
     with app.app_context():
         for number in range(20):
             create_patient({"account_number": f"Q{number}", "first_name": "Q", "last_name": "Q",
-                            "sex": "unknown", "status": "active", "date_of_birth": date(1990, 1, 1)})
+                            "sex": "unknown", "status": "active", "date_of_birth": date(1990, 1, 1)},
+                           audit.SYSTEM)
         db.session.commit()
     assert count_queries(app, lambda: client.get("/staff/patients")) == few
 
 
 # -- the chart and its edit form -----------------------------------------------------------------
 
-def test_opening_the_edit_form_is_audited_as_a_view(client, admin, app):
+def test_opening_the_edit_form_is_audited_as_a_view(client, admin, app, audit_trail):
     [patient_id] = add_patients(app, 1)
     assert client.get(f"/staff/patients/{patient_id}/edit").status_code == 200
-    [row] = events(app, "patient.edit_viewed")
+    [row] = audit_trail.rows("patient.edit_viewed")
     assert row.patient_id == patient_id and row.object_id == str(patient_id)
     assert row.actor_label == admin.email
 
 
-def test_the_chart_view_is_audited(client, admin, app):
+def test_the_chart_view_is_audited(client, admin, app, audit_trail):
     [patient_id] = add_patients(app, 1)
     client.get(f"/staff/patients/{patient_id}")
-    [row] = events(app, "patient.viewed")
+    [row] = audit_trail.rows("patient.viewed")
     assert row.patient_id == patient_id and row.actor_label == admin.email
 
 
@@ -110,48 +91,49 @@ def test_the_chart_view_is_audited(client, admin, app):
     ("/staff/patients/not-a-number", None),
     ("/staff/patients/99999999999999999999999/no-such-page", None),  # no 32-bit id
 ])
-def test_a_404_on_a_patient_url_is_audited(client, admin, app, url, patient_id):
+def test_a_404_on_a_patient_url_is_audited(client, admin, app, url, patient_id, audit_trail):
     assert client.get(url).status_code == 404
-    [row] = events(app, "patient.access_refused")
+    [row] = audit_trail.rows("patient.access_refused")
     assert row.patient_id == patient_id and row.detail == "status: 404"
     assert row.actor_kind == "staff" and row.actor_label == admin.email
 
 
-def test_a_patient_refused_a_staff_chart_url_is_audited(client, auth, app, make_account):
+def test_a_patient_refused_a_staff_chart_url_is_audited(client, auth, app, make_account, audit_trail):
     account = make_account()
     auth.patient_sign_in(account.username)
     assert client.get(f"/staff/patients/{account.patient_id}").status_code == 403
-    [row] = events(app, "patient.access_refused")
+    [row] = audit_trail.rows("patient.access_refused")
     assert row.patient_id == account.patient_id and row.detail == "status: 403"
     assert row.actor_kind == "patient" and row.actor_id == account.id
 
 
-def test_a_refused_post_on_a_patient_url_is_audited(client, admin, app):
+def test_a_refused_post_on_a_patient_url_is_audited(client, admin, app, audit_trail):
     response = post_form(client, "/staff/patients/999/invitation", {},
                          page_url="/staff/patients")
     assert response.status_code == 404
-    [row] = events(app, "patient.access_refused")
+    [row] = audit_trail.rows("patient.access_refused")
     assert row.patient_id == 999 and row.actor_label == admin.email
 
 
 def test_other_refusals_and_sign_in_redirects_are_not_patient_access(client, app, make_staff,
-                                                                      auth):
+                                                                      auth, audit_trail):
     assert client.get("/staff/patients/5").status_code == 302  # not signed in: sign in first
     auth.sign_in(make_staff("nurse").email)
     assert client.get("/admin/audit").status_code == 403
     assert client.get("/no-such-page").status_code == 404
-    assert events(app, "patient.access_refused") == []
+    assert audit_trail.rows("patient.access_refused") == []
 
 
 # -- exports ------------------------------------------------------------------------------------
 
-def test_record_export_puts_a_download_on_the_record(app, make_staff):
+def test_record_export_puts_a_download_on_the_record(app, make_staff, audit_trail):
     staff = make_staff("provider")
-    with app.test_request_context("/records/7/download", environ_base={"REMOTE_ADDR": "10.0.0.9"}):
-        audit.record_export("consent", 7, patient_id=3, file_format="pdf", byte_count=1234,
-                            actor=staff)
+    with app.app_context():
+        origin = audit.Origin(staff, "10.0.0.9", "Test browser")
+        audit.record_export(origin, "consent", 7, patient_id=3, file_format="pdf",
+                            byte_count=1234)
         db.session.commit()
-    [row] = events(app, "consent.exported")
+    [row] = audit_trail.rows("consent.exported")
     assert (row.patient_id, row.object_type, row.object_id) == (3, "consent", "7")
     assert row.detail == "format: pdf; bytes: 1234"
     assert row.actor_label == staff.email and row.ip == "10.0.0.9" and row.at is not None
@@ -177,12 +159,7 @@ def add_event(app, action, at):
         db.session.commit()
 
 
-def actions(app):
-    with app.app_context():
-        return set(db.session.scalars(select(AuditEvent.action)))
-
-
-def test_prune_deletes_rows_older_than_6_years_and_keeps_younger(runner, app):
+def test_prune_deletes_rows_older_than_6_years_and_keeps_younger(runner, app, audit_trail):
     add_event(app, "test.seven_years_old", NOW - timedelta(days=7 * 365))
     add_event(app, "test.five_years_old", NOW - timedelta(days=5 * 365))
     add_event(app, "test.six_calendar_years_old", datetime(2020, 3, 1, 12, 0, tzinfo=UTC))
@@ -191,15 +168,15 @@ def test_prune_deletes_rows_older_than_6_years_and_keeps_younger(runner, app):
         result = runner.invoke(args=["audit", "prune", "--older-than-years", "6"])
     assert result.exit_code == 0, result.output
     assert "Deleted 1 audit entry older than 6 years." in result.output
-    assert actions(app) == {"test.five_years_old", "test.six_calendar_years_old",
+    assert set(audit_trail.actions()) == {"test.five_years_old", "test.six_calendar_years_old",
                             "test.2192_days_old", "audit.pruned"}
-    [row] = events(app, "audit.pruned")
+    [row] = audit_trail.rows("audit.pruned")
     assert row.detail == "pruned: 1; older than: 6 years"
     assert row.actor_kind == "system" and row.at == NOW
 
 
 @pytest.mark.parametrize("years", ["5", "0", "-1"])
-def test_prune_refuses_less_than_6_years_and_deletes_nothing(runner, app, years):
+def test_prune_refuses_less_than_6_years_and_deletes_nothing(runner, app, years, audit_trail):
     add_event(app, "test.seven_years_old", NOW - timedelta(days=7 * 365))
     add_event(app, "test.five_years_old", NOW - timedelta(days=5 * 365))
     with freeze_time(NOW):
@@ -207,16 +184,16 @@ def test_prune_refuses_less_than_6_years_and_deletes_nothing(runner, app, years)
     assert result.exit_code != 0
     assert "Audit entries are kept for 6 years: --older-than-years must be 6 or more." \
         in result.output
-    assert actions(app) == {"test.seven_years_old", "test.five_years_old"}
+    assert set(audit_trail.actions()) == {"test.seven_years_old", "test.five_years_old"}
 
 
-def test_prune_with_more_years_keeps_more(runner, app):
+def test_prune_with_more_years_keeps_more(runner, app, audit_trail):
     add_event(app, "test.seven_years_old", NOW - timedelta(days=7 * 365))
     add_event(app, "test.ten_years_old", NOW - timedelta(days=10 * 365))
     with freeze_time(NOW):
         result = runner.invoke(args=["audit", "prune", "--older-than-years", "8"])
     assert result.exit_code == 0, result.output
-    assert actions(app) == {"test.seven_years_old", "audit.pruned"}
+    assert set(audit_trail.actions()) == {"test.seven_years_old", "audit.pruned"}
     with app.app_context():
         assert db.session.scalar(select(func.count(AuditEvent.id))) == 2
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import csrf_token, post_form
+from conftest import AuthActions, csrf_token, open_link, post_form
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
@@ -45,15 +45,9 @@ def patient(make_patient):
 
 
 @pytest.fixture
-def staff_client(app, make_staff):
-    """A second browser, signed in as front-desk staff (the patient uses `client`)."""
-    staff = make_staff("front_desk")
-    browser = app.test_client()
-    assert post_form(browser, "/staff/sign-in", {"email": staff.email,
-                                                "password": "staff password for tests 42"}
-                     ).status_code == 302
-    browser.staff = staff
-    return browser
+def staff_client(staff_client):
+    """Here one browser, signed in as front-desk staff (the patient uses `client`)."""
+    return staff_client("front_desk")
 
 
 @pytest.fixture
@@ -87,12 +81,6 @@ def latest_link(app):
         return LINK.search(email.body_text).group(1)
 
 
-def open_link(client, link):
-    response = client.get(link)
-    assert response.status_code == 302 and response.headers["Location"] == "/enroll"
-    return client.get("/enroll")
-
-
 def verify(client, link, **changes):
     open_link(client, link)
     return post_form(client, "/enroll", {**IDENTITY, **changes})
@@ -109,11 +97,6 @@ def the_invitation(app, **where):
         return rows[-1]
 
 
-def actions(app):
-    with app.app_context():
-        return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
-
-
 def account_count(app):
     with app.app_context():
         return db.session.scalar(select(func.count(PatientAccount.id)))
@@ -121,7 +104,7 @@ def account_count(app):
 
 # -- the whole flow ---------------------------------------------------------------------------
 
-def test_invite_verify_enroll_and_sign_in(app, client, staff_client, patient, outbox, auth):
+def test_invite_verify_enroll_and_sign_in(app, client, staff_client, patient, outbox, auth, audit_trail):
     link = invite(staff_client, patient)
     [email] = outbox.queued
     assert email.recipient == patient.email
@@ -159,7 +142,7 @@ def test_invite_verify_enroll_and_sign_in(app, client, staff_client, patient, ou
     assert ACCOUNT_NUMBER not in welcome.body_text and "robin.q" not in welcome.body_text
 
     assert auth.patient_sign_in("robin.q", PASSWORD).headers["Location"] == "/home"
-    trail = actions(app)
+    trail = audit_trail.actions()
     for action in ("invitation.sent", "invitation.opened", "invitation.identity_failed",
                    "invitation.identity_passed", "patient.account_created", "invitation.used"):
         assert action in trail, f"{action} not audited: {trail}"
@@ -187,6 +170,19 @@ def test_invitation_expiry_is_a_setting(app, client, staff_client, patient):
     assert timedelta(days=2) <= invitation.expires_at - started < timedelta(days=2, minutes=1)
     with freeze_time(invitation.expires_at + timedelta(seconds=1)):
         assert open_link(client, link).status_code == 410
+
+
+def test_lowering_the_setting_spares_links_already_sent(app, client, staff_client, patient):
+    """The lifetime is stamped on the row when sent; the setting only shapes new invitations."""
+    app.config["INVITATION_DAYS"] = 7
+    link = invite(staff_client, patient)
+    sent = the_invitation(app).created_at
+    app.config["INVITATION_DAYS"] = 1
+    with freeze_time(sent + timedelta(days=3)):
+        response = open_link(client, link)
+        assert response.status_code == 200, text(response)
+    with freeze_time(sent + timedelta(days=7, seconds=1)):
+        assert open_link(app.test_client(), link).status_code == 410
 
 
 # -- links that must not work -----------------------------------------------------------------
@@ -268,7 +264,7 @@ def test_used_link_cannot_be_used_again(app, client, staff_client, patient):
     assert account_count(app) == 1
 
 
-def test_new_invitation_supersedes_the_older_link(app, client, staff_client, patient):
+def test_new_invitation_supersedes_the_older_link(app, client, staff_client, patient, audit_trail):
     first = invite(staff_client, patient)
     second = invite(staff_client, patient)
     assert first != second
@@ -278,7 +274,7 @@ def test_new_invitation_supersedes_the_older_link(app, client, staff_client, pat
         older, newer = db.session.scalars(select(Invitation).order_by(Invitation.id)).all()
         assert (older.void_reason, newer.voided_at) == ("superseded", None)
     assert open_link(client, second).status_code == 200
-    assert "invitation.voided" in actions(app)
+    assert "invitation.voided" in audit_trail.actions()
 
 
 def chart_form(patient, **changes):
@@ -328,7 +324,8 @@ def test_signed_in_visitor_is_asked_to_sign_out_first(app, client, staff_client,
 
 # -- the identity check -----------------------------------------------------------------------
 
-def test_five_wrong_answers_void_the_invitation(app, client, staff_client, patient, save_practice):
+def test_five_wrong_answers_void_the_invitation(app, client, staff_client, patient, save_practice,
+                                                audit_trail):
     save_practice(phone="555-201-0100")
     link = invite(staff_client, patient)
     open_link(client, link)
@@ -345,7 +342,7 @@ def test_five_wrong_answers_void_the_invitation(app, client, staff_client, patie
     invitation = the_invitation(app)
     assert (invitation.identity_failures, invitation.void_reason) == (5, "identity_failures")
     assert invitation.identity_verified_at is None
-    trail = actions(app)
+    trail = audit_trail.actions()
     assert trail.count("invitation.identity_failed") == 5 and trail.count("invitation.voided") == 1
     page = text(staff_client.get(chart_url(patient)))
     assert "Invitation void: the date of birth and account number were entered wrongly 5 times" in page
@@ -479,7 +476,7 @@ def test_default_policy_when_the_practice_has_none(client):
     assert page.count("Portal policy and procedures") == 0  # the heading is not said twice
 
 
-def test_two_submissions_at_once_make_exactly_one_account(app, staff_client, patient):
+def test_two_submissions_at_once_make_exactly_one_account(app, staff_client, patient, audit_trail):
     link = invite(staff_client, patient)
     browsers = [app.test_client(), app.test_client()]
     for browser in browsers:
@@ -489,7 +486,7 @@ def test_two_submissions_at_once_make_exactly_one_account(app, staff_client, pat
     assert sorted(result.status_code for result in results) == [302, 410]
     assert account_count(app) == 1
     assert "already been used" in text(next(r for r in results if r.status_code == 410))
-    assert actions(app).count("patient.account_created") == 1
+    assert audit_trail.actions().count("patient.account_created") == 1
 
 
 def test_unique_chart_constraint_is_the_last_guard(app, client, staff_client, patient, monkeypatch):
@@ -571,14 +568,14 @@ def test_staff_see_each_state(app, client, staff_client, patient):
     assert status == f"Suspended: username robin. Suspended on {local_day(utcnow())}."
 
 
-def test_no_invitation_without_an_email_address(app, staff_client, make_patient, outbox):
+def test_no_invitation_without_an_email_address(app, staff_client, make_patient, outbox, audit_trail):
     patient = make_patient(email="")
     status, page = status_of(staff_client, patient)
     assert "first add the patient's email address" in page and "Send invitation" not in page
     response = post_form(staff_client, chart_url(patient) + "/invitation", {},
                          page_url=chart_url(patient))
     assert get_message("invitation_no_email")[0] in text(staff_client.get(response.headers["Location"]))
-    assert outbox.queued == [] and "invitation.sent" not in actions(app)
+    assert outbox.queued == [] and "invitation.sent" not in audit_trail.actions()
 
 
 def test_no_invitation_when_an_account_exists(app, staff_client, make_account, outbox):
@@ -606,7 +603,7 @@ def test_every_staff_role_can_invite(app, make_staff, make_patient, role):
     staff = make_staff(role)
     patient = make_patient()
     browser = app.test_client()
-    post_form(browser, "/staff/sign-in", {"email": staff.email, "password": "staff password for tests 42"})
+    AuthActions(browser).sign_in(staff.email)
     response = post_form(browser, chart_url(patient) + "/invitation", {}, page_url=chart_url(patient))
     assert response.headers["Location"] == chart_url(patient) + "#portal-access"
     assert the_invitation(app).sent_by_id == staff.id

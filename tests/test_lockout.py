@@ -3,15 +3,12 @@ re-entering the current password, and sign-in audit rows that never keep a misty
 
 from datetime import timedelta
 
-import pytest
 from conftest import PATIENT_PASSWORD, STAFF_PASSWORD, AuthActions, post_form
-from freezegun import freeze_time
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.flash_messages import get_message
 from portal.models import AuditEvent
-from portal.models.types import utcnow
 
 STAFF_FAILED = get_message("staff_sign_in_failed")[0]
 PATIENT_FAILED = get_message("patient_sign_in_failed")[0]
@@ -19,22 +16,8 @@ WRONG = "wrong password, long enough"
 LOCK_SUBJECT = "Sign-in to your portal account was paused"
 
 
-@pytest.fixture
-def clock():
-    with freeze_time(utcnow()) as frozen:
-        yield frozen
-
-
 def lock_notices(outbox):
     return [email for email in outbox.queued if email.subject == LOCK_SUBJECT]
-
-
-def audit_rows(app, action):
-    with app.app_context():
-        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
-                                  .order_by(AuditEvent.id)).all()
-        db.session.expunge_all()
-        return rows
 
 
 # -- device cookies ---------------------------------------------------------------------------
@@ -97,7 +80,7 @@ def test_device_cookie_is_httponly_and_lax(client, auth, make_staff):
 
 # -- lock notices ---------------------------------------------------------------------------
 
-def test_lock_email_goes_out_at_most_once_a_day(app, make_staff, outbox, clock):
+def test_lock_email_goes_out_at_most_once_a_day(app, make_staff, outbox, clock, audit_trail):
     staff = make_staff("admin")
     stranger = AuthActions(app.test_client())
     for _round in range(3):
@@ -105,7 +88,7 @@ def test_lock_email_goes_out_at_most_once_a_day(app, make_staff, outbox, clock):
             stranger.sign_in(staff.email, WRONG)
         clock.tick(timedelta(minutes=16))
     assert len(lock_notices(outbox)) == 1
-    assert len(audit_rows(app, "staff.sign_in_locked")) == 3
+    assert len(audit_trail.rows("staff.sign_in_locked")) == 3
     clock.tick(timedelta(hours=24))
     for _ in range(10):
         stranger.sign_in(staff.email, WRONG)
@@ -114,11 +97,11 @@ def test_lock_email_goes_out_at_most_once_a_day(app, make_staff, outbox, clock):
 
 # -- the audit trail never keeps an unknown typed name -------------------------------------------
 
-def test_unknown_names_are_not_stored(app, client, auth, make_staff):
+def test_unknown_names_are_not_stored(app, client, auth, make_staff, audit_trail):
     make_staff("admin")
     auth.sign_in("my secret password 123", WRONG)
     auth.sign_in("admin@practice.test", WRONG)
-    details = [row.detail for row in audit_rows(app, "staff.sign_in_failed")]
+    details = [row.detail for row in audit_trail.rows("staff.sign_in_failed")]
     assert details == ["unknown name", "name: admin@practice.test"]
     with app.app_context():
         everything = " ".join(db.session.scalars(select(AuditEvent.detail)).all())
@@ -134,11 +117,11 @@ def change_question(client, current_password):
 
 
 def test_five_wrong_current_passwords_in_a_row_end_every_session(app, client, auth,
-                                                                  make_account, outbox, clock):
+                                                                  make_account, outbox, clock,
+                                                                  audit_trail, patient_client):
     make_account()
     assert auth.patient_sign_in("robin").status_code == 302
-    other = app.test_client()
-    assert AuthActions(other).patient_sign_in("robin").status_code == 302
+    other = patient_client()
     for _ in range(4):
         assert change_question(client, WRONG).status_code == 200
     assert client.get("/profile").status_code == 200 and not [
@@ -150,7 +133,7 @@ def test_five_wrong_current_passwords_in_a_row_end_every_session(app, client, au
     assert other.get("/profile").status_code == 302  # every session ended
     notices = [e for e in outbox.queued if e.subject == "You were signed out of the portal"]
     assert [e.recipient for e in notices] == ["robin.quill@example.com"]
-    assert audit_rows(app, "patient.reauth_limit")
+    assert audit_trail.rows("patient.reauth_limit")
 
 
 def test_a_right_current_password_starts_the_row_again(client, auth, make_account, clock):
@@ -191,7 +174,7 @@ def test_two_step_pages_count_wrong_passwords_too(app, client, auth, make_accoun
     assert client.get("/profile").status_code == 302
 
 
-def test_staff_password_page_counts_wrong_passwords(app, client, auth, make_staff, clock):
+def test_staff_password_page_counts_wrong_passwords(app, client, auth, make_staff, clock, audit_trail):
     staff = make_staff("nurse")
     auth.sign_in(staff.email)
     for _ in range(5):
@@ -199,7 +182,7 @@ def test_staff_password_page_counts_wrong_passwords(app, client, auth, make_staf
             "current_password": WRONG, "password": "a brand new staff passphrase",
             "confirm": "a brand new staff passphrase"})
     assert last.headers["Location"] == "/staff/sign-in"
-    assert audit_rows(app, "staff.reauth_limit")
+    assert audit_trail.rows("staff.reauth_limit")
     assert client.get("/staff/patients").status_code == 302
     # The owner's own browser may sign in again at once (its device cookie).
     assert AuthActions(client).sign_in(staff.email, STAFF_PASSWORD).status_code == 302

@@ -1,7 +1,7 @@
 """Patients sign in with their username or email; suspended accounts are told to call."""
 
 import pytest
-from conftest import PATIENT_PASSWORD
+from conftest import PATIENT_PASSWORD, STAFF_PASSWORD
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -77,7 +77,7 @@ def test_patients_and_staff_stay_on_their_own_side(client, auth, make_account, m
 
 def test_staff_cannot_sign_in_on_the_patient_page(client, auth, make_staff):
     staff = make_staff()
-    assert FAILED in auth.patient_sign_in(staff.email, "staff password for tests 42").get_data(
+    assert FAILED in auth.patient_sign_in(staff.email, STAFF_PASSWORD).get_data(
         as_text=True)
 
 

@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import PATIENT_PASSWORD, AuthActions, count_queries, post_form
+from conftest import PATIENT_PASSWORD, AuthActions, count_queries, post_form, stored
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.flash_messages import get_message
 from portal.models import AuditEvent, AuthSession, PatientAccount, SignInFailure
 from portal.models.types import utcnow
-from portal.services import accounts, profile, sessions
+from portal.services import accounts, profile
 from portal.services.passwords import verify_password
 from portal.services.tokens import make_token
 
@@ -27,25 +27,6 @@ def patient(make_account, auth):
     account = make_account()
     assert auth.patient_sign_in("robin").status_code == 302
     return account
-
-
-def load(app, account_id):
-    with app.app_context():
-        account = db.session.get(PatientAccount, account_id)
-        db.session.expunge(account)
-        return account
-
-
-def actions(app):
-    with app.app_context():
-        return db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
-
-
-def second_client(app, username="robin"):
-    other = app.test_client()
-    assert AuthActions(other).patient_sign_in(username).status_code == 302
-    assert other.get("/profile").status_code == 200
-    return other
 
 
 # -- overview and ownership --
@@ -66,52 +47,54 @@ def test_profile_urls_name_no_account_or_patient(app):
         assert rule.rule.startswith("/profile") and not rule.arguments, rule.rule
 
 
-def test_each_patient_sees_and_changes_only_their_own(app, client, make_account, patient):
+def test_each_patient_sees_and_changes_only_their_own(app, client, make_account, patient, patient_client):
     other = make_account(username="sam", account_number="T-2002", first_name="Sam",
                          email="sam@example.com")
-    sam = second_client(app, "sam")
+    sam = patient_client("sam")
     assert "sam@example.com" in sam.get("/profile").get_data(as_text=True)
     assert "robin.quill@example.com" not in sam.get("/profile").get_data(as_text=True)
     post_form(sam, "/profile/notices", {"notify_messages": "none", "notify_results": "none",
                                         "notify_appointments": "none"})
-    assert not load(app, other.id).notify_messages and load(app, patient.id).notify_messages
+    assert not stored(app, PatientAccount, other.id).notify_messages
+    assert stored(app, PatientAccount, patient.id).notify_messages
 
 
 @pytest.mark.parametrize("url", ["/profile", "/profile/password", "/profile/activity",
                                  "/profile/notices", "/profile/email/confirm"])
-def test_pages_need_a_signed_in_patient(app, client, url, make_staff):
+def test_pages_need_a_signed_in_patient(app, client, url, make_staff, staff_client):
     assert client.get(url).headers["Location"].startswith("/sign-in")
-    assert staff_client(app, make_staff, "nurse").get(url).status_code == 403
+    assert staff_client("nurse", direct=True).get(url).status_code == 403
 
 
 # -- password --
 
-def test_change_password_keeps_this_browser_and_ends_the_others(app, client, patient, outbox):
-    other = second_client(app)
+def test_change_password_keeps_this_browser_and_ends_the_others(app, client, patient, outbox, audit_trail,
+                                                                patient_client):
+    other = patient_client()
     response = post_form(client, "/profile/password", {
         "current_password": PATIENT_PASSWORD, "password": NEW_PASSWORD,
         "confirm": NEW_PASSWORD})
     assert response.headers["Location"] == "/profile"
     assert get_message("profile_password_changed")[0] in client.get("/profile").get_data(as_text=True)
     assert other.get("/profile").headers["Location"].startswith("/sign-in")
-    account = load(app, patient.id)
+    account = stored(app, PatientAccount, patient.id)
     assert verify_password(account.password_hash, NEW_PASSWORD)[0]
     assert account.password_changed_at > patient.password_changed_at
     assert [(m.recipient, m.subject) for m in outbox.queued] == [
         ("robin.quill@example.com", "Your portal password was changed")]
-    assert "patient.password_changed" in actions(app)
+    assert "patient.password_changed" in audit_trail.actions()
     assert AuthActions(app.test_client()).patient_sign_in("robin").status_code == 200
     assert AuthActions(app.test_client()).patient_sign_in("robin", NEW_PASSWORD).status_code == 302
 
 
-def test_wrong_current_password_is_refused_and_audited(app, client, patient, outbox):
+def test_wrong_current_password_is_refused_and_audited(app, client, patient, outbox, audit_trail):
     response = post_form(client, "/profile/password", {
         "current_password": "not my password at all", "password": NEW_PASSWORD,
         "confirm": NEW_PASSWORD})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and WRONG_PASSWORD in page and "There is a problem" in page
-    assert verify_password(load(app, patient.id).password_hash, PATIENT_PASSWORD)[0]
-    assert actions(app)[-1] == "patient.reauth_failed" and not outbox.queued
+    assert verify_password(stored(app, PatientAccount, patient.id).password_hash, PATIENT_PASSWORD)[0]
+    assert audit_trail.actions()[-1] == "patient.reauth_failed" and not outbox.queued
     with app.app_context():  # it counts as a sign-in failure of the account
         keys = db.session.scalars(select(SignInFailure.account_key)).all()
     assert f"patient:{patient.id}" in keys
@@ -131,20 +114,20 @@ def test_password_validation(app, client, patient, values, message):
             "confirm": NEW_PASSWORD, **values}
     page = post_form(client, "/profile/password", data).get_data(as_text=True)
     assert message in page and 'type="password"' in page
-    assert verify_password(load(app, patient.id).password_hash, PATIENT_PASSWORD)[0]
+    assert verify_password(stored(app, PatientAccount, patient.id).password_hash, PATIENT_PASSWORD)[0]
 
 
 # -- security question --
 
-def test_change_security_question(app, client, patient, outbox):
+def test_change_security_question(app, client, patient, outbox, audit_trail):
     response = post_form(client, "/profile/security-question", {
         "question": "first_concert", "answer": "The Beach Boys", "current_password": PATIENT_PASSWORD})
     assert response.headers["Location"] == "/profile"
-    account = load(app, patient.id)
+    account = stored(app, PatientAccount, patient.id)
     assert account.security_question == "first_concert"
     assert "Beach" not in account.security_answer_hash
     assert accounts.answer_matches(account, "the beach-boys")
-    assert "patient.security_question_changed" in actions(app)
+    assert "patient.security_question_changed" in audit_trail.actions()
     [notice] = outbox.queued
     assert notice.subject == "A change to your portal account"
     assert "security question for your portal account was changed" in notice.body_text
@@ -163,7 +146,7 @@ def test_security_question_validation(app, client, patient, values, message):
             "current_password": PATIENT_PASSWORD, **values}
     response = post_form(client, "/profile/security-question", data)
     assert response.status_code == 200 and message in response.get_data(as_text=True)
-    assert load(app, patient.id).security_question == "childhood_hero"
+    assert stored(app, PatientAccount, patient.id).security_question == "childhood_hero"
 
 
 # -- email --
@@ -181,9 +164,9 @@ def confirm(client):
     return post_form(client, "/profile/email/confirm", {})
 
 
-def test_email_change_confirmed_by_link(app, client, patient, outbox):
+def test_email_change_confirmed_by_link(app, client, patient, outbox, audit_trail):
     assert request_change(client).headers["Location"] == "/profile"
-    assert load(app, patient.id).email == "robin.quill@example.com"
+    assert stored(app, PatientAccount, patient.id).email == "robin.quill@example.com"
     sent = [(m.recipient, m.subject) for m in outbox.queued]
     assert sent[0][0] == "robin.new@example.com" and sent[1][0] == "robin.quill@example.com"
     response = client.get(link_path(outbox))
@@ -191,13 +174,13 @@ def test_email_change_confirmed_by_link(app, client, patient, outbox):
     page = client.get("/profile/email/confirm").get_data(as_text=True)
     assert "robin.new@example.com" in page and "Use the new email address" in page
     assert confirm(client).headers["Location"] == "/profile"
-    account = load(app, patient.id)
+    account = stored(app, PatientAccount, patient.id)
     assert account.email == "robin.new@example.com"
     with app.app_context():  # the chart keeps the practice's own record
         assert db.session.get(PatientAccount, patient.id).patient.email == "robin.quill@example.com"
     last = outbox.queued[-1]
     assert last.recipient == "robin.quill@example.com" and "was changed" in last.subject
-    assert {"patient.email_change_requested", "patient.email_changed"} <= set(actions(app))
+    assert {"patient.email_change_requested", "patient.email_changed"} <= set(audit_trail.actions())
 
 
 def test_reused_email_link_is_refused(app, client, patient, outbox):
@@ -209,7 +192,7 @@ def test_reused_email_link_is_refused(app, client, patient, outbox):
     assert response.status_code == 400 and "already used" in response.get_data(as_text=True)
 
 
-def test_expired_email_link(app, client, auth, patient, outbox):
+def test_expired_email_link(app, client, auth, patient, outbox, audit_trail):
     with freeze_time(utcnow()) as frozen:
         request_change(client)
         frozen.tick(profile.EMAIL_CHANGE_MAX_AGE + timedelta(seconds=1))
@@ -218,8 +201,8 @@ def test_expired_email_link(app, client, auth, patient, outbox):
         response = client.get("/profile/email/confirm")
         assert response.status_code == 400 and "expired" in response.get_data(as_text=True)
         assert confirm(client).status_code == 400
-    assert load(app, patient.id).email == "robin.quill@example.com"
-    assert "patient.email_change_link_refused" in actions(app)
+    assert stored(app, PatientAccount, patient.id).email == "robin.quill@example.com"
+    assert "patient.email_change_link_refused" in audit_trail.actions()
 
 
 def test_tampered_and_wrong_purpose_links(app, client, patient, outbox):
@@ -234,17 +217,17 @@ def test_tampered_and_wrong_purpose_links(app, client, patient, outbox):
         response = client.get("/profile/email/confirm")
         assert response.status_code == 400 and "does not work" in response.get_data(as_text=True)
         assert confirm(client).status_code == 400
-    assert load(app, patient.id).email == "robin.quill@example.com"
+    assert stored(app, PatientAccount, patient.id).email == "robin.quill@example.com"
 
 
-def test_email_link_for_another_account(app, client, make_account, patient, outbox):
+def test_email_link_for_another_account(app, client, make_account, patient, outbox, patient_client):
     request_change(client)
     make_account(username="sam", account_number="T-2002", email="sam@example.com")
-    sam = second_client(app, "sam")
+    sam = patient_client("sam")
     sam.get(link_path(outbox))
     response = sam.get("/profile/email/confirm")
     assert response.status_code == 400 and "another account" in response.get_data(as_text=True)
-    assert load(app, patient.id).email == "robin.quill@example.com"
+    assert stored(app, PatientAccount, patient.id).email == "robin.quill@example.com"
 
 
 def test_email_link_needs_sign_in_and_keeps_token_out_of_urls(app, client, patient, outbox):
@@ -271,15 +254,15 @@ def test_email_validation(client, patient, outbox, values, message):
 
 # -- preferences --
 
-def test_preferences_saved(app, client, patient):
+def test_preferences_saved(app, client, patient, audit_trail):
     assert checked(client) == ["email", "email", "email"]  # the saved choices are shown
     response = post_form(client, "/profile/notices", {
         "notify_messages": "email", "notify_results": "none", "notify_appointments": "none"})
     assert response.headers["Location"] == "/profile"
-    account = load(app, patient.id)
+    account = stored(app, PatientAccount, patient.id)
     assert (account.notify_messages, account.notify_results, account.notify_appointments) == (
         True, False, False)
-    assert "patient.preferences_changed" in actions(app)
+    assert "patient.preferences_changed" in audit_trail.actions()
     assert checked(client) == ["email", "none", "none"]
 
 
@@ -293,7 +276,7 @@ def test_preferences_need_every_choice(app, client, patient):
     response = post_form(client, "/profile/notices", {"notify_messages": "none",
                                                      "notify_results": "email"})
     assert "Choose how to be told." in response.get_data(as_text=True)
-    assert load(app, patient.id).notify_messages
+    assert stored(app, PatientAccount, patient.id).notify_messages
 
 
 # -- activity and sign out everywhere --
@@ -345,8 +328,8 @@ def test_describe_browser(app, agent, expected):
         assert profile.describe_browser(agent) == expected
 
 
-def test_sign_out_everywhere(app, client, patient):
-    other = second_client(app)
+def test_sign_out_everywhere(app, client, patient, audit_trail, patient_client):
+    other = patient_client()
     response = post_form(client, "/profile/sign-out-everywhere", {}, page_url="/profile/activity")
     assert response.headers["Location"] == "/sign-in"
     assert client.get("/profile").headers["Location"].startswith("/sign-in")
@@ -354,41 +337,25 @@ def test_sign_out_everywhere(app, client, patient):
     with app.app_context():
         assert db.session.scalar(select(func.count(AuthSession.id)).where(
             AuthSession.ended_at.is_(None))) == 0
-    assert "patient.signed_out_everywhere" in actions(app)
+    assert "patient.signed_out_everywhere" in audit_trail.actions()
 
 
 # -- suspension --
-
-def staff_client(app, make_staff, role):
-    """A client signed in as a new staff member of `role`.
-
-    The server-side session is opened directly, so these tests do not depend on the staff
-    sign-in steps (password, then two-step), which test_auth and the two-step tests cover.
-    """
-    staff = make_staff(role)
-    with app.test_request_context():
-        token = sessions.start_session(staff, "127.0.0.1", "")
-        db.session.commit()
-    other = app.test_client()
-    with other.session_transaction() as cookie:
-        cookie["_user_id"], cookie["sid"], cookie["_fresh"] = staff.get_id(), token, True
-    assert other.get("/staff/patients").status_code == 200
-    return other
-
 
 def suspend(staff, account, reason="Abusive messages to staff"):
     url = f"/staff/patients/{account.patient_id}/portal/suspend"
     return post_form(staff, url, {"reason": reason}, page_url=f"/staff/patients/{account.patient_id}")
 
 
-def test_suspension_ends_sessions_and_reinstating_restores(app, client, patient, make_staff, outbox):
-    nurse = staff_client(app, make_staff, "nurse")
+def test_suspension_ends_sessions_and_reinstating_restores(app, client, patient, make_staff, outbox,
+                                                          audit_trail, staff_client):
+    nurse = staff_client("nurse", direct=True)
     chart = nurse.get(f"/staff/patients/{patient.patient_id}").get_data(as_text=True)
     assert "Suspend portal access" in chart
     response = suspend(nurse, patient)
     assert response.headers["Location"] == f"/staff/patients/{patient.patient_id}"
     assert client.get("/profile").headers["Location"].startswith("/sign-in")
-    account = load(app, patient.id)
+    account = stored(app, PatientAccount, patient.id)
     assert account.status == "suspended" and account.suspended_reason == "Abusive messages to staff"
     assert account.suspended_at is not None
     with app.app_context():
@@ -404,37 +371,37 @@ def test_suspension_ends_sessions_and_reinstating_restores(app, client, patient,
     assert "Reinstate portal access" in chart and "Abusive messages to staff" in chart
     post_form(nurse, f"/staff/patients/{patient.patient_id}/portal/reinstate", {},
               page_url=f"/staff/patients/{patient.patient_id}")
-    assert load(app, patient.id).status == "active"
-    assert "patient.portal_reinstated" in actions(app)
+    assert stored(app, PatientAccount, patient.id).status == "active"
+    assert "patient.portal_reinstated" in audit_trail.actions()
     assert AuthActions(app.test_client()).patient_sign_in("robin").status_code == 302
 
 
-def test_suspension_needs_a_reason(app, patient, make_staff):
-    admin = staff_client(app, make_staff, "admin")
+def test_suspension_needs_a_reason(app, patient, make_staff, staff_client):
+    admin = staff_client("admin", direct=True)
     response = suspend(admin, patient, reason="  ")
     assert "Enter the reason for pausing portal access." in response.get_data(as_text=True)
-    assert load(app, patient.id).status == "active"
+    assert stored(app, PatientAccount, patient.id).status == "active"
 
 
 @pytest.mark.parametrize("role", ["front_desk", "billing"])
-def test_front_desk_and_billing_see_status_only(app, patient, make_staff, role):
-    staff = staff_client(app, make_staff, role)
+def test_front_desk_and_billing_see_status_only(app, patient, make_staff, role, staff_client):
+    staff = staff_client(role, direct=True)
     chart = staff.get(f"/staff/patients/{patient.patient_id}").get_data(as_text=True)
     assert "Portal access is active." in chart and "Suspend portal access" not in chart
     assert suspend(staff, patient).status_code == 403
-    assert load(app, patient.id).status == "active"
+    assert stored(app, PatientAccount, patient.id).status == "active"
 
 
 def test_patient_cannot_reach_staff_suspend_route(app, client, patient):
     url = f"/staff/patients/{patient.patient_id}/portal/suspend"
     response = post_form(client, url, {"reason": "x"}, page_url="/profile")
     assert response.status_code in (403, 404)
-    assert load(app, patient.id).status == "active"
+    assert stored(app, PatientAccount, patient.id).status == "active"
 
 
-def test_suspend_route_for_chart_without_account(app, make_patient, make_staff):
+def test_suspend_route_for_chart_without_account(app, make_patient, make_staff, staff_client):
     chart = make_patient(account_number="T-3003")
-    nurse = staff_client(app, make_staff, "nurse")
+    nurse = staff_client("nurse", direct=True)
     response = post_form(nurse, f"/staff/patients/{chart.id}/portal/suspend", {"reason": "x"},
                          page_url=f"/staff/patients/{chart.id}")
     assert response.status_code == 404

@@ -1,18 +1,20 @@
 """Recovering access: forgotten username, reset by emailed link and security question, and the
 staff-assisted reset. Links are read from the outbox, as a patient would."""
 
-import re
 from datetime import timedelta
 
 import pytest
 from conftest import (
     CSRF_INPUT,
     PATIENT_PASSWORD,
+    RESET_LINK,
     SECURITY_ANSWER,
     AuthActions,
     Outbox,
     csrf_token,
+    open_link,
     post_form,
+    stored,
 )
 from freezegun import freeze_time
 from sqlalchemy import event, select
@@ -20,11 +22,10 @@ from sqlalchemy import event, select
 from portal.extensions import db
 from portal.flash_messages import get_message
 from portal.models import AuditEvent, PasswordReset, PatientAccount
-from portal.services import accounts, recovery
+from portal.services import accounts, audit, recovery
 from portal.services.tokens import make_token
 
 NEW_PASSWORD = "lantern orchard velvet harbor"
-LINK = re.compile(r"http://portal\.test(/reset\?t=\S+)")
 RESET_SUBJECT = "Reset your portal password"
 SIGN_IN_FAILED = get_message("patient_sign_in_failed")[0]
 NO_LINK = "This reset link cannot be used"
@@ -37,7 +38,7 @@ def masked(response):
 
 
 def reset_links(outbox):
-    return [LINK.search(mail.body_text).group(1) for mail in outbox.queued
+    return [RESET_LINK.search(mail.body_text).group(1) for mail in outbox.queued
             if mail.subject == RESET_SUBJECT]
 
 
@@ -48,12 +49,6 @@ def request_reset(client, name="robin"):
     return response
 
 
-def open_link(client, link):
-    response = client.get(link)
-    assert response.status_code == 302 and response.headers["Location"] == "/reset"
-    return client.get("/reset")
-
-
 def answer(client, text=SECURITY_ANSWER):
     return post_form(client, "/reset", {"answer": text})
 
@@ -62,22 +57,10 @@ def set_password(client, password=NEW_PASSWORD, **extra):
     return post_form(client, "/reset", {"password": password, "confirm": password, **extra})
 
 
-def actions(app, name):
-    with app.app_context():
-        return db.session.scalars(select(AuditEvent).where(AuditEvent.action == name)).all()
-
-
-def account_row(app, account_id):
-    with app.app_context():
-        row = db.session.get(PatientAccount, account_id)
-        db.session.expunge(row)
-        return row
-
-
-def test_full_reset_through_the_emailed_link(client, auth, make_account, outbox, app):
+def test_full_reset_through_the_emailed_link(client, auth, make_account, outbox, app,
+                                             patient_client, audit_trail):
     account = make_account()
-    other = app.test_client()
-    assert AuthActions(other).patient_sign_in("robin").headers["Location"] == "/home"
+    other = patient_client()
     assert request_reset(client).headers["Location"] == "/sign-in"
     [link] = reset_links(outbox)
     page = open_link(client, link)
@@ -95,11 +78,11 @@ def test_full_reset_through_the_emailed_link(client, auth, make_account, outbox,
     assert [mail.subject for mail in outbox.queued][-1] == "Your portal password was changed"
     assert SIGN_IN_FAILED in auth.patient_sign_in("robin").get_data(as_text=True)
     assert auth.patient_sign_in("robin", NEW_PASSWORD).headers["Location"] == "/home"
-    row = account_row(app, account.id)
+    row = stored(app, PatientAccount, account.id)
     assert row.password_changed_at is not None
     for action in ("recovery.reset_requested", "recovery.reset_link_opened",
                    "recovery.password_reset"):
-        assert actions(app, action), action
+        assert audit_trail.rows(action), action
     # The used link is dead.
     assert NO_LINK in open_link(app.test_client(), link).get_data(as_text=True)
 
@@ -154,7 +137,7 @@ def test_forgot_pages_run_the_same_statements_for_known_and_unknown(app, make_ac
     assert not any("patient_accounts" in s for s in known_statements)
 
 
-def test_forgot_username_emails_only_on_a_match(app, make_account, outbox):
+def test_forgot_username_emails_only_on_a_match(app, make_account, outbox, audit_trail):
     make_account()
     good = {"email": "Robin.Quill@example.com", "date_of_birth-month": "04",
             "date_of_birth-day": "09", "date_of_birth-year": "1980"}
@@ -170,7 +153,7 @@ def test_forgot_username_emails_only_on_a_match(app, make_account, outbox):
     assert outbox.process_requests() == 3
     [mail] = outbox.queued
     assert mail.recipient == "robin.quill@example.com" and "robin" in mail.body_text
-    assert len(actions(app, "recovery.username_requested")) == 3
+    assert len(audit_trail.rows("recovery.username_requested")) == 3
 
 
 def test_forgot_username_bad_date_is_explained(client):
@@ -246,7 +229,7 @@ def test_link_dies_when_the_password_changes_another_way(client, make_account, o
     assert response.status_code == 400 and NO_LINK in response.get_data(as_text=True)
 
 
-def test_five_wrong_answers_lock_reset_for_an_hour(client, make_account, outbox, app):
+def test_five_wrong_answers_lock_reset_for_an_hour(client, make_account, outbox, app, audit_trail):
     account = make_account()
     with freeze_time("2026-03-02 10:00:00") as frozen:
         request_reset(client)
@@ -257,9 +240,9 @@ def test_five_wrong_answers_lock_reset_for_an_hour(client, make_account, outbox,
             assert "does not match" in response.get_data(as_text=True)
         response = answer(client, "Alan Turing")
         assert response.status_code == 403 and LOCKED in response.get_data(as_text=True)
-        assert len(actions(app, "recovery.answer_failed")) == 5
-        assert len(actions(app, "recovery.reset_locked")) == 1
-        assert account_row(app, account.id).reset_locked_until is not None
+        assert len(audit_trail.rows("recovery.answer_failed")) == 5
+        assert len(audit_trail.rows("recovery.reset_locked")) == 1
+        assert stored(app, PatientAccount, account.id).reset_locked_until is not None
         # A new link during the hour leads to the "locked" page, not the question.
         request_reset(client)
         page = open_link(client, reset_links(outbox)[-1])
@@ -270,7 +253,7 @@ def test_five_wrong_answers_lock_reset_for_an_hour(client, make_account, outbox,
         assert answer(client).headers["Location"] == "/reset"
 
 
-def test_fourth_request_in_an_hour_sends_nothing(client, auth, make_account, outbox, app):
+def test_fourth_request_in_an_hour_sends_nothing(client, auth, make_account, outbox, app, audit_trail):
     make_account()
     with freeze_time("2026-03-02 10:00:00") as frozen:
         for _ in range(4):
@@ -280,7 +263,7 @@ def test_fourth_request_in_an_hour_sends_nothing(client, auth, make_account, out
         frozen.tick(timedelta(minutes=61))
         request_reset(client)
         assert len(reset_links(outbox)) == 4
-    details = [event.detail for event in actions(app, "recovery.reset_requested")]
+    details = [event.detail for event in audit_trail.rows("recovery.reset_requested")]
     assert details.count("hourly limit reached, nothing sent") == 1
 
 
@@ -302,7 +285,7 @@ def test_weak_or_mismatched_new_password_is_refused(client, make_account, outbox
     assert "at least 15" in page or "too close" in page
     response = post_form(client, "/reset", {"password": NEW_PASSWORD, "confirm": "other words"})
     assert "not the same" in response.get_data(as_text=True)
-    assert account_row(app, account.id).password_hash == account.password_hash
+    assert stored(app, PatientAccount, account.id).password_hash == account.password_hash
 
 
 def test_answered_question_is_not_carried_to_another_browser(client, make_account, outbox, app):
@@ -316,19 +299,10 @@ def test_answered_question_is_not_carried_to_another_browser(client, make_accoun
 
 
 @pytest.fixture
-def staffer(app, client, make_staff):
+def staffer(client, staff_client):
     """A front-desk staff member signed in on `client` directly through a server session
     (the two-step sign-in is not what these tests are about)."""
-    from portal.models import StaffUser
-    from portal.services import sessions
-
-    staff = make_staff("front_desk", name="Dana Whitfield")
-    with app.test_request_context():
-        token = sessions.start_session(db.session.get(StaffUser, staff.id), "127.0.0.1", "")
-        db.session.commit()
-    with client.session_transaction() as cookie:
-        cookie["_user_id"], cookie["sid"], cookie["_fresh"] = f"staff:{staff.id}", token, True
-    return staff
+    return staff_client("front_desk", name="Dana Whitfield", on=client, direct=True).staff
 
 
 def send_assisted(client, patient_id):
@@ -336,13 +310,13 @@ def send_assisted(client, patient_id):
                      page_url=f"/staff/patients/{patient_id}")
 
 
-def test_assisted_reset_sets_a_new_question(client, staffer, make_account, outbox, app):
+def test_assisted_reset_sets_a_new_question(client, staffer, make_account, outbox, app, audit_trail):
     account = make_account()
     chart = client.get(f"/staff/patients/{account.patient_id}").get_data(as_text=True)
     assert "Send a password reset link (after checking identity by phone)" in chart
     response = send_assisted(client, account.patient_id)
     assert response.headers["Location"] == f"/staff/patients/{account.patient_id}"
-    [event] = actions(app, "recovery.assisted_reset_sent")
+    [event] = audit_trail.rows("recovery.assisted_reset_sent")
     assert event.actor_kind == "staff" and event.actor_id == staffer.id and staffer.name in event.detail
     patient = app.test_client()
     page = open_link(patient, reset_links(outbox)[0]).get_data(as_text=True)
@@ -352,7 +326,7 @@ def test_assisted_reset_sets_a_new_question(client, staffer, make_account, outbo
     assert "Enter the answer" in response.get_data(as_text=True)
     response = set_password(patient, question="first_concert", answer="Kind of Blue")
     assert response.headers["Location"] == "/sign-in"
-    row = account_row(app, account.id)
+    row = stored(app, PatientAccount, account.id)
     assert row.security_question == "first_concert"
     with app.app_context():
         assert accounts.answer_matches(row, "kind of blue")
@@ -377,13 +351,13 @@ def test_recovery_button_only_for_charts_with_an_account(client, staffer, make_p
     assert "Send a password reset link" not in page
 
 
-def test_staff_button_is_guarded(client, auth, app, make_account):
+def test_staff_button_is_guarded(client, auth, app, make_account, audit_trail):
     account = make_account()
     url = f"/staff/patients/{account.patient_id}/password-reset"
     assert client.post(url).status_code in (302, 400)
     auth.patient_sign_in("robin")
     assert post_form(client, url, {}, page_url="/home").status_code == 403
-    assert not actions(app, "recovery.assisted_reset_sent")
+    assert not audit_trail.rows("recovery.assisted_reset_sent")
 
 
 def test_sign_in_page_links_to_recovery(client):
@@ -412,5 +386,5 @@ def test_service_refuses_a_reset_whose_question_was_not_answered(client, make_ac
     request_reset(client)
     token = reset_links(outbox)[0].split("t=")[1]
     with app.test_request_context():
-        assert recovery.complete_reset(token, NEW_PASSWORD).problem == "invalid"
-    assert account_row(app, account.id).password_hash == account.password_hash
+        assert recovery.complete_reset(token, NEW_PASSWORD, audit.SYSTEM).problem == "invalid"
+    assert stored(app, PatientAccount, account.id).password_hash == account.password_hash

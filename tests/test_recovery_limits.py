@@ -5,17 +5,8 @@ the database (so across gunicorn workers); forgot requests answered by the mail 
 from datetime import timedelta
 
 import pytest
-from conftest import SECURITY_ANSWER, AuthActions, Outbox, post_form
-from freezegun import freeze_time
-from test_recovery import (  # noqa: F401 - staffer is a fixture
-    QUESTION,
-    account_row,
-    actions,
-    open_link,
-    request_reset,
-    reset_links,
-    staffer,
-)
+from conftest import SECURITY_ANSWER, AuthActions, Outbox, open_link, post_form, stored
+from test_recovery import QUESTION, request_reset, reset_links, staffer  # noqa: F401 - a fixture
 
 from portal import create_app
 from portal.extensions import db
@@ -24,12 +15,6 @@ from portal.models.types import utcnow
 
 CLOSED = "Call the practice to reset your password"
 TOO_MANY = "Too many attempts"
-
-
-@pytest.fixture
-def clock():
-    with freeze_time(utcnow()) as frozen:
-        yield frozen
 
 
 def five_wrong_answers(client, outbox):
@@ -41,7 +26,7 @@ def five_wrong_answers(client, outbox):
 
 
 def test_twenty_wrong_answers_in_all_close_self_service_reset(app, make_account, outbox,
-                                                              clock):
+                                                              clock, audit_trail):
     account = make_account()
     for _round in range(3):  # 15 wrong answers over three links, an hour apart
         client = app.test_client()
@@ -54,9 +39,9 @@ def test_twenty_wrong_answers_in_all_close_self_service_reset(app, make_account,
         assert post_form(client, "/reset", {"answer": "Ada Lovelace"}).status_code == 200
     twentieth = post_form(client, "/reset", {"answer": "Ada Lovelace"})
     assert twentieth.status_code == 403 and CLOSED in twentieth.get_data(as_text=True)
-    row = account_row(app, account.id)
+    row = stored(app, PatientAccount, account.id)
     assert row.wrong_answers_total == 20 and row.self_reset_closed_at is not None
-    assert actions(app, "recovery.self_reset_closed")
+    assert audit_trail.rows("recovery.self_reset_closed")
     # Days later, a new request sends no link: the owner is told to call the practice.
     clock.tick(timedelta(days=3))
     links_before = len(reset_links(outbox))
@@ -73,11 +58,11 @@ def test_a_right_answer_starts_the_count_again(app, make_account, outbox, clock)
     for _ in range(4):
         post_form(client, "/reset", {"answer": "Ada Lovelace"})
     assert post_form(client, "/reset", {"answer": SECURITY_ANSWER}).status_code == 302
-    assert account_row(app, account.id).wrong_answers_total == 0
+    assert stored(app, PatientAccount, account.id).wrong_answers_total == 0
 
 
 def test_practice_reopens_self_service_reset_from_the_chart(app, client, staffer, make_account,  # noqa: F811
-                                                             outbox):
+                                                             outbox, audit_trail):
     account = make_account()
     with app.app_context():
         row = db.session.get(PatientAccount, account.id)
@@ -88,9 +73,9 @@ def test_practice_reopens_self_service_reset_from_the_chart(app, client, staffer
     assert "after 20 wrong answers" in chart
     response = post_form(client, f"{chart_url}/self-reset/reopen", {}, page_url=chart_url)
     assert response.headers["Location"] == chart_url
-    row = account_row(app, account.id)
+    row = stored(app, PatientAccount, account.id)
     assert row.self_reset_closed_at is None and row.wrong_answers_total == 0
-    [event] = actions(app, "recovery.self_reset_reopened")
+    [event] = audit_trail.rows("recovery.self_reset_reopened")
     assert event.actor_kind == "staff" and event.patient_id == account.patient_id
     # Self-service works again.
     patient = app.test_client()
@@ -103,7 +88,7 @@ def test_reopen_needs_staff(app, client, auth, make_account):
     auth.patient_sign_in("robin")
     response = client.post(f"/staff/patients/{account.patient_id}/self-reset/reopen")
     assert response.status_code in (400, 403)
-    assert account_row(app, account.id).self_reset_closed_at is None
+    assert stored(app, PatientAccount, account.id).self_reset_closed_at is None
 
 
 # -- per-address limits ------------------------------------------------------------------
@@ -180,7 +165,7 @@ def test_reset_answers_allow_twenty_per_address_in_fifteen_minutes(app, make_acc
 
 # -- the mail worker answers forgot requests -----------------------------------------------
 
-def test_worker_answers_each_request_once_and_forgets_it(app, make_account, outbox):
+def test_worker_answers_each_request_once_and_forgets_it(app, make_account, outbox, audit_trail):
     make_account()
     post_form(app.test_client(), "/forgot-password", {"name": "robin"})
     assert outbox.queued == []
@@ -188,15 +173,15 @@ def test_worker_answers_each_request_once_and_forgets_it(app, make_account, outb
     assert outbox.deliver() == (0, 0)
     with app.app_context():
         assert db.session.query(RecoveryRequest).count() == 0
-    [event] = actions(app, "recovery.reset_requested")
+    [event] = audit_trail.rows("recovery.reset_requested")
     assert event.ip == "127.0.0.1" and event.patient_id is not None
     assert len(outbox.eml_files) == 1
 
 
-def test_unknown_name_is_answered_with_nothing(app, make_account, outbox):
+def test_unknown_name_is_answered_with_nothing(app, make_account, outbox, audit_trail):
     make_account()
     post_form(app.test_client(), "/forgot-password", {"name": "my password is hunter2"})
     assert outbox.deliver() == (0, 0)
-    [event] = actions(app, "recovery.reset_requested")
+    [event] = audit_trail.rows("recovery.reset_requested")
     assert event.detail == "no matching account, nothing sent"
     assert AuthActions(app.test_client()).patient_sign_in("robin").status_code == 302

@@ -9,17 +9,25 @@
 """
 
 import os
-import re
 import stat
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pyotp
 import pytest
-from conftest import TEST_SECRET, _settings, post_form
+from conftest import (
+    RESET_LINK,
+    SECRET_TEXT,
+    START,
+    TEST_SECRET,
+    _settings,
+    code_at,
+    open_link,
+    post_form,
+    send_code,
+)
 from cryptography.fernet import Fernet, InvalidToken
 from flask_migrate import downgrade, upgrade
-from freezegun import freeze_time
 from sqlalchemy import text
 
 from portal import create_app
@@ -27,21 +35,8 @@ from portal.extensions import db
 from portal.services import secretbox
 from portal.services.tokens import check_token, make_token
 
-START = datetime(2026, 11, 23, 15, 0, 0, tzinfo=UTC)
-SECRET_TEXT = re.compile(r'<code id="setup-key">([A-Z2-7 ]+)</code>')
 OLD_SECRET_KEY = TEST_SECRET
 NEW_SECRET_KEY = "a-brand-new-secret-key-for-the-portal-0123456789abcdef"
-
-
-@pytest.fixture
-def clock():
-    with freeze_time(START) as frozen:
-        yield frozen
-
-
-@pytest.fixture
-def two_step_required(app):
-    app.config["TWO_STEP_REQUIRED_FOR_STAFF"] = True
 
 
 def stored_secret(app, staff_id):
@@ -59,16 +54,12 @@ def file_keys(app):
     return key_file(app).read_text().split()
 
 
-def code_now(secret):
-    return pyotp.TOTP(secret).at(datetime.now(UTC))
-
-
 def set_up_two_step(client, auth, staff):
     """Staff sign-in with two-step required: scan (read) the shown secret, confirm a code."""
     assert auth.sign_in(staff.email).headers["Location"] == "/staff/two-step/setup"
     page = client.get("/staff/two-step/setup").get_data(as_text=True)
     secret = SECRET_TEXT.search(page).group(1).replace(" ", "")
-    done = post_form(client, "/staff/two-step/setup", {"code": code_now(secret)})
+    done = post_form(client, "/staff/two-step/setup", {"code": code_at(secret)})
     assert done.status_code == 200 and done.get_data(as_text=True).count("<li><code>") == 10
     auth.sign_out()
     return secret
@@ -78,7 +69,7 @@ def sign_in_with_code(client, auth, staff, secret):
     """A full staff sign-in: password, then the app's code. True when it lets them in."""
     response = auth.sign_in(staff.email)
     assert response.headers["Location"] == "/sign-in/code"
-    done = post_form(client, "/sign-in/code", {"code": code_now(secret)})
+    done = send_code(client, code_at(secret))
     signed_in = done.status_code == 302 and done.headers["Location"] == "/staff/patients"
     if signed_in:
         assert client.get("/staff/patients").status_code == 200
@@ -96,7 +87,7 @@ def test_the_column_never_holds_the_secret(app, client, auth, make_staff, clock,
     # Already during setup, before the first code:
     stored = stored_secret(app, staff.id)
     assert secret not in stored and stored.startswith("gAAAAA")
-    assert post_form(client, "/staff/two-step/setup", {"code": code_now(secret)}).status_code == 200
+    assert post_form(client, "/staff/two-step/setup", {"code": code_at(secret)}).status_code == 200
     auth.sign_out()
 
     stored = stored_secret(app, staff.id)
@@ -290,9 +281,6 @@ def test_reset_link_emailed_before_rotation_still_opens(app, client, make_accoun
     assert post_form(client, "/forgot-password", {"name": "robin"}).status_code in (200, 302)
     outbox.process_requests()  # the mail worker's part: the reset email is queued
     [mail] = [m for m in outbox.queued if "/reset?t=" in m.body_text]
-    link = re.search(r"http://portal\.test(/reset\?t=\S+)", mail.body_text).group(1)
+    link = RESET_LINK.search(mail.body_text).group(1)
     rotate_secret_key(app)
-    other = app.test_client()
-    response = other.get(link)
-    assert response.status_code == 302 and response.headers["Location"] == "/reset"
-    assert "This reset link cannot be used" not in other.get("/reset").get_data(as_text=True)
+    assert "This reset link cannot be used" not in open_link(app.test_client(), link).get_data(as_text=True)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuthSession, StaffUser
-from portal.services import sessions
+from portal.services import audit, sessions
 from portal.services.patients import create_patient
 
 # What Flask-Login (_user_id, _fresh, _id), Flask-WTF (csrf_token) and flash() keep.
@@ -26,7 +26,7 @@ def add_chart(app, account_number, last_name):
     with app.app_context():
         create_patient({"account_number": account_number, "first_name": "Avery",
                         "last_name": last_name, "sex": "female", "status": "active",
-                        "date_of_birth": date(1984, 3, 14)})
+                        "date_of_birth": date(1984, 3, 14)}, audit.SYSTEM)
         db.session.commit()
 
 

@@ -2,13 +2,13 @@
 change their own password and read their own sign-in activity."""
 
 import pytest
-from conftest import STAFF_PASSWORD, AuthActions, post_form
+from conftest import STAFF_PASSWORD, AuthActions, post_form, stored
 from markupsafe import escape
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.flash_messages import get_message
-from portal.models import AuditEvent, AuthSession, StaffUser
+from portal.models import AuthSession, StaffUser
 
 NEW_PASSWORD = "walnut harbor quietly ninety"
 SIGN_IN_FAILED = get_message("staff_sign_in_failed")[0]
@@ -18,28 +18,6 @@ def message(key):
     return str(escape(get_message(key)[0]))
 
 
-def signed_in_client(app, staff, password=STAFF_PASSWORD):
-    """A second browser, signed in as `staff`."""
-    browser = app.test_client()
-    assert AuthActions(browser).sign_in(staff.email, password).status_code == 302
-    assert browser.get("/staff/patients").status_code == 200
-    return browser
-
-
-def events(app, action):
-    with app.app_context():
-        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
-        db.session.expunge_all()
-        return rows
-
-
-def staff_row(app, staff_id):
-    with app.app_context():
-        row = db.session.get(StaffUser, staff_id)
-        db.session.expunge(row)
-        return row
-
-
 def press(client, url):
     """Press a button on the staff list (a form with only its CSRF token)."""
     return post_form(client, url, {}, page_url="/admin/staff")
@@ -47,9 +25,10 @@ def press(client, url):
 
 # -- disabling and enabling ------------------------------------------------------------
 
-def test_admin_disables_and_enables_from_the_staff_page(app, client, admin, make_staff):
+def test_admin_disables_and_enables_from_the_staff_page(app, client, admin, make_staff, audit_trail,
+                                                        staff_client):
     nurse = make_staff("nurse", name="Jo Rivera")
-    nurse_browser = signed_in_client(app, nurse)
+    nurse_browser = staff_client(staff=nurse)
     page = client.get("/admin/staff").get_data(as_text=True)
     assert f'action="/admin/staff/{nurse.id}/disable"' in page
     assert f'action="/admin/staff/{admin.id}/disable"' not in page  # not offered for oneself
@@ -62,11 +41,11 @@ def test_admin_disables_and_enables_from_the_staff_page(app, client, admin, make
     assert f'action="/admin/staff/{nurse.id}/enable"' in page
     # The live session ended at once: the next request goes to sign-in.
     assert nurse_browser.get("/staff/patients").headers["Location"].startswith("/staff/sign-in")
-    row = staff_row(app, nurse.id)
+    row = stored(app, StaffUser, nurse.id)
     assert not row.active and row.disabled_at is not None
     refused = AuthActions(app.test_client()).sign_in(nurse.email)
     assert refused.status_code == 200 and SIGN_IN_FAILED in refused.get_data(as_text=True)
-    [event] = events(app, "staff.disabled")
+    [event] = audit_trail.rows("staff.disabled")
     assert (event.actor_kind, event.actor_id, event.object_type, event.object_id) == \
         ("staff", admin.id, "staff_account", str(nurse.id))
 
@@ -74,17 +53,18 @@ def test_admin_disables_and_enables_from_the_staff_page(app, client, admin, make
 
     assert response.headers["Location"] == "/admin/staff"
     assert message("staff_enabled") in client.get("/admin/staff").get_data(as_text=True)
-    row = staff_row(app, nurse.id)
+    row = stored(app, StaffUser, nurse.id)
     assert row.active and row.disabled_at is None
-    signed_in_client(app, nurse)
-    [event] = events(app, "staff.enabled")
+    staff_client(staff=nurse)
+    [event] = audit_trail.rows("staff.enabled")
     assert event.actor_id == admin.id and event.object_id == str(nurse.id)
 
 
-def test_disable_from_the_command_line_ends_the_live_session(app, runner, make_staff):
+def test_disable_from_the_command_line_ends_the_live_session(app, runner, make_staff, audit_trail,
+                                                             staff_client):
     make_staff("admin")
     nurse = make_staff("nurse")
-    nurse_browser = signed_in_client(app, nurse)
+    nurse_browser = staff_client(staff=nurse)
 
     result = runner.invoke(args=["disable-staff", nurse.email.upper()])
 
@@ -95,40 +75,40 @@ def test_disable_from_the_command_line_ends_the_live_session(app, runner, make_s
         ended = db.session.scalars(select(AuthSession.end_reason).where(
             AuthSession.account_kind == "staff", AuthSession.account_id == nurse.id)).all()
         assert ended == ["disabled"]
-    [event] = events(app, "staff.disabled")
+    [event] = audit_trail.rows("staff.disabled")
     assert event.actor_kind == "system" and "command line" in event.detail
     assert "already disabled" in runner.invoke(args=["disable-staff", nurse.email]).output
 
     result = runner.invoke(args=["enable-staff", nurse.email])
 
     assert result.exit_code == 0 and f"Enabled {nurse.email}" in result.output
-    signed_in_client(app, nurse)
-    assert len(events(app, "staff.enabled")) == 1
+    staff_client(staff=nurse)
+    assert len(audit_trail.rows("staff.enabled")) == 1
 
 
-def test_command_line_refuses_unknown_staff_and_the_last_admin(app, runner, make_staff):
+def test_command_line_refuses_unknown_staff_and_the_last_admin(app, runner, make_staff, audit_trail):
     only_admin = make_staff("admin")
     result = runner.invoke(args=["disable-staff", "nobody@practice.test"])
     assert result.exit_code != 0 and "There is no staff account" in result.output
     result = runner.invoke(args=["disable-staff", only_admin.email])
     assert result.exit_code != 0 and "last active practice admin" in result.output
-    assert staff_row(app, only_admin.id).active
+    assert stored(app, StaffUser, only_admin.id).active
     second_admin = make_staff("admin", email="second@practice.test")
     assert runner.invoke(args=["disable-staff", second_admin.email]).exit_code == 0
     assert runner.invoke(args=["disable-staff", only_admin.email]).exit_code != 0
-    assert not events(app, "staff.disabled")[1:]
+    assert not audit_trail.rows("staff.disabled")[1:]
 
 
-def test_admin_cannot_disable_themselves(app, client, admin):
+def test_admin_cannot_disable_themselves(app, client, admin, audit_trail):
     response = press(client, f"/admin/staff/{admin.id}/disable")
     assert response.headers["Location"] == "/admin/staff"
     assert message("staff_disable_self") in client.get("/admin/staff").get_data(as_text=True)
-    assert staff_row(app, admin.id).active
-    assert not events(app, "staff.disabled")
+    assert stored(app, StaffUser, admin.id).active
+    assert not audit_trail.rows("staff.disabled")
 
 
 @pytest.mark.parametrize("role", ["provider", "nurse", "front_desk", "billing"])
-def test_other_roles_get_403_on_the_admin_staff_routes(app, client, auth, make_staff, role):
+def test_other_roles_get_403_on_the_admin_staff_routes(app, client, auth, make_staff, role, audit_trail):
     other = make_staff("nurse", email="other@practice.test")
     staff = make_staff(role)
     auth.sign_in(staff.email)
@@ -138,8 +118,8 @@ def test_other_roles_get_403_on_the_admin_staff_routes(app, client, auth, make_s
         response = post_form(client, f"/admin/staff/{other.id}/{action}", {},
                              page_url="/staff/account/password")
         assert response.status_code == 403, action
-    assert staff_row(app, other.id).active
-    assert not events(app, "staff.disabled")
+    assert stored(app, StaffUser, other.id).active
+    assert not audit_trail.rows("staff.disabled")
 
 
 # -- own password -----------------------------------------------------------------------
@@ -149,10 +129,11 @@ def change_password(client, current, new=NEW_PASSWORD):
                      {"current_password": current, "password": new, "confirm": new})
 
 
-def test_staff_change_their_password_with_the_current_one(app, client, auth, make_staff, outbox):
+def test_staff_change_their_password_with_the_current_one(app, client, auth, make_staff, outbox, audit_trail,
+                                                          staff_client):
     nurse = make_staff("nurse", name="Jo Rivera")
     auth.sign_in(nurse.email)
-    other_browser = signed_in_client(app, nurse)
+    other_browser = staff_client(staff=nurse)
     assert 'href="/staff/account"' in client.get("/staff/patients").get_data(as_text=True)
     assert 'href="/staff/account/password"' in client.get("/staff/account").get_data(as_text=True)
     page = client.get("/staff/account/password").get_data(as_text=True)
@@ -172,10 +153,10 @@ def test_staff_change_their_password_with_the_current_one(app, client, auth, mak
     assert other_browser.get("/staff/patients").status_code == 302  # the other one ended
     [notice] = outbox.queued
     assert notice.recipient == nurse.email and notice.template == "password_changed_by_you"
-    assert [event.object_id for event in events(app, "staff.password_changed")] == [str(nurse.id)]
-    assert staff_row(app, nurse.id).password_changed_at is not None
+    assert [event.object_id for event in audit_trail.rows("staff.password_changed")] == [str(nurse.id)]
+    assert stored(app, StaffUser, nurse.id).password_changed_at is not None
     assert AuthActions(app.test_client()).sign_in(nurse.email).status_code == 200
-    signed_in_client(app, nurse, NEW_PASSWORD)
+    staff_client(staff=nurse, password=NEW_PASSWORD)
 
 
 def test_new_password_follows_the_rules(client, auth, make_staff):
@@ -188,7 +169,7 @@ def test_new_password_follows_the_rules(client, auth, make_staff):
 
 
 def test_five_wrong_current_passwords_in_a_row_sign_the_staff_member_out(app, client, auth,
-                                                                          make_staff, outbox):
+                                                                          make_staff, outbox, audit_trail):
     nurse = make_staff("nurse")
     auth.sign_in(nurse.email)
     for _attempt in range(4):
@@ -201,17 +182,17 @@ def test_five_wrong_current_passwords_in_a_row_sign_the_staff_member_out(app, cl
     assert fifth.headers["Location"] == "/staff/sign-in"
     assert message("reauth_signed_out") in client.get("/staff/sign-in").get_data(as_text=True)
     assert client.get("/staff/patients").headers["Location"].startswith("/staff/sign-in")
-    assert len(events(app, "staff.reauth_failed")) == 5
+    assert len(audit_trail.rows("staff.reauth_failed")) == 5
     assert [mail.recipient for mail in outbox.queued] == [nurse.email]
     assert auth.sign_in(nurse.email).headers["Location"] == "/staff/patients"  # unchanged
 
 
 # -- own activity -----------------------------------------------------------------------
 
-def test_activity_lists_sessions_and_failed_sign_ins(app, client, auth, make_staff):
+def test_activity_lists_sessions_and_failed_sign_ins(app, client, auth, make_staff, staff_client):
     nurse = make_staff("nurse")
     assert auth.sign_in(nurse.email, "a wrong password for sure").status_code == 200
-    earlier = signed_in_client(app, nurse)
+    earlier = staff_client(staff=nurse)
     AuthActions(earlier).sign_out()
     auth.sign_in(nurse.email)
 

@@ -1,12 +1,21 @@
 """Two-step sign-in: app codes (TOTP), recovery codes, the pending step, setup and resets."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import pyotp
 import pytest
-from conftest import post_form
-from freezegun import freeze_time
+from conftest import (
+    CSRF_INPUT,
+    PATIENT_PASSWORD,
+    SECRET_TEXT,
+    STAFF_PASSWORD,
+    START,
+    code_at,
+    post_form,
+    send_code,
+    sign_in_with_code,
+    turn_on_two_step,
+)
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -14,53 +23,17 @@ from portal.flash_messages import get_message
 from portal.models import AuditEvent, PatientAccount, RecoveryCode, StaffUser
 from portal.services import twostep
 
-START = datetime(2026, 11, 23, 15, 0, 0, tzinfo=UTC)
 CODE_FAILED = get_message("two_step_code_failed")[0]
-SECRET_TEXT = re.compile(r'<code id="setup-key">([A-Z2-7 ]+)</code>')
 
-
-@pytest.fixture(autouse=True)
-def two_step_required(app):
-    """The suite switches the staff requirement off (tests/conftest.py); here it is on."""
-    app.config["TWO_STEP_REQUIRED_FOR_STAFF"] = True
-
-
-@pytest.fixture
-def clock():
-    """Time stands still at START unless the test moves it (clock.tick(seconds))."""
-    with freeze_time(START) as frozen:
-        yield frozen
-
-
-def code_at(secret, moment=None):
-    return pyotp.TOTP(secret).at(moment or datetime.now(UTC))
-
-
-def enroll(app, model, account_id, with_codes=False):
-    """Turn two-step on for an account directly; returns (secret, recovery codes)."""
-    with app.app_context():
-        account = db.session.get(model, account_id)
-        account.totp_secret = pyotp.random_base32(32)
-        account.totp_enabled_at = START - timedelta(days=1)
-        codes = twostep.regenerate_recovery_codes(account) if with_codes else []
-        db.session.commit()
-        return account.totp_secret, codes
-
-
-def actions(app):
-    with app.app_context():
-        return db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
-
-
-def send_code(client, code):
-    return post_form(client, "/sign-in/code", {"code": code})
+# The suite switches the staff requirement off (tests/conftest.py); here it is on.
+pytestmark = pytest.mark.usefixtures("two_step_required")
 
 
 @pytest.fixture
 def robin(app, make_account, clock):
     """A patient with two-step on: (account, secret, recovery codes)."""
     account = make_account()
-    secret, codes = enroll(app, PatientAccount, account.id, with_codes=True)
+    secret, codes = turn_on_two_step(app, PatientAccount, account.id, with_codes=True)
     return account, secret, codes
 
 
@@ -69,7 +42,7 @@ def notices(outbox):
             if email.subject == "A change to your portal account"]
 
 
-def test_patient_turns_it_on_with_an_app_code(client, auth, app, make_account, outbox, clock):
+def test_patient_turns_it_on_with_an_app_code(client, auth, app, make_account, outbox, clock, audit_trail):
     account = make_account()
     assert auth.patient_sign_in("robin").headers["Location"] == "/home"
     page = client.get("/profile/two-step").get_data(as_text=True)
@@ -77,7 +50,7 @@ def test_patient_turns_it_on_with_an_app_code(client, auth, app, make_account, o
     wrong = post_form(client, "/profile/two-step/on", {"on-password": "not my password at all"},
                       page_url="/profile/two-step")
     assert get_message("two_step_password_wrong")[0] in wrong.get_data(as_text=True)
-    response = post_form(client, "/profile/two-step/on", {"on-password": "patient password for tests 7"},
+    response = post_form(client, "/profile/two-step/on", {"on-password": PATIENT_PASSWORD},
                          page_url="/profile/two-step")
     assert response.headers["Location"] == "/profile/two-step/setup"
     page = client.get("/profile/two-step/setup").get_data(as_text=True)
@@ -94,12 +67,12 @@ def test_patient_turns_it_on_with_an_app_code(client, auth, app, make_account, o
         assert saved.totp_enabled_at is not None
         hashes = db.session.scalars(select(RecoveryCode.code_hash)).all()
         assert len(hashes) == 10 and not set(shown) & set(hashes)
-    assert "twostep.enabled" in actions(app)
+    assert "twostep.enabled" in audit_trail.actions()
     [notice] = notices(outbox)
     assert "Two-step sign-in was turned on" in notice and secret.replace(" ", "") not in notice
 
 
-def test_sign_in_then_code_step(client, auth, app, robin, clock):
+def test_sign_in_then_code_step(client, auth, app, robin, clock, audit_trail):
     account, secret, _codes = robin
     response = auth.patient_sign_in("robin")
     assert response.headers["Location"] == "/sign-in/code"
@@ -109,14 +82,14 @@ def test_sign_in_then_code_step(client, auth, app, robin, clock):
     done = send_code(client, code_at(secret))
     assert done.headers["Location"] == "/home"
     assert client.get("/home").status_code == 200
-    assert actions(app)[-2:] == ["patient.sign_in", "twostep.verified"]
+    assert audit_trail.actions()[-2:] == ["patient.sign_in", "twostep.verified"]
 
 
 def test_pending_marker_expires_after_five_minutes(client, auth, robin, clock):
     _account, secret, _codes = robin
     auth.patient_sign_in("robin")
     page_token = client.get("/sign-in/code").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*? value="([^"]+)"', page_token).group(1)
+    token = CSRF_INPUT.search(page_token).group(1)
     clock.tick(5 * 60 + 1)
     response = client.post("/sign-in/code", data={"csrf_token": token, "code": code_at(secret)})
     assert response.headers["Location"] == "/sign-in"
@@ -129,7 +102,7 @@ def test_code_page_without_a_pending_sign_in(client):
     assert client.get("/staff/two-step/setup").headers["Location"] == "/sign-in"
 
 
-def test_wrong_codes_are_counted_and_ten_lock(client, auth, app, robin, outbox, clock):
+def test_wrong_codes_are_counted_and_ten_lock(client, auth, app, robin, outbox, clock, audit_trail):
     _account, secret, _codes = robin
     auth.patient_sign_in("robin")
     for _ in range(10):
@@ -137,7 +110,7 @@ def test_wrong_codes_are_counted_and_ten_lock(client, auth, app, robin, outbox, 
         assert CODE_FAILED in response.get_data(as_text=True)
     refused = send_code(client, code_at(secret))
     assert refused.status_code == 200 and CODE_FAILED in refused.get_data(as_text=True)
-    recorded = actions(app)
+    recorded = audit_trail.actions()
     assert recorded.count("twostep.code_failed") == 10
     assert "patient.sign_in_locked" in recorded and "patient.sign_in_refused_locked" in recorded
     assert [e.subject for e in outbox.queued].count("Sign-in to your portal account was paused") == 1
@@ -201,34 +174,34 @@ def test_one_time_step_of_drift_is_accepted(client, auth, robin, clock, offset, 
     assert (response.status_code == 302) is accepted
 
 
-def test_recovery_code_works_once(client, auth, app, robin, clock):
+def test_recovery_code_works_once(client, auth, app, robin, clock, audit_trail):
     _account, _secret, codes = robin
     auth.patient_sign_in("robin")
     response = send_code(client, codes[3].upper().replace("-", " "))
     assert response.headers["Location"] == "/home"
     page = client.get("/home").get_data(as_text=True)
     assert "you have 9 left" in page
-    assert "twostep.recovery_code_used" in actions(app)
+    assert "twostep.recovery_code_used" in audit_trail.actions()
     auth.sign_out()
     auth.patient_sign_in("robin")
     assert CODE_FAILED in send_code(client, codes[3]).get_data(as_text=True)
 
 
-def test_new_recovery_codes_replace_the_old(client, auth, app, robin, clock):
+def test_new_recovery_codes_replace_the_old(client, auth, app, robin, clock, audit_trail):
     _account, secret, codes = robin
     auth.patient_sign_in("robin")
     send_code(client, code_at(secret))
     page = post_form(client, "/profile/two-step/recovery-codes",
-                     {"codes-password": "patient password for tests 7"}, page_url="/profile/two-step")
+                     {"codes-password": PATIENT_PASSWORD}, page_url="/profile/two-step")
     new = re.findall(r"<li><code>([a-z2-7-]{19})</code></li>", page.get_data(as_text=True))
-    assert len(new) == 10 and "twostep.recovery_codes_regenerated" in actions(app)
+    assert len(new) == 10 and "twostep.recovery_codes_regenerated" in audit_trail.actions()
     auth.sign_out()
     auth.patient_sign_in("robin")
     assert CODE_FAILED in send_code(client, codes[0]).get_data(as_text=True)
     assert send_code(client, new[0]).status_code == 302
 
 
-def test_patient_turning_it_off_needs_the_password(client, auth, app, robin, outbox, clock):
+def test_patient_turning_it_off_needs_the_password(client, auth, app, robin, outbox, clock, audit_trail):
     account, secret, _codes = robin
     auth.patient_sign_in("robin")
     send_code(client, code_at(secret))
@@ -237,19 +210,19 @@ def test_patient_turning_it_off_needs_the_password(client, auth, app, robin, out
     assert get_message("two_step_password_wrong")[0] in wrong.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(PatientAccount, account.id).totp_enabled_at is not None
-    done = post_form(client, "/profile/two-step/off", {"off-password": "patient password for tests 7"},
+    done = post_form(client, "/profile/two-step/off", {"off-password": PATIENT_PASSWORD},
                      page_url="/profile/two-step")
     assert done.headers["Location"] == "/profile/two-step"
     with app.app_context():
         saved = db.session.get(PatientAccount, account.id)
         assert saved.totp_secret is None and saved.totp_enabled_at is None
-    assert "twostep.disabled" in actions(app)
+    assert "twostep.disabled" in audit_trail.actions()
     assert any("Two-step sign-in was turned off" in text for text in notices(outbox))
     auth.sign_out()
     assert auth.patient_sign_in("robin").headers["Location"] == "/home"
 
 
-def test_staff_are_taken_through_setup(client, auth, app, make_staff, clock):
+def test_staff_are_taken_through_setup(client, auth, app, make_staff, clock, audit_trail):
     staff = make_staff("nurse")
     response = auth.sign_in(staff.email)
     assert response.headers["Location"] == "/staff/two-step/setup"
@@ -262,7 +235,7 @@ def test_staff_are_taken_through_setup(client, auth, app, make_staff, clock):
     assert done.status_code == 200 and body.count("<li><code>") == 10
     assert 'href="/staff/patients"' in body
     assert client.get("/staff/patients").status_code == 200
-    assert "twostep.enabled" in actions(app)
+    assert "twostep.enabled" in audit_trail.actions()
 
 
 def test_staff_need_no_setup_when_the_setting_is_off(client, auth, app, make_staff):
@@ -271,18 +244,13 @@ def test_staff_need_no_setup_when_the_setting_is_off(client, auth, app, make_sta
     assert auth.sign_in(staff.email).headers["Location"] == "/staff/patients"
 
 
-def sign_in_staff(client, auth, email, secret):
-    assert auth.sign_in(email).headers["Location"] == "/sign-in/code"
-    assert send_code(client, code_at(secret)).headers["Location"] == "/staff/patients"
-
-
 def test_admin_reset_is_audited_and_ends_sessions(app, auth, client, make_staff, clock):
     admin, nurse = make_staff("admin"), make_staff("nurse")
-    admin_secret, _ = enroll(app, StaffUser, admin.id)
-    nurse_secret, _ = enroll(app, StaffUser, nurse.id, with_codes=True)
+    admin_secret, _ = turn_on_two_step(app, StaffUser, admin.id)
+    nurse_secret, _ = turn_on_two_step(app, StaffUser, nurse.id, with_codes=True)
     nurse_client = app.test_client()
-    sign_in_staff(nurse_client, type(auth)(nurse_client), nurse.email, nurse_secret)
-    sign_in_staff(client, auth, admin.email, admin_secret)
+    sign_in_with_code(nurse_client, nurse.email, nurse_secret)
+    sign_in_with_code(client, admin.email, admin_secret)
     page = client.get("/admin/staff").get_data(as_text=True)
     assert f"/admin/staff/{nurse.id}/reset-two-step" in page
     response = post_form(client, f"/admin/staff/{nurse.id}/reset-two-step", {},
@@ -305,8 +273,8 @@ def test_admin_reset_is_audited_and_ends_sessions(app, auth, client, make_staff,
 
 def test_only_admins_reset(client, auth, app, make_staff, clock):
     nurse = make_staff("nurse")
-    secret, _ = enroll(app, StaffUser, nurse.id)
-    sign_in_staff(client, auth, nurse.email, secret)
+    secret, _ = turn_on_two_step(app, StaffUser, nurse.id)
+    sign_in_with_code(client, nurse.email, secret)
     assert client.get("/admin/staff").status_code == 403
     response = client.post(f"/admin/staff/{nurse.id}/reset-two-step", data={})
     assert response.status_code in (400, 403)
@@ -314,12 +282,12 @@ def test_only_admins_reset(client, auth, app, make_staff, clock):
 
 def test_staff_make_new_recovery_codes(client, auth, app, make_staff, clock):
     nurse = make_staff("nurse")
-    secret, codes = enroll(app, StaffUser, nurse.id, with_codes=True)
-    sign_in_staff(client, auth, nurse.email, secret)
+    secret, codes = turn_on_two_step(app, StaffUser, nurse.id, with_codes=True)
+    sign_in_with_code(client, nurse.email, secret)
     page = client.get("/staff/two-step").get_data(as_text=True)
     assert "You have 10 unused recovery codes." in page and "Turn off" not in page
     response = post_form(client, "/staff/two-step/recovery-codes",
-                         {"codes-password": "staff password for tests 42"},
+                         {"codes-password": STAFF_PASSWORD},
                          page_url="/staff/two-step")
     assert response.get_data(as_text=True).count("<li><code>") == 10
     with app.app_context():
@@ -327,14 +295,14 @@ def test_staff_make_new_recovery_codes(client, auth, app, make_staff, clock):
 
 
 def test_admin_turns_off_a_patients_two_step_from_the_chart(app, auth, client, make_staff, robin,
-                                                             clock):
+                                                             clock, audit_trail):
     account, patient_secret, _ = robin
     patient_client = app.test_client()
     patient_auth = type(auth)(patient_client)
     patient_auth.patient_sign_in(account.username)
     assert send_code(patient_client, code_at(patient_secret)).headers["Location"] == "/home"
     admin = make_staff("admin")
-    sign_in_staff(client, auth, admin.email, enroll(app, StaffUser, admin.id)[0])
+    sign_in_with_code(client, admin.email, turn_on_two_step(app, StaffUser, admin.id)[0])
     chart = f"/staff/patients/{account.patient_id}"
     assert "Turn off two-step sign-in" in client.get(chart).get_data(as_text=True)
     response = post_form(client, f"{chart}/reset-two-step", {}, page_url=chart)
@@ -344,13 +312,13 @@ def test_admin_turns_off_a_patients_two_step_from_the_chart(app, auth, client, m
     clock.tick(60)
     # The password is void too; the emailed reset link sets a new one (test_twostep_reset.py).
     assert patient_auth.patient_sign_in(account.username).status_code == 200
-    assert "twostep.reset_by_admin" in actions(app)
+    assert "twostep.reset_by_admin" in audit_trail.actions()
 
 
 def test_only_admins_turn_off_a_patients_two_step(app, auth, client, make_staff, robin, clock):
     account, _, _ = robin
     nurse = make_staff("nurse")
-    sign_in_staff(client, auth, nurse.email, enroll(app, StaffUser, nurse.id)[0])
+    sign_in_with_code(client, nurse.email, turn_on_two_step(app, StaffUser, nurse.id)[0])
     chart = f"/staff/patients/{account.patient_id}"
     assert "Turn off two-step sign-in" not in client.get(chart).get_data(as_text=True)
     response = post_form(client, f"{chart}/reset-two-step", {}, page_url=chart)
@@ -363,7 +331,7 @@ def test_new_recovery_codes_send_a_notice(client, auth, robin, outbox, clock):
     send_code(client, code_at(secret))
     before = len(notices(outbox))  # the fixture made the first codes
     done = post_form(client, "/profile/two-step/recovery-codes",
-                     {"codes-password": "patient password for tests 7"},
+                     {"codes-password": PATIENT_PASSWORD},
                      page_url="/profile/two-step")
     assert done.status_code == 200
     assert len(notices(outbox)) == before + 1

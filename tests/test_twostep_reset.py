@@ -3,12 +3,20 @@ patient's password is voided and the staff-assisted reset link is emailed; a sta
 a one-time password, shown once, that must be replaced at the next sign-in."""
 
 import re
-from datetime import UTC, datetime, timedelta
 
-import pyotp
 import pytest
-from conftest import PATIENT_PASSWORD, STAFF_PASSWORD, AuthActions, post_form
-from freezegun import freeze_time
+from conftest import (
+    PATIENT_PASSWORD,
+    RESET_LINK,
+    SECRET_TEXT,
+    AuthActions,
+    code_at,
+    open_link,
+    post_form,
+    send_code,
+    sign_in_with_code,
+    turn_on_two_step,
+)
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -17,43 +25,11 @@ from portal.flash_messages import get_message
 from portal.models import AuditEvent, PatientAccount, StaffUser
 from portal.services.passwords import password_problem
 
-START = datetime(2026, 11, 23, 15, 0, 0, tzinfo=UTC)
 ONE_TIME = re.compile(r'<code id="one-time-password">([^<]+)</code>')
-SECRET_TEXT = re.compile(r'<code id="setup-key">([A-Z2-7 ]+)</code>')
-RESET_LINK = re.compile(r"http://portal\.test(/reset\?t=\S+)")
 NEW_PASSWORD = "copper meadow signal banjo"
 NOTICE_SUBJECT = "Two-step sign-in for your portal account was reset"
 
-
-@pytest.fixture(autouse=True)
-def two_step_required(app):
-    app.config["TWO_STEP_REQUIRED_FOR_STAFF"] = True
-
-
-@pytest.fixture
-def clock():
-    with freeze_time(START) as frozen:
-        yield frozen
-
-
-def enroll(app, model, account_id):
-    """Turn two-step on for an account directly; returns its secret."""
-    with app.app_context():
-        account = db.session.get(model, account_id)
-        account.totp_secret = pyotp.random_base32(32)
-        account.totp_enabled_at = START - timedelta(days=1)
-        db.session.commit()
-        return account.totp_secret
-
-
-def code(secret):
-    return pyotp.TOTP(secret).at(datetime.now(UTC))
-
-
-def sign_in_with_code(client, email, secret, password=STAFF_PASSWORD):
-    assert AuthActions(client).sign_in(email, password).headers["Location"] == "/sign-in/code"
-    response = post_form(client, "/sign-in/code", {"code": code(secret)})
-    assert response.headers["Location"] == "/staff/patients"
+pytestmark = pytest.mark.usefixtures("two_step_required")
 
 
 def mails_to(outbox, address):
@@ -64,12 +40,12 @@ def test_patient_reset_voids_the_password_and_sends_the_assisted_link(app, clien
                                                                       make_account, outbox,
                                                                       clock):
     account = make_account()
-    patient_secret = enroll(app, PatientAccount, account.id)
+    patient_secret = turn_on_two_step(app, PatientAccount, account.id)[0]
     patient = app.test_client()
     AuthActions(patient).patient_sign_in("robin")
-    assert post_form(patient, "/sign-in/code", {"code": code(patient_secret)}).status_code == 302
+    assert send_code(patient, code_at(patient_secret)).status_code == 302
     admin = make_staff("admin")
-    sign_in_with_code(client, admin.email, enroll(app, StaffUser, admin.id))
+    sign_in_with_code(client, admin.email, turn_on_two_step(app, StaffUser, admin.id)[0])
     chart = f"/staff/patients/{account.patient_id}"
 
     response = post_form(client, f"{chart}/reset-two-step", {}, page_url=chart)
@@ -94,8 +70,7 @@ def test_patient_reset_voids_the_password_and_sends_the_assisted_link(app, clien
     # The assisted link works (no security question) and sets a password that signs in.
     fresh = app.test_client()
     link = RESET_LINK.search(mails[0].body_text).group(1)
-    assert fresh.get(link).headers["Location"] == "/reset"
-    assert 'name="question"' in fresh.get("/reset").get_data(as_text=True)
+    assert 'name="question"' in open_link(fresh, link).get_data(as_text=True)
     done = post_form(fresh, "/reset", {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
                                        "question": "first_concert", "answer": "Kind of Blue"})
     assert done.headers["Location"] == "/sign-in"
@@ -105,10 +80,10 @@ def test_patient_reset_voids_the_password_and_sends_the_assisted_link(app, clien
 def test_staff_reset_gives_a_one_time_password_that_must_be_replaced(app, client, make_staff,
                                                                       outbox, clock):
     admin, nurse = make_staff("admin"), make_staff("nurse", name="Jo Rivera")
-    nurse_secret = enroll(app, StaffUser, nurse.id)
+    nurse_secret = turn_on_two_step(app, StaffUser, nurse.id)[0]
     nurse_client = app.test_client()
     sign_in_with_code(nurse_client, nurse.email, nurse_secret)
-    sign_in_with_code(client, admin.email, enroll(app, StaffUser, admin.id))
+    sign_in_with_code(client, admin.email, turn_on_two_step(app, StaffUser, admin.id)[0])
 
     response = post_form(client, f"/admin/staff/{nurse.id}/reset-two-step", {},
                          page_url="/admin/staff")
@@ -146,7 +121,7 @@ def test_staff_reset_gives_a_one_time_password_that_must_be_replaced(app, client
     assert nurse_auth.sign_in(nurse.email, password).headers["Location"] == "/staff/two-step/setup"
     page = nurse_client.get("/staff/two-step/setup").get_data(as_text=True)
     new_secret = SECRET_TEXT.search(page).group(1).replace(" ", "")
-    assert post_form(nurse_client, "/staff/two-step/setup", {"code": code(new_secret)}).status_code == 200
+    assert post_form(nurse_client, "/staff/two-step/setup", {"code": code_at(new_secret)}).status_code == 200
     for url in ("/staff/patients", "/staff/two-step", "/staff/account"):
         assert nurse_client.get(url).headers["Location"] == "/staff/account/password"
     page = nurse_client.get("/staff/account/password").get_data(as_text=True)
@@ -171,7 +146,7 @@ def test_staff_reset_gives_a_one_time_password_that_must_be_replaced(app, client
 
 def test_an_admin_cannot_reset_their_own_two_step(app, client, make_staff, clock):
     admin = make_staff("admin")
-    sign_in_with_code(client, admin.email, enroll(app, StaffUser, admin.id))
+    sign_in_with_code(client, admin.email, turn_on_two_step(app, StaffUser, admin.id)[0])
     response = post_form(client, f"/admin/staff/{admin.id}/reset-two-step", {},
                          page_url="/admin/staff", follow_redirects=True)
     assert get_message("two_step_reset_self")[0] in response.get_data(as_text=True)

@@ -22,7 +22,6 @@ SECURITY_QUESTIONS = {
     "childhood_hero": _l("Who was your childhood hero?"),
     "grandparents_street": _l("What street did your grandparents live on?"),
 }
-ACCOUNT_STATUSES = {"active": _l("Active"), "suspended": _l("Suspended")}
 
 
 class PatientAccount(UserMixin, db.Model):

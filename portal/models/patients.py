@@ -2,14 +2,17 @@
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
-SEX_CHOICES = {"female": "Female", "male": "Male", "other": "X or other", "unknown": "Unknown"}
-CHART_STATUSES = {"active": "Active", "inactive": "Inactive", "deceased": "Deceased"}
+# Value -> label shown to people (lazy: translated when shown; str() where plain text is needed).
+SEX_CHOICES = {"female": _l("Female"), "male": _l("Male"), "other": _l("X or other"),
+               "unknown": _l("Unknown")}
+CHART_STATUSES = {"active": _l("Active"), "inactive": _l("Inactive"), "deceased": _l("Deceased")}
 
 
 class Patient(db.Model):

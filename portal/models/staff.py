@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -9,13 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
-# Role key -> label shown to people. Admins also run practice settings and read the audit log.
+# Role key -> label shown to people (lazy: translated when shown; str() where plain text is
+# needed). Admins also run practice settings and read the audit log.
 STAFF_ROLES = {
-    "admin": "Practice admin",
-    "provider": "Provider",
-    "nurse": "Nurse",
-    "front_desk": "Front desk",
-    "billing": "Billing",
+    "admin": _l("Practice admin"),
+    "provider": _l("Provider"),
+    "nurse": _l("Nurse"),
+    "front_desk": _l("Front desk"),
+    "billing": _l("Billing"),
 }
 
 

@@ -65,7 +65,8 @@ def personal_words(patient, username="", email=""):
             born.strftime("%m%d%Y"), born.strftime("%Y%m%d"), born.strftime("%m%d%y"), str(born.year)]
 
 
-def create_account(patient, *, username, email, password, question, answer, policy_text):
+def create_account(patient, *, username, email, password, question, answer, policy_text,
+                   origin):
     """Open a portal account for `patient` (the caller has validated everything and commits)."""
     account = PatientAccount(
         patient_id=patient.id,
@@ -79,7 +80,7 @@ def create_account(patient, *, username, email, password, question, answer, poli
     )
     db.session.add(account)
     db.session.flush()
-    audit.record("patient.account_created", actor=account, patient_id=patient.id,
+    audit.record("patient.account_created", origin, actor=account, patient_id=patient.id,
                  object_type="patient_account", object_id=account.id)
     return account
 

@@ -1,18 +1,29 @@
 """Writing the audit trail. One function, called wherever something must be on the record."""
 
-from flask import has_request_context, request
-from flask_login import current_user
+from dataclasses import dataclass
 
 from ..extensions import db
 from ..models import AuditEvent
 from ..models.audit import AUDIT_RETENTION_DAYS
 
 
-def _actor_fields(actor):
-    if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user
+@dataclass(frozen=True)
+class Origin:
+    """Who acts and from where: the signed-in account (None for an anonymous visitor or the
+    system), the network address and the browser. The web layer makes one per request
+    (web/login.origin()); commands act as SYSTEM; the mail worker rebuilds the visitor's."""
+
+    account: object = None
+    ip: str = ""
+    user_agent: str = ""
+
+
+SYSTEM = Origin()
+
+
+def _actor_fields(actor, origin):
     if actor is None:
-        return {"actor_kind": "anonymous" if has_request_context() else "system"}
+        return {"actor_kind": "anonymous" if origin.ip else "system"}
     return {
         "actor_kind": actor.kind,
         "actor_id": actor.id,
@@ -25,36 +36,30 @@ def _clean(text, limit):
     return "".join(ch if ch.isprintable() else " " for ch in (text or ""))[:limit]
 
 
-def record(action, *, actor=None, patient_id=None, object_type="", object_id="", detail="",
-           ip=None, user_agent=None):
+def record(action, origin, *, actor=None, patient_id=None, object_type="", object_id="",
+           detail=""):
     """Add an audit row to the current transaction (the caller commits).
 
-    `detail` is a short, non-clinical note such as the names of changed fields; never put
-    passwords, tokens, answers or health information in it. `ip` and `user_agent` default to
-    the current request's; the mail worker passes those of the request it acts on.
+    `origin` says from where (and, unless `actor` names someone else, who: a sign-in is
+    recorded as the account signing in). `detail` is a short, non-clinical note such as the
+    names of changed fields; never put passwords, tokens, answers or health information in it.
     """
-    fields = _actor_fields(actor)
-    if has_request_context():
-        fields["ip"] = request.remote_addr or ""
-        fields["user_agent"] = _clean(request.user_agent.string, 200)
-    if ip is not None:
-        fields["ip"] = ip
-    if user_agent is not None:
-        fields["user_agent"] = _clean(user_agent, 200)
     event = AuditEvent(
         action=action,
         patient_id=patient_id,
         object_type=object_type,
         object_id=str(object_id or ""),
         detail=_clean(detail, 2000),
-        **fields,
+        ip=origin.ip or "",
+        user_agent=_clean(origin.user_agent, 200),
+        **_actor_fields(actor if actor is not None else origin.account, origin),
     )
     db.session.add(event)
     return event
 
 
-def record_export(object_type, object_id="", *, patient_id=None, file_format="",
-                  byte_count=None, actor=None):
+def record_export(origin, object_type, object_id="", *, patient_id=None, file_format="",
+                  byte_count=None):
     """Put a download or export on the record: every file that leaves the portal goes here.
 
     Downloads of consents, records and any CSV call this once, when the file is handed
@@ -64,14 +69,14 @@ def record_export(object_type, object_id="", *, patient_id=None, file_format="",
     """
     parts = [f"format: {file_format}" if file_format else "",
              f"bytes: {byte_count}" if byte_count is not None else ""]
-    return record(f"{object_type}.exported", actor=actor, patient_id=patient_id,
+    return record(f"{object_type}.exported", origin, patient_id=patient_id,
                   object_type=object_type, object_id=object_id,
                   detail="; ".join(part for part in parts if part))
 
 
-def record_refused(patient_id, status_code, *, actor=None):
+def record_refused(origin, patient_id, status_code):
     """A refused request (403 or 404) on a patient's URL: who asked, for which chart."""
-    return record("patient.access_refused", actor=actor, patient_id=patient_id,
+    return record("patient.access_refused", origin, patient_id=patient_id,
                   object_type="patient" if patient_id else "",
                   object_id=patient_id or "", detail=f"status: {status_code}")
 
@@ -104,7 +109,7 @@ def prune(older_than_years, now=None):
     cutoff = (now or utcnow()) - timedelta(days=older_than_years * 366)
     result = db.session.execute(delete(AuditEvent).where(AuditEvent.at < cutoff))
     count = result.rowcount or 0
-    record("audit.pruned", object_type="audit_log",
+    record("audit.pruned", SYSTEM, object_type="audit_log",
            detail=f"pruned: {count}; older than: {older_than_years} years")
     return count
 

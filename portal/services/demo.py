@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Patient, Practice
 from .accounts import account_for_patient, create_account
+from .audit import SYSTEM
 from .patients import create_patient
 from .practice import PRACTICE_ID
 from .signin import find_staff_by_email
@@ -84,7 +85,7 @@ def _load_admin():
             f"  To choose a new one: .venv/bin/portal reset-staff-password {DEMO_ADMIN_EMAIL}",
         ]
     password = "-".join(secrets.token_urlsafe(6) for _ in range(4))
-    create_staff_account(DEMO_ADMIN_EMAIL, "Dana Whitfield", "admin", password)
+    create_staff_account(DEMO_ADMIN_EMAIL, "Dana Whitfield", "admin", password, SYSTEM)
     return [
         "Demo admin created. Sign in at /staff/sign-in with:",
         f"  email:    {DEMO_ADMIN_EMAIL}",
@@ -106,7 +107,7 @@ def _load_patients():
             "date_of_birth": born, "email": f"{first.lower()}.{last.lower()}@patients.example",
             "phone": f"555-010-{number + 1000}", "city": "Springfield", "state": "IL",
             "postal_code": "62701", "status": "active",
-        })
+        }, SYSTEM)
         added += 1
     return f"Added {added} demo patient chart(s)." if added else "The demo charts are already there."
 
@@ -120,7 +121,8 @@ def _load_patient_account():
     password = "-".join(secrets.token_urlsafe(6) for _ in range(4))
     practice = db.session.get(Practice, PRACTICE_ID)
     create_account(patient, username=DEMO_PATIENT_USERNAME, email=patient.email, password=password,
-                   question="childhood_hero", answer="Grace Hopper", policy_text=practice.portal_policy)
+                   question="childhood_hero", answer="Grace Hopper", policy_text=practice.portal_policy,
+                   origin=SYSTEM)
     return [
         "Demo patient account created. Sign in at /sign-in with:",
         f"  username: {DEMO_PATIENT_USERNAME}",

@@ -28,6 +28,8 @@ from .patients import normalize_account_number
 from .tokens import check_token, external_url, make_token
 
 MAX_IDENTITY_FAILURES = 5
+
+
 class InvitationRefused(Exception):
     """Staff cannot invite this patient now; `reason` is no_email, has_account or inactive."""
 
@@ -55,7 +57,8 @@ class PortalAccess:
 
 
 def lifetime():
-    """How long an invitation link works (setting INVITATION_DAYS, 7 days by default)."""
+    """How long a new invitation link works (setting INVITATION_DAYS, 7 days by default); stamped
+    on the row as `expires_at` when sent."""
     return timedelta(days=current_app.config.get("INVITATION_DAYS", 7))
 
 
@@ -93,7 +96,7 @@ def portal_access(patient, account):
     return PortalAccess("invited" if state == "open" else state, invitation=invitation)
 
 
-def void_open_invitations(patient_id, reason, action="invitation.voided"):
+def void_open_invitations(patient_id, reason, origin, action="invitation.voided"):
     """Void the patient's invitations that could still be used; return how many were voided."""
     now = utcnow()
     open_ones = db.session.scalars(select(Invitation).where(
@@ -101,26 +104,36 @@ def void_open_invitations(patient_id, reason, action="invitation.voided"):
         Invitation.voided_at.is_(None), Invitation.expires_at > now)).all()
     for invitation in open_ones:
         invitation.voided_at, invitation.void_reason = now, reason
-        audit.record(action, patient_id=patient_id, object_type="invitation",
+        audit.record(action, origin, patient_id=patient_id, object_type="invitation",
                      object_id=invitation.id, detail=f"reason: {reason}")
     return len(open_ones)
 
 
-def send_invitation(patient, staff):
+def invitation_refusal(patient, account):
+    """Why this chart cannot get an invitation now (has_account, no_email, inactive), or
+    None when it can. `account` is the chart's portal account, or None."""
+    if account is not None:
+        return "has_account"
+    if not patient.email:
+        return "no_email"
+    if patient.status != "active":
+        return "inactive"
+    return None
+
+
+def send_invitation(patient, origin):
     """Invite `patient` by email (older open invitations become void). The caller commits.
 
-    Raises InvitationRefused when the chart has no email address, is not active, or the
-    patient already has an account.
+    `origin.account` is the staff member sending it. Raises InvitationRefused when the
+    chart has no email address, is not active, or the patient already has an account.
     """
+    staff = origin.account
     lock_for_write(db.session, f"invitations:patient:{patient.id}")
     db.session.refresh(patient)  # the chart as it is now, under the lock
-    if account_for_patient(patient.id) is not None:
-        raise InvitationRefused("has_account")
-    if not patient.email:
-        raise InvitationRefused("no_email")
-    if patient.status != "active":
-        raise InvitationRefused("inactive")
-    void_open_invitations(patient.id, "superseded")
+    refusal = invitation_refusal(patient, account_for_patient(patient.id))
+    if refusal:
+        raise InvitationRefused(refusal)
+    void_open_invitations(patient.id, "superseded", origin)
     nonce = secrets.token_urlsafe(32)
     invitation = Invitation(patient_id=patient.id, email=patient.email, nonce=nonce,
                             sent_by_id=staff.id, expires_at=utcnow() + lifetime())
@@ -130,20 +143,19 @@ def send_invitation(patient, staff):
     send_email(invitation.email, _l("Set up your patient portal account"), "invitation",
                name=patient.preferred_name or patient.first_name, expires_at=invitation.expires_at,
                link=external_url("/enroll?t=" + token))
-    audit.record("invitation.sent", actor=staff, patient_id=patient.id, object_type="invitation",
+    audit.record("invitation.sent", origin, patient_id=patient.id, object_type="invitation",
                  object_id=invitation.id)
     return invitation
 
 
-def revoke_invitation(patient):
-    """Void the patient's open invitation(s) at staff's request (the signed-in staff member is
-    the audit's actor); return how many."""
-    return void_open_invitations(patient.id, "revoked", action="invitation.revoked")
+def revoke_invitation(patient, origin):
+    """Void the patient's open invitation(s) at staff's request; return how many."""
+    return void_open_invitations(patient.id, "revoked", origin, action="invitation.revoked")
 
 
-def void_for_email_change(patient):
+def void_for_email_change(patient, origin):
     """The chart's email changed: links sent to the old address must stop working."""
-    return void_open_invitations(patient.id, "email_changed")
+    return void_open_invitations(patient.id, "email_changed", origin)
 
 
 def check_link(token):
@@ -151,10 +163,12 @@ def check_link(token):
 
     problem is None when the invitation can be used, else "missing" (no token), "invalid"
     (altered, not ours, another purpose, or naming no invitation), "used", "void" or "expired".
+    The token's signature is checked without a max age: the row's `expires_at`, stamped when
+    the invitation was sent, decides, so lowering INVITATION_DAYS spares links already sent.
     """
     if not token:
         return None, "missing"
-    expired, invalid, data = check_token("invite", token, lifetime())
+    _, invalid, data = check_token("invite", token, None)
     if invalid or not isinstance(data, dict):
         return None, "invalid"
     number, nonce = data.get("i"), data.get("n")
@@ -164,12 +178,10 @@ def check_link(token):
     if invitation is None or not hmac.compare_digest(invitation.nonce, nonce):
         return None, "invalid"
     state = invitation_state(invitation)
-    if state == "open" and expired:
-        state = "expired"
     return invitation, (None if state == "open" else state)
 
 
-def mark_opened(invitation):
+def mark_opened(invitation, origin):
     """Note the first time the link is opened (one audit row even when two requests race)."""
     if invitation.opened_at is not None:
         return
@@ -177,7 +189,7 @@ def mark_opened(invitation):
     done = db.session.execute(update(Invitation).where(
         Invitation.id == invitation.id, Invitation.opened_at.is_(None)).values(opened_at=now))
     if done.rowcount == 1:
-        audit.record("invitation.opened", patient_id=invitation.patient_id,
+        audit.record("invitation.opened", origin, patient_id=invitation.patient_id,
                      object_type="invitation", object_id=invitation.id)
     db.session.refresh(invitation)
 
@@ -189,7 +201,7 @@ def _lock(invitation):
     return invitation_state(invitation)
 
 
-def check_identity(invitation, date_of_birth, account_number):
+def check_identity(invitation, date_of_birth, account_number, origin):
     """Compare the answers with the chart. Returns "passed", "failed" or the link's problem.
 
     Every wrong answer counts (under a lock, so concurrent tries are all counted); the fifth
@@ -203,16 +215,16 @@ def check_identity(invitation, date_of_birth, account_number):
                                          normalize_account_number(patient.account_number).encode())
     if number_matches and date_of_birth == patient.date_of_birth:
         invitation.identity_verified_at = invitation.identity_verified_at or utcnow()
-        audit.record("invitation.identity_passed", patient_id=patient.id,
+        audit.record("invitation.identity_passed", origin, patient_id=patient.id,
                      object_type="invitation", object_id=invitation.id)
         return "passed"
     invitation.identity_failures += 1
-    audit.record("invitation.identity_failed", patient_id=patient.id, object_type="invitation",
+    audit.record("invitation.identity_failed", origin, patient_id=patient.id, object_type="invitation",
                  object_id=invitation.id,
                  detail=f"failure {invitation.identity_failures} of {MAX_IDENTITY_FAILURES}")
     if invitation.identity_failures >= MAX_IDENTITY_FAILURES:
         invitation.voided_at, invitation.void_reason = utcnow(), "identity_failures"
-        audit.record("invitation.voided", patient_id=patient.id, object_type="invitation",
+        audit.record("invitation.voided", origin, patient_id=patient.id, object_type="invitation",
                      object_id=invitation.id, detail="reason: identity_failures")
         return "void"
     return "failed"
@@ -226,7 +238,7 @@ def invitation_patient(invitation):
     return db.session.get(Patient, invitation.patient_id)
 
 
-def enroll(invitation, *, username, password, question, answer, practice):
+def enroll(invitation, *, username, password, question, answer, practice, origin):
     """Open the account for a verified invitation. Returns (account, problem); the caller commits.
 
     Under the invitation's lock the invitation is checked again, so of two submissions at
@@ -241,9 +253,9 @@ def enroll(invitation, *, username, password, question, answer, practice):
         return None, "used"
     account = create_account(patient, username=username, email=invitation.email,
                              password=password, question=question, answer=answer,
-                             policy_text=policy_text(practice))
+                             policy_text=policy_text(practice), origin=origin)
     invitation.used_at = utcnow()
-    audit.record("invitation.used", actor=account, patient_id=patient.id,
+    audit.record("invitation.used", origin, actor=account, patient_id=patient.id,
                  object_type="invitation", object_id=invitation.id)
     send_email(account.email, _l("Your patient portal account is ready"), "welcome",
                name=patient.preferred_name or patient.first_name,

@@ -75,38 +75,38 @@ def _apply(patient, values):
     return changed
 
 
-def create_patient(values):
+def create_patient(values, origin):
     """Add a chart (the caller has validated `values` and commits)."""
     patient = Patient()
     _apply(patient, values)
     db.session.add(patient)
     db.session.flush()
-    audit.record("patient.created", patient_id=patient.id, object_type="patient",
+    audit.record("patient.created", origin, patient_id=patient.id, object_type="patient",
                  object_id=patient.id)
     return patient
 
 
-def update_patient(patient, values):
+def update_patient(patient, values, origin):
     """Change a chart; return the changed field names (audited by name, never by value)."""
     changed = _apply(patient, values)
     if changed:
-        audit.record("patient.updated", patient_id=patient.id, object_type="patient",
+        audit.record("patient.updated", origin, patient_id=patient.id, object_type="patient",
                      object_id=patient.id, detail="changed: " + ", ".join(changed))
     if "email" in changed:
         from .invitations import void_for_email_change  # imports this module
 
-        void_for_email_change(patient)
+        void_for_email_change(patient, origin)
     return changed
 
 
-def record_chart_viewed(patient):
-    audit.record("patient.viewed", patient_id=patient.id, object_type="patient",
+def record_chart_viewed(patient, origin):
+    audit.record("patient.viewed", origin, patient_id=patient.id, object_type="patient",
                  object_id=patient.id)
 
 
-def record_edit_form_viewed(patient):
+def record_edit_form_viewed(patient, origin):
     """The edit form shows the whole chart, so opening it is a view of the chart."""
-    audit.record("patient.edit_viewed", patient_id=patient.id, object_type="patient",
+    audit.record("patient.edit_viewed", origin, patient_id=patient.id, object_type="patient",
                  object_id=patient.id)
 
 
@@ -121,14 +121,14 @@ def search_kind(query):
     return "birth_date" if parse_date(query) is not None else "name_or_account"
 
 
-def record_list_viewed(patients, query, page_number):
+def record_list_viewed(patients, query, page_number, origin):
     """One audit row per page of the patient list: which charts were shown, by id.
 
     The search text may be a name or a date of birth, so only its kind is recorded.
     """
     kind = search_kind(query)
     shown = ", ".join(str(patient.id) for patient in patients) or "none"
-    audit.record("patient.searched" if kind != "none" else "patient.listed",
+    audit.record("patient.searched" if kind != "none" else "patient.listed", origin,
                  object_type="patient_list",
                  detail=f"search: {kind}; page: {page_number}; shown: {shown}")
 

@@ -36,7 +36,7 @@ def _about(account):
             "object_id": account.id}
 
 
-def change_password(account, new_password):
+def change_password(account, new_password, origin):
     """Set a new password, end every session of the account and send a notice.
 
     The caller starts a fresh session for the browser that made the change.
@@ -44,20 +44,20 @@ def change_password(account, new_password):
     account.password_hash = hash_password(new_password)
     account.password_changed_at = utcnow()
     end_all_sessions(account, "password-change")
-    audit.record("patient.password_changed", actor=account, **_about(account))
+    audit.record("patient.password_changed", origin, actor=account, **_about(account))
     send_email(account.email, _("Your portal password was changed"), "password_changed_by_you",
                name=account.name)
 
 
-def change_security_question(account, question, answer):
+def change_security_question(account, question, answer, origin):
     """Replace the security question and its answer (only the answer's hash is kept)."""
     account.security_question = question
     account.security_answer_hash = hash_answer(answer)
-    audit.record("patient.security_question_changed", actor=account, **_about(account))
+    audit.record("patient.security_question_changed", origin, actor=account, **_about(account))
     notices.account_changed(account, "security_question")
 
 
-def request_email_change(account, new_email):
+def request_email_change(account, new_email, origin):
     """Email a confirmation link to the new address and a notice to the old one.
 
     Nothing changes until the link is opened and confirmed by the signed-in account. The
@@ -71,7 +71,7 @@ def request_email_change(account, new_email):
                hours=int(EMAIL_CHANGE_MAX_AGE.total_seconds() // 3600))
     send_email(account.email, _("A change to your portal email address was requested"),
                "email_changed_notice", name=account.name, stage="requested")
-    audit.record("patient.email_change_requested", actor=account, **_about(account))
+    audit.record("patient.email_change_requested", origin, actor=account, **_about(account))
 
 
 def check_email_change(account, token):
@@ -91,40 +91,40 @@ def check_email_change(account, token):
     return None, data["e"]
 
 
-def refuse_email_change(account, problem):
+def refuse_email_change(account, problem, origin):
     """Record a confirmation link that could not be used (why, never the token)."""
-    audit.record("patient.email_change_link_refused", actor=account, detail=problem,
+    audit.record("patient.email_change_link_refused", origin, actor=account, detail=problem,
                  **_about(account))
     db.session.commit()
 
 
-def apply_email_change(account, new_email):
+def apply_email_change(account, new_email, origin):
     """Make `new_email` the account's address and tell the old address.
 
     The chart's email (the practice's record) stays as it is.
     """
     old_email = account.email
     account.email = new_email
-    audit.record("patient.email_changed", actor=account, **_about(account))
+    audit.record("patient.email_changed", origin, actor=account, **_about(account))
     send_email(old_email, _("Your portal email address was changed"), "email_changed_notice",
                name=account.name, stage="changed")
 
 
-def save_preferences(account, choices):
+def save_preferences(account, choices, origin):
     """Store the notice choices ({field: True/False}); audit the names of changed fields."""
     changed = [name for name in NOTIFY_FIELDS if getattr(account, name) != choices[name]]
     for name in changed:
         setattr(account, name, choices[name])
     if changed:
-        audit.record("patient.preferences_changed", actor=account, detail=", ".join(changed),
+        audit.record("patient.preferences_changed", origin, actor=account, detail=", ".join(changed),
                      **_about(account))
     return bool(changed)
 
 
-def sign_out_everywhere(account):
+def sign_out_everywhere(account, origin):
     """End every session of the account, this browser's too (the caller clears the cookie)."""
     end_all_sessions(account, "sign-out-all")
-    audit.record("patient.signed_out_everywhere", actor=account, **_about(account))
+    audit.record("patient.signed_out_everywhere", origin, actor=account, **_about(account))
 
 
 def failed_sign_in_actions(kind):
@@ -200,7 +200,7 @@ def may_suspend(staff):
     return getattr(staff, "kind", None) == "staff" and staff.role in SUSPENDING_ROLES
 
 
-def suspend_account(account, staff, reason):
+def suspend_account(account, reason, origin):
     """Pause portal access: every session ends now, the patient is told to call.
 
     The reason stays on the account (staff read it on the chart); the audit row says only
@@ -212,18 +212,18 @@ def suspend_account(account, staff, reason):
     account.suspended_reason = reason.strip()
     account.suspended_at = utcnow()
     end_all_sessions(account, "suspended")
-    audit.record("patient.portal_suspended", actor=staff, detail="suspended", **_about(account))
+    audit.record("patient.portal_suspended", origin, detail="suspended", **_about(account))
     send_email(account.email, _("Your portal access is paused"), "portal_suspended",
                name=account.name)
     return True
 
 
-def reinstate_account(account, staff):
+def reinstate_account(account, origin):
     """Restore portal access. Returns False if the account was not suspended."""
     if account.status != "suspended":
         return False
     account.status = "active"
     account.suspended_reason = ""
     account.suspended_at = None
-    audit.record("patient.portal_reinstated", actor=staff, detail="reinstated", **_about(account))
+    audit.record("patient.portal_reinstated", origin, detail="reinstated", **_about(account))
     return True

@@ -29,7 +29,7 @@ def _about(account):
             "patient_id": getattr(account, "patient_id", None)}
 
 
-def confirm_password(account, password, purpose, ip):
+def confirm_password(account, password, purpose, origin):
     """Check the current password typed on a form; returns "ok", "wrong" or "ended".
 
     "ended": that was the fifth wrong entry in a row, every session of the account is over
@@ -40,16 +40,16 @@ def confirm_password(account, password, purpose, ip):
         throttle.clear_failures(_row_key(account))
         return "ok"
     lock_for_write(db.session, _row_key(account))
-    audit.record(f"{account.kind}.reauth_failed", actor=account, detail=purpose,
+    audit.record(f"{account.kind}.reauth_failed", origin, actor=account, detail=purpose,
                  **_about(account))
-    throttle.record_failure(throttle.account_failure_key(account), ip)
+    throttle.record_failure(throttle.account_failure_key(account), origin.ip)
     throttle.record_failure(_row_key(account), None)
     if throttle.failure_count(_row_key(account)) < WRONG_IN_A_ROW_LIMIT:
         db.session.commit()
         return "wrong"
     throttle.clear_failures(_row_key(account))
     end_all_sessions(account, "reauth-failed")
-    audit.record(f"{account.kind}.reauth_limit", actor=account,
+    audit.record(f"{account.kind}.reauth_limit", origin, actor=account,
                  detail="5 wrong current passwords in a row: signed out everywhere",
                  **_about(account))
     send_email(account.email, _("You were signed out of the portal"), "reauth_limit",

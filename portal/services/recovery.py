@@ -38,23 +38,23 @@ MAX_WRONG_ANSWERS_TOTAL = 20
 
 # -- requests from the forgot-username and forgot-password pages ---------------------------
 
-def request_username(email, date_of_birth, ip, user_agent):
+def request_username(email, date_of_birth, origin):
     """Leave a forgot-username request for the mail worker (see RecoveryRequest)."""
-    _leave_request("username", email, ip, user_agent, date_of_birth)
+    _leave_request("username", email, origin, date_of_birth)
 
 
-def request_reset(name, ip, user_agent):
+def request_reset(name, origin):
     """Leave a forgot-password request for the mail worker (see RecoveryRequest).
 
     The page then answers the same for every name: it has done the same work, one insert.
     """
-    _leave_request("password", name, ip, user_agent)
+    _leave_request("password", name, origin)
 
 
-def _leave_request(kind, name, ip, user_agent, date_of_birth=None):
+def _leave_request(kind, name, origin, date_of_birth=None):
     db.session.add(RecoveryRequest(kind=kind, name=(name or "").strip()[:254],
-                                   date_of_birth=date_of_birth, ip=ip or "",
-                                   user_agent=(user_agent or "")[:200]))
+                                   date_of_birth=date_of_birth, ip=origin.ip or "",
+                                   user_agent=(origin.user_agent or "")[:200]))
     db.session.commit()
 
 
@@ -73,7 +73,7 @@ def process_requests(limit=100):
         if row is None:
             continue
         kind, name, born = row.kind, row.name, row.date_of_birth
-        origin = {"ip": row.ip, "user_agent": row.user_agent}
+        origin = audit.Origin(None, row.ip, row.user_agent)  # the visitor who asked
         taken = db.session.execute(
             delete(RecoveryRequest).where(RecoveryRequest.id == request_id)).rowcount
         if taken != 1:
@@ -101,12 +101,13 @@ def _send_username(email, date_of_birth, origin):
         send_email(account.email, _("Your portal username"), "forgot_username",
                    name=account.name, username=account.username,
                    sign_in_url=external_url("/sign-in"))
-        audit.record("recovery.username_requested", actor=account, patient_id=account.patient_id,
+        audit.record("recovery.username_requested", origin, actor=account,
+                     patient_id=account.patient_id,
                      object_type="patient_account", object_id=account.id,
-                     detail="username emailed", **origin)
+                     detail="username emailed")
     if not matched:
-        audit.record("recovery.username_requested",
-                     detail="no matching account, nothing sent", **origin)
+        audit.record("recovery.username_requested", origin,
+                     detail="no matching account, nothing sent")
 
 
 def password_fingerprint(password_hash):
@@ -149,41 +150,44 @@ def _send_reset(name, origin):
     """
     account = find_patient_account(name)
     if account is None:
-        audit.record("recovery.reset_requested",
-                     detail="no matching account, nothing sent", **origin)
+        audit.record("recovery.reset_requested", origin,
+                     detail="no matching account, nothing sent")
         return
     about = {"actor": account, "patient_id": account.patient_id,
-             "object_type": "patient_account", "object_id": account.id, **origin}
+             "object_type": "patient_account", "object_id": account.id}
     lock_for_write(db.session, f"reset:{account.id}")
     recent = db.session.scalar(
         select(func.count(PasswordReset.id)).where(
             PasswordReset.account_id == account.id, PasswordReset.assisted_by_id.is_(None),
             PasswordReset.created_at > utcnow() - timedelta(hours=1)))
     if not account.is_active:
-        audit.record("recovery.reset_requested", detail="account suspended, nothing sent", **about)
+        audit.record("recovery.reset_requested", origin, detail="account suspended, nothing sent",
+                     **about)
     elif recent >= RESETS_PER_HOUR:
-        audit.record("recovery.reset_requested", detail="hourly limit reached, nothing sent",
+        audit.record("recovery.reset_requested", origin, detail="hourly limit reached, nothing sent",
                      **about)
     elif account.self_reset_closed_at is not None:
         send_email(account.email, _("Call the practice to reset your portal password"),
                    "reset_closed", name=account.name)
-        audit.record("recovery.reset_requested", detail="self-service reset closed: told to "
+        audit.record("recovery.reset_requested", origin, detail="self-service reset closed: told to "
                      "call the practice", **about)
     else:
         reset = issue_reset_link(account)
-        audit.record("recovery.reset_requested", detail=f"link sent (reset {reset.id})", **about)
+        audit.record("recovery.reset_requested", origin, detail=f"link sent (reset {reset.id})",
+                     **about)
 
 
-def send_assisted_reset(account, staff):
+def send_assisted_reset(account, origin):
     """Staff, after checking the patient's identity by phone, send a reset link that skips the
     security question and asks for a new one. Lifts a reset lock. Returns False when the
-    account is suspended (nothing sent)."""
+    account is suspended (nothing sent). `origin.account` is the staff member."""
+    staff = origin.account
     if not account.is_active:
         return False
     lock_for_write(db.session, f"reset:{account.id}")
     account.reset_locked_until = None
     reset = issue_reset_link(account, assisted_by=staff)
-    audit.record("recovery.assisted_reset_sent", actor=staff, patient_id=account.patient_id,
+    audit.record("recovery.assisted_reset_sent", origin, patient_id=account.patient_id,
                  object_type="password_reset", object_id=reset.id,
                  detail=f"sent by {staff.name} after an identity check by phone")
     db.session.commit()
@@ -236,9 +240,9 @@ def check_reset_token(token):
     return ResetLink(None, reset, account)
 
 
-def record_link_opened(link):
+def record_link_opened(link, origin):
     """Audit the opening of a valid reset link."""
-    audit.record("recovery.reset_link_opened", actor=link.account,
+    audit.record("recovery.reset_link_opened", origin, actor=link.account,
                  patient_id=link.account.patient_id, object_type="password_reset",
                  object_id=link.reset.id)
     db.session.commit()
@@ -259,7 +263,7 @@ def _check_under_lock(token):
     return link
 
 
-def check_answer(token, answer):
+def check_answer(token, answer, origin):
     """Check the security answer for the reset behind `token`.
 
     Returns the ResetLink re-read under the write lock: problem None and reset.answered_at
@@ -278,33 +282,33 @@ def check_answer(token, answer):
         reset.answered_at = utcnow()
         account.wrong_answers_total = 0
     else:
-        link = _count_wrong_answer(link, about)
+        link = _count_wrong_answer(link, origin, about)
     db.session.commit()
     return link
 
 
-def _count_wrong_answer(link, about):
+def _count_wrong_answer(link, origin, about):
     reset, account, now = link.reset, link.account, utcnow()
     reset.wrong_answers += 1
     account.wrong_answers_total += 1
-    audit.record("recovery.answer_failed", detail=f"wrong answer {reset.wrong_answers}",
+    audit.record("recovery.answer_failed", origin, detail=f"wrong answer {reset.wrong_answers}",
                  **about)
     if account.wrong_answers_total >= MAX_WRONG_ANSWERS_TOTAL:
         reset.voided_at = now
         account.self_reset_closed_at = now
-        audit.record("recovery.self_reset_closed", detail="20 wrong answers in all: only the "
+        audit.record("recovery.self_reset_closed", origin, detail="20 wrong answers in all: only the "
                      "practice can reopen self-service reset", **about)
         return ResetLink("closed", reset, account)
     if reset.wrong_answers >= MAX_WRONG_ANSWERS:
         reset.voided_at = now
         account.reset_locked_until = now + RESET_LOCK
-        audit.record("recovery.reset_locked", detail="5 wrong answers: link void, reset "
+        audit.record("recovery.reset_locked", origin, detail="5 wrong answers: link void, reset "
                      "locked for an hour", **about)
         return ResetLink("locked", reset, account)
     return link
 
 
-def reopen_self_reset(account, staff):
+def reopen_self_reset(account, origin):
     """The practice reopens self-service reset after checking who the patient is (audited).
 
     Returns False when it was not closed.
@@ -314,13 +318,13 @@ def reopen_self_reset(account, staff):
     account.self_reset_closed_at = None
     account.wrong_answers_total = 0
     account.reset_locked_until = None
-    audit.record("recovery.self_reset_reopened", actor=staff, patient_id=account.patient_id,
+    audit.record("recovery.self_reset_reopened", origin, patient_id=account.patient_id,
                  object_type="patient_account", object_id=account.id,
-                 detail=f"reopened by {staff.name}")
+                 detail=f"reopened by {origin.account.name}")
     return True
 
 
-def complete_reset(token, password, question=None, answer=None):
+def complete_reset(token, password, origin, question=None, answer=None):
     """Set the new password (and, for an assisted reset, the new security question), close
     the reset, end every session of the account and queue a notice. Returns the ResetLink
     (problem set when the link stopped working meanwhile: nothing is changed then)."""
@@ -342,7 +346,7 @@ def complete_reset(token, password, question=None, answer=None):
     end_all_sessions(account, "password-reset")
     send_email(account.email, _("Your portal password was changed"), "password_changed",
                name=account.name, sign_in_url=external_url("/sign-in"))
-    audit.record("recovery.password_reset", actor=account, patient_id=account.patient_id,
+    audit.record("recovery.password_reset", origin, actor=account, patient_id=account.patient_id,
                  object_type="password_reset", object_id=reset.id, detail=detail)
     db.session.commit()
     return link

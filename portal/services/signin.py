@@ -60,7 +60,7 @@ def throttle_key(kind, account, name):
     return f"{kind}-name:{throttle.account_key(name)}"
 
 
-def authenticate(kind, name, password, ip, device_cookie=None):
+def authenticate(kind, name, password, origin, device_cookie=None):
     """Check a sign-in for a staff member ("staff") or a patient ("patient").
 
     Unknown name, wrong password, disabled account and paused sign-in all take the same
@@ -68,10 +68,12 @@ def authenticate(kind, name, password, ip, device_cookie=None):
     patient who gives the right password is told so (they must call the practice).
     A browser holding a device cookie for the account counts its failures on its own, so a
     pause caused by strangers does not lock the owner out (services/devices.py).
-    Raises AddressBlocked when this address is being refused altogether.
+    `origin` is the visitor's (audit.Origin). Raises AddressBlocked when this address is
+    being refused altogether.
     """
-    if throttle.address_blocked(ip):
-        audit.record(f"{kind}.sign_in_blocked_address", detail="too many failures from address")
+    if throttle.address_blocked(origin.ip):
+        audit.record(f"{kind}.sign_in_blocked_address", origin,
+                     detail="too many failures from address")
         db.session.commit()
         raise AddressBlocked
     account = FINDERS[kind](name)
@@ -83,16 +85,17 @@ def authenticate(kind, name, password, ip, device_cookie=None):
         if new_hash:
             account.password_hash = new_hash
         if kind == "patient" and account.status == "suspended":
-            audit.record("patient.sign_in_suspended", actor=account, patient_id=account.patient_id)
+            audit.record("patient.sign_in_suspended", origin, actor=account,
+                         patient_id=account.patient_id)
             db.session.commit()
             return SignInResult(suspended=True)
         if account.is_active:
             throttle.clear_failures(key)
             account.last_sign_in_at = utcnow()
-            audit.record(f"{kind}.sign_in", actor=account, patient_id=_patient_id(account),
+            audit.record(f"{kind}.sign_in", origin, actor=account, patient_id=_patient_id(account),
                          detail="known browser" if nonce else "")
             return SignInResult(account=account)
-    _record_refusal(kind, name, ip, account, key, locked)
+    _record_refusal(kind, name, origin, account, key, locked)
     return SignInResult()
 
 
@@ -100,7 +103,7 @@ def _patient_id(account):
     return getattr(account, "patient_id", None)
 
 
-def _record_refusal(kind, name, ip, account, key, locked):
+def _record_refusal(kind, name, origin, account, key, locked):
     """Count and record a refused sign-in; tell the owner when this failure starts a lock.
 
     The lock state is read again under a per-key write lock: concurrent failures for one
@@ -115,14 +118,14 @@ def _record_refusal(kind, name, ip, account, key, locked):
     }
     lock_for_write(db.session, key)
     if locked or throttle.locked_until(key) is not None:
-        audit.record(f"{kind}.sign_in_refused_locked", **about)
-    elif throttle.record_failure(key, ip):
-        audit.record(f"{kind}.sign_in_failed", **about)
-        audit.record(f"{kind}.sign_in_locked", **about)
+        audit.record(f"{kind}.sign_in_refused_locked", origin, **about)
+    elif throttle.record_failure(key, origin.ip):
+        audit.record(f"{kind}.sign_in_failed", origin, **about)
+        audit.record(f"{kind}.sign_in_locked", origin, **about)
         if account is not None:
             notify_lock(account)
     else:
-        audit.record(f"{kind}.sign_in_failed", **about)
+        audit.record(f"{kind}.sign_in_failed", origin, **about)
     db.session.commit()
 
 

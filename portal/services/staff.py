@@ -27,7 +27,7 @@ ONE_TIME_GROUP_SIZE = 5
 class StaffAccountError(ValueError):
     """The account cannot be created or changed; the message says why.
 
-    `key` names the flash message (portal/messages.py) a page shows in its place.
+    `key` names the flash message (portal/flash_messages.py) a page shows in its place.
     """
 
     def __init__(self, message, key=None):
@@ -49,7 +49,7 @@ def _checked_password(password, staff_email, name):
     return hash_password(password)
 
 
-def create_staff_account(email, name, role, password):
+def create_staff_account(email, name, role, password, origin):
     """Add a staff account (the caller commits). Raises StaffAccountError with the reason."""
     email = _checked_email(email)
     name = (name or "").strip()
@@ -63,19 +63,19 @@ def create_staff_account(email, name, role, password):
                       password_hash=_checked_password(password, email, name))
     db.session.add(staff)
     db.session.flush()
-    audit.record("staff.created", object_type="staff_user", object_id=staff.id,
+    audit.record("staff.created", origin, object_type="staff_user", object_id=staff.id,
                  detail=f"role: {role}")
     return staff
 
 
-def set_staff_password(email, password):
+def set_staff_password(email, password, origin):
     """Replace a staff member's password and end all their sessions (the caller commits)."""
     staff = find_staff_by_email(email)
     if staff is None:
         raise StaffAccountError(f"There is no staff account for {email}.")
     staff.password_hash = _checked_password(password, staff.email, staff.name)
     end_all_sessions(staff, "password-reset")
-    audit.record("staff.password_reset", object_type="staff_user", object_id=staff.id)
+    audit.record("staff.password_reset", origin, object_type="staff_user", object_id=staff.id)
     return staff
 
 
@@ -101,7 +101,7 @@ def one_time_password(staff):
     return password
 
 
-def change_own_password(staff, new_password):
+def change_own_password(staff, new_password, origin):
     """A staff member replaces their password (the caller checked the current one).
 
     Every session ends (the caller starts a fresh one for this browser), a notice is emailed,
@@ -111,9 +111,14 @@ def change_own_password(staff, new_password):
     staff.password_changed_at = utcnow()
     staff.must_change_password = False
     end_all_sessions(staff, "password-change")
-    audit.record("staff.password_changed", actor=staff, **_about(staff))
+    audit.record("staff.password_changed", origin, actor=staff, **_about(staff))
     send_email(staff.email, _("Your portal password was changed"), "password_changed_by_you",
                name=staff.name)
+
+
+def all_staff():
+    """Every staff account, by name: the admin's staff list."""
+    return db.session.scalars(select(StaffUser).order_by(StaffUser.name, StaffUser.id)).all()
 
 
 def find_staff(email):
@@ -129,13 +134,14 @@ def _active_admins():
         StaffUser.role == "admin", StaffUser.active.is_(True)))
 
 
-def disable_staff(staff, by=None):
+def disable_staff(staff, origin):
     """Disable a staff account: it cannot sign in, and every session of it ends now.
 
     `by` is the admin doing it (None: the `portal disable-staff` command). Refused for the
     admin's own account and for the last active admin, so the practice is never left without
     one. Returns False when it was already disabled. The caller commits.
     """
+    by = origin.account  # None from the command line
     if by is not None and by.id == staff.id:
         raise StaffAccountError("You cannot disable your own account.", key="staff_disable_self")
     # Under a lock: two admins disabling each other at once cannot both pass the check.
@@ -150,12 +156,12 @@ def disable_staff(staff, by=None):
     staff.active = False
     staff.disabled_at = utcnow()
     end_all_sessions(staff, "disabled")
-    audit.record("staff.disabled", actor=by, **_about(staff),
+    audit.record("staff.disabled", origin, **_about(staff),
                  detail=f"{staff.email} disabled" + ("" if by else " from the command line"))
     return True
 
 
-def enable_staff(staff, by=None):
+def enable_staff(staff, origin):
     """Let a disabled staff account sign in again. Returns False when it was not disabled.
 
     The caller commits.
@@ -164,6 +170,6 @@ def enable_staff(staff, by=None):
         return False
     staff.active = True
     staff.disabled_at = None
-    audit.record("staff.enabled", actor=by, **_about(staff),
-                 detail=f"{staff.email} enabled" + ("" if by else " from the command line"))
+    audit.record("staff.enabled", origin, **_about(staff), detail=f"{staff.email} enabled"
+                 + ("" if origin.account else " from the command line"))
     return True

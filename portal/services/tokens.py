@@ -33,11 +33,13 @@ def check_token(purpose, token, max_age):
     """Return (expired, invalid, data) for a token presented for `purpose`.
 
     A token made for another purpose, altered, or not ours is invalid; an expired one still
-    gives its data, so the page can say "expired" rather than "invalid".
+    gives its data, so the page can say "expired" rather than "invalid". With max_age None only
+    the signature is checked: the row the token names keeps its own expiry.
     """
     serializer = _serializer(purpose)
+    seconds = None if max_age is None else int(max_age.total_seconds())
     try:
-        return False, False, serializer.loads(token, max_age=int(max_age.total_seconds()))
+        return False, False, serializer.loads(token, max_age=seconds)
     except SignatureExpired as error:
         try:
             data = serializer.load_payload(error.payload) if error.payload else None

@@ -98,24 +98,30 @@ def qr_data_uri(account):
     return "data:image/svg+xml;base64," + base64.b64encode(svg.getvalue()).decode()
 
 
-def enable(account, code):
+def enable(account, code, origin):
     """Confirm setup with a code from the app. Returns the ten recovery codes, or None."""
     if is_enabled(account) or not account.totp_secret or not _accept_totp(account, code):
         return None
     account.totp_enabled_at = utcnow()
     codes = _new_recovery_codes(account)
-    audit.record("twostep.enabled", actor=account, **_about(account))
+    audit.record("twostep.enabled", origin, actor=account, **_about(account))
     notices.account_changed(account, "two_step_on")
     db.session.commit()
     return codes
 
 
-def disable(account):
+def disable(account, origin):
     """Turn two-step off (the caller has checked the password)."""
     _clear(account)
-    audit.record("twostep.disabled", actor=account, **_about(account))
+    audit.record("twostep.disabled", origin, actor=account, **_about(account))
     notices.account_changed(account, "two_step_off")
     db.session.commit()
+
+
+def may_reset(staff, account):
+    """True when `staff` may clear `account`'s two-step sign-in: practice admins, and only
+    when it is on."""
+    return getattr(staff, "is_admin", False) and account is not None and is_enabled(account)
 
 
 @dataclass
@@ -127,7 +133,7 @@ class AdminReset:
     link_sent: bool = False
 
 
-def reset_by_admin(account, admin):
+def reset_by_admin(account, origin):
     """An admin clears a person's two-step (lost phone): they set it up again at next sign-in.
 
     Clearing two-step alone would leave the account open to whoever knows the password, so
@@ -136,6 +142,7 @@ def reset_by_admin(account, admin):
     for the admin to hand over in person; they must replace it at their next sign-in. Every
     session ends, and the owner is emailed either way. Returns an AdminReset.
     """
+    admin = origin.account
     lock_for_write(db.session, f"twostep:{account.kind}:{account.id}")
     _clear(account)
     end_all_sessions(account, "two-step reset")
@@ -154,7 +161,7 @@ def reset_by_admin(account, admin):
     send_email(account.email, _("Two-step sign-in for your portal account was reset"),
                "two_step_reset_by_practice", name=account.name, staff=account.kind == "staff",
                link_sent=outcome.link_sent)
-    audit.record("twostep.reset_by_admin", actor=admin, **_about(account),
+    audit.record("twostep.reset_by_admin", origin, **_about(account),
                  detail=f"reset by {admin.email} for {getattr(account, 'email', '')}: {done}")
     db.session.commit()
     return outcome
@@ -229,10 +236,10 @@ def _new_recovery_codes(account):
     return codes
 
 
-def regenerate_recovery_codes(account):
+def regenerate_recovery_codes(account, origin):
     """New recovery codes for an account with two-step on (caller checked password or code)."""
     codes = _new_recovery_codes(account)
-    audit.record("twostep.recovery_codes_regenerated", actor=account, **_about(account))
+    audit.record("twostep.recovery_codes_regenerated", origin, actor=account, **_about(account))
     notices.account_changed(account, "recovery_codes")
     db.session.commit()
     return codes
@@ -256,13 +263,6 @@ def _use_recovery_code(account, code):
     return used.rowcount == 1
 
 
-def check_code(account, code):
-    """A code typed by a signed-in person to prove it is them (e.g. for new recovery codes)."""
-    accepted = _accept_totp(account, code)
-    db.session.commit()
-    return accepted
-
-
 # -- the sign-in step -------------------------------------------------------------------
 
 def _second_key(account):
@@ -271,43 +271,44 @@ def _second_key(account):
     return f"twostep-{account.kind}:{account.id}"
 
 
-def sign_in_code(account, code, ip):
+def sign_in_code(account, code, origin):
     """Check the second step of a sign-in. Returns (accepted, recovery codes left or None).
 
     A recovery code works once in place of an app code. Ten wrong codes within 15 minutes
     pause the second step for 15 minutes (throttle's numbers); each one is on the person's
     sign-in activity, and counts for the address too.
     """
-    if throttle.address_blocked(ip):
+    if throttle.address_blocked(origin.ip):
         raise AddressBlocked
     second = _second_key(account)
     if throttle.locked_until(second):
-        audit.record(f"{account.kind}.sign_in_refused_locked", **_about(account),
+        audit.record(f"{account.kind}.sign_in_refused_locked", origin, **_about(account),
                      detail="two-step code")
         db.session.commit()
         return False, None
     if _accept_totp(account, code):
         throttle.clear_failures(second)
-        audit.record("twostep.verified", actor=account, **_about(account))
+        audit.record("twostep.verified", origin, actor=account, **_about(account))
         db.session.commit()
         return True, None
     if _use_recovery_code(account, code):
         throttle.clear_failures(second)
         left = recovery_codes_left(account)
-        audit.record("twostep.recovery_code_used", actor=account, **_about(account),
+        audit.record("twostep.recovery_code_used", origin, actor=account, **_about(account),
                      detail=f"{left} left")
         db.session.commit()
         return True, left
-    _record_code_failure(account, second, ip)
+    _record_code_failure(account, second, origin)
     return False, None
 
 
-def _record_code_failure(account, second, ip):
+def _record_code_failure(account, second, origin):
     """Count a wrong code; the failure that starts a pause also tells the owner (daily)."""
     lock_for_write(db.session, second)
     about = _about(account)
-    audit.record("twostep.code_failed", **about)
-    if throttle.record_failure(second, ip):
-        audit.record(f"{account.kind}.sign_in_locked", **about, detail="two-step code")
+    audit.record("twostep.code_failed", origin, **about)
+    if throttle.record_failure(second, origin.ip):
+        audit.record(f"{account.kind}.sign_in_locked", origin, **about,
+                     detail="two-step code")
         notify_lock(account)
     db.session.commit()

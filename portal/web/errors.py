@@ -5,12 +5,14 @@ import logging
 import re
 import traceback
 import uuid
+from datetime import timedelta
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..page_texts import ERROR_PAGES
+from ..services import ratelimit
 from ..services.access import LARGEST_ID
 
 log = logging.getLogger("portal")
@@ -65,13 +67,14 @@ def _audit_refused_patient_access(response):
         return response
     from ..extensions import db
     from ..services import audit
+    from .login import origin
 
     try:
         db.session.rollback()
         patient_id = int(found.group(1)) if found.group(1) else None
         if patient_id is not None and not 0 < patient_id <= LARGEST_ID:
             patient_id = None
-        audit.record_refused(patient_id, response.status_code)
+        audit.record_refused(origin(), patient_id, response.status_code)
         db.session.commit()
     except Exception as error:  # the refusal stands even if the database is down; log it
         db.session.rollback()
@@ -83,6 +86,7 @@ def _audit_refused_patient_access(response):
 def error_page(code, incident_id=None):
     """The friendly page for an HTTP error `code`: (body, status)."""
     title, text = ERROR_PAGES.get(code, ERROR_PAGES[400 if code < 500 else 500])
+    text = text % {"minutes": ratelimit.WINDOW // timedelta(minutes=1)}  # the 429 page's wait
     return render_template("errors/error.html", code=code, title=title, text=text,
                            incident_id=incident_id), code
 

@@ -1,21 +1,36 @@
-"""Template helpers: the practice on every page, and dates and times shown in its zone."""
+"""Template helpers: the practice and the policy numbers on every page, and dates and times
+shown in the practice's zone."""
 
-from datetime import UTC
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import g, request
 
+from ..services import recovery, sessions
 from ..services.practice import get_practice
-from ..services.sessions import IDLE_TIMEOUT
+
+# The idle warning (static/js/idle-warning.js) shows this long before the idle time-out.
+IDLE_WARNING = timedelta(minutes=2)
 
 
 def init_app(app):
     """Load the practice per request and register the template context and filters."""
     app.before_request(_load_practice)
-    app.context_processor(lambda: {"practice": _current_practice(),
-                                   "idle_seconds": int(IDLE_TIMEOUT.total_seconds())})
+    app.context_processor(_page_context)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["us_date"] = us_date
+
+
+def _page_context():
+    """What every page may show: the practice, and the numbers of the rules it quotes, read
+    from the rules themselves (pages and the idle-warning script never restate them)."""
+    return {
+        "practice": _current_practice(),
+        "idle_seconds": int(sessions.IDLE_TIMEOUT.total_seconds()),
+        "idle_warning_seconds": int(IDLE_WARNING.total_seconds()),
+        "idle_warning_minutes": IDLE_WARNING // timedelta(minutes=1),
+        "reset_link_minutes": recovery.RESET_LIFETIME // timedelta(minutes=1),
+    }
 
 
 def _load_practice():

@@ -9,14 +9,14 @@ from ..extensions import db, login_manager
 from ..flash_messages import flash_message, get_message
 from ..models import PatientAccount, StaffUser
 from ..models.types import utcnow
-from ..services import devices, reauth, sessions
+from ..services import audit, devices, reauth, sessions
 
 SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a key name, not a secret
 ACCOUNT_MODELS = {"staff": StaffUser, "patient": PatientAccount}
 STAFF_AREAS = ("/staff", "/admin")
 PENDING_KEY = "two_step_pending"
 PENDING_LIFETIME = timedelta(minutes=5)
-SIGN_IN = {"staff": "auth.staff_sign_in", "patient": "auth.sign_in"}
+SIGN_IN = {"staff": "staff.auth.staff_sign_in", "patient": "auth.sign_in"}
 
 
 def init_app(app):
@@ -45,7 +45,7 @@ def unauthorized():
     """Send a visitor who is not (or no longer) signed in to the sign-in page."""
     session.pop("_user_id", None)
     flash_message("session_expired" if g.get("session_problem") == "expired" else "sign_in_needed")
-    endpoint = "auth.staff_sign_in" if request.path.startswith(STAFF_AREAS) else "auth.sign_in"
+    endpoint = SIGN_IN["staff" if request.path.startswith(STAFF_AREAS) else "patient"]
     return redirect(url_for(endpoint, next=request.full_path.rstrip("?")))
 
 
@@ -60,6 +60,12 @@ def begin(account):
     login_user(account)
     session[SESSION_TOKEN_KEY] = token
     remember_device(account)
+
+
+def origin():
+    """Who is asking, from where: the audit trail's Origin for this request."""
+    account = current_user._get_current_object() if current_user.is_authenticated else None
+    return audit.Origin(account, request.remote_addr or "", request.user_agent.string)
 
 
 def current_session_token():
@@ -99,7 +105,7 @@ def confirm_current_password(field, message_key, purpose):
     out and the request ends on the sign-in page.
     """
     account = current_user._get_current_object()
-    outcome = reauth.confirm_password(account, field.data, purpose, request.remote_addr)
+    outcome = reauth.confirm_password(account, field.data, purpose, origin())
     if outcome == "ok":
         return True
     if outcome == "ended":

@@ -9,7 +9,6 @@ helpers: `open_context`, `sign_in`, `axe_check`, `assert_phone_layout`, `add_pat
 import email
 import email.policy
 import http.client
-import inspect
 import os
 import re
 import signal
@@ -23,7 +22,9 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import TEST_SECRET
+from conftest import STAFF_PASSWORD, TEST_SECRET
+
+from portal.services import audit
 
 HERE = Path(__file__).parent
 
@@ -88,9 +89,9 @@ def open_context(browser, live_server):
 
 
 @pytest.fixture
-def staff_password(make_staff):
-    """The password make_staff gives accounts by default (tests/conftest.py's STAFF_PASSWORD)."""
-    return inspect.signature(make_staff).parameters["password"].default
+def staff_password():
+    """The password make_staff gives accounts by default."""
+    return STAFF_PASSWORD
 
 
 @pytest.fixture
@@ -224,7 +225,7 @@ def add_patient(app):
                  "date_of_birth": date(1962, 3, 14), "sex": "female", "status": "active",
                  **values}
         with app.app_context():
-            patient = create_patient(chart)
+            patient = create_patient(chart, audit.SYSTEM)
             db.session.commit()
             return patient.id
 

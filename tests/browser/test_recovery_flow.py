@@ -4,10 +4,10 @@ refused. At desktop and 375 px, axe-core clean on every page, and with JavaScrip
 
 
 import pytest
+from conftest import PATIENT_PASSWORD as OLD_PASSWORD
+from conftest import SECURITY_ANSWER as ANSWER
 from playwright.sync_api import expect
 
-OLD_PASSWORD = "patient password for tests 7"  # tests/conftest.py's PATIENT_PASSWORD
-ANSWER = "Grace Hopper"  # tests/conftest.py's SECURITY_ANSWER
 NEW_PASSWORD = "lantern orchard velvet harbor"
 
 

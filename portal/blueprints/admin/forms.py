@@ -96,3 +96,7 @@ class AuditFilterForm(FlaskForm):
                             validators=[Length(max=10), _date_filter])
     date_to = StringField(_l("To (MM/DD/YYYY)"), filters=[strip],
                           validators=[Length(max=10), _date_filter])
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button (and its CSRF token)."""

@@ -4,7 +4,7 @@ from ...extensions import db
 from ...flash_messages import flash_message
 from ...services import audit
 from ...services.practice import SETTING_FIELDS, get_practice, update_practice
-from ...web import session_data
+from ...web import login, session_data
 from ...web.filters import practice_zone
 from ...web.guards import staff_required
 from . import bp
@@ -24,7 +24,7 @@ def settings():
     if form.validate_on_submit():
         changed = update_practice(practice, form.setting_values())
         if changed:
-            audit.record("practice.settings_changed", object_type="practice",
+            audit.record("practice.settings_changed", login.origin(), object_type="practice",
                          object_id=practice.id, detail="changed: " + ", ".join(changed))
         db.session.commit()
         flash_message("settings_saved")

@@ -7,7 +7,7 @@ from ...services import twostep
 from ...services.redirects import safe_next
 from ...services.signin import AddressBlocked, authenticate
 from ...web import login
-from . import bp
+from . import bp, staff_bp
 from .forms import PatientSignInForm, StaffSignInForm
 
 HOME = {"staff": "staff.patients", "patient": "patient.home"}
@@ -21,7 +21,7 @@ def _sign_in(kind, form, name_field, template):
     if form.validate_on_submit():
         try:
             result = authenticate(kind, getattr(form, name_field).data, form.password.data,
-                                  request.remote_addr, login.device_cookie())
+                                  login.origin(), login.device_cookie())
         except AddressBlocked:
             abort(429)
         if result.suspended:
@@ -43,7 +43,7 @@ def _to_second_step(account, step, next_url):
     login.begin_pending(account, next_url, setup=step == "setup")
     db.session.commit()
     if step == "setup":
-        return redirect(url_for("twostep.staff_setup"))
+        return redirect(url_for("staff.twostep.setup"))
     return redirect(url_for("twostep.code"))
 
 
@@ -52,7 +52,7 @@ def sign_in():
     return _sign_in("patient", PatientSignInForm(), "username", "auth/patient_sign_in.html")
 
 
-@bp.route("/staff/sign-in", methods=["GET", "POST"])
+@staff_bp.route("/sign-in", methods=["GET", "POST"])
 def staff_sign_in():
     return _sign_in("staff", StaffSignInForm(), "email", "auth/sign_in.html")
 
@@ -64,4 +64,4 @@ def sign_out():
     kind = current_user.kind
     login.end()
     flash_message("signed_out")
-    return redirect(url_for("auth.staff_sign_in" if kind == "staff" else "auth.sign_in"))
+    return redirect(url_for(login.SIGN_IN[kind]))

@@ -24,7 +24,7 @@ class IdentityForm(FlaskForm):
     )
 
 
-class AccountForm(NewPasswordFields, SecurityQuestionFields, FlaskForm):
+class EnrollAccountForm(NewPasswordFields, SecurityQuestionFields, FlaskForm):
     """Step two: username, password, security question and accepting the portal policy.
 
     `patient` and `email` feed the personal-word password rule.

@@ -11,9 +11,9 @@ from ...extensions import db
 from ...flash_messages import flash_message, get_message
 from ...services import invitations
 from ...services.accounts import account_for_patient
-from ...web.guards import chart_or_404, staff_required
+from ...web import login
 from . import bp
-from .forms import AccountForm, IdentityForm
+from .forms import EnrollAccountForm, IdentityForm
 
 # The token lives in the session, not the address bar, once the emailed link is opened; the
 # verified invitation's id is kept beside it after the identity check.
@@ -50,14 +50,14 @@ def identity():
     invitation, refused = _current_invitation()
     if refused:
         return refused
-    invitations.mark_opened(invitation)
+    invitations.mark_opened(invitation, login.origin())
     db.session.commit()
     if session.get(VERIFIED_KEY) == invitation.id and invitation.identity_verified_at:
         return redirect(url_for("enroll.account"))
     form, failed = IdentityForm(), None
     if form.validate_on_submit():
         outcome = invitations.check_identity(invitation, form.date_of_birth.data,
-                                             form.account_number.data)
+                                             form.account_number.data, login.origin())
         db.session.commit()
         if outcome == "passed":
             session[VERIFIED_KEY] = invitation.id
@@ -78,12 +78,13 @@ def account():
     if session.get(VERIFIED_KEY) != invitation.id or not invitation.identity_verified_at:
         return redirect(url_for("enroll.identity"))
     patient = invitations.invitation_patient(invitation)
-    form = AccountForm(patient=patient, email=invitation.email)
+    form = EnrollAccountForm(patient=patient, email=invitation.email)
     if form.validate_on_submit():
         try:
             created, problem = invitations.enroll(
                 invitation, username=form.username.data, password=form.password.data,
-                question=form.question.data, answer=form.answer.data, practice=g.practice)
+                question=form.question.data, answer=form.answer.data, practice=g.practice,
+                origin=login.origin())
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
@@ -116,33 +117,3 @@ def policy():
     if paragraphs and paragraphs[0].casefold() == POLICY_TITLE.casefold():
         paragraphs = paragraphs[1:]  # the page's own heading says it already
     return render_template("enroll/policy.html", paragraphs=paragraphs)
-
-
-@bp.route("/staff/patients/<int:patient_id>/invitation", methods=["POST"])
-@staff_required()
-def send_invitation(patient_id):
-    """Email the patient an invitation (a newer one replaces any open one)."""
-    patient = chart_or_404(patient_id)
-    try:
-        invitations.send_invitation(patient, current_user)
-    except invitations.InvitationRefused as refusal:
-        db.session.rollback()
-        flash_message(f"invitation_{refusal.reason}")
-    else:
-        db.session.commit()
-        flash_message("invitation_sent")
-    return redirect(url_for("staff.chart", patient_id=patient.id) + "#portal-access")
-
-
-@bp.route("/staff/patients/<int:patient_id>/invitation/revoke", methods=["POST"])
-@staff_required()
-def revoke_invitation(patient_id):
-    """Void the patient's open invitation so its link stops working."""
-    patient = chart_or_404(patient_id)
-    revoked = invitations.revoke_invitation(patient)
-    db.session.commit()
-    flash_message("invitation_revoked" if revoked else "invitation_none_open")
-    return redirect(url_for("staff.chart", patient_id=patient.id) + "#portal-access")
-
-
-bp.add_app_template_global(invitations.portal_access, "portal_access")

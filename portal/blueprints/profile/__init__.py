@@ -1,7 +1,7 @@
-"""The patient's own account settings, and staff suspending or reinstating portal access."""
+"""The patient's own account settings."""
 
 from flask import Blueprint
 
 bp = Blueprint("profile", __name__)
 
-from . import staff_views, views  # noqa: E402,F401
+from . import views  # noqa: E402,F401

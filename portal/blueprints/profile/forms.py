@@ -1,7 +1,7 @@
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, TextAreaField
+from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from ...forms import NewPasswordFields, RequiredRadioField, SecurityQuestionFields, choices, strip
@@ -19,7 +19,7 @@ def current_password_field():
     )
 
 
-class AccountForm(FlaskForm):
+class ProfileAccountForm(FlaskForm):
     """A form about the signed-in account: pass `account=` so validators know whose it is."""
 
     def __init__(self, *args, account=None, **kwargs):
@@ -27,7 +27,7 @@ class AccountForm(FlaskForm):
         self.account = account
 
 
-class ChangePasswordForm(NewPasswordFields, AccountForm):
+class ChangePasswordForm(NewPasswordFields, ProfileAccountForm):
     current_password = current_password_field()
 
     @property
@@ -35,11 +35,11 @@ class ChangePasswordForm(NewPasswordFields, AccountForm):
         return personal_words(self.account.patient, self.account.username, self.account.email)
 
 
-class SecurityQuestionForm(SecurityQuestionFields, AccountForm):
+class SecurityQuestionForm(SecurityQuestionFields, ProfileAccountForm):
     current_password = current_password_field()
 
 
-class ChangeEmailForm(AccountForm):
+class ChangeEmailForm(ProfileAccountForm):
     email = EmailField(
         _l("New email address"), filters=[strip],
         description=_l("We will send a link to this address. The change is made when you open it."),
@@ -79,15 +79,3 @@ class PreferencesForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A form that is only a button (and its CSRF token)."""
-
-
-class SuspendForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Reason for pausing portal access"),
-        description=_l("Seen by practice staff only. The patient is told to call the practice."),
-        filters=[strip],
-        validators=[DataRequired(_l("Enter the reason for pausing portal access.")),
-                    Length(max=1000, message=_l("Use at most 1000 characters."))],
-        render_kw={"rows": 3},
-    )
-

@@ -34,7 +34,7 @@ def password():
     form = ChangePasswordForm(account=current_user)
     if _reauthenticated(form, "password"):
         account = current_user._get_current_object()
-        profile.change_password(account, form.password.data)
+        profile.change_password(account, form.password.data, login.origin())
         db.session.commit()
         login.begin(account)  # every other session ended; this browser starts afresh
         flash_message("profile_password_changed")
@@ -48,7 +48,8 @@ def security_question():
     form = SecurityQuestionForm(account=current_user,
                                 data={"question": current_user.security_question})
     if _reauthenticated(form, "security question"):
-        profile.change_security_question(current_user, form.question.data, form.answer.data)
+        profile.change_security_question(current_user, form.question.data, form.answer.data,
+                                         login.origin())
         db.session.commit()
         flash_message("profile_question_changed")
         return redirect(url_for("profile.overview"))
@@ -60,7 +61,7 @@ def security_question():
 def email():
     form = ChangeEmailForm(account=current_user)
     if _reauthenticated(form, "email"):
-        profile.request_email_change(current_user, form.email.data)
+        profile.request_email_change(current_user, form.email.data, login.origin())
         db.session.commit()
         flash_message("profile_email_link_sent")
         return redirect(url_for("profile.overview"))
@@ -83,11 +84,11 @@ def _email_confirm_page():
     problem, new_email = profile.check_email_change(account, session.get(EMAIL_TOKEN_KEY))
     if problem:
         if problem != "no_link":
-            profile.refuse_email_change(account, problem)
+            profile.refuse_email_change(account, problem, login.origin())
         return render_template("profile/email_link_problem.html", problem=problem), 400
     form = ButtonForm()
     if form.validate_on_submit():
-        profile.apply_email_change(account, new_email)
+        profile.apply_email_change(account, new_email, login.origin())
         db.session.commit()
         session.pop(EMAIL_TOKEN_KEY, None)
         flash_message("profile_email_changed")
@@ -100,7 +101,7 @@ def _email_confirm_page():
 def preferences():
     form = PreferencesForm.for_account(current_user)
     if form.validate_on_submit():
-        changed = profile.save_preferences(current_user, form.choices_made())
+        changed = profile.save_preferences(current_user, form.choices_made(), login.origin())
         db.session.commit()
         flash_message("profile_preferences_saved" if changed else "profile_unchanged")
         return redirect(url_for("profile.overview"))
@@ -121,7 +122,7 @@ def sign_out_everywhere():
     form = ButtonForm()
     if not form.validate_on_submit():
         return redirect(url_for("profile.activity"))
-    profile.sign_out_everywhere(current_user)
+    profile.sign_out_everywhere(current_user, login.origin())
     login.end()  # commits, and clears this browser's cookie
     flash_message("profile_signed_out_everywhere")
     return redirect(url_for("auth.sign_in"))

@@ -1,16 +1,13 @@
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from ...extensions import db
 from ...flash_messages import flash_message
 from ...services import ratelimit, recovery
-from ...services.accounts import account_for_patient, personal_words
-from ...web.guards import chart_or_404, staff_required
+from ...services.accounts import personal_words
+from ...web import login
 from . import bp
 from .forms import (
     AssistedResetForm,
-    AssistedResetSendForm,
     ForgotPasswordForm,
     ForgotUsernameForm,
     NewPasswordForm,
@@ -37,8 +34,7 @@ def forgot_username():
     form = ForgotUsernameForm()
     if form.validate_on_submit():
         _limit("forgot-username")
-        recovery.request_username(form.email.data, form.date_of_birth.data,
-                                  request.remote_addr, request.user_agent.string)
+        recovery.request_username(form.email.data, form.date_of_birth.data, login.origin())
         flash_message("username_requested")
         return redirect(url_for("auth.sign_in"))
     return render_template("recovery/forgot_username.html", form=form)
@@ -49,7 +45,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         _limit("forgot-password")
-        recovery.request_reset(form.name.data, request.remote_addr, request.user_agent.string)
+        recovery.request_reset(form.name.data, login.origin())
         flash_message("reset_requested")
         return redirect(url_for("auth.sign_in"))
     return render_template("recovery/forgot_password.html", form=form)
@@ -71,7 +67,7 @@ def reset():
         session.pop(ANSWERED_KEY, None)
         link = recovery.check_reset_token(session[TOKEN_KEY])
         if link.problem is None:
-            recovery.record_link_opened(link)
+            recovery.record_link_opened(link, login.origin())
         return redirect(url_for("recovery.reset"))
     link = recovery.check_reset_token(session.get(TOKEN_KEY))
     if link.problem:
@@ -86,7 +82,7 @@ def _security_question(link):
     form.answer.label.text = link.account.question_text
     if form.validate_on_submit():
         _limit("reset-answer")
-        link = recovery.check_answer(session.get(TOKEN_KEY), form.answer.data)
+        link = recovery.check_answer(session.get(TOKEN_KEY), form.answer.data, login.origin())
         if link.problem:
             return _link_problem(link)
         if link.reset.answered_at:
@@ -104,7 +100,8 @@ def _new_password(link):
     form.personal_words = personal_words(account.patient, account.username, account.email)
     if form.validate_on_submit():
         extra = {"question": form.question.data, "answer": form.answer.data} if link.assisted else {}
-        link = recovery.complete_reset(session.get(TOKEN_KEY), form.password.data, **extra)
+        link = recovery.complete_reset(session.get(TOKEN_KEY), form.password.data,
+                                       login.origin(), **extra)
         if link.problem:
             return _link_problem(link)
         session.pop(TOKEN_KEY, None)
@@ -112,35 +109,3 @@ def _new_password(link):
         flash_message("password_reset_done")
         return redirect(url_for("auth.sign_in"))
     return render_template("recovery/new_password.html", form=form, assisted=link.assisted)
-
-
-def _chart_account(patient_id):
-    """The chart's portal account for a staff button (CSRF checked), else 404 or 400."""
-    patient = chart_or_404(patient_id)
-    account = account_for_patient(patient.id)
-    if account is None:
-        abort(404)
-    if not AssistedResetSendForm().validate_on_submit():
-        abort(400)
-    return account
-
-
-@bp.route("/staff/patients/<int:patient_id>/password-reset", methods=["POST"])
-@staff_required()
-def assisted_reset(patient_id):
-    """Staff send a reset link that skips the security question (after a phone check)."""
-    account = _chart_account(patient_id)
-    sent = recovery.send_assisted_reset(account, current_user._get_current_object())
-    flash_message("assisted_reset_sent" if sent else "assisted_reset_not_sent")
-    return redirect(url_for("staff.chart", patient_id=patient_id))
-
-
-@bp.route("/staff/patients/<int:patient_id>/self-reset/reopen", methods=["POST"])
-@staff_required()
-def reopen_self_reset(patient_id):
-    """Reopen reset by security question, closed after 20 wrong answers (identity checked)."""
-    account = _chart_account(patient_id)
-    reopened = recovery.reopen_self_reset(account, current_user._get_current_object())
-    db.session.commit()
-    flash_message("self_reset_reopened" if reopened else "self_reset_not_closed")
-    return redirect(url_for("staff.chart", patient_id=patient_id))

@@ -4,4 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
 
-from . import account_views, views  # noqa: E402,F401
+# The staff side of other capabilities, so that this blueprint owns every /staff/... URL.
+from ..auth import staff_bp as auth_pages  # noqa: E402
+from ..twostep import staff_bp as two_step_pages  # noqa: E402
+
+bp.register_blueprint(auth_pages)
+bp.register_blueprint(two_step_pages)
+
+from . import account_views, portal_access, views  # noqa: E402,F401

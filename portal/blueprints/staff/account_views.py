@@ -59,7 +59,7 @@ def account_password():
         if form.password.data == form.current_password.data:
             form.password.errors = [get_message("staff_same_password")[0]]
         else:
-            staff_accounts.change_own_password(me, form.password.data)
+            staff_accounts.change_own_password(me, form.password.data, login.origin())
             db.session.commit()
             login.begin(me)  # every other session ended; this browser starts afresh
             flash_message("staff_password_changed")

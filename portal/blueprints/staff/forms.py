@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, TelField
+from wtforms import EmailField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from ...forms import DateOfBirthField, RequiredRadioField, choices, strip
@@ -99,3 +99,18 @@ class PatientForm(FlaskForm):
         values = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
         values["email"] = (values["email"] or "").lower()
         return values
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button (and its CSRF token)."""
+
+
+class SuspendForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for pausing portal access"),
+        description=_l("Seen by practice staff only. The patient is told to call the practice."),
+        filters=[strip],
+        validators=[DataRequired(_l("Enter the reason for pausing portal access.")),
+                    Length(max=1000, message=_l("Use at most 1000 characters."))],
+        render_kw={"rows": 3},
+    )

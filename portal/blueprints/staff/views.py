@@ -1,15 +1,17 @@
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...models.types import utcnow
+from ...services import invitations, profile, twostep
 from ...services import patients as charts
 from ...services.accounts import account_for_patient
-from ...web import session_data
+from ...web import login, session_data
 from ...web.guards import chart_or_404, staff_required
 from . import bp
-from .forms import PatientForm, PatientSearchForm
+from .forms import PatientForm, PatientSearchForm, SuspendForm
 
 # The search lives in the server-side session row, not the URL nor the cookie: names and
 # birth dates never reach browser history, proxy logs, the access log or the browser.
@@ -36,7 +38,7 @@ def patients():
         return render_template("staff/patients.html", form=form, page=None)
     page = db.paginate(charts.search_statement(query),
                        per_page=charts.PAGE_SIZE, error_out=False, count=True)
-    charts.record_list_viewed(page.items, query, page.page)
+    charts.record_list_viewed(page.items, query, page.page, login.origin())
     # Drawn before the commit, which would expire the rows and reload each one (N+1).
     body = render_template("staff/patients.html", form=form, page=page, searching=bool(query))
     db.session.commit()
@@ -57,7 +59,7 @@ def clear_search():
 def new_patient():
     form = PatientForm()
     if form.validate_on_submit():
-        patient = charts.create_patient(form.chart_values())
+        patient = charts.create_patient(form.chart_values(), login.origin())
         db.session.commit()
         flash_message("patient_created")
         return redirect(url_for("staff.chart", patient_id=patient.id))
@@ -69,12 +71,24 @@ def new_patient():
 @staff_required()
 def chart(patient_id):
     patient = chart_or_404(patient_id)
-    charts.record_chart_viewed(patient)
+    charts.record_chart_viewed(patient, login.origin())
     db.session.commit()
-    # The portal account (if any) is loaded once here for every section of the chart page.
-    return render_template("staff/chart.html", patient=patient,
-                           account=account_for_patient(patient.id),
+    account = account_for_patient(patient.id)
+    return render_template("staff/chart.html", patient=patient, account=account,
+                           portal=chart_portal(patient, account, current_user),
                            age=charts.age_on(patient.date_of_birth, utcnow().date()))
+
+
+def chart_portal(patient, account, staff):
+    """What the chart's portal sections show and offer this staff member, each decided by
+    its service's rule (the partials only draw it)."""
+    return {
+        "access": invitations.portal_access(patient, account),
+        "invite_refusal": invitations.invitation_refusal(patient, account),
+        "may_suspend": profile.may_suspend(staff),
+        "suspend_form": SuspendForm(formdata=None),
+        "may_reset_two_step": twostep.may_reset(staff, account),
+    }
 
 
 @bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
@@ -83,12 +97,12 @@ def edit_patient(patient_id):
     patient = chart_or_404(patient_id)
     form = PatientForm(obj=patient, patient_id=patient.id)
     if form.validate_on_submit():
-        changed = charts.update_patient(patient, form.chart_values())
+        changed = charts.update_patient(patient, form.chart_values(), login.origin())
         db.session.commit()
         flash_message("patient_updated" if changed else "patient_unchanged")
         return redirect(url_for("staff.chart", patient_id=patient.id))
     if request.method == "GET":
-        charts.record_edit_form_viewed(patient)
+        charts.record_edit_form_viewed(patient, login.origin())
         db.session.commit()
     return render_template("staff/patient_form.html", form=form, patient=patient,
                            heading=_("Edit patient chart"))

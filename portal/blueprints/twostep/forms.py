@@ -40,7 +40,3 @@ class PasswordCheckForm(FlaskForm):
         validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
-
-
-class ResetForm(FlaskForm):
-    """An admin's reset button carries nothing but its CSRF token."""

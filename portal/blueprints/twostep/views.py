@@ -1,7 +1,7 @@
 """Two-step sign-in pages: the code step, setup (staff at sign-in, patients in their
-profile), turning it off, new recovery codes, and an admin's reset for a lost phone."""
+profile), turning it off, and new recovery codes."""
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, session, url_for
 from flask_login import current_user
 
 from ...extensions import db
@@ -10,11 +10,10 @@ from ...services import twostep
 from ...services.signin import AddressBlocked
 from ...web import login
 from ...web.guards import patient_required, staff_required
-from . import bp
+from . import bp, staff_bp
 from .forms import ConfirmSetupForm, PasswordCheckForm, SignInCodeForm
 
 HOME = {"staff": "staff.patients", "patient": "patient.home"}
-SIGN_IN = {"staff": "auth.staff_sign_in", "patient": "auth.sign_in"}
 
 
 def _start_again():
@@ -22,7 +21,7 @@ def _start_again():
     kind = (session.get(login.PENDING_KEY) or {}).get("kind")
     session.pop(login.PENDING_KEY, None)
     flash_message("two_step_expired")
-    return redirect(url_for(SIGN_IN.get(kind, "auth.sign_in")))
+    return redirect(url_for(login.SIGN_IN.get(kind, "auth.sign_in")))
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
@@ -34,11 +33,11 @@ def code():
     if account is None:
         return _start_again()
     if marker.get("setup"):
-        return redirect(url_for("twostep.staff_setup"))
+        return redirect(url_for("staff.twostep.setup"))
     form = SignInCodeForm()
     if form.validate_on_submit():
         try:
-            accepted, left = twostep.sign_in_code(account, form.code.data, request.remote_addr)
+            accepted, left = twostep.sign_in_code(account, form.code.data, login.origin())
         except AddressBlocked:
             abort(429)
         if accepted:
@@ -52,19 +51,18 @@ def code():
 
 
 def _flash_codes_left(left):
-    text, category = get_message("two_step_recovery_used")
-    flash(text % {"count": left}, category)
+    flash_message("two_step_recovery_used", count=left)
 
 
-@bp.route("/staff/two-step/setup", methods=["GET", "POST"])
-def staff_setup():
+@staff_bp.route("/two-step/setup", methods=["GET", "POST"])
+def setup():
     """A staff member's first sign-in: scan, confirm with a code, then get recovery codes."""
     account, marker = login.pending()
     if account is None or not marker.get("setup") or not account.totp_secret:
         return _start_again()
     form = ConfirmSetupForm()
     if form.validate_on_submit():
-        codes = twostep.enable(account, form.code.data)
+        codes = twostep.enable(account, form.code.data, login.origin())
         if codes:
             next_url = login.finish_pending(account)
             flash_message("two_step_enabled")
@@ -132,7 +130,7 @@ def patient_setup():
         return redirect(url_for("twostep.manage"))
     form = ConfirmSetupForm()
     if form.validate_on_submit():
-        codes = twostep.enable(account, form.code.data)
+        codes = twostep.enable(account, form.code.data, login.origin())
         if codes:
             flash_message("two_step_enabled")
             return _show_codes(codes, url_for("twostep.manage"))
@@ -148,7 +146,7 @@ def turn_off():
         return redirect(url_for("twostep.manage"))
     if not _password_ok(form):
         return _manage_page(off=form)
-    twostep.disable(_me())
+    twostep.disable(_me(), login.origin())
     flash_message("two_step_disabled")
     return redirect(url_for("twostep.manage"))
 
@@ -159,17 +157,17 @@ def new_recovery_codes():
     return _new_recovery_codes("twostep.manage")
 
 
-@bp.route("/staff/two-step")
+@staff_bp.route("/two-step")
 @staff_required()
-def staff_manage():
+def manage_staff():
     """Staff keep two-step on (the practice requires it); they can make new recovery codes."""
     return _manage_page()
 
 
-@bp.route("/staff/two-step/recovery-codes", methods=["POST"])
+@staff_bp.route("/two-step/recovery-codes", methods=["POST"])
 @staff_required()
-def staff_new_recovery_codes():
-    return _new_recovery_codes("twostep.staff_manage")
+def new_staff_recovery_codes():
+    return _new_recovery_codes("staff.twostep.manage_staff")
 
 
 def _new_recovery_codes(manage_endpoint):
@@ -179,9 +177,8 @@ def _new_recovery_codes(manage_endpoint):
         return redirect(url_for(manage_endpoint))
     if not _password_ok(form):
         return _manage_page(regenerate=form)
-    codes = twostep.regenerate_recovery_codes(_me())
+    codes = twostep.regenerate_recovery_codes(_me(), login.origin())
     flash_message("two_step_codes_regenerated")
     return _show_codes(codes, url_for(manage_endpoint))
 
 
-from . import admin  # noqa: E402,F401 - the admin's staff list and reset

@@ -1,11 +1,14 @@
-/* Warn two minutes before the portal signs a person out for inactivity, and let them stay.
+/* Warn shortly before the portal signs a person out for inactivity, and let them stay.
+   Both times come from data- attributes the base template sets (data-idle-seconds from
+   services/sessions.IDLE_TIMEOUT, data-warn-seconds from web/filters.IDLE_WARNING).
    ES5 only (IE 11); optional: without it the server still ends idle sessions. */
 (function () {
   'use strict';
   var box = document.getElementById('idle-warning');
   if (!box || !window.XMLHttpRequest) { return; }
   var idleSeconds = parseInt(box.getAttribute('data-idle-seconds'), 10);
-  var warnSeconds = 120;
+  var warnSeconds = parseInt(box.getAttribute('data-warn-seconds'), 10);
+  if (isNaN(idleSeconds) || isNaN(warnSeconds)) { return; }
   var button = document.getElementById('idle-warning-stay');
   var warnTimer = null;
   var endTimer = null;
