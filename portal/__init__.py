@@ -5,7 +5,7 @@ from pathlib import Path
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database  # noqa: F401 - registers the SQLite connection settings
+from . import database
 from .config import check_production, load_settings
 from .extensions import babel, csrf, db, login_manager, migrate
 
@@ -30,6 +30,7 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "en", timezone_selector=lambda: "UTC")

@@ -146,7 +146,9 @@ def demo():
             "The demo practice is not loaded in production: its accounts and passwords are public."
         )
 
-    for line in load_demo():
+    lines = load_demo()
+    db.session.commit()
+    for line in lines:
         click.echo(line)
 
 

@@ -12,7 +12,6 @@ import hashlib
 import os
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
@@ -40,7 +39,16 @@ def protect_sqlite_file(uri):
         os.close(descriptor)
 
 
-@event.listens_for(Engine, "connect")
+def init_app(app):
+    """Apply these rules to the app's database engine (create_app calls it after db)."""
+    from .extensions import db
+
+    with app.app_context():
+        for engine in db.engines.values():
+            event.listen(engine, "connect", _configure_sqlite)
+            event.listen(engine, "before_cursor_execute", _lock_before_first_write)
+
+
 def _configure_sqlite(dbapi_connection, connection_record):
     """Set the pragmas every SQLite connection needs; other databases are left alone."""
     if type(dbapi_connection).__module__ != "sqlite3":
@@ -55,7 +63,6 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
-@event.listens_for(Engine, "before_cursor_execute")
 def _lock_before_first_write(connection, cursor, statement, parameters, context, executemany):
     """On SQLite, open the transaction with BEGIN IMMEDIATE just before its first write."""
     if connection.dialect.name != "sqlite" or not connection.in_transaction():
@@ -68,6 +75,20 @@ def _begin_immediate(connection):
     driver_connection = connection.connection.driver_connection
     if not driver_connection.in_transaction:
         driver_connection.execute("BEGIN IMMEDIATE")
+
+
+def keep_now(session):
+    """Commit a security record now, in its own transaction: the one place services commit.
+
+    A failed sign-in, a wrong two-step code, security answer or current password, a use of a
+    rate-limited page, and the pause any of them starts must stay on record whatever the
+    request does next. If they waited for the view's commit, a request that then failed (an
+    error, a rollback) would erase them, and someone guessing could make every wrong guess
+    fail that way and guess for ever. Services call this only at points where the request
+    has written nothing else yet, so the commit carries the record alone; everything else
+    is committed once, by the view or command that owns the request.
+    """
+    session.commit()
 
 
 def lock_for_write(session, key):

@@ -133,9 +133,8 @@ def _load_patient_account():
 
 
 def load_demo():
-    """Load whatever part of the demo practice is missing; return lines to print."""
+    """Load whatever part of the demo practice is missing; return lines to print (the caller
+    commits)."""
     lines = [_load_practice(), *_load_admin(), _load_patients()]
     db.session.flush()
-    lines += _load_patient_account()
-    db.session.commit()
-    return lines
+    return lines + _load_patient_account()

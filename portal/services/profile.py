@@ -95,7 +95,6 @@ def refuse_email_change(account, problem, origin):
     """Record a confirmation link that could not be used (why, never the token)."""
     audit.record("patient.email_change_link_refused", origin, actor=account, detail=problem,
                  **_about(account))
-    db.session.commit()
 
 
 def apply_email_change(account, new_email, origin):

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
-from ..database import lock_for_write
+from ..database import keep_now, lock_for_write
 from ..extensions import db
 from ..models import RateLimitHit
 from ..models.types import utcnow
@@ -31,7 +31,8 @@ class RateLimited(Exception):
 def hit(bucket, ip):
     """Count one use of `bucket` from `ip`, or raise RateLimited when over the limit.
 
-    Commits on its own: a refused or counted use stays counted whatever the page does next.
+    Kept at once (database.keep_now): a refused or counted use stays counted whatever the
+    page does next.
     """
     ip = ip or ""
     lock_for_write(db.session, f"rate:{bucket}:{ip}")
@@ -41,7 +42,7 @@ def hit(bucket, ip):
     used = db.session.scalar(select(func.count(RateLimitHit.id)).where(
         RateLimitHit.bucket == bucket, RateLimitHit.ip == ip, RateLimitHit.at > since))
     if used >= LIMITS[bucket]:
-        db.session.commit()
+        keep_now(db.session)
         raise RateLimited
     db.session.add(RateLimitHit(bucket=bucket, ip=ip))
-    db.session.commit()
+    keep_now(db.session)

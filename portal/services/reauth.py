@@ -9,7 +9,7 @@ starts the row again.
 
 from flask_babel import gettext as _
 
-from ..database import lock_for_write
+from ..database import keep_now, lock_for_write
 from ..extensions import db
 from . import audit, throttle
 from .mail import send_email
@@ -33,8 +33,8 @@ def confirm_password(account, password, purpose, origin):
     """Check the current password typed on a form; returns "ok", "wrong" or "ended".
 
     "ended": that was the fifth wrong entry in a row, every session of the account is over
-    (the caller signs this browser out too). Wrong entries are committed here, at once: the
-    page is only shown again, and they must stay counted whatever the view does next.
+    (the caller signs this browser out too). Wrong entries are kept at once
+    (database.keep_now): they must stay counted whatever the view does next.
     """
     if verify_password(account.password_hash, password)[0]:
         throttle.clear_failures(_row_key(account))
@@ -45,7 +45,7 @@ def confirm_password(account, password, purpose, origin):
     throttle.record_failure(throttle.account_failure_key(account), origin.ip)
     throttle.record_failure(_row_key(account), None)
     if throttle.failure_count(_row_key(account)) < WRONG_IN_A_ROW_LIMIT:
-        db.session.commit()
+        keep_now(db.session)
         return "wrong"
     throttle.clear_failures(_row_key(account))
     end_all_sessions(account, "reauth-failed")
@@ -54,5 +54,5 @@ def confirm_password(account, password, purpose, origin):
                  **_about(account))
     send_email(account.email, _("You were signed out of the portal"), "reauth_limit",
                name=account.name)
-    db.session.commit()
+    keep_now(db.session)
     return "ended"

@@ -16,7 +16,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
-from ..database import lock_for_write
+from ..database import keep_now, lock_for_write
 from ..extensions import db
 from ..models import PasswordReset, PatientAccount, RecoveryRequest
 from ..models.types import utcnow
@@ -55,14 +55,14 @@ def _leave_request(kind, name, origin, date_of_birth=None):
     db.session.add(RecoveryRequest(kind=kind, name=(name or "").strip()[:254],
                                    date_of_birth=date_of_birth, ip=origin.ip or "",
                                    user_agent=(origin.user_agent or "")[:200]))
-    db.session.commit()
 
 
 def process_requests(limit=100):
     """The mail worker's round: act on waiting recovery requests, oldest first.
 
     Each request is taken by deleting its row, in the transaction that acts on it: one worker
-    handles it, and a failure rolls the row back for the next round. Returns how many.
+    handles it, and a failure rolls the row back for the next round. Returns how many. Like a
+    command, the worker's round owns its transactions: one per request.
     """
     ids = db.session.scalars(select(RecoveryRequest.id).order_by(RecoveryRequest.id)
                              .limit(limit)).all()
@@ -190,7 +190,6 @@ def send_assisted_reset(account, origin):
     audit.record("recovery.assisted_reset_sent", origin, patient_id=account.patient_id,
                  object_type="password_reset", object_id=reset.id,
                  detail=f"sent by {staff.name} after an identity check by phone")
-    db.session.commit()
     return True
 
 
@@ -245,7 +244,6 @@ def record_link_opened(link, origin):
     audit.record("recovery.reset_link_opened", origin, actor=link.account,
                  patient_id=link.account.patient_id, object_type="password_reset",
                  object_id=link.reset.id)
-    db.session.commit()
 
 
 def _check_under_lock(token):
@@ -270,7 +268,7 @@ def check_answer(token, answer, origin):
     set when right; problem None and answered_at unset when wrong; "locked" when this wrong
     answer was the fifth on the link (void, reset locked for an hour); "closed" when it was
     the twentieth in all (self-service reset closed until the practice reopens it).
-    A wrong answer is committed here whatever the caller does next.
+    A wrong answer is kept at once (database.keep_now); after a right one the caller commits.
     """
     link = _check_under_lock(token)
     if link.problem:
@@ -283,7 +281,7 @@ def check_answer(token, answer, origin):
         account.wrong_answers_total = 0
     else:
         link = _count_wrong_answer(link, origin, about)
-    db.session.commit()
+        keep_now(db.session)  # a wrong answer stays counted, whatever happens next
     return link
 
 
@@ -348,5 +346,4 @@ def complete_reset(token, password, origin, question=None, answer=None):
                name=account.name, sign_in_url=external_url("/sign-in"))
     audit.record("recovery.password_reset", origin, actor=account, patient_id=account.patient_id,
                  object_type="password_reset", object_id=reset.id, detail=detail)
-    db.session.commit()
     return link

@@ -44,6 +44,8 @@ def check_session(token, account_kind):
     """Return (auth_session, problem): problem is None, "expired" or "ended".
 
     A live session is touched (last seen now) so idle time counts from the latest request.
+    Those writes go in a short transaction of their own (_write_apart): this runs whenever a
+    page first asks who is signed in, and must never commit, or share, the page's own work.
     """
     if not token:
         return None, "ended"
@@ -51,14 +53,33 @@ def check_session(token, account_kind):
     if found is None or found.ended_at is not None or found.account_kind != account_kind:
         return None, "ended"
     now = utcnow()
+    this_row = update(AuthSession).where(AuthSession.id == found.id)
     if now - found.last_seen_at > IDLE_TIMEOUT or now - found.created_at > ABSOLUTE_TIMEOUT:
-        found.ended_at, found.end_reason, found.data = now, "timeout", None
-        db.session.commit()
+        _write_apart(this_row.values(ended_at=now, end_reason="timeout", data=None))
         return None, "expired"
     if now - found.last_seen_at > TOUCH_INTERVAL:
-        found.last_seen_at = now
-        db.session.commit()
+        _write_apart(this_row.values(last_seen_at=now))
     return found, None
+
+
+def _write_apart(statement):
+    """Run `statement` in a short transaction on a connection of its own.
+
+    Skipped while the page's own transaction holds SQLite's write lock (the other connection
+    would wait for it): the write is only bookkeeping, since a session's expiry is worked out
+    from its times, not from this row's ended_at.
+    """
+    if _page_holds_sqlite_write_lock():
+        return
+    with db.engine.begin() as connection:
+        connection.execute(statement)
+
+
+def _page_holds_sqlite_write_lock():
+    page = db.session()  # the request's Session behind the scoped proxy
+    if db.engine.dialect.name != "sqlite" or not page.in_transaction():
+        return False
+    return page.connection().connection.driver_connection.in_transaction
 
 
 def end_session(token, reason="sign-out"):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
-from ..database import lock_for_write
+from ..database import keep_now, lock_for_write
 from ..extensions import db
 from ..models import PatientAccount, StaffUser
 from ..models.types import utcnow
@@ -74,7 +74,7 @@ def authenticate(kind, name, password, origin, device_cookie=None):
     if throttle.address_blocked(origin.ip):
         audit.record(f"{kind}.sign_in_blocked_address", origin,
                      detail="too many failures from address")
-        db.session.commit()
+        keep_now(db.session)
         raise AddressBlocked
     account = FINDERS[kind](name)
     nonce = devices.nonce_for(device_cookie, account)
@@ -87,7 +87,7 @@ def authenticate(kind, name, password, origin, device_cookie=None):
         if kind == "patient" and account.status == "suspended":
             audit.record("patient.sign_in_suspended", origin, actor=account,
                          patient_id=account.patient_id)
-            db.session.commit()
+            keep_now(db.session)
             return SignInResult(suspended=True)
         if account.is_active:
             throttle.clear_failures(key)
@@ -126,7 +126,7 @@ def _record_refusal(kind, name, origin, account, key, locked):
             notify_lock(account)
     else:
         audit.record(f"{kind}.sign_in_failed", origin, **about)
-    db.session.commit()
+    keep_now(db.session)
 
 
 # The owner hears about a pause at most once in this time, however often it starts.

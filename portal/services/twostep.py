@@ -20,7 +20,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from ..database import lock_for_write
+from ..database import keep_now, lock_for_write
 from ..extensions import db
 from ..models import RecoveryCode
 from ..models.types import utcnow
@@ -106,7 +106,6 @@ def enable(account, code, origin):
     codes = _new_recovery_codes(account)
     audit.record("twostep.enabled", origin, actor=account, **_about(account))
     notices.account_changed(account, "two_step_on")
-    db.session.commit()
     return codes
 
 
@@ -115,7 +114,6 @@ def disable(account, origin):
     _clear(account)
     audit.record("twostep.disabled", origin, actor=account, **_about(account))
     notices.account_changed(account, "two_step_off")
-    db.session.commit()
 
 
 def may_reset(staff, account):
@@ -163,7 +161,6 @@ def reset_by_admin(account, origin):
                link_sent=outcome.link_sent)
     audit.record("twostep.reset_by_admin", origin, **_about(account),
                  detail=f"reset by {admin.email} for {getattr(account, 'email', '')}: {done}")
-    db.session.commit()
     return outcome
 
 
@@ -241,7 +238,6 @@ def regenerate_recovery_codes(account, origin):
     codes = _new_recovery_codes(account)
     audit.record("twostep.recovery_codes_regenerated", origin, actor=account, **_about(account))
     notices.account_changed(account, "recovery_codes")
-    db.session.commit()
     return codes
 
 
@@ -284,19 +280,17 @@ def sign_in_code(account, code, origin):
     if throttle.locked_until(second):
         audit.record(f"{account.kind}.sign_in_refused_locked", origin, **_about(account),
                      detail="two-step code")
-        db.session.commit()
+        keep_now(db.session)
         return False, None
     if _accept_totp(account, code):
         throttle.clear_failures(second)
         audit.record("twostep.verified", origin, actor=account, **_about(account))
-        db.session.commit()
         return True, None
     if _use_recovery_code(account, code):
         throttle.clear_failures(second)
         left = recovery_codes_left(account)
         audit.record("twostep.recovery_code_used", origin, actor=account, **_about(account),
                      detail=f"{left} left")
-        db.session.commit()
         return True, left
     _record_code_failure(account, second, origin)
     return False, None
@@ -311,4 +305,4 @@ def _record_code_failure(account, second, origin):
         audit.record(f"{account.kind}.sign_in_locked", origin, **about,
                      detail="two-step code")
         notify_lock(account)
-    db.session.commit()
+    keep_now(db.session)

@@ -46,6 +46,7 @@ def reset_staff(staff_id):
         flash_message("two_step_reset_self")
         return redirect(url_for("admin.staff_list"))
     outcome = twostep.reset_by_admin(staff, login.origin())
+    db.session.commit()
     return render_template("admin/staff_one_time_password.html", person=staff,
                            password=outcome.one_time_password)
 

@@ -85,6 +85,7 @@ def _email_confirm_page():
     if problem:
         if problem != "no_link":
             profile.refuse_email_change(account, problem, login.origin())
+            db.session.commit()
         return render_template("profile/email_link_problem.html", problem=problem), 400
     form = ButtonForm()
     if form.validate_on_submit():

@@ -1,6 +1,7 @@
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from ...extensions import db
 from ...flash_messages import flash_message
 from ...services import ratelimit, recovery
 from ...services.accounts import personal_words
@@ -35,6 +36,7 @@ def forgot_username():
     if form.validate_on_submit():
         _limit("forgot-username")
         recovery.request_username(form.email.data, form.date_of_birth.data, login.origin())
+        db.session.commit()
         flash_message("username_requested")
         return redirect(url_for("auth.sign_in"))
     return render_template("recovery/forgot_username.html", form=form)
@@ -46,6 +48,7 @@ def forgot_password():
     if form.validate_on_submit():
         _limit("forgot-password")
         recovery.request_reset(form.name.data, login.origin())
+        db.session.commit()
         flash_message("reset_requested")
         return redirect(url_for("auth.sign_in"))
     return render_template("recovery/forgot_password.html", form=form)
@@ -68,6 +71,7 @@ def reset():
         link = recovery.check_reset_token(session[TOKEN_KEY])
         if link.problem is None:
             recovery.record_link_opened(link, login.origin())
+            db.session.commit()
         return redirect(url_for("recovery.reset"))
     link = recovery.check_reset_token(session.get(TOKEN_KEY))
     if link.problem:
@@ -86,6 +90,7 @@ def _security_question(link):
         if link.problem:
             return _link_problem(link)
         if link.reset.answered_at:
+            db.session.commit()
             session[ANSWERED_KEY] = link.reset.id
             return redirect(url_for("recovery.reset"))
         form.answer.errors = [_("That answer does not match the one on your account. Check it "
@@ -104,6 +109,7 @@ def _new_password(link):
                                        login.origin(), **extra)
         if link.problem:
             return _link_problem(link)
+        db.session.commit()
         session.pop(TOKEN_KEY, None)
         session.pop(ANSWERED_KEY, None)
         flash_message("password_reset_done")

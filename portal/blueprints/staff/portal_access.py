@@ -116,6 +116,7 @@ def reset_two_step(patient_id):
     password and emails the staff-assisted reset link."""
     account = _chart_account(patient_id)
     outcome = twostep.reset_by_admin(account, login.origin())
+    db.session.commit()
     flash_message("two_step_reset_patient" if outcome.link_sent
                   else "two_step_reset_patient_paused")
     return _back_to_chart(patient_id)

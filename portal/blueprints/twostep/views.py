@@ -41,7 +41,7 @@ def code():
         except AddressBlocked:
             abort(429)
         if accepted:
-            next_url = login.finish_pending(account)
+            next_url = login.finish_pending(account)  # commits, with the new session
             flash_message("signed_in")
             if left is not None:
                 _flash_codes_left(left)
@@ -64,7 +64,7 @@ def setup():
     if form.validate_on_submit():
         codes = twostep.enable(account, form.code.data, login.origin())
         if codes:
-            next_url = login.finish_pending(account)
+            next_url = login.finish_pending(account)  # commits, with the new session
             flash_message("two_step_enabled")
             return _show_codes(codes, next_url or url_for("staff.patients"))
         form.code.errors.append(get_message("two_step_setup_code_failed")[0])
@@ -132,6 +132,7 @@ def patient_setup():
     if form.validate_on_submit():
         codes = twostep.enable(account, form.code.data, login.origin())
         if codes:
+            db.session.commit()
             flash_message("two_step_enabled")
             return _show_codes(codes, url_for("twostep.manage"))
         form.code.errors.append(get_message("two_step_setup_code_failed")[0])
@@ -147,6 +148,7 @@ def turn_off():
     if not _password_ok(form):
         return _manage_page(off=form)
     twostep.disable(_me(), login.origin())
+    db.session.commit()
     flash_message("two_step_disabled")
     return redirect(url_for("twostep.manage"))
 
@@ -178,6 +180,7 @@ def _new_recovery_codes(manage_endpoint):
     if not _password_ok(form):
         return _manage_page(regenerate=form)
     codes = twostep.regenerate_recovery_codes(_me(), login.origin())
+    db.session.commit()
     flash_message("two_step_codes_regenerated")
     return _show_codes(codes, url_for(manage_endpoint))
 
