@@ -68,23 +68,28 @@ def reset_staff_password(email):
     click.echo(f"New password set for {staff.email}; their other sessions were ended.")
 
 
+def _switch_staff(email, action, done_text, unchanged_text):
+    """Disable or enable a staff account from the command line (audited as the system)."""
+    from .services import staff as staff_accounts
+
+    try:
+        staff = staff_accounts.find_staff(email)
+        done = action(staff, audit.SYSTEM)
+    except staff_accounts.StaffAccountError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo((done_text if done else unchanged_text).format(email=staff.email))
+
+
 @click.command("disable-staff")
 @click.argument("email")
 @with_appcontext
 def disable_staff(email):
     """Disable a staff account: it cannot sign in, and every session of it ends now."""
-    from .services import staff as staff_accounts
+    from .services.staff import disable_staff as disable
 
-    try:
-        staff = staff_accounts.find_staff(email)
-        done = staff_accounts.disable_staff(staff, audit.SYSTEM)
-    except staff_accounts.StaffAccountError as error:
-        raise click.ClickException(str(error)) from error
-    db.session.commit()
-    if done:
-        click.echo(f"Disabled {staff.email}; their sessions were ended.")
-    else:
-        click.echo(f"{staff.email} was already disabled.")
+    _switch_staff(email, disable, "Disabled {email}; their sessions were ended.",
+                  "{email} was already disabled.")
 
 
 @click.command("enable-staff")
@@ -92,15 +97,9 @@ def disable_staff(email):
 @with_appcontext
 def enable_staff(email):
     """Let a disabled staff account sign in again."""
-    from .services import staff as staff_accounts
+    from .services.staff import enable_staff as enable
 
-    try:
-        staff = staff_accounts.find_staff(email)
-    except staff_accounts.StaffAccountError as error:
-        raise click.ClickException(str(error)) from error
-    done = staff_accounts.enable_staff(staff, audit.SYSTEM)
-    db.session.commit()
-    click.echo(f"Enabled {staff.email}." if done else f"{staff.email} was not disabled.")
+    _switch_staff(email, enable, "Enabled {email}.", "{email} was not disabled.")
 
 
 @click.command("send-mail")

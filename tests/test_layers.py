@@ -47,3 +47,13 @@ def test_the_check_sees_an_offence(tmp_path):
     found = imports_of(bad)
     assert ("flask", "request") in found and ("portal.web", "login") in found
     assert ("portal.extensions", "login_manager") in found
+
+
+def test_every_public_service_function_says_what_it_does():
+    missing = []
+    for path in sorted(SERVICES.glob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_") \
+                    and not ast.get_docstring(node):
+                missing.append(f"{path.name}: {node.name}")
+    assert missing == []

@@ -19,6 +19,7 @@ MIN_ANSWER_LENGTH = 3
 
 
 def normalize_username(username):
+    """A username as stored: trimmed and case-folded."""
     return (username or "").strip().casefold()
 
 
@@ -43,6 +44,7 @@ def normalize_answer(answer):
 
 
 def hash_answer(answer):
+    """An argon2id hash of a security answer, folded first (normalize_answer)."""
     return hash_password(normalize_answer(answer))
 
 
@@ -86,4 +88,5 @@ def create_account(patient, *, username, email, password, question, answer, poli
 
 
 def account_for_patient(patient_id):
+    """The chart's portal account, or None."""
     return db.session.scalar(select(PatientAccount).where(PatientAccount.patient_id == patient_id))

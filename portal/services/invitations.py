@@ -70,6 +70,7 @@ def policy_text(practice):
 
 
 def latest_invitation(patient_id):
+    """The chart's newest invitation, or None."""
     return db.session.scalar(select(Invitation).where(Invitation.patient_id == patient_id)
                              .order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(1))
 
@@ -231,10 +232,12 @@ def check_identity(invitation, date_of_birth, account_number, origin):
 
 
 def tries_left(invitation):
+    """How many more identity checks this invitation allows."""
     return max(MAX_IDENTITY_FAILURES - invitation.identity_failures, 0)
 
 
 def invitation_patient(invitation):
+    """The chart an invitation was sent for."""
     return db.session.get(Patient, invitation.patient_id)
 
 

@@ -19,6 +19,7 @@ PAGE_SIZE = 25
 
 
 def normalize_account_number(value):
+    """An account number as stored: trimmed, upper case."""
     return (value or "").strip().upper()
 
 
@@ -52,6 +53,7 @@ def search_statement(query):
 
 
 def account_number_taken(number, except_id=None):
+    """True when another chart (not `except_id`) has this account number."""
     statement = select(Patient.id).where(Patient.account_number == normalize_account_number(number))
     if except_id is not None:
         statement = statement.where(Patient.id != except_id)
@@ -100,6 +102,7 @@ def update_patient(patient, values, origin):
 
 
 def record_chart_viewed(patient, origin):
+    """Put a staff member's view of the chart on the audit trail."""
     audit.record("patient.viewed", origin, patient_id=patient.id, object_type="patient",
                  object_id=patient.id)
 

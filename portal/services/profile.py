@@ -196,6 +196,7 @@ SUSPENDING_ROLES = ("admin", "provider", "nurse")
 
 
 def may_suspend(staff):
+    """True when this staff member may pause or restore portal access."""
     return getattr(staff, "kind", None) == "staff" and staff.role in SUSPENDING_ROLES
 
 

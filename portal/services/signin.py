@@ -28,6 +28,7 @@ class SignInResult:
 
 
 def find_staff_by_email(email):
+    """The staff account with this email address (any case), or None."""
     return db.session.scalar(
         select(StaffUser).where(StaffUser.email == (email or "").strip().lower())
     )

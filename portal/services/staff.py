@@ -12,6 +12,7 @@ from ..models import StaffUser
 from ..models.staff import STAFF_ROLES
 from ..models.types import utcnow
 from . import audit
+from .access import LARGEST_ID
 from .mail import send_email
 from .passwords import hash_password, password_problem
 from .sessions import end_all_sessions
@@ -114,6 +115,13 @@ def change_own_password(staff, new_password, origin):
     audit.record("staff.password_changed", origin, actor=staff, **_about(staff))
     send_email(staff.email, _("Your portal password was changed"), "password_changed_by_you",
                name=staff.name)
+
+
+def staff_by_id(staff_id):
+    """The staff account with this id, or None (ids beyond the column's range name none)."""
+    if not 0 < staff_id <= LARGEST_ID:
+        return None
+    return db.session.get(StaffUser, staff_id)
 
 
 def all_staff():

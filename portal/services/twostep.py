@@ -41,6 +41,7 @@ RECOVERY_CODE_CHARS = 16
 
 
 def is_enabled(account):
+    """True when the account has two-step sign-in on."""
     return account.totp_enabled_at is not None and bool(account.totp_secret)
 
 
@@ -242,6 +243,7 @@ def regenerate_recovery_codes(account, origin):
 
 
 def recovery_codes_left(account):
+    """How many unused recovery codes the account has."""
     return db.session.scalar(select(func.count(RecoveryCode.id)).where(
         *_codes_of(account), RecoveryCode.used_at.is_(None)))
 

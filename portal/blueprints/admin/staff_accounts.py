@@ -6,7 +6,6 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...models import StaffUser
 from ...services import staff as staff_accounts
 from ...services import twostep
 from ...web import login
@@ -23,7 +22,7 @@ def _staff_member(staff_id):
     """The staff account named in the URL, after the button's CSRF token is checked."""
     if not ButtonForm().validate_on_submit():
         abort(400)
-    return db.session.get(StaffUser, staff_id) or abort(404)
+    return staff_accounts.staff_by_id(staff_id) or abort(404)
 
 
 @bp.route("/staff")

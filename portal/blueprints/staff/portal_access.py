@@ -76,37 +76,38 @@ def suspend(patient_id):
     return render_template("staff/suspend.html", form=form, patient=patient)
 
 
+def _account_button(patient_id, action, done_message, not_done_message):
+    """A chart button that acts on the portal account: the service says whether it did
+    anything, the view commits once and says so."""
+    account = _chart_account(patient_id)
+    done = action(account, login.origin())
+    db.session.commit()
+    flash_message(done_message if done else not_done_message)
+    return _back_to_chart(patient_id)
+
+
 @bp.route("/patients/<int:patient_id>/portal/reinstate", methods=["POST"])
 @staff_required(*profile.SUSPENDING_ROLES)
 def reinstate(patient_id):
     """Restore paused portal access."""
-    account = _chart_account(patient_id)
-    done = profile.reinstate_account(account, login.origin())
-    db.session.commit()
-    flash_message("portal_reinstated" if done else "portal_not_suspended")
-    return _back_to_chart(patient_id)
+    return _account_button(patient_id, profile.reinstate_account,
+                           "portal_reinstated", "portal_not_suspended")
 
 
 @bp.route("/patients/<int:patient_id>/password-reset", methods=["POST"])
 @staff_required()
 def assisted_reset(patient_id):
     """Send a reset link that skips the security question (after a phone check)."""
-    account = _chart_account(patient_id)
-    sent = recovery.send_assisted_reset(account, login.origin())
-    db.session.commit()
-    flash_message("assisted_reset_sent" if sent else "assisted_reset_not_sent")
-    return _back_to_chart(patient_id)
+    return _account_button(patient_id, recovery.send_assisted_reset,
+                           "assisted_reset_sent", "assisted_reset_not_sent")
 
 
 @bp.route("/patients/<int:patient_id>/self-reset/reopen", methods=["POST"])
 @staff_required()
 def reopen_self_reset(patient_id):
     """Reopen reset by security question, closed after 20 wrong answers (identity checked)."""
-    account = _chart_account(patient_id)
-    reopened = recovery.reopen_self_reset(account, login.origin())
-    db.session.commit()
-    flash_message("self_reset_reopened" if reopened else "self_reset_not_closed")
-    return _back_to_chart(patient_id)
+    return _account_button(patient_id, recovery.reopen_self_reset,
+                           "self_reset_reopened", "self_reset_not_closed")
 
 
 @bp.route("/patients/<int:patient_id>/reset-two-step", methods=["POST"])
@@ -114,9 +115,6 @@ def reopen_self_reset(patient_id):
 def reset_two_step(patient_id):
     """The patient lost their phone and recovery codes: clear two-step, which also voids the
     password and emails the staff-assisted reset link."""
-    account = _chart_account(patient_id)
-    outcome = twostep.reset_by_admin(account, login.origin())
-    db.session.commit()
-    flash_message("two_step_reset_patient" if outcome.link_sent
-                  else "two_step_reset_patient_paused")
-    return _back_to_chart(patient_id)
+    return _account_button(patient_id,
+                           lambda account, origin: twostep.reset_by_admin(account, origin).link_sent,
+                           "two_step_reset_patient", "two_step_reset_patient_paused")
