@@ -165,15 +165,9 @@ MESSAGES = {
 }
 
 
-def _pending_sign_in_lifetime():
-    from .web.login import PENDING_LIFETIME  # imported here: web/login imports this catalogue
-
-    return PENDING_LIFETIME
-
-
 # The rule whose length a message quotes as %(minutes)s, read when the message is shown.
 MINUTES_FROM = {
-    "two_step_expired": _pending_sign_in_lifetime,
+    "two_step_expired": lambda: sessions.PENDING_LIFETIME,
     "staff_sign_in_failed": lambda: throttle.WINDOW,
     "patient_sign_in_failed": lambda: throttle.WINDOW,
     "two_step_code_failed": lambda: throttle.WINDOW,

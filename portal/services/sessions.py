@@ -19,6 +19,8 @@ IDLE_TIMEOUT = timedelta(minutes=15)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 # last_seen_at is written at most this often, so browsing is not a stream of writes.
 TOUCH_INTERVAL = timedelta(seconds=60)
+# How long a sign-in may wait between the right password and its two-step code.
+PENDING_LIFETIME = timedelta(minutes=5)
 
 
 def _hash(token):

@@ -1,6 +1,5 @@
 """Who is signed in: Flask-Login wired to the server-side sessions in services/sessions.py."""
 
-from datetime import timedelta
 
 from flask import abort, after_this_request, current_app, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -15,7 +14,6 @@ SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a key name, not a secret
 ACCOUNT_MODELS = {"staff": StaffUser, "patient": PatientAccount}
 STAFF_AREAS = ("/staff", "/admin")
 PENDING_KEY = "two_step_pending"
-PENDING_LIFETIME = timedelta(minutes=5)
 SIGN_IN = {"staff": "staff.auth.staff_sign_in", "patient": "auth.sign_in"}
 
 
@@ -144,7 +142,7 @@ def pending():
     age = utcnow().timestamp() - float(marker.get("at", 0))
     model = ACCOUNT_MODELS.get(marker.get("kind"))
     account = db.session.get(model, int(marker.get("id", 0))) if model else None
-    if not 0 <= age <= PENDING_LIFETIME.total_seconds() or account is None \
+    if not 0 <= age <= sessions.PENDING_LIFETIME.total_seconds() or account is None \
             or not account.is_active:
         session.pop(PENDING_KEY, None)
         return None, None
