@@ -115,10 +115,26 @@ def _generated_secret_key(instance_path):
     """Read the secret key kept in the instance folder, creating it (mode 0600) the first time."""
     path = Path(instance_path) / "secret_key"
     if not path.exists():
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32))
+        _create_once(path, secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def _create_once(path, text):
+    """Create the private file `path` (0600) holding `text`, unless it exists already.
+
+    Written whole under another name, then linked into place: a second worker starting at
+    the same moment either makes it or finds it complete, never empty.
+    """
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.new")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        pass  # another worker made it first: theirs stands
+    finally:
+        partial.unlink()
 
 
 def _write_private(path, text):
@@ -156,13 +172,7 @@ def read_totp_key_file(instance_path):
     if not path.exists():
         from cryptography.fernet import Fernet
 
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another worker made it just now
-            pass
-        else:
-            with os.fdopen(descriptor, "w") as handle:
-                handle.write(Fernet.generate_key().decode() + "\n")
+        _create_once(path, Fernet.generate_key().decode() + "\n")
     return [line.strip() for line in path.read_text().splitlines() if line.strip()]
 
 
