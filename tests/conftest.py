@@ -7,6 +7,8 @@ helpers. Passwords come from STAFF_PASSWORD and PATIENT_PASSWORD only."""
 import functools
 import os
 import re
+import signal
+import subprocess
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -275,23 +277,52 @@ def live_server(app):
     thread.join(5)
 
 
-def count_queries(app, action):
-    """How many SQL statements `action()` runs against the app's database."""
+def gunicorn_environment(database_url, instance_path, base_url, two_step_required):
+    """The environment for the portal under gunicorn in a test: this shell's PORTAL_* settings
+    (and any GUNICORN_CMD_ARGS) left out, the test database and secret put in."""
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("PORTAL_") and name not in ("DATABASE_URL", "GUNICORN_CMD_ARGS")}
+    env.update(PORTAL_DATABASE_URL=database_url, PORTAL_INSTANCE_PATH=str(instance_path),
+               PORTAL_SECRET_KEY=TEST_SECRET, PORTAL_BASE_URL=base_url, PORTAL_ENV="development",
+               PORTAL_TWO_STEP_REQUIRED_FOR_STAFF="1" if two_step_required else "0")
+    return env
+
+
+def stop_gracefully(process):
+    """SIGTERM a server started by a test, then SIGKILL if it has not gone in 30 seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def engine_events(app, name, action):
+    """The arguments of every `name` event ("before_cursor_execute", "commit", ...) that the
+    app's database engine fires while `action()` runs, in order."""
     from sqlalchemy import event
 
-    statements = []
+    seen = []
     with app.app_context():
         engine = db.engine
 
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
+    def listener(*args):
+        seen.append(args)
 
-    event.listen(engine, "before_cursor_execute", listener)
+    event.listen(engine, name, listener)
     try:
         action()
     finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
+        event.remove(engine, name, listener)
+    return seen
+
+
+def count_queries(app, action):
+    """How many SQL statements `action()` runs against the app's database."""
+    return len(engine_events(app, "before_cursor_execute", action))
 
 
 # -- shared helpers: signed-in clients, the audit trail, emailed links, rows, time, two-step --

@@ -80,7 +80,8 @@ def test_ten_failures_lock_the_account_and_email_the_owner(client, auth, make_st
     # Locked: even the right password is refused, with the same answer.
     assert FAILED in auth.sign_in(staff.email).get_data(as_text=True)
     assert [email.recipient for email in outbox.queued] == [staff.email]
-    assert "paused" in outbox.queued[0].body_text
+    assert "code 10 times, so sign-in to your account is paused for 15 minutes" in \
+        outbox.queued[0].body_text
     assert "staff.sign_in_locked" in audit_trail.actions()
     assert "staff.sign_in_refused_locked" in audit_trail.actions()
 

@@ -202,7 +202,8 @@ def test_list_is_paginated(client, admin, app):
 
 
 def test_patient_list_runs_a_fixed_number_of_queries(client, admin, app):
-    """No N+1: the query count does not grow with the number of patients on the page."""
+    """No N+1: the query count does not grow with the number of patients on the page (the
+    audit row naming every chart shown included)."""
     add_patients(app, 2)
     few = count_queries(app, lambda: client.get("/staff/patients"))
     with app.app_context():

@@ -2,7 +2,6 @@
 archival PDF/A-3b, read back with pypdf and pdftotext as a person or an archive would."""
 
 import io
-import shutil
 import subprocess
 
 import pytest
@@ -71,7 +70,6 @@ def test_text_is_escaped_not_interpreted(app, practice):
     assert "<b>not bold</b> & <script>x</script>" in text
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_pdftotext_reads_it_as_a_person_would(app, practice, tmp_path):
     path = tmp_path / "letter.pdf"
     path.write_bytes(letter(app, ["Three steps in plain words."]))

@@ -12,12 +12,13 @@ from conftest import (
     AuthActions,
     Outbox,
     csrf_token,
+    engine_events,
     open_link,
     post_form,
     stored,
 )
 from freezegun import freeze_time
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.flash_messages import get_message
@@ -115,21 +116,12 @@ def test_forgot_pages_run_the_same_statements_for_known_and_unknown(app, make_ac
     def statements(values):
         client = app.test_client()
         token = csrf_token(client, path)
-        seen = []
 
         def post():
             response = client.post(path, data={"csrf_token": token, **values})
             assert response.status_code == 302
 
-        with app.app_context():
-            engine = db.engine
-        listener = lambda conn, cursor, statement, *rest: seen.append(statement)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            post()
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return seen
+        return [args[2] for args in engine_events(app, "before_cursor_execute", post)]
 
     known_statements = statements(data)
     assert known_statements == statements(unknown)

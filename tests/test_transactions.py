@@ -5,8 +5,8 @@ check writes apart from the page."""
 from datetime import timedelta
 
 import pytest
-from conftest import AuthActions
-from sqlalchemy import event, func, select
+from conftest import AuthActions, engine_events
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import (
@@ -79,19 +79,7 @@ def test_a_view_that_fails_leaves_nothing_of_the_services_it_called(
 
 def commits_during(app, action):
     """How many transactions `action()` commits on the app's database."""
-    with app.app_context():
-        engine = db.engine
-    commits = []
-
-    def listener(connection):
-        commits.append(connection)
-
-    event.listen(engine, "commit", listener)
-    try:
-        action()
-    finally:
-        event.remove(engine, "commit", listener)
-    return len(commits)
+    return len(engine_events(app, "commit", action))
 
 
 def test_a_patient_sign_in_commits_once(app, client, make_account):

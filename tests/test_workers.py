@@ -8,9 +8,7 @@
 """
 
 import http.client
-import os
 import re
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -23,7 +21,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import CSRF_INPUT, STAFF_PASSWORD, TEST_SECRET
+from conftest import (
+    CSRF_INPUT,
+    STAFF_PASSWORD,
+    gunicorn_environment,
+    stop_gracefully,
+)
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -109,16 +112,9 @@ class GunicornServer:
 
     def start(self):
         self.folder.mkdir(parents=True)
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("PORTAL_") and k != "DATABASE_URL"}
-        env.update(
-            PORTAL_DATABASE_URL=self.database_url,
-            PORTAL_INSTANCE_PATH=str(self.folder / "instance"),
-            PORTAL_SECRET_KEY=TEST_SECRET,
-            PORTAL_BASE_URL="http://127.0.0.1",
-            PORTAL_ENV="development",
-            PORTAL_TWO_STEP_REQUIRED_FOR_STAFF="0",  # as in tests/conftest.py
-        )
+        # Staff two-step stays off, as in tests/conftest.py.
+        env = gunicorn_environment(self.database_url, self.folder / "instance",
+                                   "http://127.0.0.1", two_step_required=False)
         command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                    "-w", str(self.workers), "-b", "127.0.0.1:0"]
         if self.access_log_format:
@@ -168,14 +164,7 @@ class GunicornServer:
                 list(pool.map(lambda _: Browser(self.port).get("/healthz"), range(self.workers * 2)))
 
     def stop(self):
-        if self.process is None or self.process.returncode is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        stop_gracefully(self.process)
 
     @property
     def stdout(self):

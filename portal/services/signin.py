@@ -141,5 +141,6 @@ def notify_lock(account):
         return False
     account.lock_notice_at = now
     send_email(account.email, _("Sign-in to your portal account was paused"),
-               "sign_in_locked", name=account.name)
+               "sign_in_locked", name=account.name, tries=throttle.ACCOUNT_LIMIT,
+               minutes=throttle.WINDOW // timedelta(minutes=1))
     return True

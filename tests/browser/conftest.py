@@ -11,7 +11,6 @@ import email.policy
 import http.client
 import os
 import re
-import signal
 import socket
 import ssl
 import subprocess
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import STAFF_PASSWORD, TEST_SECRET
+from conftest import STAFF_PASSWORD, gunicorn_environment, stop_gracefully
 
 from portal.services import audit
 
@@ -69,16 +68,12 @@ def pytest_collection_modifyitems(items):
 
 
 
-@pytest.fixture
-def open_context(browser, live_server):
-    """open_context("desktop" | "phone", **options) -> a new BrowserContext on the live server.
-
-    Desktop is 1280x800; phone is 375x740 with touch and is_mobile. Closed after the test.
-    """
+def _context_opener(browser, base_url, **defaults):
+    """A generator fixture's body: open_(kind, **options) -> BrowserContext, all closed after."""
     contexts = []
 
     def open_(kind="desktop", **options):
-        context = browser.new_context(base_url=live_server, **VIEWPORTS[kind], **options)
+        context = browser.new_context(base_url=base_url, **defaults, **VIEWPORTS[kind], **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context
@@ -86,6 +81,15 @@ def open_context(browser, live_server):
     yield open_
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def open_context(browser, live_server):
+    """open_context("desktop" | "phone", **options) -> a new BrowserContext on the live server.
+
+    Desktop is 1280x800; phone is 375x740 with touch and is_mobile. Closed after the test.
+    """
+    yield from _context_opener(browser, live_server)
 
 
 @pytest.fixture
@@ -314,16 +318,8 @@ class HttpsServer:
         self.process = None
 
     def start(self):
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("PORTAL_") and k not in ("DATABASE_URL", "GUNICORN_CMD_ARGS")}
-        env.update(
-            PORTAL_DATABASE_URL=self.database_url,
-            PORTAL_INSTANCE_PATH=str(self.instance_path),
-            PORTAL_SECRET_KEY=TEST_SECRET,
-            PORTAL_BASE_URL=self.url,
-            PORTAL_ENV="development",
-            PORTAL_TWO_STEP_REQUIRED_FOR_STAFF="1",
-        )
+        env = gunicorn_environment(self.database_url, self.instance_path, self.url,
+                                   two_step_required=True)
         command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                    "-b", f"localhost:{self.port}", "--certfile", str(self.certfile),
                    "--keyfile", str(self.keyfile), "wsgi:app"]
@@ -352,14 +348,7 @@ class HttpsServer:
         pytest.fail(f"gunicorn never answered https://localhost:{self.port}/healthz:\n{self.log}")
 
     def stop(self):
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        stop_gracefully(self.process)
 
     @property
     def log(self):
@@ -393,15 +382,4 @@ def open_https_context(browser, https_server):
     Chromium trusts the self-signed certificate (ignore_https_errors); base_url is the https
     address, so page.goto("/sign-in") goes over TLS. Closed after the test.
     """
-    contexts = []
-
-    def open_(kind="desktop", **options):
-        context = browser.new_context(base_url=https_server.url, ignore_https_errors=True,
-                                      **VIEWPORTS[kind], **options)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context
-
-    yield open_
-    for context in contexts:
-        context.close()
+    yield from _context_opener(browser, https_server.url, ignore_https_errors=True)
