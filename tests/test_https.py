@@ -210,3 +210,31 @@ def test_emailed_links_are_https(app, https, make_staff, make_patient, make_acco
     # No email carries a plain-http link to the portal.
     for text in emailed_texts(outbox):
         assert "http://portal.test" not in text
+
+
+# -- the staff account pages and the admin's staff list, posted as a browser does over https --
+
+def test_staff_change_their_password_over_https(https, make_staff, outbox):
+    staff = make_staff("nurse")
+    assert https.staff_sign_in(staff.email, headers=BROWSER_POST).status_code == 302
+    new = "a harbour lantern at dusk 77"
+    response = https.post_form("/staff/account/password", {
+        "current_password": STAFF_PASSWORD, "password": new, "confirm": new},
+        headers=BROWSER_POST)
+    assert response.headers["Location"] == "/staff/account"
+    assert https.get("/staff/account").status_code == 200  # the fresh session works
+    assert any(cookie.startswith(SESSION_COOKIE + "=") and "Secure" in cookie
+               for cookie in https.set_cookies)
+
+
+def test_admin_disables_and_enables_staff_over_https(https, make_staff):
+    admin = make_staff("admin")
+    nurse = make_staff("nurse", email="nurse@practice.test")
+    assert https.staff_sign_in(admin.email, headers=BROWSER_POST).status_code == 302
+    for action in ("disable", "enable"):
+        response = https.post_form(f"/admin/staff/{nurse.id}/{action}", {},
+                                   page_path="/admin/staff", headers=BROWSER_POST)
+        assert response.headers["Location"] == "/admin/staff", action
+    refused = https.post_form(f"/admin/staff/{nurse.id}/disable", {}, page_path="/admin/staff",
+                              headers={"Sec-Fetch-Site": "cross-site"})
+    assert refused.status_code == 403
