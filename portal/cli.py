@@ -3,6 +3,7 @@
 import os
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
@@ -25,6 +26,7 @@ def init_app(app):
                     send_mail, demo, audit_group):
         app.cli.add_command(command)
     app.cli.add_command(rotate_totp_key)
+    app.cli.add_command(verify_pdf)
 
 
 def _read_password(confirm_prompt=True):
@@ -201,3 +203,49 @@ def rotate_totp_key():
     changed = secretbox.reencrypt_all()
     click.echo(f"{changed} secret(s) re-encrypted with the first key of PORTAL_TOTP_KEYS; "
                "the other keys can now be removed from it.")
+
+
+@click.command("verify-pdf")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def verify_pdf(file):
+    """Check the practice's seal on a PDF; exit 0 only when it is intact, this practice's
+    own, and nothing was added to the file after it."""
+    from .config import ConfigurationError
+    from .services.seal import verify_pdf as verify
+
+    try:
+        result = verify(file.read_bytes())
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from error
+    for line in _seal_report(result):
+        click.echo(line)
+    if not result.ok:
+        click.get_current_context().exit(1)
+
+
+def _seal_report(result):
+    """The lines `verify-pdf` prints for a seal.VerifyResult."""
+    if not result.signed:
+        yield f"Seal: none. {result.problem}"
+    elif result.problem:
+        yield f"Seal: BROKEN. {result.problem}"
+    elif not result.intact:
+        yield "Seal: BROKEN — the file was changed after sealing."
+    elif not result.covers_whole_file:
+        yield "Seal: intact, but it does NOT cover the whole file — something was added after sealing."
+    elif not result.practice_seal:
+        yield "Seal: intact, covers the whole file, but it is NOT this practice's seal."
+    else:
+        yield "Seal: intact, covers the whole file"
+    if result.signer:
+        whose = ("this practice's seal" if result.practice_seal
+                 else "an unknown certificate, NOT this practice's seal")
+        yield f"Sealed by: {result.signer} ({whose})"
+    if result.signed_at:
+        yield f"Sealed at: {result.signed_at:%Y-%m-%d %H:%M:%S} UTC"
+    for label, value in (("Title", result.title), ("Subject", result.subject),
+                         ("Keywords", result.keywords),
+                         ("Verification code", result.verification_code)):
+        if value:
+            yield f"{label}: {value}"

@@ -30,9 +30,12 @@ DEFAULTS = {
     "MAIL_CA_FILE": None,  # a private relay's CA bundle, for STARTTLS/SSL
     "MAIL_TIMEOUT": 10,
     "PROXY_COUNT": 0,  # reverse proxies in front of gunicorn that set X-Forwarded-*
-    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    # A whole request: room for a 10 MB scan or attachment and the form around it.
+    "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
     "INVITATION_DAYS": 7,  # how long an emailed invitation to enroll stays usable
     "TWO_STEP_REQUIRED_FOR_STAFF": True,  # staff must set up an authenticator app
+    "SEAL_P12": None,  # PKCS#12 file of the practice's PDF seal; unset: made once in instance/seal.p12
+    "SEAL_PASSWORD": None,  # the password of SEAL_P12 (unset: the file has none)
 }
 
 # Settings whose environment value is a number or a flag rather than text.
@@ -119,16 +122,20 @@ def _generated_secret_key(instance_path):
     return path.read_text().strip()
 
 
-def _create_once(path, text):
-    """Create the private file `path` (0600) holding `text`, unless it exists already.
+def _create_once(path, content):
+    """Create the private file `path` (0600) holding `content` (text or bytes), unless it
+    exists already.
 
     Written whole under another name, then linked into place: a second worker starting at
     the same moment either makes it or finds it complete, never empty.
     """
+    path = Path(path)
     partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.new")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(text)
+    with os.fdopen(descriptor, "wb" if isinstance(content, bytes) else "w") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
     try:
         os.link(partial, path)
     except FileExistsError:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite uses, only those that are missing:
 # chromium (browser tests; never a downloaded browser), Pango and fonts (WeasyPrint PDFs),
-# poppler-utils (reading PDFs back), wrk (make bench), openssl (the HTTPS suite's certificate).
+# poppler-utils and qpdf (reading and checking PDFs), wrk (make bench), openssl (the HTTPS suite's certificate).
 # PostgreSQL is .ci/run's business.
 set -euo pipefail
 packages=()
@@ -10,6 +10,7 @@ ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || packages+=(libpango-1.0-0
 ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || packages+=(libpangoft2-1.0-0)
 command -v fc-list >/dev/null && fc-list | grep -qi dejavu || packages+=(fonts-dejavu-core)
 command -v pdftotext >/dev/null || packages+=(poppler-utils)
+command -v qpdf >/dev/null || packages+=(qpdf)
 command -v wrk >/dev/null || packages+=(wrk)
 command -v openssl >/dev/null || packages+=(openssl)
 [ ${#packages[@]} -eq 0 ] && exit 0
