@@ -60,6 +60,48 @@ MESSAGES = {
                                   "birth and account number and try again."), "error"),
     "enroll_account_ready": (_l("Your account is ready. Sign in with your new username and "
                                 "password."), "success"),
+    # -- consents and health forms (documents blueprint) --
+    "consent_signed": (_l("Thank you. You signed “%(title)s”. Your signed copy is below."),
+                       "success"),
+    "consent_needed": (_l("Before you continue, please read and sign “%(title)s”."), "info"),
+    "form_draft_saved": (_l("Your answers to “%(title)s” are saved. You can finish the form "
+                            "later."), "success"),
+    "form_submitted": (_l("Thank you. You submitted “%(title)s”. Your care team will review "
+                          "it."), "success"),
+    # -- consents and health forms, staff side (staff blueprint, consents.py) --
+    "signature_damaged": (
+        _l("The stored PDF failed its integrity check, so it was not sent. The practice admin "
+           "has been put on notice in the audit log; the paper chart or a backup holds the "
+           "original."), "error"),
+    "paper_signature_recorded": (
+        _l("The paper signature of “%(title)s” was recorded. It counts as the patient's current "
+           "consent."), "success"),
+    "form_assign_choose": (_l("Choose a health form to assign."), "error"),
+    "form_assigned": (_l("The health form was assigned. The patient sees it on their forms "
+                         "page."), "success"),
+    "form_already_assigned": (_l("That health form is already assigned and not yet filled in."),
+                              "info"),
+    "form_reviewed": (_l("The health form was marked reviewed."), "success"),
+    "form_already_reviewed": (_l("That health form was already reviewed."), "info"),
+    # -- the admin's documents (admin blueprint, documents.py) --
+    "document_defaults_added": (_l("The portal's default consent and health form are ready. Read them, "
+                          "and edit them to suit the practice."), "success"),
+    "document_created": (_l("The draft was made. Write its text, then publish it."), "success"),
+    "document_draft_started": (_l("This is a draft of version %(number)s. Patients keep seeing the "
+                         "published version until you publish it."), "info"),
+    "document_saved": (_l("The draft was saved. Patients see it only once you publish it."), "success"),
+    "document_published": (_l("Version %(number)s is published: patients see it from now on. Signed "
+                     "copies keep the version that was signed."), "success"),
+    "document_no_draft": (_l("There is no draft to edit. Choose “Edit” to start the next version."),
+                 "info"),
+    "document_retired": (_l("The document was retired: patients are no longer asked to sign it. Signed "
+                   "copies stay as they are."), "success"),
+    "document_available_on": (_l("Every patient can now fill in this form."), "success"),
+    "document_available_off": (_l("Only patients you assign this form to can fill it in."), "success"),
+    "document_unchanged": (_l("Nothing was changed."), "info"),
+    "document_field_saved": (_l("The question was saved on the draft."), "success"),
+    "document_field_removed": (_l("The question was removed from the draft."), "success"),
+    "document_field_moved": (_l("The question was moved."), "success"),
     # -- recovery (recovery blueprint) --
     "username_requested": (
         _l("If the details match an account, we have emailed its username to the address on "

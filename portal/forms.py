@@ -3,7 +3,7 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, PasswordField, RadioField, StringField
+from wtforms import BooleanField, Field, HiddenField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, StopValidation, ValidationError
 
@@ -149,3 +149,23 @@ class SecurityQuestionFields:
         if len(normalize_answer(field.data)) < MIN_ANSWER_LENGTH:
             raise ValidationError(_l("Use at least %(n)s letters or numbers in the answer.",
                                      n=MIN_ANSWER_LENGTH))
+
+
+class SigningFields:
+    """What signing a document asks, on enrollment, consent and health form pages alike: the
+    typed full legal name, "I have read and agree", the optional drawn signature (a PNG data
+    URL the pad's script fills in; without JavaScript it stays empty) and the page's one-time
+    submission key. The statements to tick come from the document (inputs named "attest")."""
+
+    legal_name = StringField(
+        _l("Type your full legal name"), filters=[strip],
+        description=_l("As the practice has it on your chart. Your typed name is your signature."),
+        validators=[DataRequired(_l("Type your full legal name to sign.")), Length(max=200)],
+        render_kw={"autocomplete": "name", "spellcheck": "false"},
+    )
+    agree = BooleanField(
+        _l("I have read and agree to this document"),
+        validators=[DataRequired(_l("Tick “I have read and agree” to sign."))],
+    )
+    drawing = HiddenField()
+    submission_key = HiddenField()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make bench: a rough load check of gunicorn (2 workers) on a throwaway demo practice, then a
-# WeasyPrint baseline for one-page US Letter PDFs. Nothing is kept: the instance folder (SQLite
+# make bench: a rough load check of gunicorn (2 workers) on a throwaway demo practice, then the
+# PDF promises of issue 8 (scripts/bench_pdf.py). Nothing is kept: the instance folder (SQLite
 # database, generated secret key, demo admin password) lives in a temp folder removed at exit.
 # Settings: BENCH_DURATION (default 10s), BENCH_CONNECTIONS (20), BENCH_THREADS (2), PDF_RUNS (20).
 set -euo pipefail
@@ -98,6 +98,7 @@ run_wrk /staff/patients "staff (signed in)" "$staff_cookie"
 run_wrk "$chart" "staff (signed in)" "$staff_cookie"
 run_wrk /home "patient (signed in)" "$patient_cookie"
 run_wrk /profile "patient (signed in)" "$patient_cookie"
+run_wrk /documents "patient (signed in)" "$patient_cookie"
 
 if grep -qE 'database is locked|OperationalError|incident|Traceback|WORKER TIMEOUT' "$work/gunicorn.log"; then
     echo "  PROBLEM: gunicorn logged errors during the load:" >&2
@@ -106,54 +107,9 @@ if grep -qE 'database is locked|OperationalError|incident|Traceback|WORKER TIMEO
 fi
 
 echo
-echo "== PDF baseline: WeasyPrint, one-page US Letter consent-style page, $PDF_RUNS renders"
-echo "   (the portal has no PDF feature yet: this times WeasyPrint itself, as a baseline)"
-PDF_RUNS=$PDF_RUNS "$BIN/python" - <<'PY' || failed=1
-import io
-import os
-import statistics
-import time
-
-started = time.perf_counter()
-from weasyprint import HTML  # noqa: E402
-
-import_ms = (time.perf_counter() - started) * 1000
-PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Consent</title>
-<style>
-@page { size: letter; margin: 0.75in;
-        @bottom-center { content: "Page " counter(page) " of " counter(pages);
-                         font-family: DejaVu Sans, sans-serif; font-size: 9pt; } }
-body { font-family: DejaVu Sans, sans-serif; font-size: 11pt; line-height: 1.4; }
-h1 { font-size: 16pt; } table { border-collapse: collapse; width: 100%; }
-td { border: 1px solid #444; padding: 4pt; } .sign { margin-top: 24pt; border-top: 1px solid #000; width: 3in; }
-</style></head><body>
-<h1>Maple Grove Family Medicine - Consent to use the patient portal</h1>
-<table><tr><td>Patient</td><td>Avery Lindqvist (fictional)</td></tr>
-<tr><td>Date of birth</td><td>03/14/1984</td></tr><tr><td>Account</td><td>DEMO-0001</td></tr></table>
-""" + "".join(f"<p>{n}. I understand that the portal is not for emergencies and that messages "
-              "are answered within two business days. I may withdraw this consent at any "
-              "time by telling the practice in writing.</p>" for n in range(1, 9)) + """
-<p class="sign">Signature</p><p class="sign">Date</p></body></html>"""
-
-runs = int(os.environ["PDF_RUNS"])
-first = time.perf_counter()
-document = HTML(string=PAGE).render()
-pages = len(document.pages)
-document.write_pdf(io.BytesIO())
-first_ms = (time.perf_counter() - first) * 1000
-times = []
-size = 0
-for _ in range(runs):
-    started = time.perf_counter()
-    pdf = HTML(string=PAGE).write_pdf()
-    times.append((time.perf_counter() - started) * 1000)
-    size = len(pdf)
-print(f"  import weasyprint: {import_ms:.0f} ms; first (cold) render: {first_ms:.0f} ms")
-print(f"  warm: mean {statistics.mean(times):.1f} ms per PDF, median {statistics.median(times):.1f}, "
-      f"min {min(times):.1f}, max {max(times):.1f} ({runs} runs, {pages} page, {size / 1024:.1f} KiB)")
-if pages != 1 or not pdf.startswith(b"%PDF-"):
-    raise SystemExit(f"expected a one-page PDF, got {pages} page(s)")
-PY
+echo "== PDFs: the portal consent rendered and sealed ($PDF_RUNS warm runs), 200 signatures"
+echo "   through gunicorn and its workers' memory, then the batch print of them all"
+"$BIN/python" scripts/bench_pdf.py "$base" "$patient_cookie" "$staff_cookie" "$server" "$PDF_RUNS" || failed=1
 
 echo
 if [ "$failed" -ne 0 ]; then

@@ -90,6 +90,8 @@ def app(request, database_url, tmp_path, app_overrides):
     yield app
     with app.app_context():
         db.session.rollback()
+        # documents and their versions point at each other: break the loop first.
+        db.session.execute(text("UPDATE documents SET current_version_id = NULL"))
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
         db.session.commit()
@@ -177,7 +179,7 @@ def make_account(app, make_patient):
     from portal.models import PatientAccount
     from portal.services import accounts
 
-    def make(username="robin", password=PATIENT_PASSWORD, **patient_values):
+    def make(username="robin", password=PATIENT_PASSWORD, consented=True, **patient_values):
         patient = make_patient(**patient_values)
         with app.app_context():
             account = PatientAccount(
@@ -185,6 +187,9 @@ def make_account(app, make_patient):
                 password_hash=_password_hash(password), security_question="childhood_hero",
                 security_answer_hash=_answer_hash(SECURITY_ANSWER))
             db.session.add(account)
+            db.session.flush()
+            if consented:
+                _consent_on_file(account)
             db.session.commit()
             db.session.refresh(account)
             db.session.expunge(account)
@@ -194,6 +199,24 @@ def make_account(app, make_patient):
         return _password_hash(accounts.normalize_answer(answer))
 
     return make
+
+
+def _consent_on_file(account):
+    """The portal consent, on file as signed today, so the consent gate lets the account
+    through: for tests about something else. Its PDF is a placeholder (rendering and sealing
+    one per account would slow the suite); tests/test_consents.py signs for real."""
+    from portal.models import Signature
+    from portal.services import documents, signing
+
+    _document, version = documents.portal_consent()
+    now = datetime.now(UTC)
+    db.session.add(Signature(
+        patient_id=account.patient_id, document_id=version.document_id, version_id=version.id,
+        version_sha256=version.sha256, kind="consent", values={}, signer_name="Test Patient",
+        signer_account_id=account.id, signed_at=now, signed_at_local=now.isoformat(),
+        time_zone="UTC", expires_at=signing.expiry_for(version, now),
+        verification_code=signing.new_verification_code(),
+        submission_key=signing.new_submission_key(), pdf=b"%PDF- placeholder", pdf_sha256=""))
 
 
 class AuthActions:

@@ -25,7 +25,7 @@ SETTINGS = {
     "attachments_allowed": "y",
     "attachment_max_mb": "5",
     "attachment_types": "PDF, jpg",
-    "portal_policy": "Use the portal for routine questions only.",
+    "public_verification": "y",
 }
 
 
@@ -58,7 +58,8 @@ def test_settings_are_saved_shown_everywhere_and_audited(client, admin, app):
         assert practice.attachment_types == "pdf, jpg" and practice.attachment_max_mb == 5
         changed = db.session.scalar(select(AuditEvent.detail)
                                     .where(AuditEvent.action == "practice.settings_changed"))
-        assert "name" in changed and "portal_policy" in changed
+        assert "name" in changed and "public_verification" in changed
+        assert practice.public_verification is True
 
 
 @pytest.mark.parametrize("changes, message", [

@@ -130,7 +130,16 @@ def test_record_export_puts_a_download_on_the_record(app, make_staff, audit_trai
 def test_no_download_route_goes_unaudited(app):
     """Today nothing is downloadable; a new download or export route must use record_export
     (this list is where its test is added)."""
-    audited = set()
+    audited = {
+        # test_staff_consents.py: test_a_signed_pdf_downloads_checked_audited_and_never_cached
+        "/staff/patients/<int:patient_id>/signatures/<int:signature_id>.pdf",
+        # test_staff_consents.py: test_a_parent_s_paper_signature_for_a_minor_is_stored_...
+        "/staff/patients/<int:patient_id>/signatures/<int:signature_id>/scan/download",
+        # test_staff_consents.py: test_the_wet_signature_pdf_is_prefilled_with_blank_lines
+        "/staff/patients/<int:patient_id>/consents/<int:document_id>/wet-signature.pdf",
+        # test_consents.py: test_a_signed_consent_keeps_its_evidence_and_a_sealed_pdf
+        "/documents/signed/<int:signature_id>.pdf",
+    }
     downloads = {rule.rule for rule in app.url_map.iter_rules()
                  if any(word in rule.rule for word in ("download", "export", ".csv", ".pdf"))}
     assert downloads <= audited

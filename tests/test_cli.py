@@ -3,7 +3,8 @@
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditEvent, Patient, Practice, StaffUser
+from portal.models import AuditEvent, Patient, Signature, StaffUser
+from portal.services import signing
 from portal.services.demo import DEMO_ADMIN_EMAIL, DEMO_PATIENTS
 
 GOOD_PASSWORD = "juniper kettle lantern 77"
@@ -58,7 +59,10 @@ def test_demo_loads_once_and_prints_a_generated_password(runner, app):
     with app.app_context():
         assert db.session.scalar(select(func.count(Patient.id))) == len(DEMO_PATIENTS)
         assert db.session.scalar(select(func.count(StaffUser.id))) == 1
-        assert db.session.get(Practice, 1).portal_policy.startswith("Portal policy")
+        # The demo patient signed the portal consent, with its sealed PDF.
+        [signature] = db.session.scalars(select(Signature)).all()
+        assert signature.kind == "consent" and signature.signer_name == "Avery Lindqvist"
+        assert signing.signature_pdf(signature.id).startswith(b"%PDF-")
     # A third run on another machine's demo prints a different password: none is fixed in code.
     with app.app_context():
         db.session.execute(StaffUser.__table__.delete())

@@ -13,9 +13,18 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.flash_messages import get_message
-from portal.models import AuditEvent, Invitation, OutboxEmail, Patient, PatientAccount
+from portal.models import (
+    AuditEvent,
+    DocumentVersion,
+    Invitation,
+    OutboxEmail,
+    Patient,
+    PatientAccount,
+    Signature,
+)
 from portal.models.types import utcnow
-from portal.services import accounts, invitations
+from portal.services import accounts, invitations, signing
+from portal.services.practice import get_practice
 from portal.services.tokens import make_token
 
 LINK = re.compile(r"http://portal\.test(/enroll\?t=[A-Za-z0-9_.\-]+)")
@@ -25,7 +34,8 @@ PASSWORD = "maple river lantern cello 42"
 IDENTITY = {"date_of_birth-month": "04", "date_of_birth-day": "09", "date_of_birth-year": "1980",
             "account_number": ACCOUNT_NUMBER}
 ACCOUNT = {"username": "robin", "password": PASSWORD, "confirm": PASSWORD,
-           "question": "childhood_hero", "answer": "Grace Hopper", "accept_policy": "y"}
+           "question": "childhood_hero", "answer": "Grace Hopper", "legal_name": "robin  QUILL",
+           "agree": "y"}
 IDENTITY_FAILED = get_message("enroll_identity_failed")[0]
 SUMMARY = re.compile(r'<div class="error-summary".*?</div>', re.S)
 
@@ -132,7 +142,13 @@ def test_invite_verify_enroll_and_sign_in(app, client, staff_client, patient, ou
     with app.app_context():
         account = db.session.scalar(select(PatientAccount))
         assert (account.username, account.email) == ("robin.q", patient.email)
-        assert account.policy_digest == accounts.policy_digest(invitations.policy_text(None))
+        [signature] = db.session.scalars(select(Signature)).all()
+        assert (signature.patient_id, signature.signer_account_id) == (patient.id, account.id)
+        assert (signature.signer_name, signature.kind) == ("robin QUILL", "consent")
+        consent = db.session.get(DocumentVersion, signature.version_id)
+        assert consent.title == "Patient portal consent" and consent.validity_months == 12
+        assert account.policy_digest == accounts.policy_digest(consent.body)
+        assert signing.signature_pdf(signature.id).startswith(b"%PDF-")
         assert accounts.answer_matches(account, "grace  HOPPER!")
     invitation = the_invitation(app)
     assert invitation.used_at and invitation.identity_verified_at and invitation.identity_failures == 1
@@ -428,7 +444,9 @@ def test_account_step_needs_the_identity_check_in_this_browser(app, client, staf
     ({"question": ""}, "Choose a security question."),
     ({"question": "favourite_colour"}, "Not a valid choice"),
     ({"answer": "a-!"}, "Use at least 3 letters or numbers in the answer."),
-    ({"accept_policy": ""}, "accept the Portal Policy and Procedures"),
+    ({"agree": ""}, "Tick “I have read and agree” to sign."),
+    ({"legal_name": ""}, "Type your full legal name to sign."),
+    ({"legal_name": "Robin Smith"}, "does not match our records"),
 ])
 def test_account_form_refusals(app, client, staff_client, patient, changes, message):
     verify(client, invite(staff_client, patient))
@@ -448,7 +466,7 @@ def test_taken_username(app, client, staff_client, patient, make_account):
 def test_strength_note_when_the_form_is_shown_again(app, client, staff_client, patient):
     verify(client, invite(staff_client, patient))
     weak = "qwertyuiop123456789"
-    page = text(create(client, password=weak, confirm=weak, accept_policy=""))
+    page = text(create(client, password=weak, confirm=weak, agree=""))
     assert "accepted by our rules. Its strength: " in page and 'id="password-strength"' in page
     assert 'value="' + weak not in page, "a password is never sent back to the browser"
     refused = text(create(client, password="short one", confirm="short one"))
@@ -456,24 +474,34 @@ def test_strength_note_when_the_form_is_shown_again(app, client, staff_client, p
     assert "password-strength" not in text(client.get("/enroll/account"))
 
 
-def test_policy_link_and_printable_policy(app, client, staff_client, patient, save_practice):
-    save_practice(portal_policy="Maple rules\n\nUse the portal for non-urgent questions only.")
+def test_the_account_page_shows_the_whole_consent_with_the_practices_own_policy(
+        app, client, staff_client, patient):
+    """A policy the practice wrote in its settings before consents were documents becomes the
+    policy part of the portal consent, shown whole on the page, printable, and signed."""
+    with app.app_context():  # as an upgraded practice has it: the column is no setting now
+        practice = get_practice()
+        practice.portal_policy = "Maple rules\n\nUse the portal for non-urgent questions only."
+        db.session.add(practice)
+        db.session.commit()
     verify(client, invite(staff_client, patient))
-    assert 'href="/policy" target="_blank"' in text(client.get("/enroll/account"))
-    page = app.test_client().get("/policy")
-    assert page.status_code == 200
-    assert "Use the portal for non-urgent questions only." in text(page)
-    assert 'media="print"' in text(page) and "print.css" in text(page)
+    page = text(client.get("/enroll/account"))
+    assert "Use the portal for non-urgent questions only." in page
+    assert "Patient portal consent" in page and "What you agree to" in page
+    assert 'href="/policy" target="_blank"' in page
+    printable = app.test_client().get("/policy")
+    assert printable.status_code == 200
+    assert "Use the portal for non-urgent questions only." in text(printable)
+    assert 'media="print"' in text(printable) and "print.css" in text(printable)
     assert create(client).status_code == 302
     with app.app_context():
-        digest = db.session.scalar(select(PatientAccount.policy_digest))
-    assert digest == accounts.policy_digest("Maple rules\n\nUse the portal for non-urgent questions only.")
+        signature = db.session.scalar(select(Signature))
+        assert "Maple rules" in db.session.get(DocumentVersion, signature.version_id).body
 
 
 def test_default_policy_when_the_practice_has_none(client):
     page = text(client.get("/policy"))
     assert "Not for emergencies" in page
-    assert page.count("Portal policy and procedures") == 0  # the heading is not said twice
+    assert page.count("Portal policy and procedures") == 1  # a section of the consent
 
 
 def test_two_submissions_at_once_make_exactly_one_account(app, staff_client, patient, audit_trail):

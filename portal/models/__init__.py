@@ -9,6 +9,7 @@ from .accounts import (
 )
 from .audit import AuditEvent
 from .auth import AuthSession, RateLimitHit, SignInFailure
+from .documents import Document, DocumentVersion, FormAssignment, FormDraft, Signature
 from .mail import OutboxEmail
 from .patients import Patient
 from .practice import Practice
@@ -20,12 +21,17 @@ __all__ = [
     "PasswordReset",
     "PatientAccount",
     "AuthSession",
+    "Document",
+    "DocumentVersion",
+    "FormAssignment",
+    "FormDraft",
     "OutboxEmail",
     "Patient",
     "Practice",
     "RateLimitHit",
     "RecoveryCode",
     "RecoveryRequest",
+    "Signature",
     "SignInFailure",
     "StaffUser",
 ]

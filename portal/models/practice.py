@@ -31,6 +31,8 @@ class Practice(db.Model):
     attachment_max_mb: Mapped[int] = mapped_column(default=10)
     attachment_types: Mapped[str] = mapped_column(String(200), default="pdf, jpg, png")
     portal_policy: Mapped[str] = mapped_column(Text, default="")
+    # A public page answers "valid, signed on DATE" for a signed PDF's verification code.
+    public_verification: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @property

@@ -5,12 +5,12 @@ Everything here is invented. Running it again adds nothing that is already there
 
 import secrets
 from datetime import date
-from importlib.resources import files
 
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Patient, Practice
+from . import documents, signing
 from .accounts import account_for_patient, create_account
 from .audit import SYSTEM
 from .patients import create_patient
@@ -72,8 +72,7 @@ DEMO_PATIENTS = [
 def _load_practice():
     if db.session.get(Practice, PRACTICE_ID) is not None:
         return "The demo practice's settings are already there."
-    policy = files("portal").joinpath("data/portal_policy.txt").read_text(encoding="utf-8")
-    db.session.add(Practice(id=PRACTICE_ID, portal_policy=policy, **DEMO_PRACTICE))
+    db.session.add(Practice(id=PRACTICE_ID, **DEMO_PRACTICE))
     return f"Set up the demo practice: {DEMO_PRACTICE['name']}."
 
 
@@ -120,9 +119,13 @@ def _load_patient_account():
                 "was shown once, when it was made)."]
     password = "-".join(secrets.token_urlsafe(6) for _ in range(4))
     practice = db.session.get(Practice, PRACTICE_ID)
-    create_account(patient, username=DEMO_PATIENT_USERNAME, email=patient.email, password=password,
-                   question="childhood_hero", answer="Grace Hopper", policy_text=practice.portal_policy,
-                   origin=SYSTEM)
+    _document, consent = documents.portal_consent()
+    account = create_account(patient, username=DEMO_PATIENT_USERNAME, email=patient.email,
+                             password=password, question="childhood_hero", answer="Grace Hopper",
+                             policy_text=consent.body, origin=SYSTEM)
+    signing.sign(patient, consent, signer=signing.Signer(patient.full_name, "patient", account),
+                 answers={}, attestations=consent.attestations, drawing=None,
+                 submission_key=signing.new_submission_key(), practice=practice, origin=SYSTEM)
     return [
         "Demo patient account created. Sign in at /sign-in with:",
         f"  username: {DEMO_PATIENT_USERNAME}",

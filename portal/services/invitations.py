@@ -10,7 +10,6 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from importlib.resources import files
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -21,7 +20,7 @@ from ..database import lock_for_write
 from ..extensions import db
 from ..models import Invitation, Patient
 from ..models.types import utcnow
-from . import audit
+from . import audit, signing
 from .accounts import account_for_patient, create_account
 from .mail import send_email
 from .patients import normalize_account_number
@@ -60,13 +59,6 @@ def lifetime():
     """How long a new invitation link works (setting INVITATION_DAYS, 7 days by default); stamped
     on the row as `expires_at` when sent."""
     return timedelta(days=current_app.config.get("INVITATION_DAYS", 7))
-
-
-def policy_text(practice):
-    """The portal policy patients accept: the practice's own, else the portal's default text."""
-    if practice is not None and (practice.portal_policy or "").strip():
-        return practice.portal_policy
-    return files("portal").joinpath("data/portal_policy.txt").read_text(encoding="utf-8")
 
 
 def latest_invitation(patient_id):
@@ -241,8 +233,12 @@ def invitation_patient(invitation):
     return db.session.get(Patient, invitation.patient_id)
 
 
-def enroll(invitation, *, username, password, question, answer, practice, origin):
-    """Open the account for a verified invitation. Returns (account, problem); the caller commits.
+def enroll(invitation, *, username, password, question, answer, consent, practice, origin):
+    """Open the account for a verified invitation and sign the portal consent with it.
+    Returns (account, problem); the caller commits.
+
+    `consent` is what the patient filled in to sign (signing.ConsentInput): the account's
+    first signature, with its sealed PDF, is made in the same transaction.
 
     Under the invitation's lock the invitation is checked again, so of two submissions at
     once exactly one creates the account; the other gets problem "used". The unique
@@ -256,7 +252,10 @@ def enroll(invitation, *, username, password, question, answer, practice, origin
         return None, "used"
     account = create_account(patient, username=username, email=invitation.email,
                              password=password, question=question, answer=answer,
-                             policy_text=policy_text(practice), origin=origin)
+                             policy_text=consent.version.body, origin=origin)
+    signing.sign(patient, consent.version, signer=signing.Signer(consent.name, "patient", account),
+                 answers={}, attestations=consent.attestations, drawing=consent.drawing,
+                 submission_key=consent.submission_key, practice=practice, origin=origin)
     invitation.used_at = utcnow()
     audit.record("invitation.used", origin, actor=account, patient_id=patient.id,
                  object_type="invitation", object_id=invitation.id)

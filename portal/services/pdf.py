@@ -3,7 +3,7 @@
 A document is a Jinja template under templates/pdf/ that extends pdf/base.html, which draws
 the practice letterhead, a footer with the page count, US Letter pages and the DejaVu fonts
 (installed with the system packages). WeasyPrint writes it as archival PDF/A-3b, tagged for
-screen readers. Sealing (pyHanko) comes after the bytes are written and leaves them as they are.
+screen readers. Sealing (services/seal.py) comes after the bytes are written and keeps them.
 """
 
 from flask import render_template
@@ -11,9 +11,21 @@ from flask import render_template
 PDF_VARIANT = "pdf/a-3b"
 
 
-def render_pdf(template, *, title, practice, **context):
-    """The PDF (bytes) of templates/pdf/<template>.html under the practice's letterhead."""
+def css_string(text):
+    """`text` as the inside of a CSS string: every character but letters, digits and spaces
+    escaped, so no name can end the string or the style sheet."""
+    return "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):x} " for ch in str(text))
+
+
+def render_pdf(template, *, title, practice, footer=None, subject="", keywords="", **context):
+    """The PDF (bytes) of templates/pdf/<template>.html under the practice's letterhead.
+
+    `footer` replaces the practice name at the foot of every page (the page count stays);
+    `subject` and `keywords` go into the document information.
+    """
     from weasyprint import HTML  # about a second to import: only when a PDF is made
 
-    page = render_template(f"pdf/{template}.html", title=title, practice=practice, **context)
+    page = render_template(f"pdf/{template}.html", title=title, practice=practice,
+                           footer_css=css_string(footer) if footer else None,
+                           subject=subject, keywords=keywords, **context)
     return HTML(string=page).write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)

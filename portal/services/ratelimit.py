@@ -21,6 +21,7 @@ LIMITS = {
     "forgot-username": 10,
     "forgot-password": 10,
     "reset-answer": 20,
+    "verify-code": 10,  # the public check of a signed PDF's code: no guessing codes in bulk
 }
 
 

@@ -9,11 +9,14 @@ from functools import wraps
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-from ..extensions import login_manager
-from ..services import access
+from ..extensions import db, login_manager
+from ..flash_messages import flash_message
+from ..services import access, documents, signing
 
 # The one staff page open to someone who must replace a one-time password from an admin.
 PASSWORD_CHANGE_ENDPOINT = "staff.account_password"  # noqa: S105 - an endpoint name
+# Patient pages open to a patient who still owes a required consent.
+CONSENT_GATE_OPEN = {"documents.sign", "documents.signed_pdf"}
 
 
 def staff_required(*roles):
@@ -41,7 +44,12 @@ def staff_required(*roles):
 
 
 def patient_required(view):
-    """Decorator: a signed-in patient account, else sign in first (staff get 403)."""
+    """Decorator: a signed-in patient account, else sign in first (staff get 403).
+
+    The consent gate: a patient who owes a required consent is sent to sign it first, from
+    every patient page but the signing page and their signed copies. Signing out and the
+    public help pages are not patient pages, so they stay open.
+    """
 
     @wraps(view)
     def wrapped(*args, **kwargs):
@@ -49,6 +57,14 @@ def patient_required(view):
             return login_manager.unauthorized()
         if not access.is_patient(current_user):
             abort(403)
+        if request.endpoint not in CONSENT_GATE_OPEN:
+            if documents.ensure_defaults():  # a portal upgraded from before consents
+                db.session.commit()
+            due = signing.consent_due(current_user.patient)
+            if due is not None:
+                document, version = due
+                flash_message("consent_needed", title=version.title)
+                return redirect(url_for("documents.sign", document_id=document.id, required=1))
         return view(*args, **kwargs)
 
     return wrapped

@@ -70,9 +70,10 @@ class PracticeSettingsForm(FlaskForm):
         _l("Allowed file types"), filters=[strip, lower],
         description=_l("File endings separated by commas, for example: pdf, jpg, png"),
         validators=[Regexp(FILE_TYPES, message=_l("List file endings separated by commas."))])
-    portal_policy = _long_text(
-        _l("Portal policy and procedures"), 20000, rows=12,
-        description=_l("Patients read and accept this when they join the portal."))
+    public_verification = BooleanField(
+        _l("Let anyone check a signed document’s verification code on a public page"),
+        description=_l("The page answers only “valid, signed on” and the date: never who "
+                       "signed or what."))
 
     def setting_values(self):
         values = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}

@@ -1,11 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from wtforms import StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 from zxcvbn import zxcvbn
 
-from ...forms import DateOfBirthField, NewPasswordFields, SecurityQuestionFields, strip
+from ...forms import DateOfBirthField, NewPasswordFields, SecurityQuestionFields, SigningFields, strip
 from ...services.accounts import personal_words, username_problem
+from ...services.signing import name_matches
 
 # zxcvbn refuses longer input; a password that long is past its advice anyway.
 ZXCVBN_MAX_LENGTH = 72
@@ -24,8 +25,8 @@ class IdentityForm(FlaskForm):
     )
 
 
-class EnrollAccountForm(NewPasswordFields, SecurityQuestionFields, FlaskForm):
-    """Step two: username, password, security question and accepting the portal policy.
+class EnrollAccountForm(NewPasswordFields, SecurityQuestionFields, SigningFields, FlaskForm):
+    """Step two: username, password, security question, and signing the portal consent.
 
     `patient` and `email` feed the personal-word password rule.
     """
@@ -37,14 +38,14 @@ class EnrollAccountForm(NewPasswordFields, SecurityQuestionFields, FlaskForm):
         validators=[DataRequired(_l("Choose a username.")), Length(max=40)],
         render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"},
     )
-    accept_policy = BooleanField(
-        _l("I have read and accept the Portal Policy and Procedures"),
-        validators=[DataRequired(_l("To open an account, accept the Portal Policy and Procedures."))],
-    )
-
     def __init__(self, *args, patient, email, **kwargs):
         super().__init__(*args, **kwargs)
         self.patient, self.email = patient, email
+
+    def validate_legal_name(self, field):
+        if field.data and not name_matches(self.patient, field.data):
+            raise ValidationError(_l("The name you typed does not match our records. Type your "
+                                     "full legal name as the practice has it."))
 
     def validate_username(self, field):
         problem = username_problem(field.data)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ... import page_texts
 from ...extensions import db
 from ...flash_messages import flash_message, get_message
-from ...services import invitations
+from ...services import documents, invitations, signing
 from ...services.accounts import account_for_patient
 from ...web import login
 from . import bp
@@ -19,7 +19,6 @@ from .forms import EnrollAccountForm, IdentityForm
 # verified invitation's id is kept beside it after the identity check.
 TOKEN_KEY = "enroll_token"  # noqa: S105 - a key name, not a secret
 VERIFIED_KEY = "enroll_verified"
-POLICY_TITLE = "Portal policy and procedures"
 
 def _problem(problem, invitation=None):
     """The page for a link that cannot be used, saying what to do instead."""
@@ -78,17 +77,24 @@ def account():
     if session.get(VERIFIED_KEY) != invitation.id or not invitation.identity_verified_at:
         return redirect(url_for("enroll.identity"))
     patient = invitations.invitation_patient(invitation)
+    _document, version = documents.portal_consent()
+    db.session.commit()  # the default documents stand, whatever happens to the account below
     form = EnrollAccountForm(patient=patient, email=invitation.email)
+    signing_problem = None
     if form.validate_on_submit():
         try:
             created, problem = invitations.enroll(
                 invitation, username=form.username.data, password=form.password.data,
-                question=form.question.data, answer=form.answer.data, practice=g.practice,
+                question=form.question.data, answer=form.answer.data,
+                consent=_consent_input(form, version), practice=g.practice,
                 origin=login.origin())
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
             created, problem = None, _integrity_problem(form, patient)
+        except signing.SigningError as refused:
+            db.session.rollback()
+            created, problem, signing_problem = None, None, refused.message
         if problem:
             return _problem(problem, invitation)
         if created:
@@ -96,8 +102,23 @@ def account():
             session.pop(VERIFIED_KEY, None)
             flash_message("enroll_account_ready")
             return redirect(url_for("auth.sign_in"))
-    return render_template("enroll/account.html", form=form, patient=patient,
+    if not form.submission_key.data:
+        form.submission_key.data = signing.new_submission_key()
+    return render_template("enroll/account.html", form=form, patient=patient, version=version,
+                           blocks=documents.body_blocks(version.body), problem=signing_problem,
+                           ticked={int(i) for i in request.form.getlist("attest") if i.isdigit()},
                            strength=form.strength_note() if form.is_submitted() else None)
+
+
+def _consent_input(form, version):
+    """The portal consent as the patient signed it on the account page."""
+    picked = set(request.form.getlist("attest"))
+    return signing.ConsentInput(
+        version=version, name=form.legal_name.data,
+        attestations=[text for index, text in enumerate(version.attestations or [])
+                      if str(index) in picked],
+        drawing=signing.clean_drawing(form.drawing.data),
+        submission_key=form.submission_key.data or signing.new_submission_key())
 
 
 def _integrity_problem(form, patient):
@@ -111,9 +132,8 @@ def _integrity_problem(form, patient):
 
 @bp.route("/policy")
 def policy():
-    """The portal policy patients accept, as a page to read or print."""
-    text = invitations.policy_text(g.practice).replace("\r\n", "\n")
-    paragraphs = [block.strip() for block in text.split("\n\n") if block.strip()]
-    if paragraphs and paragraphs[0].casefold() == POLICY_TITLE.casefold():
-        paragraphs = paragraphs[1:]  # the page's own heading says it already
-    return render_template("enroll/policy.html", paragraphs=paragraphs)
+    """The portal consent, which holds the portal policy, as a page to read or print."""
+    _document, version = documents.portal_consent()
+    db.session.commit()  # the default documents, made the first time they are asked for
+    return render_template("enroll/policy.html", version=version,
+                           blocks=documents.body_blocks(version.body))

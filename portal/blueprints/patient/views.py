@@ -1,6 +1,7 @@
 from flask import render_template
 from flask_login import current_user
 
+from ...services import signing
 from ...web.guards import patient_required
 from . import bp
 
@@ -8,4 +9,5 @@ from . import bp
 @bp.route("/home")
 @patient_required
 def home():
-    return render_template("patient/home.html", account=current_user)
+    return render_template("patient/home.html", account=current_user,
+                           renewal=signing.renewal_due(current_user.patient_id))

@@ -5,12 +5,14 @@ from flask_login import current_user
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...models.types import utcnow
-from ...services import invitations, profile, twostep
+from ...services import consent_reports, invitations, profile, twostep
 from ...services import patients as charts
 from ...services.accounts import account_for_patient
 from ...web import login, session_data
+from ...web.filters import practice_zone
 from ...web.guards import chart_or_404, staff_required
 from . import bp
+from .consent_forms import AssignFormForm
 from .forms import PatientForm, PatientSearchForm, SuspendForm
 
 # The search lives in the server-side session row, not the URL nor the cookie: names and
@@ -74,9 +76,14 @@ def chart(patient_id):
     charts.record_chart_viewed(patient, login.origin())
     db.session.commit()
     account = account_for_patient(patient.id)
+    consents = consent_reports.chart_consents(patient, practice_zone())
+    assign_form = AssignFormForm(formdata=None)
+    assign_form.document_id.choices = [(document.id, version.title)
+                                       for document, version in consents.forms]
     return render_template("staff/chart.html", patient=patient, account=account,
                            portal=chart_portal(patient, account, current_user),
-                           age=charts.age_on(patient.date_of_birth, utcnow().date()))
+                           age=charts.age_on(patient.date_of_birth, utcnow().date()),
+                           consents=consents, assign_form=assign_form)
 
 
 def chart_portal(patient, account, staff):

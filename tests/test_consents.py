@@ -1,0 +1,477 @@
+"""Signing consents and health forms as a patient: the gate, the signature and its evidence,
+the stored and sealed PDF, renewal, and health form drafts. PDFs are read back with pypdf,
+pdftotext, pdffonts, qpdf and pyHanko, as an archive or a court would."""
+
+import base64
+import io
+import re
+import subprocess
+from datetime import date, timedelta
+
+import pytest
+from conftest import START, AuthActions, csrf_token, post_form
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.flash_messages import get_message
+from portal.models import AuditEvent, Document, DocumentVersion, FormDraft, OutboxEmail, Signature
+from portal.models.documents import SignatureChangedError
+from portal.services import audit, documents, seal, signing
+from portal.services.practice import get_practice
+
+LETTER_POINTS = (612, 792)
+KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="submission_key"')
+VERSION = re.compile(r'name="version_id" value="(\d+)"')
+
+
+def text(response):
+    return response.get_data(as_text=True).replace("&#39;", "'")
+
+
+def pdf_text(pdf):
+    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
+                            check=True)
+    return result.stdout.decode()
+
+
+@pytest.fixture
+def robin(make_account):
+    """Robin Q. Quill, born 1980-04-09, account T-1001, with no consent signed yet."""
+    return make_account(consented=False, middle_name="Q.")
+
+
+@pytest.fixture
+def signed_in(robin, auth, client):
+    response = auth.patient_sign_in("robin")
+    assert response.status_code == 302
+    return client
+
+
+def consent_ids(app):
+    with app.app_context():
+        document, version = documents.portal_consent()
+        db.session.commit()
+        return document.id, version.id
+
+
+def sign_page(signed_in, document_id):
+    page = text(signed_in.get(f"/documents/{document_id}/sign"))
+    found = KEY.search(page)
+    return page, next(group for group in found.groups() if group), VERSION.search(page).group(1)
+
+
+def sign(signed_in, document_id, name="Robin Quill", **extra):
+    page, key, version_id = sign_page(signed_in, document_id)
+    data = {"csrf_token": csrf_token(signed_in, f"/documents/{document_id}/sign"),
+            "submission_key": key, "version_id": version_id, "legal_name": name, "agree": "y",
+            **extra}
+    return signed_in.post(f"/documents/{document_id}/sign", data=data), data
+
+
+def signatures(app):
+    with app.app_context():
+        rows = db.session.scalars(select(Signature).order_by(Signature.id)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def stored_pdf(app, signature_id):
+    with app.app_context():
+        return signing.signature_pdf(signature_id)
+
+
+# -- the gate -------------------------------------------------------------------------------
+
+def test_the_gate_sends_a_patient_to_the_consent_and_lets_them_go_once_signed(app, signed_in):
+    document_id, _ = consent_ids(app)
+    for page in ("/home", "/profile", "/documents", "/profile/activity"):
+        response = signed_in.get(page)
+        assert response.status_code == 302, page
+        assert response.headers["Location"] == f"/documents/{document_id}/sign?required=1"
+    shown = text(signed_in.get(f"/documents/{document_id}/sign?required=1"))
+    assert get_message("consent_needed", title="Patient portal consent")[0].replace("'", "'") in shown
+    assert "What you agree to" in shown and "Not for emergencies" in shown  # the whole text
+    # Help pages and signing out stay open.
+    assert signed_in.get("/policy").status_code == 200
+
+    response, _ = sign(signed_in, document_id, name="  robin   QUILL ")
+    assert response.status_code == 302
+    listed = text(signed_in.get(response.headers["Location"]))
+    assert get_message("consent_signed", title="Patient portal consent")[0] in listed
+    assert "Medical history questionnaire" in listed and "Download PDF" in listed
+    assert signed_in.get("/home").status_code == 200
+    assert signed_in.get("/profile").status_code == 200
+
+
+def test_a_patient_from_before_consents_existed_is_asked_to_sign_on_their_next_visit(
+        app, signed_in):
+    """An upgraded portal has no documents yet: the first patient page makes the defaults,
+    and the gate sends the patient to the portal consent."""
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Document.id))) == 0
+    response = signed_in.get("/home")
+    with app.app_context():
+        document_id = db.session.scalar(select(Document.id).where(Document.is_portal_consent))
+    assert response.headers["Location"] == f"/documents/{document_id}/sign?required=1"
+
+
+def test_signing_out_stays_open_behind_the_gate(app, signed_in):
+    consent_ids(app)
+    response = signed_in.post("/sign-out", data={"csrf_token": csrf_token(signed_in, "/policy")})
+    assert response.status_code == 302
+    assert signed_in.get("/home").status_code == 302  # to sign in now, not to the consent
+    assert signed_in.get("/home").headers["Location"].startswith("/sign-in")
+
+
+def test_the_gate_returns_when_the_consent_expires_12_months_on(app, robin, auth, client, clock):
+    document_id, _ = consent_ids(app)
+    assert auth.patient_sign_in("robin").status_code == 302
+    assert sign(client, document_id)[0].status_code == 302
+    clock.move_to(START + timedelta(days=360))
+    assert auth.patient_sign_in("robin").status_code == 302
+    assert client.get("/home").status_code == 200  # 12 months not over yet
+    clock.move_to(START + timedelta(days=366))
+    assert auth.patient_sign_in("robin").status_code == 302
+    response = client.get("/home")
+    assert response.headers["Location"] == f"/documents/{document_id}/sign?required=1"
+
+
+# -- signing and its evidence ---------------------------------------------------------------
+
+def test_a_signed_consent_keeps_its_evidence_and_a_sealed_pdf(app, clock, signed_in):
+    document_id, version_id = consent_ids(app)
+    response, _ = sign(signed_in, document_id, name="Robin Q. Quill",
+                       headers={"User-Agent": "Mozilla/5.0 Test"})
+    [signature] = signatures(app)
+    assert response.headers["Location"] == f"/documents?signed={signature.id}"
+    with app.app_context():
+        version = db.session.get(DocumentVersion, version_id)
+        assert signature.version_id == version_id and signature.version_sha256 == version.sha256
+        assert signature.version_sha256 == documents.content_digest(version)
+    assert (signature.signer_name, signature.signer_role, signature.method) == (
+        "Robin Q. Quill", "patient", "online")
+    assert signature.signed_at == START
+    assert signature.signed_at_local == "2026-11-23T10:00:00-05:00"  # New York, the practice's zone
+    assert signature.time_zone == "America/New_York"
+    assert signature.ip_address == "127.0.0.1"
+    assert signature.expires_at.date() == date(2027, 11, 23)  # 12 months
+    assert signature.values == {"answers": {}, "attestations": []}
+
+    pdf = stored_pdf(app, signature.id)
+    words = pdf_text(pdf)
+    code = signing.show_code(signature.verification_code)
+    for expected in ("Patient portal consent", "Robin Q. Quill", "April 9, 1980", "04/09/1980",
+                     "T-1001", "Signature record", "2026-11-23 15:00:00 UTC",
+                     "2026-11-23T10:00:00-05:00", "127.0.0.1", code):
+        assert expected in words, expected
+    assert signature.version_sha256 in "".join(words.split())  # wrapped in its table cell
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    for number, page in enumerate(pages, start=1):
+        box = page.mediabox
+        assert (round(float(box.width)), round(float(box.height))) == LETTER_POINTS
+        footer = page.extract_text()
+        assert "Robin Q. Quill" in footer and code in footer
+        assert f"Page {number} of {len(pages)}" in footer
+
+    # The patient downloads exactly the stored bytes.
+    download = signed_in.get(f"/documents/signed/{signature.id}.pdf")
+    assert download.data == pdf
+    assert download.headers["Content-Disposition"] == \
+        f'attachment; filename="consent-{signature.verification_code}.pdf"'
+    assert download.headers["Cache-Control"] == "no-store"
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    with app.app_context():
+        [exported] = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "signature.exported")).all()
+        assert (exported.patient_id, exported.object_id) == (signature.patient_id, str(signature.id))
+        assert exported.detail == f"format: pdf; bytes: {len(pdf)}"
+
+
+def test_the_stored_pdf_is_archival_embedded_and_sealed(app, signed_in, tmp_path):
+    document_id, _ = consent_ids(app)
+    sign(signed_in, document_id)
+    [signature] = signatures(app)
+    pdf = stored_pdf(app, signature.id)
+    path = tmp_path / "consent.pdf"
+    path.write_bytes(pdf)
+    assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True).returncode == 0
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                           check=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # the emb column
+    metadata = PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert b"pdfaid:part" in metadata and b"pdfaid:conformance" in metadata  # PDF/A-3b
+
+    flipped = bytearray(pdf)
+    flipped[len(pdf) // 3] ^= 0x01  # one bit inside the signed range
+    with app.app_context():
+        assert seal.verify_pdf(pdf).ok  # intact, whole, and the practice's own seal
+        assert not seal.verify_pdf(bytes(flipped)).intact
+
+
+def test_a_name_that_is_not_the_charts_signs_nothing(app, signed_in):
+    document_id, _ = consent_ids(app)
+    response, _ = sign(signed_in, document_id, name="Robin Smith")
+    assert response.status_code == 200
+    assert "does not match our records" in text(response)
+    assert 'class="error-summary"' in text(response)
+    assert signatures(app) == []
+
+
+def test_agreeing_is_required(app, signed_in):
+    document_id, _ = consent_ids(app)
+    response, _ = sign(signed_in, document_id, agree="")
+    assert "Tick “I have read and agree” to sign." in text(response)
+    assert signatures(app) == []
+
+
+def test_a_second_submit_of_the_same_page_signs_once(app, signed_in):
+    document_id, _ = consent_ids(app)
+    first, data = sign(signed_in, document_id)
+    again = signed_in.post(f"/documents/{document_id}/sign", data=data)
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"]
+    assert len(signatures(app)) == 1
+
+
+def test_a_drawn_signature_is_kept_flattened_and_printed(app, signed_in):
+    from PIL import Image, ImageDraw
+
+    document_id, _ = consent_ids(app)
+    image = Image.new("RGBA", (600, 160), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(20, 120), (200, 40), (380, 120), (560, 40)], fill="black", width=4)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    data_url = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+    sign(signed_in, document_id, drawing=data_url)
+    [signature] = signatures(app)
+    with app.app_context():
+        stored = db.session.get(Signature, signature.id).drawn_signature
+    with Image.open(io.BytesIO(stored)) as kept:
+        assert kept.mode == "L" and kept.size == (600, 160)  # grey, on white
+    reader = PdfReader(io.BytesIO(stored_pdf(app, signature.id)))
+    assert any(page.images for page in reader.pages)
+
+
+def test_a_drawing_that_is_not_a_png_is_refused_with_a_message(app, signed_in):
+    document_id, _ = consent_ids(app)
+    response, _ = sign(signed_in, document_id, drawing="data:image/png;base64,bm90IGEgcG5n")
+    assert "The drawn signature could not be read" in text(response)
+    assert signatures(app) == []
+
+
+def test_attestations_must_be_ticked(app, signed_in):
+    document_id, _ = consent_ids(app)
+    with app.app_context():
+        document = db.session.get(Document, document_id)
+        draft = documents.start_draft(document, audit.SYSTEM)
+        documents.update_draft(draft, attestations=["I live in Illinois."])
+        documents.publish(draft, audit.SYSTEM)
+        db.session.commit()
+    response, _ = sign(signed_in, document_id)
+    assert "Tick every statement to sign: I live in Illinois." in text(response)
+    assert signatures(app) == []
+    response, _ = sign(signed_in, document_id, attest="0")
+    assert response.status_code == 302
+    [signature] = signatures(app)
+    assert signature.values["attestations"] == ["I live in Illinois."]
+    assert "I live in Illinois." in pdf_text(stored_pdf(app, signature.id))
+
+
+def test_changing_the_document_after_signing_leaves_the_signed_pdf_byte_identical(app, signed_in):
+    document_id, version_id = consent_ids(app)
+    sign(signed_in, document_id)
+    [signature] = signatures(app)
+    before = stored_pdf(app, signature.id)
+    with app.app_context():
+        document = db.session.get(Document, document_id)
+        draft = documents.start_draft(document, audit.SYSTEM)
+        documents.update_draft(draft, title="Portal consent, revised", body="New words only.")
+        documents.publish(draft, audit.SYSTEM)
+        db.session.commit()
+        old = db.session.get(DocumentVersion, version_id)
+        assert "New words only." not in old.body and old.sha256 == signature.version_sha256
+    assert stored_pdf(app, signature.id) == before
+    assert signed_in.get(f"/documents/signed/{signature.id}.pdf").data == before
+
+
+def test_a_page_left_open_across_a_new_version_asks_to_read_it_again(app, signed_in):
+    document_id, _ = consent_ids(app)
+    page, key, old_version = sign_page(signed_in, document_id)
+    with app.app_context():
+        draft = documents.start_draft(db.session.get(Document, document_id), audit.SYSTEM)
+        documents.update_draft(draft, body="Revised text.")
+        documents.publish(draft, audit.SYSTEM)
+        db.session.commit()
+    response = signed_in.post(f"/documents/{document_id}/sign", data={
+        "csrf_token": csrf_token(signed_in, "/policy"), "submission_key": key,
+        "version_id": old_version, "legal_name": "Robin Quill", "agree": "y"})
+    assert response.status_code == 200 and "published a new version" in text(response)
+    assert "Revised text." in text(response) and signatures(app) == []
+
+
+def test_forged_versions_and_other_patients_copies_are_not_found(app, signed_in, make_account):
+    document_id, _ = consent_ids(app)
+    other = make_account(username="sam", account_number="T-2002", first_name="Sam",
+                         email="sam@example.com")
+    with app.app_context():
+        [theirs] = db.session.scalars(select(Signature).where(
+            Signature.patient_id == other.patient_id)).all()
+        form_id = db.session.scalar(select(Document.id).where(Document.kind == "form"))
+    assert signed_in.get(f"/documents/signed/{theirs.id}.pdf").status_code == 404
+    assert signed_in.get("/documents/99999/sign").status_code == 404
+    assert signed_in.get(f"/documents/{form_id}/sign").status_code == 404  # a form is not a consent
+    _, key, _ = sign_page(signed_in, document_id)
+    for forged in ("99999", "abc", ""):
+        response = signed_in.post(f"/documents/{document_id}/sign", data={
+            "csrf_token": csrf_token(signed_in, "/policy"), "submission_key": key,
+            "version_id": forged, "legal_name": "Robin Quill", "agree": "y"})
+        assert response.status_code == 404, forged
+    assert len(signatures(app)) == 1  # Sam's only
+
+
+def test_evidence_never_changes_once_stored(app, signed_in):
+    document_id, _ = consent_ids(app)
+    sign(signed_in, document_id)
+    with app.app_context():
+        signature = db.session.scalar(select(Signature))
+        signature.reminder_sent_at = START  # workflow: allowed
+        db.session.commit()
+        signature.signer_name = "Someone Else"
+        with pytest.raises(SignatureChangedError):
+            db.session.commit()
+        db.session.rollback()
+
+
+def test_staff_cannot_use_the_patient_pages(app, staff_client):
+    browser = staff_client("front_desk")
+    assert browser.get("/documents").status_code == 403
+
+
+# -- renewal --------------------------------------------------------------------------------
+
+def test_30_days_before_expiry_a_reminder_shows_and_one_email_goes(app, clock, signed_in, outbox):
+    document_id, _ = consent_ids(app)
+    sign(signed_in, document_id)
+    clock.move_to(START + timedelta(days=334))  # 31 days before the end: nothing yet
+    with app.test_request_context():
+        assert signing.send_renewal_reminders() == 0
+    clock.move_to(START + timedelta(days=336))  # 29 days before
+    with app.test_request_context():
+        assert signing.send_renewal_reminders() == 1
+        assert signing.send_renewal_reminders() == 0  # one email, not one a round
+        [email] = db.session.scalars(select(OutboxEmail).where(
+            OutboxEmail.template == "consent_renewal")).all()
+        assert email.recipient == "robin.quill@example.com"
+        assert "November 23, 2027" in email.body_text
+        for private in ("T-1001", "1980", "Quill"):
+            assert private not in email.body_text and private not in email.subject
+    browser_now = app.test_client()
+
+
+    AuthActions(browser_now).patient_sign_in("robin")
+    home = text(browser_now.get("/home"))
+    assert "ends on November 23, 2027" in home
+    assert "Renew “Patient portal consent” now" in home
+    # Renewing: signing again ends the reminder, and the new consent runs 12 months on.
+    assert sign(browser_now, document_id)[0].status_code == 302
+    assert "ends on" not in text(browser_now.get("/home"))
+    newest = signatures(app)[-1]
+    assert newest.expires_at.date() == date(2028, 10, 25)
+
+
+# -- health forms ---------------------------------------------------------------------------
+
+def form_page(app):
+    with app.app_context():
+        documents.ensure_defaults()
+        db.session.commit()
+        form_id = db.session.scalar(select(Document.id).where(Document.kind == "form"))
+    return form_id
+
+
+def fill(signed_in, form_id, action, **answers):
+    page = text(signed_in.get(f"/forms/{form_id}"))
+    key = next(group for group in KEY.search(page).groups() if group)
+    data = {"csrf_token": csrf_token(signed_in, f"/forms/{form_id}"), "action": action,
+            "version_id": VERSION.search(page).group(1), "submission_key": key, **answers}
+    return signed_in.post(f"/forms/{form_id}", data=data)
+
+
+def test_a_health_form_saves_a_draft_resumes_and_submits_signed(app, signed_in):
+    document_id, _ = consent_ids(app)
+    sign(signed_in, document_id)
+    form_id = form_page(app)
+    saved = fill(signed_in, form_id, "save", f_medications="Lisinopril 10 mg daily",
+                 f_conditions=["Asthma or COPD", "Diabetes"], f_last_surgery_month="03",
+                 f_last_surgery_day="07", f_last_surgery_year="2019")
+    assert saved.status_code == 302
+    resumed = text(signed_in.get(f"/forms/{form_id}"))
+    assert "Lisinopril 10 mg daily" in resumed
+    assert 'value="Diabetes" checked' in resumed and 'value="2019"' in resumed
+
+    # Submitting without the required answers signs nothing and keeps what was typed.
+    refused = fill(signed_in, form_id, "submit", f_medications="Lisinopril 10 mg daily",
+                   legal_name="Robin Quill", agree="y")
+    assert refused.status_code == 200
+    assert "Answer this question: Are you allergic to any medicine?" in text(refused)
+    assert "Answer this question: Do you smoke or use tobacco?" in text(refused)
+    assert "Lisinopril 10 mg daily" in text(refused)
+    assert len(signatures(app)) == 1
+
+    bad = fill(signed_in, form_id, "submit", f_has_allergies="yes", f_smoking="Never",
+               f_alcohol_drinks_per_week="lots", f_last_surgery_month="02",
+               f_last_surgery_day="30", f_last_surgery_year="2019",
+               legal_name="Robin Quill", agree="y")
+    assert "Enter a number, such as 3 or 2.5." in text(bad)
+    assert "Enter a real date" in text(bad)
+    assert len(signatures(app)) == 1
+
+    done = fill(signed_in, form_id, "submit", f_has_allergies="yes", f_allergies="Penicillin: hives",
+                f_smoking="In the past", f_alcohol_drinks_per_week="2",
+                f_medications="Lisinopril 10 mg daily", f_last_surgery_month="3",
+                f_last_surgery_day="7", f_last_surgery_year="2019",
+                legal_name="Robin Quill", agree="y")
+    assert done.status_code == 302
+    form_signature = signatures(app)[-1]
+    assert form_signature.kind == "form" and form_signature.expires_at is None
+    assert form_signature.values["answers"] == {
+        "has_allergies": "yes", "allergies": "Penicillin: hives", "smoking": "In the past",
+        "alcohol_drinks_per_week": "2", "medications": "Lisinopril 10 mg daily",
+        "last_surgery": "2019-03-07"}
+    words = pdf_text(stored_pdf(app, form_signature.id))
+    for expected in ("Medical history questionnaire", "Penicillin: hives", "March 7, 2019",
+                     "In the past", "Robin Quill", "T-1001", "Signature record"):
+        assert expected in words, expected
+    with app.app_context():
+        assert db.session.scalar(select(func.count(FormDraft.id))) == 0  # the draft is done
+
+
+def test_a_form_not_offered_to_the_patient_is_not_found(app, signed_in):
+    document_id, _ = consent_ids(app)
+    sign(signed_in, document_id)
+    form_id = form_page(app)
+    with app.app_context():
+        db.session.get(Document, form_id).available_to_all = False
+        db.session.commit()
+    assert signed_in.get(f"/forms/{form_id}").status_code == 404
+    assert signed_in.get("/forms/99999").status_code == 404
+
+
+def test_signing_in_code_paths_sign_through_the_service(app, make_patient):
+    """The service refuses a wrong name whoever calls it (the form is not the only guard)."""
+    patient = make_patient()
+    with app.test_request_context():
+        _document, version = documents.portal_consent()
+        with pytest.raises(signing.SigningError):
+            signing.sign(patient, version, signer=signing.Signer("Not Robin"), answers={},
+                         attestations=[], drawing=None, submission_key="x" * 20,
+                         practice=get_practice(), origin=audit.SYSTEM)
+
+
+def test_the_form_pages_post_with_their_tokens(app, signed_in):
+    document_id, _ = consent_ids(app)
+    response = post_form(signed_in, f"/documents/{document_id}/sign",
+                         {"legal_name": "Robin Quill", "agree": "y"},
+                         page_url=f"/documents/{document_id}/sign")
+    assert response.status_code == 404  # no version posted: not a page this server drew
