@@ -1,14 +1,58 @@
 """Enrollment in Chromium: staff invite from the chart -> the link from the .eml in the outbox ->
-identity check -> account -> sign in -> sign out. At desktop and 375 px, axe-core clean on every
-page, and the whole of it with JavaScript off."""
+identity check -> account and the portal consent signed with it (a drawn signature with
+JavaScript, the typed name alone without) -> sign in straight to /home -> sign out. At desktop
+and 375 px, axe-core clean on every page, and the whole of it with JavaScript off."""
 
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Signature
 
 FRONT_DESK = "frontdesk@practice.test"
 PATIENT_EMAIL = "maria.lopez@example.com"
 PASSWORD = "copper meadow violin harbor"
+CONSENT_TITLE = "Patient portal consent"
+
+
+def draw_signature(page, touch=False):
+    """Draw a zigzag on the signature pad: with the mouse, or with a finger (real touch
+    events through the DevTools protocol) on a phone."""
+    canvas = page.locator("#signature-pad canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    points = [(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+              for fx, fy in ((0.1, 0.7), (0.3, 0.3), (0.5, 0.7), (0.7, 0.3), (0.9, 0.7))]
+    if touch:
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [
+            {"x": points[0][0], "y": points[0][1]}]})
+        for x, y in points[1:]:
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove",
+                                                  "touchPoints": [{"x": x, "y": y}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        cdp.detach()
+    else:
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(x, y, steps=4)
+        page.mouse.up()
+    # Something was drawn: the canvas is no longer blank.
+    assert page.evaluate("""() => {
+        const canvas = document.querySelector('#signature-pad canvas');
+        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        return pixels.some((value, index) => index % 4 === 3 && value > 0);
+    }""")
+
+
+def stored_signatures(app):
+    """(kind, signer_name, method, has a drawing) for every stored signature, oldest first."""
+    with app.app_context():
+        return [(row.kind, row.signer_name, row.method, bool(row.drawn_signature))
+                for row in db.session.scalars(select(Signature).order_by(Signature.id))]
 
 
 def fill_identity(page, account_number):
@@ -21,7 +65,7 @@ def fill_identity(page, account_number):
 
 @pytest.mark.parametrize("kind, javascript", [("desktop", True), ("phone", True),
                                               ("desktop", False)])
-def test_invite_enroll_sign_in_and_out(open_context, make_staff, sign_in, add_patient, save_practice,
+def test_invite_enroll_sign_in_and_out(app, open_context, make_staff, sign_in, add_patient, save_practice,
                                        eml_link, axe_check, assert_phone_layout, kind, javascript):
     save_practice()
     chart = add_patient(account_number="RFM-2041", email=PATIENT_EMAIL)
@@ -71,37 +115,58 @@ def test_invite_enroll_sign_in_and_out(open_context, make_staff, sign_in, add_pa
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose your sign-in details")
     ok()
 
-    # A first try with the confirmation mistyped and the policy not accepted.
+    # The account step holds the whole portal consent, signed with the account. Without
+    # JavaScript the drawing pad stays hidden and the typed name alone signs.
+    expect(page.get_by_role("heading", level=2, name="Sign the portal consent")).to_be_visible()
+    pad = page.locator("#signature-pad")
+    if javascript:
+        expect(pad).to_be_visible()
+        expect(pad.locator("canvas")).to_have_attribute("aria-label",
+                                                       "Signature drawing area (optional)")
+    else:
+        expect(pad).to_be_hidden()
+
+    # A first try with the confirmation mistyped and a name that is not the chart's.
     page.get_by_label("Choose a username").fill("maria.lopez")
     page.get_by_label("New password", exact=True).fill(PASSWORD)
     page.get_by_label("New password again").fill(PASSWORD + "s")
     page.get_by_label("What was the first concert you went to?").check()
     page.get_by_label("Your answer").fill("The Cure, 1989")
-    page.get_by_role("button", name="Create my account").click()
+    page.get_by_label("Type your full legal name").fill("Maria Lopes")
+    page.get_by_label("I have read and agree to this document").check()
+    page.get_by_role("button", name="Sign and create my account").click()
     summary = page.locator(".error-summary")
     expect(summary).to_contain_text("The two passwords are not the same.")
-    expect(summary).to_contain_text("accept the Portal Policy and Procedures")
+    expect(summary).to_contain_text("does not match our records")
     expect(page.locator("#password-strength")).to_contain_text("accepted by our rules")
     expect(page.get_by_label("Choose a username")).to_have_value("maria.lopez")
+    assert page.title().startswith("Error:")
     ok()
 
-    policy_link = page.get_by_role("link", name="Read the Portal Policy and Procedures")
+    policy_link = page.get_by_role("link", name="Printable page")
     expect(policy_link).to_have_attribute("target", "_blank")
     policy_page = page.context.new_page()
     policy_page.goto(policy_link.get_attribute("href"))
-    expect(policy_page.get_by_role("heading", level=1)).to_have_text("Portal Policy and Procedures")
+    expect(policy_page.get_by_role("heading", level=1)).to_have_text(CONSENT_TITLE)
     accessible(policy_page)
     policy_page.close()
 
     page.get_by_label("New password", exact=True).fill(PASSWORD)
     page.get_by_label("New password again").fill(PASSWORD)
-    page.get_by_label("I have read and accept the Portal Policy and Procedures").check()
-    page.get_by_role("button", name="Create my account").click()
+    page.get_by_label("Type your full legal name").fill("Maria Lopez")
+    page.get_by_label("I have read and agree to this document").check()
+    if javascript:
+        draw_signature(page, touch=kind == "phone")
+    else:
+        expect(pad).to_be_hidden()
+    page.get_by_role("button", name="Sign and create my account").click()
     page.wait_for_url("**/sign-in")
     expect(page.get_by_role("status")).to_have_text(
         "Your account is ready. Sign in with your new username and password.")
     ok()
+    assert stored_signatures(app) == [("consent", "Maria Lopez", "online", javascript)]
 
+    # Signed at enrollment: the first sign-in goes straight home, past the consent gate.
     page.get_by_label("Username or email address").fill("maria.lopez")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
