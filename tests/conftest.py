@@ -38,6 +38,23 @@ def _reset_postgres(url):
     engine.dispose()
 
 
+def pytest_sessionstart(session):
+    """Sign one certificate before any test freezes time. cryptography keeps the datetime
+    class it first reads; if that first read happened under freezegun it would keep
+    FakeDatetime and refuse every real datetime after (making the practice's seal)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "warm-up")])
+    now = datetime.now(UTC)
+    (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+     .serial_number(1).not_valid_before(now).not_valid_after(now + timedelta(days=1))
+     .sign(key, hashes.SHA256()))
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """A database migrated once per run with the real Alembic migrations."""

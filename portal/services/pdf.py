@@ -6,9 +6,19 @@ the practice letterhead, a footer with the page count, US Letter pages and the D
 screen readers. Sealing (services/seal.py) comes after the bytes are written and keeps them.
 """
 
+import functools
+
 from flask import render_template
 
 PDF_VARIANT = "pdf/a-3b"
+
+
+@functools.cache
+def _font_config():
+    """One font configuration per process: WeasyPrint would build a new one per document."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
 
 
 def css_string(text):
@@ -28,4 +38,5 @@ def render_pdf(template, *, title, practice, footer=None, subject="", keywords="
     page = render_template(f"pdf/{template}.html", title=title, practice=practice,
                            footer_css=css_string(footer) if footer else None,
                            subject=subject, keywords=keywords, **context)
-    return HTML(string=page).write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)
+    return HTML(string=page).write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True,
+                                       font_config=_font_config())

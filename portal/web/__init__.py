@@ -17,3 +17,6 @@ def init_app(app):
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # WeasyPrint logs each step of every PDF, and fontTools each font subset, at INFO: noise.
+    for chatty in ("weasyprint", "fontTools"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
