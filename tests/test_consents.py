@@ -6,7 +6,7 @@ import base64
 import io
 import re
 import subprocess
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from conftest import START, AuthActions, csrf_token, post_form
@@ -475,3 +475,25 @@ def test_the_form_pages_post_with_their_tokens(app, signed_in):
                          {"legal_name": "Robin Quill", "agree": "y"},
                          page_url=f"/documents/{document_id}/sign")
     assert response.status_code == 404  # no version posted: not a page this server drew
+
+
+def test_ages_are_counted_on_the_practices_calendar(app, make_patient):
+    """At 8 PM in New York it is already tomorrow in UTC: a patient whose 18th birthday is
+    tomorrow is still a minor, for the gate and for the missing list alike."""
+    patient = make_patient(date_of_birth=date(2008, 11, 24))
+    evening = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # November 23, 8 PM in New York
+    with app.test_request_context():
+        adults = documents.new_document("consent", "Adults' consent", audit.SYSTEM)
+        documents.update_draft(adults, body="For adults.", required=True, signers="adults",
+                               validity_months=12)
+        documents.publish(adults, audit.SYSTEM)
+        portal_consent, _version = documents.portal_consent()
+        documents.retire(portal_consent, audit.SYSTEM)  # only the adults' consent is asked for
+        db.session.flush()
+        assert signing.consent_due(patient, evening) is None
+        missing = db.session.scalars(signing.missing_statement(adults, evening)).all()
+        assert patient.id not in [row.id for row in missing]
+        next_day = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # the birthday, in New York too
+        assert signing.consent_due(patient, next_day)[1].title == "Adults' consent"
+        assert patient.id in [row.id for row in db.session.scalars(
+            signing.missing_statement(adults, next_day))]

@@ -211,6 +211,33 @@ def test_a_date_signed_in_the_future_is_refused(app, staff_client, make_patient,
     assert signature_count(app) == 0
 
 
+def test_a_paper_consent_that_has_already_ended_is_refused(app, staff_client, make_patient,
+                                                          in_use, clock):
+    """The portal consent lasts 12 months: paper signed 13 months ago is no current consent."""
+    patient = make_patient()
+    browser = staff_client()
+    response = post_form(browser, paper_url(patient.id, in_use["consent"]),
+                         paper_form(app, in_use["consent"], **{"signed_on-month": "10",
+                                                               "signed_on-year": "2025"}))
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    assert response.status_code == 200
+    assert "A consent signed on that day has already ended: it lasts 12 months." in page
+    assert signature_count(app) == 0
+
+
+def test_paper_signed_this_morning_is_never_dated_in_the_future(app, staff_client, make_patient,
+                                                                in_use, clock):
+    """START is 10:00 in New York: noon on the paper's day is still to come, so now it is."""
+    patient = make_patient()
+    browser = staff_client()
+    response = post_form(browser, paper_url(patient.id, in_use["consent"]),
+                         paper_form(app, in_use["consent"], **{"signed_on-day": "23"}))
+    assert response.status_code == 302
+    with app.app_context():
+        signature = db.session.scalar(select(Signature))
+        assert signature.signed_at == START and signature.paper_signed_on == date(2026, 11, 23)
+
+
 def test_the_wet_signature_pdf_is_prefilled_with_blank_lines(app, staff_client, make_patient,
                                                              in_use, audit_trail):
     patient = make_patient(first_name="Avery", last_name="Lindqvist",

@@ -90,6 +90,13 @@ def show_code(code):
     return f"{code[:5]}-{code[5:]}"
 
 
+def local_today(now=None):
+    """Today's date in the practice's time zone (ages and paper dates are counted there)."""
+    from .practice import get_practice
+
+    return (now or utcnow()).astimezone(ZoneInfo(get_practice().time_zone)).date()
+
+
 def add_months(moment, months):
     """The same day `months` later (the month's last day when it is shorter)."""
     month_index = moment.month - 1 + months
@@ -210,10 +217,17 @@ def record_paper(patient, version, *, signer, signed_on, scan, scan_type, practi
     """
     if not normalize_name(signer.name):
         raise SigningError(_l("Enter the name of the person who signed."), field="signer_name")
-    today = utcnow().astimezone(ZoneInfo(practice.time_zone)).date()
-    if signed_on > today:
+    now = utcnow()
+    if signed_on > local_today(now):
         raise SigningError(_l("The date signed cannot be in the future."), field="signed_on")
-    signed_at = datetime.combine(signed_on, time(12), ZoneInfo(practice.time_zone)).astimezone(UTC)
+    # Noon that day in the practice's zone, or now when that is still to come today.
+    signed_at = min(datetime.combine(signed_on, time(12), ZoneInfo(practice.time_zone))
+                    .astimezone(UTC), now)
+    ends = expiry_for(version, signed_at)
+    if ends is not None and ends <= now:
+        raise SigningError(_l("A consent signed on that day has already ended: it lasts "
+                              "%(months)d months. Ask the patient to sign it again.",
+                              months=version.validity_months), field="signed_on")
     return _store(patient, version, signer=signer, method="paper", values={"answers": {}, "attestations": []},
                   drawing=None, submission_key=new_submission_key(), practice=practice,
                   origin=origin, paper_signed_on=signed_on, scan=scan, scan_type=scan_type,
@@ -328,7 +342,7 @@ def consent_due(patient, now=None):
         .where(Document.kind == "consent", Document.retired_at.is_(None),
                DocumentVersion.required.is_(True), ~current)
         .order_by(Document.is_portal_consent.desc(), Document.id)).all()
-    today = now.date()
+    today = local_today(now)
     for document, version in rows:
         if documents.patient_may_sign(version, patient, today):
             return document, version
@@ -478,7 +492,7 @@ def missing_statement(version, now=None):
     current = exists().where(Signature.patient_id == Patient.id,
                              Signature.document_id == version.document_id, is_current(now))
     statement = select(Patient).where(Patient.status == "active", ~current)
-    born_18_years_ago = documents.adult_birthday_cutoff(now.date())
+    born_18_years_ago = documents.adult_birthday_cutoff(local_today(now))
     if version.signers == "adults":
         statement = statement.where(Patient.date_of_birth <= born_18_years_ago)
     elif version.signers == "guardians_of_minors":

@@ -2,20 +2,29 @@
 localhost, `PORTAL_BASE_URL=https://localhost:<port>` and two-step required for staff.
 
 One walk posts every kind of form over https: staff sign-in with two-step set-up, sign-out and
-sign-in with a code; an invitation from the chart; enrollment from the emailed https link; a
-profile change and sign-out; a password reset from the emailed link and a sign-in with the new
-password. After each step the browser's cookies are `__Host-` cookies (Secure, HttpOnly,
-Path=/, host-only), and every post went over https without a Referer.
+sign-in with a code; an invitation from the chart; enrollment from the emailed https link (the
+portal consent signed with the account); a profile change and sign-out; a password reset from
+the emailed link and a sign-in with the new password. A second walk signs the portal consent
+behind the consent gate. A third records a paper signature with its scan (a multipart post),
+checks a verification code, and saves and publishes a consent's draft. After each step the
+browser's cookies are `__Host-` cookies (Secure, HttpOnly, Path=/, host-only), and every post
+went over https without a Referer.
 """
 
 import email
 import email.policy
 import re
 import time
+from datetime import date
 
 import pyotp
 import pytest
+from conftest import PATIENT_PASSWORD, turn_on_two_step
 from playwright.sync_api import expect
+
+from portal.models import StaffUser
+
+from .test_staff_consent_flow import codes_of, default_documents, practice_today, scan_png
 
 FRONT_DESK = "frontdesk@practice.test"
 PATIENT_EMAIL = "maria.lopez@example.com"
@@ -176,8 +185,9 @@ def test_every_form_posts_over_https(https_server, open_https_context, make_staf
     page.get_by_label("New password again").fill(PASSWORD)
     page.get_by_label("What was the first concert you went to?").check()
     page.get_by_label("Your answer").fill("The Cure, 1989")
-    page.get_by_label("I have read and accept the Portal Policy and Procedures").check()
-    page.get_by_role("button", name="Create my account").click()
+    page.get_by_label("Type your full legal name").fill("Maria Lopez")
+    page.get_by_label("I have read and agree to this document").check()
+    page.get_by_role("button", name="Sign and create my account").click()
     page.wait_for_url("**/sign-in")
     expect(page.get_by_role("status")).to_have_text(
         "Your account is ready. Sign in with your new username and password.")
@@ -237,3 +247,103 @@ def test_every_form_posts_over_https(https_server, open_https_context, make_staf
         assert path in posted, (path, posted)
     staff.reload()
     expect(access.locator(".portal-status")).to_contain_text("Active: username maria.lopez, since")
+
+
+def test_consent_gate_signs_over_https(https_server, open_https_context, make_account,
+                                       save_practice, patient_sign_in):
+    """A patient with no consent on file: sign in -> the consent page -> sign -> /home."""
+    base = https_server.url
+    posts = PostLog(base)
+    save_practice()
+    make_account(consented=False)
+    context = open_https_context("desktop")
+    page = posts.watch(context.new_page())
+    patient_sign_in(page, "robin", PATIENT_PASSWORD, expect_home=False)
+    page.wait_for_url(re.compile(r"/documents/\d+/sign\?required=1$"))
+    assert page.url.startswith(base)
+    expect(page.get_by_role("status").filter(has_text="Before you continue")).to_have_text(
+        "Before you continue, please read and sign “Patient portal consent”.")
+    assert_host_cookies(context)
+    page.get_by_label("Type your full legal name").fill("Robin Quill")
+    page.get_by_label("I have read and agree to this document").check()
+    page.get_by_role("button", name="Sign “Patient portal consent”").click()
+    page.wait_for_url(re.compile(r"/documents\?signed=\d+$"))
+    expect(page.get_by_role("status").filter(has_text="You signed")).to_have_text(
+        "Thank you. You signed “Patient portal consent”. Your signed copy is below.")
+    assert_host_cookies(context)
+    page.goto("/home")
+    page.wait_for_url(f"{base}/home")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Robin")
+
+    posted = posts.check()
+    assert "/sign-in" in posted and any(
+        re.fullmatch(r"/documents/\d+/sign", path) for path in posted), posted
+
+
+def test_paper_signature_verification_and_publishing_post_over_https(
+        app, https_server, open_https_context, make_staff, staff_password, add_patient,
+        save_practice):
+    """An admin (two-step on): record a parent's paper signature with its scan, check its
+    code, then edit the portal consent, save the draft and publish it."""
+    base = https_server.url
+    posts = PostLog(base)
+    save_practice()
+    consent = default_documents(app)["consent"]
+    today = practice_today(app)
+    chart = add_patient(account_number="RFM-2051", first_name="Ada", last_name="Quill",
+                        date_of_birth=date(today.year - 9, 6, 1))
+    admin = make_staff("admin", email="admin@practice.test", name="Dana Whitfield")
+    secret, _codes = turn_on_two_step(app, StaffUser, admin.id)
+    context = open_https_context("desktop")
+    page = posts.watch(context.new_page())
+    staff_password_step(page, admin.email, staff_password)
+    page.wait_for_url("**/sign-in/code")
+    page.get_by_label("Sign-in code").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(f"{base}/staff/patients")
+
+    # -- A paper signature with its scan: a multipart post over TLS. -------------------------
+    paper = f"/staff/patients/{chart}/consents/{consent}/paper"
+    page.goto(paper)
+    page.get_by_label("Name of the person who signed").fill("Morgan Quill")
+    page.get_by_label("Month", exact=True).fill(f"{today.month:02d}")
+    page.get_by_label("Day", exact=True).fill(f"{today.day:02d}")
+    page.get_by_label("Year", exact=True).fill(str(today.year))
+    page.get_by_label("Scan of the signed paper (optional)").set_input_files(
+        {"name": "signed-paper.png", "mimeType": "image/png", "buffer": scan_png()})
+    page.get_by_role("button", name="Record the paper signature").click()
+    page.wait_for_url(f"{base}/staff/patients/{chart}#consents")
+    expect(page.locator("#consents").get_by_role("row").filter(has_text="Morgan Quill")) \
+        .to_contain_text("Signed on paper")
+    expect(page.locator("#consents").get_by_role("link", name=re.compile(r"^Open the scan"))) \
+        .to_be_visible()
+    assert_host_cookies(context)
+
+    # -- Its verification code, checked. ---------------------------------------------------
+    [code] = codes_of(app, chart)
+    page.goto("/staff/consents/verify")
+    page.get_by_label("Verification code").fill(code)
+    page.get_by_role("button", name="Check", exact=True).click()
+    expect(page.locator("dl.details")).to_contain_text("Morgan Quill (Parent or guardian)")
+    assert_host_cookies(context)
+
+    # -- The admin saves a draft of the consent's next version, then publishes it. -----------
+    page.goto(f"/admin/documents/{consent}")
+    page.get_by_role("button", name="Edit", exact=True).click()
+    page.wait_for_url(f"{base}/admin/documents/{consent}/draft")
+    text = page.get_by_label("Text of the consent")
+    text.fill(text.input_value() + "\n\nA parent may sign on paper at the desk.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("status").filter(has_text="The draft was saved.")).to_be_visible()
+    page.get_by_role("button", name="Publish").click()
+    page.wait_for_url(f"{base}/admin/documents/{consent}")
+    expect(page.get_by_role("heading", level=2, name="Published version 2")).to_be_visible()
+    assert_host_cookies(context)
+
+    posted = posts.check()
+    for path in ("/staff/sign-in", "/sign-in/code", paper, "/staff/consents/verify",
+                 f"/admin/documents/{consent}/edit", f"/admin/documents/{consent}/draft"):
+        assert path in posted, (path, posted)
+    assert posted.count(f"/admin/documents/{consent}/draft") == 2  # saved, then published
+    [upload] = [request for request in posts.posts if request.url == base + paper]
+    assert upload.all_headers()["content-type"].startswith("multipart/form-data; boundary=")

@@ -1,26 +1,48 @@
-"""Every staff console page passes axe-core at desktop width and at 375 px on a phone.
+"""Every staff console page (the consent pages and the admin's documents included), the
+patient's consent and health form pages, and the public check of a verification code pass
+axe-core at desktop width and at 375 px on a phone.
 
 At phone width the page must not scroll sideways and its buttons and inputs must be at
 least 44 px high. Each page is shown with content in it (a saved practice, patients, form
 errors), since empty pages hide most problems.
 """
 
-from datetime import date
+import re
+from datetime import date, timedelta
 
 import pytest
+from conftest import PATIENT_PASSWORD
 from playwright.sync_api import expect
 
+from . import test_staff_consent_flow as consent_data
+
 ADMIN_EMAIL = "admin@practice.test"
+
+
+@pytest.fixture
+def app_overrides(tmp_path_factory):
+    """`app` with one seal certificate for the run, for the pages that show signed PDFs."""
+    return {"SEAL_P12": str(consent_data.seal_p12(tmp_path_factory))}
 
 
 class Scene:
     """What a page test needs to put a page on screen: a browser page and the test data."""
 
-    def __init__(self, page, make_staff, sign_in, add_patient):
+    def __init__(self, page, make_staff, sign_in, add_patient, make_account=None,
+                 patient_sign_in=None, app=None):
         self.page = page
+        self.app = app
         self.make_staff = make_staff
         self.sign_in = sign_in
         self.add_patient = add_patient
+        self.make_account = make_account
+        self.patient_sign_in = patient_sign_in
+
+    def sign_in_patient(self, consented=True):
+        """Robin Quill's portal account, signed in; without a consent on file the sign-in
+        ends on the consent page (the gate)."""
+        self.make_account(consented=consented)
+        self.patient_sign_in(self.page, "robin", PATIENT_PASSWORD, expect_home=consented)
 
     def sign_in_admin(self):
         self.make_staff("admin", email=ADMIN_EMAIL, name="Dana Whitfield")
@@ -40,6 +62,14 @@ class Scene:
                 status="inactive" if n == 5 else "active",
             ))
         return ids
+
+    def sign_in_nurse(self):
+        self.make_staff("nurse", email="nurse@practice.test", name="Jo Rivera")
+        self.sign_in(self.page, "nurse@practice.test")
+
+    def documents_in_use(self):
+        """The default consent and health form: {"consent": id, "form": id}."""
+        return consent_data.default_documents(self.app)
 
     def search(self, text):
         self.page.get_by_label("Name, account number or date of birth").fill(text)
@@ -185,6 +215,232 @@ def show_not_found(scene):
     expect(scene.page.get_by_role("heading", level=1)).to_have_text("Page not found")
 
 
+def show_policy(scene):
+    scene.page.goto("/policy")
+    expect(scene.page.get_by_role("heading", level=1)).to_have_text("Patient portal consent")
+
+
+def show_documents(scene):
+    scene.sign_in_patient()
+    scene.page.goto("/documents")
+    expect(scene.page.get_by_role("heading", level=1)).to_have_text("Forms and consents")
+    expect(scene.page.get_by_role("link", name="Fill in “Medical history questionnaire”")).to_be_visible()
+    expect(scene.page.get_by_role("table", name="Your signed documents, newest first")).to_be_visible()
+
+
+def show_consent_sign_with_errors(scene):
+    """The page the consent gate opens, after a try with a name that is not the chart's."""
+    scene.sign_in_patient(consented=False)
+    scene.page.wait_for_url(re.compile(r"/documents/\d+/sign\?required=1$"))
+    expect(scene.page.locator("#signature-pad canvas")).to_be_visible()
+    scene.page.get_by_label("Type your full legal name").fill("Robin Smith")
+    scene.page.get_by_label("I have read and agree to this document").check()
+    scene.page.get_by_role("button", name="Sign “Patient portal consent”").click()
+    expect(scene.page.locator(".error-summary")).to_contain_text("does not match our records")
+    expect(scene.page.locator("#legal_name")).to_have_attribute("aria-invalid", "true")
+    assert scene.page.title().startswith("Error:")
+
+
+def show_health_form(scene):
+    scene.sign_in_patient()
+    scene.page.goto("/documents")
+    scene.page.get_by_role("link", name="Fill in “Medical history questionnaire”").click()
+    scene.page.wait_for_url(re.compile(r"/forms/\d+$"))
+    expect(scene.page.get_by_role("heading", level=1)).to_have_text("Medical history questionnaire")
+    expect(scene.page.locator("#signature-pad canvas")).to_be_visible()
+
+
+# -- consents and health forms, staff side (issue 8) --------------------------------------------
+
+NURSE_EMAIL = "nurse@practice.test"
+QUESTIONS = [
+    {"label": "What is your occupation?", "type": "text", "required": True,
+     "help": "Your main job."},
+    {"label": "Blood type", "type": "single_choice", "choices": ["A", "B", "AB", "O"]},
+    {"label": "Date of your last check-up", "type": "date"},
+]
+
+
+def show_chart_consents(scene):
+    """A signed consent with its PDF, a required one missing, and a health form assigned."""
+    in_use = scene.documents_in_use()
+    consent_data.add_document(scene.app, "consent", "Photography consent", required=True,
+                              validity_months=24, body="We may photograph a skin condition.")
+    patient_id = scene.add_patient()
+    consent_data.sign_online(scene.app, patient_id, in_use["consent"])
+    nurse = scene.make_staff("nurse", email=NURSE_EMAIL, name="Jo Rivera")
+    consent_data.assign_form(scene.app, patient_id, in_use["form"], nurse)
+    scene.sign_in(scene.page, NURSE_EMAIL)
+    scene.page.goto(f"/staff/patients/{patient_id}#consents")
+    section = scene.page.locator("#consents")
+    expect(section).to_contain_text("1 required consent is missing:")
+    expect(section.get_by_role("link", name=re.compile(r"^Open PDF"))).to_have_count(1)
+    expect(section.get_by_role("link", name=re.compile(r"^Record a paper signature"))).to_have_count(2)
+    expect(section.get_by_role("listitem").filter(has_text="Medical history questionnaire")) \
+        .to_contain_text("not yet filled in")
+    expect(section.get_by_role("button", name="Assign a health form")).to_be_visible()
+
+
+def show_paper_signature_with_errors(scene):
+    in_use = scene.documents_in_use()
+    patient_id = scene.add_patient()
+    tomorrow = consent_data.practice_today(scene.app) + timedelta(days=1)
+    scene.sign_in_nurse()
+    scene.page.goto(f"/staff/patients/{patient_id}/consents/{in_use['consent']}/paper")
+    scene.page.get_by_label("Name of the person who signed").fill("")
+    scene.page.get_by_label("Month", exact=True).fill(f"{tomorrow.month:02d}")
+    scene.page.get_by_label("Day", exact=True).fill(f"{tomorrow.day:02d}")
+    scene.page.get_by_label("Year", exact=True).fill(str(tomorrow.year))
+    scene.page.get_by_role("button", name="Record the paper signature").click()
+    summary = scene.page.locator(".error-summary")
+    expect(summary).to_contain_text("The date signed cannot be in the future.")
+    expect(summary).to_contain_text("Enter the name of the person who signed.")
+    expect(scene.page.locator(".field-error")).to_have_count(2)
+    assert scene.page.title().startswith("Error:")
+
+
+def show_consents_overview(scene):
+    """Signed online, signed on paper 350 days ago (ending within 30 days), and missing."""
+    in_use = scene.documents_in_use()
+    signed, ending, _missing = scene.add_patients(3)
+    consent_data.sign_online(scene.app, signed, in_use["consent"])
+    long_ago = consent_data.practice_today(scene.app) - timedelta(days=350)
+    consent_data.record_on_paper(scene.app, ending, in_use["consent"], long_ago)
+    scene.sign_in_nurse()
+    scene.page.goto("/staff/consents")
+    expect(scene.page.get_by_role("heading", level=1)).to_have_text("Consents")
+    expect(scene.page.get_by_role("link", name=re.compile(r"^1 patient"))).to_be_visible()
+    expect(scene.page.locator("table")).to_have_count(3)
+    expect(scene.page.get_by_role("link", name=re.compile(r"^Open PDF"))).to_have_count(2)
+
+
+def show_missing_consents(scene):
+    in_use = scene.documents_in_use()
+    scene.add_patients(4)
+    scene.sign_in_nurse()
+    scene.page.goto(f"/staff/consents/{in_use['consent']}/missing")
+    expect(scene.page.get_by_role("heading", level=1)).to_have_text(
+        "Not signed: Patient portal consent")
+    expect(scene.page.get_by_role("heading", level=2)).to_have_text("4 patients")
+    expect(scene.page.locator("table tbody tr")).to_have_count(4)
+
+
+def show_batch_print_with_error(scene):
+    scene.documents_in_use()
+    scene.sign_in_nurse()
+    scene.page.goto("/staff/consents/batch")
+    for field, day in (("first", "31"), ("last", "01")):
+        scene.page.locator(f"#{field}-month").fill("10")
+        scene.page.locator(f"#{field}-day").fill(day)
+        scene.page.locator(f"#{field}-year").fill("2026")
+    scene.page.get_by_role("button", name="Download the PDF").click()
+    expect(scene.page.locator(".error-summary")).to_contain_text(
+        "The last day must be on or after the first day.")
+    assert scene.page.title().startswith("Error:")
+
+
+def show_verified_code(scene):
+    in_use = scene.documents_in_use()
+    patient_id = scene.add_patient()
+    code = consent_data.verification_code(
+        scene.app, consent_data.sign_online(scene.app, patient_id, in_use["consent"]))
+    scene.sign_in_nurse()
+    scene.page.goto("/staff/consents/verify")
+    scene.page.get_by_label("Verification code").fill(code)
+    scene.page.get_by_role("button", name="Check", exact=True).click()
+    expect(scene.page.get_by_role("heading", level=3)).to_have_text("What was signed")
+    expect(scene.page.locator("dl.details")).to_contain_text("Maria Lopez (Patient)")
+    expect(scene.page.get_by_role("link", name="Open the stored PDF")).to_be_visible()
+
+
+def show_forms_to_review(scene):
+    in_use = scene.documents_in_use()
+    patient_id = scene.add_patient()
+    consent_data.sign_online(scene.app, patient_id, in_use["form"])
+    scene.sign_in_nurse()
+    scene.page.goto("/staff/forms/review")
+    expect(scene.page.get_by_role("heading", level=2)).to_have_text("1 form waiting for review")
+    expect(scene.page.get_by_role("button", name="Mark reviewed")).to_be_visible()
+
+
+def show_public_verification(scene):
+    in_use = scene.documents_in_use()
+    patient_id = scene.add_patient()
+    code = consent_data.verification_code(
+        scene.app, consent_data.sign_online(scene.app, patient_id, in_use["consent"]))
+    consent_data.public_verification(scene.app, True)
+    scene.page.goto("/verify")
+    scene.page.get_by_label("Verification code").fill(code)
+    scene.page.get_by_role("button", name="Check", exact=True).click()
+    expect(scene.page.get_by_role("status")).to_contain_text("Valid: signed on")
+
+
+# -- the admin's documents ------------------------------------------------------------------
+
+def show_document_list(scene):
+    """The defaults, an own consent, a form still in draft and a retired consent."""
+    consent_data.add_document(scene.app, "consent", "Photography consent", required=True,
+                              validity_months=24, body="We may photograph a skin condition.")
+    consent_data.add_document(scene.app, "form", "Sleep and health", fields=QUESTIONS[:1],
+                              publish=False)
+    scene.sign_in_admin()
+    scene.page.goto("/admin/documents")
+    expect(scene.page.get_by_role("heading", level=1)).to_have_text("Consents and health forms")
+    expect(scene.page.get_by_role("link", name="Version 1 draft")).to_be_visible()
+    expect(scene.page.locator("table")).to_have_count(2)
+
+
+def show_document(scene):
+    """The medical history form: published, with a draft of version 2 open."""
+    in_use = scene.documents_in_use()
+    consent_data.start_next_version(scene.app, in_use["form"])
+    scene.sign_in_admin()
+    scene.page.goto(f"/admin/documents/{in_use['form']}")
+    expect(scene.page.get_by_role("heading", level=1)).to_have_text("Medical history questionnaire")
+    expect(scene.page.get_by_role("button", name="Continue the draft of version 2")).to_be_visible()
+    expect(scene.page.locator("table tbody tr")).to_have_count(2)
+
+
+def show_consent_draft_with_problem(scene):
+    """Publishing a consent without its text: saved, but not published."""
+    document_id = consent_data.add_document(scene.app, "consent", "Photography consent",
+                                            publish=False)
+    scene.sign_in_admin()
+    scene.page.goto(f"/admin/documents/{document_id}/draft")
+    scene.page.get_by_label("Statements the signer must tick (optional)").fill(
+        "I live in California\nI am 18 or older")
+    scene.page.get_by_role("button", name="Publish").click()
+    summary = scene.page.locator(".error-summary")
+    expect(summary).to_contain_text("cannot be published yet")
+    expect(summary).to_contain_text("A consent needs its text.")
+    assert scene.page.title().startswith("Error:")
+
+
+def show_form_draft(scene):
+    document_id = consent_data.add_document(scene.app, "form", "Sleep and health",
+                                            body="## Sleep\n\nA few questions.",
+                                            fields=QUESTIONS, publish=False)
+    scene.sign_in_admin()
+    scene.page.goto(f"/admin/documents/{document_id}/draft")
+    expect(scene.page.locator("#questions + table tbody tr")).to_have_count(3)
+    expect(scene.page.get_by_role("button", name="Move question 2 up")).to_be_visible()
+    expect(scene.page.get_by_role("link", name="Add a question")).to_be_visible()
+
+
+def show_new_question_with_error(scene):
+    document_id = consent_data.add_document(scene.app, "form", "Sleep and health",
+                                            publish=False)
+    scene.sign_in_admin()
+    scene.page.goto(f"/admin/documents/{document_id}/draft/fields/new")
+    scene.page.get_by_label("Question", exact=True).fill("Blood type")
+    scene.page.get_by_label("Single choice").check()
+    scene.page.get_by_label("Choices (for single and multiple choice)").fill("A")
+    scene.page.get_by_role("button", name="Save the question").click()
+    expect(scene.page.locator(".error-summary")).to_contain_text(
+        "A choice question needs at least two choices, one per line.")
+    assert scene.page.title().startswith("Error:")
+
+
 PAGES = {
     "front": show_front_page,
     "sign-in": show_sign_in,
@@ -204,16 +460,34 @@ PAGES = {
     "staff-account": show_staff_account,
     "staff-password-errors": show_staff_password_with_errors,
     "staff-activity": show_staff_activity,
+    "policy": show_policy,
+    "documents": show_documents,
+    "consent-sign-errors": show_consent_sign_with_errors,
+    "health-form": show_health_form,
+    "chart-consents": show_chart_consents,
+    "paper-signature-errors": show_paper_signature_with_errors,
+    "consents": show_consents_overview,
+    "consents-missing": show_missing_consents,
+    "batch-print-error": show_batch_print_with_error,
+    "verify-code": show_verified_code,
+    "forms-review": show_forms_to_review,
+    "public-verify": show_public_verification,
+    "admin-documents": show_document_list,
+    "admin-document": show_document,
+    "consent-draft-problem": show_consent_draft_with_problem,
+    "form-draft": show_form_draft,
+    "new-question-error": show_new_question_with_error,
 }
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_is_accessible(name, viewport, open_context, make_staff, sign_in, add_patient,
-                            save_practice, axe_check, assert_phone_layout):
+def test_page_is_accessible(name, viewport, app, open_context, make_staff, sign_in, add_patient,
+                            make_account, patient_sign_in, save_practice, axe_check,
+                            assert_phone_layout):
     save_practice()
     page = open_context(viewport).new_page()
-    PAGES[name](Scene(page, make_staff, sign_in, add_patient))
+    PAGES[name](Scene(page, make_staff, sign_in, add_patient, make_account, patient_sign_in, app))
     axe_check(page)
     if viewport == "phone":
         assert_phone_layout(page)

@@ -60,7 +60,7 @@ def _version_posted(document):
 @patient_required
 def index():
     patient, now = current_user.patient, utcnow()
-    today = now.date()
+    today = signing.local_today(now)
     current = signing.current_signatures(patient.id, now)
     consents = [(document, version, current.get(document.id))
                 for document, version in documents.published("consent")
@@ -79,7 +79,8 @@ def sign(document_id):
     if document is None or document.kind != "consent" or document.retired_at is not None:
         abort(404)
     version = documents.current_version(document)
-    if version is None or not documents.patient_may_sign(version, patient, now.date()):
+    if version is None or not documents.patient_may_sign(version, patient,
+                                                         signing.local_today(now)):
         abort(404)
     form, changed, problem = SignForm(), False, None
     if request.method == "POST":
