@@ -7,11 +7,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database
 from .config import check_production, load_settings
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, login_manager
 
 
-def create_app(test_config=None):
-    """Build the app from settings (see config.py); `test_config` overrides them in tests."""
+def create_app(test_config=None, *, migrations=True):
+    """Build the app from settings (see config.py); `test_config` overrides them in tests.
+
+    `migrations=False` leaves out Flask-Migrate (and Alembic, about 11 MB resident): gunicorn's
+    workers (wsgi.py) never migrate; the `portal` command and the tests do.
+    """
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
         "PORTAL_INSTANCE_PATH"
     ) or str(Path.cwd() / "instance")
@@ -31,7 +35,11 @@ def create_app(test_config=None):
 
     db.init_app(app)
     database.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
+    if migrations:
+        from flask_migrate import Migrate
+
+        Migrate(render_as_batch=True).init_app(
+            app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "en", timezone_selector=lambda: "UTC")
     login_manager.init_app(app)

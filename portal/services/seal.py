@@ -199,17 +199,17 @@ def _describe(name):
 
 
 def _metadata(pdf_bytes):
-    """Title, subject, keywords and the verification code, as pypdf reads them."""
-    from pypdf import PdfReader
+    """Title, subject, keywords and the verification code from the document information."""
+    import pikepdf
 
     try:
-        info = PdfReader(io.BytesIO(pdf_bytes)).metadata or {}
+        with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+            info = {key: str(value) for key, value in pdf.docinfo.items()}
     except Exception:  # unreadable metadata is simply absent
         return {}
 
     def text(key):
-        value = info.get(key)
-        return str(value) if value is not None else None
+        return info.get(key)
 
     keywords = text("/Keywords")
     return {"title": text("/Title"), "subject": text("/Subject"), "keywords": keywords,

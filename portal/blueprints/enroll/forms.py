@@ -2,7 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, ValidationError
-from zxcvbn import zxcvbn
 
 from ...forms import DateOfBirthField, NewPasswordFields, SecurityQuestionFields, SigningFields, strip
 from ...services.accounts import personal_words, username_problem
@@ -65,6 +64,8 @@ class EnrollAccountForm(NewPasswordFields, SecurityQuestionFields, SigningFields
         password = self.password.data or ""
         if not password or self.password.errors:
             return None
+        from zxcvbn import zxcvbn  # ~12 MB of word lists: loaded when first needed
+
         result = zxcvbn(password[:ZXCVBN_MAX_LENGTH],
                         user_inputs=[word for word in self.personal_words if word])
         score, feedback = result["score"], result["feedback"]
