@@ -21,7 +21,7 @@ def practice(app):
         update_practice(get_practice(), {
             "name": "Maple & Oak Family Medicine", "address_line1": "12 Orchard Lane",
             "city": "Springfield", "state": "IL", "postal_code": "62701",
-            "phone": "555-201-0100"})
+            "mailing_address": "PO Box 19\nSpringfield, IL 62705", "phone": "555-201-0100"})
         db.session.commit()
 
 
@@ -43,7 +43,7 @@ def test_a_letter_is_one_letter_page_with_letterhead_and_page_count(app, practic
     assert (round(float(box.width)), round(float(box.height))) == LETTER_POINTS
     [text] = text_of(pdf)
     for expected in ("Maple & Oak Family Medicine", "12 Orchard Lane", "Springfield, IL 62701",
-                     "555-201-0100", "A letter from the practice",
+                     "Mailing address: PO Box 19, Springfield, IL 62705", "555-201-0100", "A letter from the practice",
                      "Your activation code is below.", "Page 1 of 1"):
         assert expected in text, expected
     assert reader.metadata.title == "A letter from the practice"

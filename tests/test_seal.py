@@ -2,6 +2,7 @@
 touching the document, checked by `verify_pdf` and `portal verify-pdf`, and told apart from a
 changed file, a file with additions, a foreign seal, an unsigned PDF and a file that is no PDF."""
 
+import concurrent.futures
 import io
 import os
 import re
@@ -96,13 +97,16 @@ def signer_cert_der(pdf):
 
 
 def pyhanko_status(pdf):
-    """pyHanko's own verdict, trusting the certificate the file carries."""
+    """pyHanko's own verdict, trusting the certificate the file carries. In a thread of its
+    own: pyHanko calls asyncio.run(), and the browser tests leave Playwright's loop running."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
     signature = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures[-1]
-    return validate_pdf_signature(signature, ValidationContext(trust_roots=[signature.signer_cert]))
+    context = ValidationContext(trust_roots=[signature.signer_cert])
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(validate_pdf_signature, signature, context).result()
 
 
 def flip(pdf, offset):

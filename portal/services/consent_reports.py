@@ -2,8 +2,8 @@
 the practice-wide lists, the check of a verification code or an uploaded PDF, the health
 form review list, and assigning a form.
 
-Reads only: nothing here makes the default documents (documents.ensure_defaults writes, and
-pages that only look must not), so a practice without documents yet simply shows none.
+Nothing here makes the default documents (documents.ensure_defaults writes, and pages that
+only look must not), so a practice without documents yet simply shows none.
 Every list is one query, or a fixed few, whatever the number of rows.
 """
 

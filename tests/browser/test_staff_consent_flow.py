@@ -9,8 +9,6 @@ The data helpers here (a seal certificate made once, the default documents, a si
 through the services) are shared with test_pages.py and test_https_flows.py.
 """
 
-import concurrent.futures
-import functools
 import io
 import re
 import subprocess
@@ -81,19 +79,6 @@ def practice_today(app):
         return utcnow().astimezone(ZoneInfo(get_practice().time_zone)).date()
 
 
-def in_a_thread(function):
-    """Run `function` in a thread of its own: the seal (pyHanko) calls asyncio.run(), which
-    refuses to run inside the event loop Playwright's sync API keeps in the test's thread."""
-
-    @functools.wraps(function)
-    def run(*args, **kwargs):
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(function, *args, **kwargs).result()
-
-    return run
-
-
-@in_a_thread
 def sign_online(app, patient_id, document_id, name=None):
     """Sign the document's current version online for the patient, now: the signature id."""
     from portal.models import Document, Patient
@@ -109,7 +94,6 @@ def sign_online(app, patient_id, document_id, name=None):
         return signature.id
 
 
-@in_a_thread
 def record_on_paper(app, patient_id, document_id, signed_on, name="Morgan Quill",
                     role="guardian", scan=None):
     """A paper signature of the document's current version, signed on `signed_on` (with a
