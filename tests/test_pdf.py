@@ -43,8 +43,8 @@ def test_a_letter_is_one_letter_page_with_letterhead_and_page_count(app, practic
     assert (round(float(box.width)), round(float(box.height))) == LETTER_POINTS
     [text] = text_of(pdf)
     for expected in ("Maple & Oak Family Medicine", "12 Orchard Lane", "Springfield, IL 62701",
-                     "Mailing address: PO Box 19, Springfield, IL 62705", "555-201-0100", "A letter from the practice",
-                     "Your activation code is below.", "Page 1 of 1"):
+                     "Mailing address: PO Box 19, Springfield, IL 62705", "555-201-0100",
+                     "A letter from the practice", "Your activation code is below.", "Page 1 of 1"):
         assert expected in text, expected
     assert reader.metadata.title == "A letter from the practice"
 
