@@ -12,7 +12,7 @@ run: $(VENV)/.installed-run
 	PORT=$(PORT) ./scripts/serve.sh
 
 test: $(VENV)/.installed-dev system-deps
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

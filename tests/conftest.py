@@ -55,12 +55,29 @@ def pytest_sessionstart(session):
      .sign(key, hashes.SHA256()))
 
 
+def _database_of_worker(url, worker_id):
+    """With pytest-xdist each worker gets a PostgreSQL database of its own (made if missing):
+    the tests of one worker empty every table between tests."""
+    if worker_id in ("master", "gw0"):
+        return url
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{worker_id}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                 {"name": own}):
+            connection.execute(text(f'CREATE DATABASE "{own}"'))
+    engine.dispose()
+    return f"{base}/{own}"
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    """A database migrated once per run with the real Alembic migrations."""
+def database_url(tmp_path_factory, worker_id):
+    """A database migrated once per run (per xdist worker) with the real Alembic migrations."""
     url = os.environ.get("PORTAL_TEST_DATABASE_URL")
     if url:
         url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        url = _database_of_worker(url, worker_id)
         _reset_postgres(url)
     else:
         url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "portal-test.sqlite3")
