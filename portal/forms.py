@@ -169,3 +169,14 @@ class SigningFields:
     )
     drawing = HiddenField()
     submission_key = HiddenField()
+
+    def ticked(self):
+        """The positions of the statements ticked (inputs named "attest"), for redrawing."""
+        from flask import request
+
+        return {int(value) for value in request.form.getlist("attest") if value.isdigit()}
+
+    def ticked_statements(self, version):
+        """The texts of the statements of `version` the signer ticked, in order."""
+        ticked = self.ticked()
+        return [text for index, text in enumerate(version.attestations or []) if index in ticked]

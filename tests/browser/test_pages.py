@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pytest
 from conftest import PATIENT_PASSWORD
 from playwright.sync_api import expect
+from test_staff_consents import sign as sign_online
 
 from . import test_staff_consent_flow as consent_data
 
@@ -267,7 +268,7 @@ def show_chart_consents(scene):
     consent_data.add_document(scene.app, "consent", "Photography consent", required=True,
                               validity_months=24, body="We may photograph a skin condition.")
     patient_id = scene.add_patient()
-    consent_data.sign_online(scene.app, patient_id, in_use["consent"])
+    sign_online(scene.app, patient_id, in_use["consent"])
     nurse = scene.make_staff("nurse", email=NURSE_EMAIL, name="Jo Rivera")
     consent_data.assign_form(scene.app, patient_id, in_use["form"], nurse)
     scene.sign_in(scene.page, NURSE_EMAIL)
@@ -303,7 +304,7 @@ def show_consents_overview(scene):
     """Signed online, signed on paper 350 days ago (ending within 30 days), and missing."""
     in_use = scene.documents_in_use()
     signed, ending, _missing = scene.add_patients(3)
-    consent_data.sign_online(scene.app, signed, in_use["consent"])
+    sign_online(scene.app, signed, in_use["consent"])
     long_ago = consent_data.practice_today(scene.app) - timedelta(days=350)
     consent_data.record_on_paper(scene.app, ending, in_use["consent"], long_ago)
     scene.sign_in_nurse()
@@ -343,7 +344,7 @@ def show_verified_code(scene):
     in_use = scene.documents_in_use()
     patient_id = scene.add_patient()
     code = consent_data.verification_code(
-        scene.app, consent_data.sign_online(scene.app, patient_id, in_use["consent"]))
+        scene.app, sign_online(scene.app, patient_id, in_use["consent"]))
     scene.sign_in_nurse()
     scene.page.goto("/staff/consents/verify")
     scene.page.get_by_label("Verification code").fill(code)
@@ -356,7 +357,7 @@ def show_verified_code(scene):
 def show_forms_to_review(scene):
     in_use = scene.documents_in_use()
     patient_id = scene.add_patient()
-    consent_data.sign_online(scene.app, patient_id, in_use["form"])
+    sign_online(scene.app, patient_id, in_use["form"])
     scene.sign_in_nurse()
     scene.page.goto("/staff/forms/review")
     expect(scene.page.get_by_role("heading", level=2)).to_have_text("1 form waiting for review")
@@ -367,7 +368,7 @@ def show_public_verification(scene):
     in_use = scene.documents_in_use()
     patient_id = scene.add_patient()
     code = consent_data.verification_code(
-        scene.app, consent_data.sign_online(scene.app, patient_id, in_use["consent"]))
+        scene.app, sign_online(scene.app, patient_id, in_use["consent"]))
     consent_data.public_verification(scene.app, True)
     scene.page.goto("/verify")
     scene.page.get_by_label("Verification code").fill(code)

@@ -79,21 +79,6 @@ def practice_today(app):
         return utcnow().astimezone(ZoneInfo(get_practice().time_zone)).date()
 
 
-def sign_online(app, patient_id, document_id, name=None):
-    """Sign the document's current version online for the patient, now: the signature id."""
-    from portal.models import Document, Patient
-
-    with app.test_request_context():
-        patient = db.session.get(Patient, patient_id)
-        version = documents.current_version(db.session.get(Document, document_id))
-        signature, _created = signing.sign(
-            patient, version, signer=signing.Signer(name or patient.full_name), answers={},
-            attestations=list(version.attestations or []), drawing=None,
-            submission_key=signing.new_submission_key(), practice=get_practice(), origin=ORIGIN)
-        db.session.commit()
-        return signature.id
-
-
 def record_on_paper(app, patient_id, document_id, signed_on, name="Morgan Quill",
                     role="guardian", scan=None):
     """A paper signature of the document's current version, signed on `signed_on` (with a

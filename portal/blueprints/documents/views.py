@@ -20,19 +20,13 @@ def _signer():
     return signing.Signer(name=request.form.get("legal_name", ""), role="patient", account=current_user)
 
 
-def _ticked(version):
-    """The statements the signer ticked, as their texts (unknown values ignored)."""
-    picked = set(request.form.getlist("attest"))
-    return [text for index, text in enumerate(version.attestations or []) if str(index) in picked]
-
-
 def _sign(form, patient, version, answers):
     """Sign once the form is valid: (signature, None), or (None, the problem for the error
     summary; a name problem is also put on the name field)."""
     try:
         drawing = signing.clean_drawing(form.drawing.data)
         signature, _created = signing.sign(
-            patient, version, signer=_signer(), answers=answers, attestations=_ticked(version),
+            patient, version, signer=_signer(), answers=answers, attestations=form.ticked_statements(version),
             drawing=drawing, submission_key=form.submission_key.data, practice=g.practice,
             origin=login.origin())
     except signing.SigningError as problem:
@@ -99,7 +93,7 @@ def sign(document_id):
                            renewal=signing.renewal_due(patient.id, now), changed=changed,
                            problem=problem,
                            gated=request.args.get("required") == "1",
-                           ticked={int(i) for i in request.form.getlist("attest") if i.isdigit()})
+                           ticked=form.ticked())
 
 
 @bp.route("/forms/<int:document_id>", methods=["GET", "POST"])

@@ -106,17 +106,15 @@ def account():
         form.submission_key.data = signing.new_submission_key()
     return render_template("enroll/account.html", form=form, patient=patient, version=version,
                            blocks=documents.body_blocks(version.body), problem=signing_problem,
-                           ticked={int(i) for i in request.form.getlist("attest") if i.isdigit()},
+                           ticked=form.ticked(),
                            strength=form.strength_note() if form.is_submitted() else None)
 
 
 def _consent_input(form, version):
     """The portal consent as the patient signed it on the account page."""
-    picked = set(request.form.getlist("attest"))
     return signing.ConsentInput(
         version=version, name=form.legal_name.data,
-        attestations=[text for index, text in enumerate(version.attestations or [])
-                      if str(index) in picked],
+        attestations=form.ticked_statements(version),
         drawing=signing.clean_drawing(form.drawing.data),
         submission_key=form.submission_key.data or signing.new_submission_key())
 
