@@ -1,9 +1,14 @@
 """PDF timings for make bench, against the running gunicorn and its throwaway database.
 
-Usage: bench_pdf.py BASE_URL PATIENT_COOKIE STAFF_COOKIE GUNICORN_PID RUNS
+Usage: bench_pdf.py render RUNS
+       bench_pdf.py serve BASE_URL PATIENT_COOKIE STAFF_COOKIE GUNICORN_PID
 
+render:
 1. Render and seal, warm, in this process: the demo patient's portal consent, as signing
    renders it (WeasyPrint, then the pyHanko seal). Issue 8 asks for a median <= 200 ms.
+   bench.sh runs it before the load: after a minute of both cores at full load this machine
+   runs about a quarter slower for a while, which measures the host, not the code.
+serve:
 2. 200 signatures through gunicorn, as the patient signs (GET the page, POST the form), then
    the resident memory of each worker. Issue 8 asks for < 150 MB after 200 renders.
 3. Batch print of those 200 stored consents by staff, one PDF joined from the stored bytes.
@@ -29,6 +34,7 @@ problems = []
 
 
 def render_and_seal(runs):
+    """Times the warm render and seal of the portal consent, as signing makes it."""
     from portal import create_app
     from portal.extensions import db
     from portal.models import Patient, Signature
@@ -40,7 +46,6 @@ def render_and_seal(runs):
     with app.test_request_context():
         patient = db.session.query(Patient).filter_by(account_number="DEMO-1001").one()
         document, version = documents.portal_consent()
-        document_id = document.id
         practice = get_practice()
         now = utcnow()
         signature = Signature(
@@ -64,7 +69,6 @@ def render_and_seal(runs):
           f"warm median {median:.1f} ms, min {min(times):.1f}, max {max(times):.1f} ({runs} runs)")
     if median > 200:
         problems.append(f"render + seal median {median:.0f} ms is over 200 ms")
-    return document_id
 
 
 def _open(base, path, cookie, data=None):
@@ -124,11 +128,25 @@ def batch_print(base, cookie):
         problems.append(f"batch print took {seconds:.1f} s (over 3 s)")
 
 
-def main(base, patient_cookie, staff_cookie, master_pid, runs):
-    document_id = render_and_seal(int(runs))
-    sign_many(base, patient_cookie, document_id)
+def serve(base, patient_cookie, staff_cookie, master_pid):
+    sign_many(base, patient_cookie, portal_consent_id())
     worker_memory(int(master_pid))
     batch_print(base, staff_cookie)
+
+
+def portal_consent_id():
+    from portal import create_app
+    from portal.services import documents
+
+    with create_app().app_context():
+        return documents.portal_consent()[0].id
+
+
+def main(mode, *arguments):
+    if mode == "render":
+        render_and_seal(int(arguments[0]))
+    else:
+        serve(*arguments)
     for problem in problems:
         print(f"  PROBLEM: {problem}")
     return 1 if problems else 0
@@ -136,4 +154,4 @@ def main(base, patient_cookie, staff_cookie, master_pid, runs):
 
 if __name__ == "__main__":
     os.environ.setdefault("PORTAL_ENV", "development")
-    sys.exit(main(*sys.argv[1:6]))
+    sys.exit(main(*sys.argv[1:]))

@@ -76,3 +76,14 @@ def test_pdftotext_reads_it_as_a_person_would(app, practice, tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "Three steps in plain words." in text and "Maple & Oak Family Medicine" in text
+
+
+def test_a_documents_own_footer_is_printed_as_written_on_every_page(app, practice):
+    footer = 'O\'Brien "Bo" } { \\ <b> & Co'
+    with app.test_request_context():
+        pdf = render_pdf("letter", title="A letter", practice=get_practice(), footer=footer,
+                         paragraphs=[f"Paragraph {n}: " + "words " * 60 for n in range(1, 40)])
+    pages = text_of(pdf)
+    assert len(pages) >= 2
+    for number, text in enumerate(pages, start=1):
+        assert footer in text and f"Page {number} of {len(pages)}" in text

@@ -1,9 +1,10 @@
 """One PDF service for every document the portal prints: signed consents, records, letters.
 
 A document is a Jinja template under templates/pdf/ that extends pdf/base.html, which draws
-the practice letterhead, a footer with the page count, US Letter pages and the DejaVu fonts
-(installed with the system packages). WeasyPrint writes it as archival PDF/A-3b, tagged for
-screen readers. Sealing (services/seal.py) comes after the bytes are written and keeps them.
+the practice letterhead and a footer with the page count on US Letter pages, styled by
+pdf/print.css in the DejaVu fonts (installed with the system packages). WeasyPrint writes it
+as archival PDF/A-3b, tagged for screen readers. Sealing (services/seal.py) comes after the
+bytes are written and keeps them.
 """
 
 import functools
@@ -21,10 +22,13 @@ def _font_config():
     return FontConfiguration()
 
 
-def css_string(text):
-    """`text` as the inside of a CSS string: every character but letters, digits and spaces
-    escaped, so no name can end the string or the style sheet."""
-    return "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):x} " for ch in str(text))
+@functools.lru_cache(maxsize=8)
+def _stylesheet(text):
+    """pdf/print.css parsed once per process and language: parsing it costs more per document
+    than drawing a page of text."""
+    from weasyprint import CSS
+
+    return CSS(string=text, font_config=_font_config())
 
 
 def render_pdf(template, *, title, practice, footer=None, subject="", keywords="", **context):
@@ -36,7 +40,7 @@ def render_pdf(template, *, title, practice, footer=None, subject="", keywords="
     from weasyprint import HTML  # about a second to import: only when a PDF is made
 
     page = render_template(f"pdf/{template}.html", title=title, practice=practice,
-                           footer_css=css_string(footer) if footer else None,
-                           subject=subject, keywords=keywords, **context)
-    return HTML(string=page).write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True,
+                           footer=footer, subject=subject, keywords=keywords, **context)
+    return HTML(string=page).write_pdf(stylesheets=[_stylesheet(render_template("pdf/print.css"))],
+                                       pdf_variant=PDF_VARIANT, pdf_tags=True,
                                        font_config=_font_config())
