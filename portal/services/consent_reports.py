@@ -8,7 +8,6 @@ Every list is one query, or a fixed few, whatever the number of rows.
 """
 
 import hashlib
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -18,50 +17,17 @@ from ..extensions import db
 from ..models import Document, DocumentVersion, FormAssignment, Patient, Signature, StaffUser
 from ..models.types import utcnow
 from . import audit, documents, signing
+from .paging import count_of
+from .paging import page_of as _page_of
 
 NOTICE_DAYS = signing.RENEWAL_NOTICE_DAYS  # "expires in N days" within this many days
 PAGE_SIZE = 50
+
+
+def page_of(statement, page):
+    """A Page of a staff list, 50 rows a page."""
+    return _page_of(statement, page, PAGE_SIZE)
 MAX_BATCH = 500  # consents in one batch print: a larger file is hard to print and to hold
-
-
-# --- Paging ---------------------------------------------------------------------------------
-
-@dataclass
-class Page:
-    """One page of rows, shaped like Flask-SQLAlchemy's Pagination for the pager macro."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self):
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self):
-        return self.page > 1
-
-    @property
-    def has_next(self):
-        return self.page < self.pages
-
-    @property
-    def prev_num(self):
-        return self.page - 1
-
-    @property
-    def next_num(self):
-        return self.page + 1
-
-
-def page_of(statement, page, per_page=PAGE_SIZE):
-    """A Page of a select of several entities (rows, not scalars): a count and one query."""
-    page = max(1, page or 1)
-    total = signing.count_of(statement)
-    rows = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(rows, page, per_page, total)
 
 
 # --- Documents in use -----------------------------------------------------------------------
@@ -157,7 +123,7 @@ def consent_summary(now=None):
     now = now or utcnow()
     signed = signed_counts(now)
     return [(document, version, signed.get(document.id, 0),
-             signing.count_of(signing.missing_statement(version, now)))
+             count_of(signing.missing_statement(version, now)))
             for document, version in published_consents()]
 
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import aliased, undefer
 
 from ..database import lock_for_write
@@ -511,8 +511,4 @@ def missing_statement(version, now=None):
         statement = statement.where(Patient.date_of_birth > born_18_years_ago)
     return statement.order_by(Patient.last_name, Patient.first_name, Patient.id)
 
-
-def count_of(statement):
-    """How many rows a select would return."""
-    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
 

@@ -1,0 +1,52 @@
+"""Pages of a list: a count and one query for the rows, whatever the number of rows."""
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+
+
+@dataclass
+class Page:
+    """One page of rows, shaped like Flask-SQLAlchemy's Pagination for the pager macro."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self):
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self):
+        return self.page > 1
+
+    @property
+    def has_next(self):
+        return self.page < self.pages
+
+    @property
+    def prev_num(self):
+        return self.page - 1
+
+    @property
+    def next_num(self):
+        return self.page + 1
+
+
+def count_of(statement):
+    """How many rows a select would return."""
+    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+
+
+def page_of(statement, page, per_page, scalars=False):
+    """A Page of a select: its rows (or, with `scalars`, its first entity), a count and one
+    query."""
+    total = count_of(statement)
+    page = max(1, page or 1)
+    result = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))
+    return Page(result.scalars().all() if scalars else result.all(), page, per_page, total)
