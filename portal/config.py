@@ -30,8 +30,9 @@ DEFAULTS = {
     "MAIL_CA_FILE": None,  # a private relay's CA bundle, for STARTTLS/SSL
     "MAIL_TIMEOUT": 10,
     "PROXY_COUNT": 0,  # reverse proxies in front of gunicorn that set X-Forwarded-*
-    # A whole request: room for a 10 MB scan or attachment and the form around it.
-    "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+    # A whole request: room for a message's attachments (at most 20 MB together by default)
+    # and the form around them. Anything larger is refused with the 413 page.
+    "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
     "INVITATION_DAYS": 7,  # how long an emailed invitation to enroll stays usable
     "TWO_STEP_REQUIRED_FOR_STAFF": True,  # staff must set up an authenticator app
     "SEAL_P12": None,  # PKCS#12 file of the practice's PDF seal; unset: made once in instance/seal.p12

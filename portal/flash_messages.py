@@ -204,6 +204,26 @@ MESSAGES = {
     "staff_password_changed": (
         _l("Your password was changed. Any other device signed in to your account has been "
            "signed out."), "success"),
+    # Messages (the patient's side)
+    "message_sent": (_l("Your message was sent. The care team answers within %(days)s."),
+                     "success"),
+    "message_reply_sent": (_l("Your reply was sent."), "success"),
+    "conversation_archived": (_l("The conversation was archived. You can find it under "
+                                 "Archived."), "success"),
+    "conversation_restored": (_l("The conversation is back in your inbox."), "success"),
+    # Messages (the staff side)
+    "staff_reply_sent": (_l("Your reply was sent. The patient is told by email that a message "
+                            "is waiting, if they asked for that."), "success"),
+    "staff_conversation_started": (_l("The message was sent to the patient."), "success"),
+    "note_added": (_l("The internal note was added. The patient does not see it."), "success"),
+    "conversation_assigned": (_l("The conversation was assigned to %(name)s."), "success"),
+    "conversation_unassigned": (_l("The conversation is back with the whole pool."), "success"),
+    "conversation_moved": (_l("The conversation was moved to the %(pool)s pool."), "success"),
+    "conversation_closed": (_l("The conversation was closed. If the patient writes again, it "
+                               "opens again."), "success"),
+    # Messages (the practice admin's side)
+    "topic_saved": (_l("The topic was saved."), "success"),
+    "reply_template_saved": (_l("The saved reply was saved."), "success"),
 }
 
 

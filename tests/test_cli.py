@@ -3,7 +3,15 @@
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditEvent, Patient, Signature, StaffUser
+from portal.models import (
+    AuditEvent,
+    Conversation,
+    Message,
+    MessageAttachment,
+    Patient,
+    Signature,
+    StaffUser,
+)
 from portal.services import signing
 from portal.services.demo import DEMO_ADMIN_EMAIL, DEMO_PATIENTS
 
@@ -63,9 +71,14 @@ def test_demo_loads_once_and_prints_a_generated_password(runner, app):
         [signature] = db.session.scalars(select(Signature)).all()
         assert signature.kind == "consent" and signature.signer_name == "Avery Lindqvist"
         assert signing.signature_pdf(signature.id).startswith(b"%PDF-")
+        # ...and has one answered conversation: a refill request and the practice's reply.
+        [conversation] = db.session.scalars(select(Conversation)).all()
+        assert (conversation.subject, conversation.status) == ("Refill for my inhaler", "waiting")
+        assert db.session.scalar(select(func.count(Message.id))) == 2
     # A third run on another machine's demo prints a different password: none is fixed in code.
     with app.app_context():
-        db.session.execute(StaffUser.__table__.delete())
+        for table in (MessageAttachment, Message, Conversation, StaffUser):
+            db.session.execute(table.__table__.delete())
         db.session.commit()
     third = runner.invoke(args=["demo"])
     assert third.output.split("password: ")[1].split()[0] != password

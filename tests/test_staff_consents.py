@@ -17,7 +17,7 @@ from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
 from portal.models import Document, FormAssignment, Patient, Signature
-from portal.services import audit, documents, seal, signing
+from portal.services import audit, documents, paging, seal, signing
 from portal.services.practice import get_practice
 
 ORIGIN = audit.Origin(None, "203.0.113.7", "Test browser 1.0")
@@ -142,7 +142,7 @@ def test_a_parent_s_paper_signature_for_a_minor_is_stored_sealed_and_counts(
     assert "Quill, Ada" not in missing and "0 patients" in missing
     with app.app_context():
         version = documents.current_version(db.session.get(Document, in_use["consent"]))
-        assert signing.count_of(signing.missing_statement(version)) == 0
+        assert paging.count_of(signing.missing_statement(version)) == 0
 
     scan = browser.get(f"/staff/patients/{minor.id}/signatures/{signature_id}/scan/download")
     assert scan.status_code == 200 and scan.data == PNG and scan.mimetype == "image/png"
@@ -183,15 +183,15 @@ def test_a_scan_over_10_mb_is_refused_and_nothing_is_saved(app, staff_client, ma
     browser = staff_client()
     url = paper_url(patient.id, in_use["consent"])
     too_big = b"%PDF-" + bytes(10 * 1024 * 1024 - 4)  # 10 MB and one byte
-    # Requests may be 12 MB (MAX_CONTENT_LENGTH), so the scan's own check answers on the form.
+    # Requests may be 25 MB (MAX_CONTENT_LENGTH), so the scan's own check answers on the form.
     response = post_multipart(browser, url, paper_form(
         app, in_use["consent"], scan=FileStorage(io.BytesIO(too_big), "a.pdf")))
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "The scan is larger than 10 MB." in page
     assert 'value="Morgan Quill"' in page
     assert signature_count(app) == 0
-    # A request over 12 MB gets the portal's 413 page.
-    huge = b"%PDF-" + bytes(12 * 1024 * 1024)
+    # A request over 25 MB gets the portal's 413 page.
+    huge = b"%PDF-" + bytes(25 * 1024 * 1024)
     response = post_multipart(browser, url, paper_form(
         app, in_use["consent"], scan=FileStorage(io.BytesIO(huge), "a.pdf")))
     assert response.status_code == 413

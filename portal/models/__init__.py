@@ -11,6 +11,7 @@ from .audit import AuditEvent
 from .auth import AuthSession, RateLimitHit, SignInFailure
 from .documents import Document, DocumentVersion, FormAssignment, FormDraft, Signature
 from .mail import OutboxEmail
+from .messages import Conversation, Message, MessageAttachment, MessageTopic, ReplyTemplate
 from .patients import Patient
 from .practice import Practice
 from .staff import StaffUser
@@ -21,16 +22,21 @@ __all__ = [
     "PasswordReset",
     "PatientAccount",
     "AuthSession",
+    "Conversation",
     "Document",
     "DocumentVersion",
     "FormAssignment",
     "FormDraft",
+    "Message",
+    "MessageAttachment",
+    "MessageTopic",
     "OutboxEmail",
     "Patient",
     "Practice",
     "RateLimitHit",
     "RecoveryCode",
     "RecoveryRequest",
+    "ReplyTemplate",
     "Signature",
     "SignInFailure",
     "StaffUser",

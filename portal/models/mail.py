@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -15,6 +15,9 @@ class OutboxEmail(db.Model):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recipient: Mapped[str] = mapped_column(String(254))
+    # The chart an email was about, when it was about one: a notice that cannot be delivered
+    # shows on that chart.
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")

@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Patient, Practice
-from . import documents, signing
+from ..models import Conversation, Patient, Practice
+from . import documents, messaging, signing
 from .accounts import account_for_patient, create_account
 from .audit import SYSTEM
 from .patients import create_patient
@@ -135,9 +135,31 @@ def _load_patient_account():
     ]
 
 
+def _load_messages():
+    """The message topics, and one answered conversation for the demo patient."""
+    messaging.ensure_topics()
+    patient = db.session.scalar(select(Patient).where(Patient.account_number == DEMO_PATIENT_ACCOUNT))
+    if db.session.scalar(select(Conversation.id).where(Conversation.patient_id == patient.id).limit(1)):
+        return "The demo conversation is already there."
+    account = account_for_patient(patient.id)
+    admin = find_staff_by_email(DEMO_ADMIN_EMAIL)
+    refill = next(topic for topic in messaging.offered_topics() if topic.form == "refill")
+    conversation = messaging.start_conversation(
+        account, refill, subject="Refill for my inhaler",
+        body="Could you renew my inhaler prescription? I have about a week left.",
+        details={"medication": "Albuterol inhaler", "dose": "2 puffs as needed",
+                 "pharmacy": "Springfield Corner Pharmacy"}, origin=SYSTEM)
+    messaging.staff_reply(admin, conversation, origin=SYSTEM,
+                          body="We have sent the renewal to your pharmacy. It should be ready "
+                               "tomorrow afternoon.")
+    return "Added a demo conversation for the demo patient."
+
+
 def load_demo():
     """Load whatever part of the demo practice is missing; return lines to print (the caller
     commits)."""
     lines = [_load_practice(), *_load_admin(), _load_patients()]
     db.session.flush()
-    return lines + _load_patient_account()
+    lines += _load_patient_account()
+    db.session.flush()
+    return [*lines, _load_messages()]

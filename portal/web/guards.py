@@ -6,12 +6,12 @@ Visitors who are not signed in are sent to sign in; signed-in people without the
 
 from functools import wraps
 
-from flask import abort, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
 
 from ..extensions import db, login_manager
 from ..flash_messages import flash_message
-from ..services import access, documents, signing
+from ..services import access, documents, messaging, signing
 
 # The one staff page open to someone who must replace a one-time password from an admin.
 PASSWORD_CHANGE_ENDPOINT = "staff.account_password"  # noqa: S105 - an endpoint name
@@ -65,6 +65,8 @@ def patient_required(view):
                 document, version = due
                 flash_message("consent_needed", title=version.title)
                 return redirect(url_for("documents.sign", document_id=document.id, required=1))
+        # The navigation's "Messages (N)": replies the patient has not opened yet.
+        g.unread_messages = messaging.unread_count(current_user.patient_id)
         return view(*args, **kwargs)
 
     return wrapped
