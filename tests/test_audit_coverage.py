@@ -139,9 +139,14 @@ def test_no_download_route_goes_unaudited(app):
         "/staff/patients/<int:patient_id>/consents/<int:document_id>/wet-signature.pdf",
         # test_consents.py: test_a_signed_consent_keeps_its_evidence_and_a_sealed_pdf
         "/documents/signed/<int:signature_id>.pdf",
+        # test_messages_staff.py: test_staff_download_an_attachment_safely_and_on_the_record
+        "/staff/messages/attachments/<int:attachment_id>",
+        # test_messages_patient.py: test_png_and_pdf_attachments_are_stored_and_download_safely
+        "/messages/attachments/<int:attachment_id>",
     }
     downloads = {rule.rule for rule in app.url_map.iter_rules()
-                 if any(word in rule.rule for word in ("download", "export", ".csv", ".pdf"))}
+                 if any(word in rule.rule for word in ("download", "export", ".csv", ".pdf",
+                                                        "attachments/"))}
     assert downloads <= audited
 
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...models.types import utcnow
-from ...services import consent_reports, invitations, profile, twostep
+from ...services import consent_reports, invitations, messaging, profile, twostep
 from ...services import patients as charts
 from ...services.accounts import account_for_patient
 from ...web import login, session_data
@@ -83,7 +83,10 @@ def chart(patient_id):
     return render_template("staff/chart.html", patient=patient, account=account,
                            portal=chart_portal(patient, account, current_user),
                            age=charts.age_on(patient.date_of_birth, utcnow().date()),
-                           consents=consents, assign_form=assign_form)
+                           consents=consents, assign_form=assign_form,
+                           conversations=messaging.chart_conversations(patient.id),
+                           undelivered=messaging.undelivered_notices(patient.id),
+                           delivery_problem=messaging.delivery_problem)
 
 
 def chart_portal(patient, account, staff):
