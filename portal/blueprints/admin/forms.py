@@ -1,3 +1,5 @@
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
@@ -12,7 +14,9 @@ from wtforms.validators import (
 )
 
 from ...forms import choices, lower, strip
+from ...services.messaging import FILE_KINDS
 from ...services.patients import parse_date
+from .document_forms import WholeNumberField
 
 TIME_ZONES = {
     "America/New_York": _l("Eastern"),
@@ -66,6 +70,12 @@ class PracticeSettingsForm(FlaskForm):
     attachment_max_mb = IntegerField(
         _l("Largest attachment, in MB"),
         validators=[NumberRange(1, 10, _l("Choose a size from 1 to 10 MB."))])
+    attachment_message_max_mb = WholeNumberField(
+        _l("Largest total of attachments in one message, in MB"),
+        description=_l("From 1 to 20 MB, and at least the largest attachment."),
+        validators=[DataRequired(_l("Enter a size from 1 to 20 MB.")),
+                    NumberRange(1, 20, _l("Enter a size from 1 to 20 MB."))],
+        render_kw={"inputmode": "numeric"})
     attachment_types = StringField(
         _l("Allowed file types"), filters=[strip, lower],
         description=_l("File endings separated by commas, for example: pdf, jpg, png"),
@@ -74,6 +84,28 @@ class PracticeSettingsForm(FlaskForm):
         _l("Let anyone check a signed document’s verification code on a public page"),
         description=_l("The page answers only “valid, signed on” and the date: never who "
                        "signed or what."))
+
+    def validate_attachment_types(self, field):
+        """Only endings the portal can check from a file's bytes (messaging.FILE_KINDS)."""
+        if not re.match(FILE_TYPES, field.data or ""):
+            return  # the Regexp's message says what to fix
+        unknown = [part.strip() for part in field.data.split(",")
+                   if part.strip() not in FILE_KINDS]
+        if unknown:
+            raise ValidationError(_l(
+                "The portal cannot check %(endings)s files. Use only these endings: %(known)s.",
+                endings=", ".join(unknown), known=", ".join(FILE_KINDS)))
+
+    def validate(self, extra_validators=None):
+        """The fields, then the two sizes together: a message must hold one largest file."""
+        valid = super().validate(extra_validators)
+        per_file, per_message = self.attachment_max_mb.data, self.attachment_message_max_mb.data
+        if valid and per_message < per_file:
+            self.attachment_message_max_mb.errors.append(_l(
+                "The total for one message (%(total)d MB) cannot be smaller than the largest "
+                "attachment (%(file)d MB).", total=per_message, file=per_file))
+            return False
+        return valid
 
     def setting_values(self):
         values = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}

@@ -1,0 +1,113 @@
+"""The practice admin's message topics (/admin/message-topics) and saved replies
+(/admin/reply-templates): the lists, adding, editing, turning off.
+
+Nothing here is deleted: conversations point at their topic, so a topic is turned off
+instead, and so is a saved reply (services/message_admin.py).
+"""
+
+from flask import abort, redirect, render_template, url_for
+
+from ...extensions import db
+from ...flash_messages import flash_message
+from ...models.messages import TOPIC_FORMS
+from ...services import message_admin, messaging
+from ...web import login
+from ...web.guards import staff_required
+from . import bp
+from .forms import ButtonForm
+from .message_forms import ReplyTemplateForm, TopicForm
+
+
+@bp.route("/message-topics")
+@staff_required("admin")
+def message_topics():
+    """Every topic, offered or not, in the order patients see them; the defaults appear the
+    first time."""
+    if message_admin.add_default_topics(login.origin()):
+        db.session.commit()
+    return render_template("admin/messages/topics.html", topics=messaging.all_topics(),
+                           topic_forms=TOPIC_FORMS)
+
+
+def _topic_page(topic):
+    """Add a topic (topic None) or edit one; on success back to the list."""
+    form = TopicForm(obj=topic) if topic else TopicForm(position=message_admin.next_position())
+    if form.validate_on_submit():
+        try:
+            if topic is None:
+                message_admin.create_topic(form.topic_values(), login.origin())
+            else:
+                message_admin.update_topic(topic, form.topic_values(), login.origin())
+        except message_admin.MessageAdminError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash_message("topic_saved")
+            return redirect(url_for("admin.message_topics"))
+    return render_template("admin/messages/topic.html", form=form, topic=topic)
+
+
+@bp.route("/message-topics/new", methods=["GET", "POST"])
+@staff_required("admin")
+def new_message_topic():
+    """A topic of the practice's own, placed after the defaults (added first if need be)."""
+    if message_admin.add_default_topics(login.origin()):
+        db.session.commit()
+    return _topic_page(None)
+
+
+@bp.route("/message-topics/<int:topic_id>", methods=["GET", "POST"])
+@staff_required("admin")
+def edit_message_topic(topic_id):
+    return _topic_page(message_admin.topic_by_id(topic_id) or abort(404))
+
+
+@bp.route("/reply-templates")
+@staff_required("admin")
+def reply_templates():
+    """Saved replies in use, then those turned off, each by title."""
+    templates = messaging.reply_templates(active_only=False)
+    return render_template("admin/messages/reply_templates.html",
+                           in_use=[template for template in templates if template.active],
+                           turned_off=[template for template in templates if not template.active])
+
+
+def _template_page(template):
+    """Add a saved reply (template None) or edit one; on success back to the list."""
+    form = ReplyTemplateForm(obj=template)
+    if form.validate_on_submit():
+        if template is None:
+            message_admin.create_reply_template(form.template_values(), login.origin())
+        else:
+            message_admin.update_reply_template(template, form.template_values(),
+                                                login.origin())
+        db.session.commit()
+        flash_message("reply_template_saved")
+        return redirect(url_for("admin.reply_templates"))
+    return render_template("admin/messages/reply_template.html", form=form, template=template)
+
+
+@bp.route("/reply-templates/new", methods=["GET", "POST"])
+@staff_required("admin")
+def new_reply_template():
+    return _template_page(None)
+
+
+@bp.route("/reply-templates/<int:template_id>", methods=["GET", "POST"])
+@staff_required("admin")
+def edit_reply_template(template_id):
+    return _template_page(message_admin.template_by_id(template_id) or abort(404))
+
+
+@bp.route("/reply-templates/<int:template_id>/<any(on, off):state>", methods=["POST"])
+@staff_required("admin")
+def reply_template_state(template_id, state):
+    """The list's one button: turn a saved reply off (or back on)."""
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    template = message_admin.template_by_id(template_id) or abort(404)
+    message_admin.update_reply_template(template, {"active": state == "on"}, login.origin())
+    db.session.commit()
+    flash_message("reply_template_saved")
+    return redirect(url_for("admin.reply_templates"))
