@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: a rough load check of gunicorn (2 workers) on a throwaway demo practice, and the
-# PDF promises of issue 8 (scripts/bench_pdf.py). Nothing is kept: the instance folder (SQLite
+# PDF promises of issue 8 (scripts/bench_pdf.py) and the message promises of issue 9
+# (scripts/bench_messages.py). Nothing is kept: the instance folder (SQLite
 # database, generated secret key, demo admin password) lives in a temp folder removed at exit.
 # Settings: BENCH_DURATION (default 10s), BENCH_CONNECTIONS (20), BENCH_THREADS (2), PDF_RUNS (30).
 set -euo pipefail
@@ -114,6 +115,70 @@ fi
 echo
 echo "== PDFs: 200 signatures through gunicorn and its workers' memory, then the batch print"
 "$BIN/python" scripts/bench_pdf.py serve "$base" "$patient_cookie" "$staff_cookie" "$server" || failed=1
+
+# Messages (issue 9): the patient inbox, a conversation and the staff shared inbox, first with
+# 1,000 messages, then with 100,000 messages and 5,000 patients (scripts/bench_messages.py seeds
+# them). Each page: p95 <= 50 ms at $CONNECTIONS connections, the same SQL statement count
+# whatever its rows, and the inbox at 100,000 within 1.2x of the inbox at 1,000. wrk's
+# --latency table has no p95: scripts/wrk_percentiles.lua reads it from wrk's histogram.
+MESSAGE_P95_MS=50
+page_status() { curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $2" "$base$1"; }
+run_wrk_p95() {
+    local page=$1 who=$2 cookie=$3 out p50 p95 p99 rate
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s scripts/wrk_percentiles.lua \
+              -H "Cookie: $cookie" "$base$page")
+    p50=$(awk '$1 == "percentile" && $2 == 50 {print $3}' <<<"$out")
+    p95=$(awk '$1 == "percentile" && $2 == 95 {print $3}' <<<"$out")
+    p99=$(awk '$1 == "percentile" && $2 == 99 {print $3}' <<<"$out")
+    rate=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    echo "  GET $page as $who: $rate requests/sec; p50 $p50 ms, p95 $p95 ms, p99 $p99 ms"
+    if grep -qE 'Socket errors|Non-2xx' <<<"$out"; then
+        echo "  PROBLEM: $(grep -E 'Socket errors|Non-2xx' <<<"$out" | sed 's/^ *//')"; failed=1
+    fi
+    if [ "$(page_status "$page" "$cookie")" != 200 ]; then
+        echo "  PROBLEM: $page did not answer 200 for the signed-in $who"; failed=1
+    fi
+    if [ -z "$p95" ]; then
+        echo "  PROBLEM: wrk gave no p95 for $page"; failed=1
+    elif awk -v p="$p95" -v limit="$MESSAGE_P95_MS" 'BEGIN {exit !(p + 0 > limit + 0)}'; then
+        echo "  PROBLEM: p95 $p95 ms on $page is over $MESSAGE_P95_MS ms"; failed=1
+    fi
+    last_p95=$p95
+}
+message_stage() {  # PATIENTS MESSAGES NAME: seed up to those counts, count SQL, load the pages
+    local conversation earlier=${4:-}
+    echo
+    echo "== Messages: $2 messages, $1 patients (wrk -t$THREADS -c$CONNECTIONS -d$DURATION)"
+    "$BIN/python" scripts/bench_messages.py seed "$1" "$2" || { failed=1; return 1; }
+    "$BIN/python" scripts/bench_messages.py queries "$work/queries-$3.json" ${earlier:+"$earlier"} || failed=1
+    conversation=$("$BIN/python" scripts/bench_messages.py conversation-url) || { failed=1; return 1; }
+    run_wrk_p95 /messages "patient (signed in)" "$patient_cookie"
+    inbox_p95=$last_p95
+    run_wrk_p95 "$conversation" "patient (signed in)" "$patient_cookie"
+    run_wrk_p95 /staff/messages "staff (signed in)" "$staff_cookie"
+}
+if [ "$(page_status /messages "$patient_cookie")" = 200 ] && [ "$(page_status /staff/messages "$staff_cookie")" = 200 ]; then
+    inbox_p95=""
+    message_stage 100 1000 1k && inbox_1k=$inbox_p95
+    message_stage 5000 100000 100k "$work/queries-1k.json" && inbox_100k=$inbox_p95
+    if [ -n "${inbox_1k:-}" ] && [ -n "${inbox_100k:-}" ]; then
+        ratio=$(awk -v big="$inbox_100k" -v small="$inbox_1k" 'BEGIN {printf "%.2f", big / small}')
+        echo
+        echo "  inbox p95 at 100,000 messages is $ratio x the p95 at 1,000 ($inbox_100k ms / $inbox_1k ms; at most 1.2)"
+        if awk -v r="$ratio" 'BEGIN {exit !(r + 0 > 1.2)}'; then
+            echo "  PROBLEM: the inbox is $ratio x slower at 100,000 messages than at 1,000"; failed=1
+        fi
+    fi
+else
+    echo
+    echo "  PROBLEM: /messages or /staff/messages does not answer 200 for the signed-in demo accounts"
+    failed=1
+fi
+if grep -qE 'database is locked|OperationalError|incident|Traceback|WORKER TIMEOUT' "$work/gunicorn.log"; then
+    echo "  PROBLEM: gunicorn logged errors during the message load:" >&2
+    grep -E 'ERROR|CRITICAL|incident|locked|TIMEOUT' "$work/gunicorn.log" | tail -20 >&2
+    failed=1
+fi
 
 echo
 if [ "$failed" -ne 0 ]; then
