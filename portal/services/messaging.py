@@ -288,6 +288,15 @@ def sent_with_key(submission_key):
     return db.session.scalar(select(Message).where(Message.submission_key == submission_key))
 
 
+def _sent_before(submission_key):
+    """The message this page already sent, checked under a lock on its key (so two submits
+    at once cannot both send), else None."""
+    if not submission_key:
+        return None
+    lock_for_write(db.session, f"message:{submission_key}")
+    return sent_with_key(submission_key)
+
+
 def _text(value, limit, empty_message, field_name):
     value = (value or "").strip()
     if not value:
@@ -333,11 +342,9 @@ def start_conversation(account, topic, *, subject, body, details=None, files=(),
     subject = _text(subject, SUBJECT_MAX, _l("Enter a subject."), "subject")
     body = _text(body, BODY_MAX, _l("Enter your message."), "body")
     details = clean_details(topic, details or {})
-    if submission_key:
-        lock_for_write(db.session, f"message:{submission_key}")
-        earlier = sent_with_key(submission_key)
-        if earlier is not None:
-            return db.session.get(Conversation, earlier.conversation_id)
+    earlier = _sent_before(submission_key)
+    if earlier is not None:
+        return db.session.get(Conversation, earlier.conversation_id)
     now = utcnow()
     conversation = Conversation(
         patient_id=account.patient_id, topic_id=topic.id, pool=topic.pool, subject=subject,
@@ -355,10 +362,8 @@ def start_conversation(account, topic, *, subject, body, details=None, files=(),
 def patient_reply(account, conversation, *, body, files=(), submission_key=None, origin):
     """The patient writes again in their conversation (reopening it when closed)."""
     body = _text(body, BODY_MAX, _l("Enter your message."), "body")
-    if submission_key:
-        lock_for_write(db.session, f"message:{submission_key}")
-        if sent_with_key(submission_key) is not None:
-            return None
+    if _sent_before(submission_key) is not None:
+        return None
     now = utcnow()
     message = _add_message(conversation, body=body, account=account, files=files,
                            submission_key=submission_key, now=now)
@@ -392,10 +397,8 @@ def _notify_patient(conversation):
 def staff_reply(staff, conversation, *, body, files=(), submission_key=None, origin):
     """A staff reply: the conversation now waits on the patient, who is told by email."""
     body = _text(body, BODY_MAX, _l("Enter your reply."), "body")
-    if submission_key:
-        lock_for_write(db.session, f"message:{submission_key}")
-        if sent_with_key(submission_key) is not None:
-            return None
+    if _sent_before(submission_key) is not None:
+        return None
     now = utcnow()
     message = _add_message(conversation, body=body, staff=staff, files=files,
                            submission_key=submission_key, now=now)
@@ -429,11 +432,9 @@ def staff_start(staff, patient, topic, *, subject, body, files=(), submission_ke
         raise MessageError(_l("Choose a topic from the list."), "topic")
     subject = _text(subject, SUBJECT_MAX, _l("Enter a subject."), "subject")
     body = _text(body, BODY_MAX, _l("Enter the message."), "body")
-    if submission_key:
-        lock_for_write(db.session, f"message:{submission_key}")
-        earlier = sent_with_key(submission_key)
-        if earlier is not None:
-            return db.session.get(Conversation, earlier.conversation_id)
+    earlier = _sent_before(submission_key)
+    if earlier is not None:
+        return db.session.get(Conversation, earlier.conversation_id)
     now = utcnow()
     conversation = Conversation(
         patient_id=patient.id, topic_id=topic.id, pool=topic.pool, subject=subject,
