@@ -588,24 +588,28 @@ def default_pool(staff):
 def staff_queue(staff, filters, page=1):
     """A Page of (conversation, patient, assignee or None): the waiting ones oldest first,
     the rest newest first. A count and one query, whatever the page size."""
+    conditions = []
+    if filters.status == "active":
+        conditions.append(Conversation.status.in_(("new", "open")))
+    elif filters.status in STATUSES:
+        conditions.append(Conversation.status == filters.status)
+    if filters.pool in POOLS:
+        conditions.append(Conversation.pool == filters.pool)
+    if filters.assigned == "me":
+        conditions.append(Conversation.assigned_to_id == staff.id)
+    elif filters.assigned == "unassigned":
+        conditions.append(Conversation.assigned_to_id.is_(None))
+    if filters.status in ("active", "new", "open"):
+        order = (Conversation.waiting_since, Conversation.id)
+    else:
+        order = (Conversation.last_message_at.desc(), Conversation.id.desc())
     statement = (select(Conversation, Patient, StaffUser)
                  .join(Patient, Patient.id == Conversation.patient_id)
-                 .outerjoin(StaffUser, StaffUser.id == Conversation.assigned_to_id))
-    if filters.status == "active":
-        statement = statement.where(Conversation.status.in_(("new", "open")))
-    elif filters.status in STATUSES:
-        statement = statement.where(Conversation.status == filters.status)
-    if filters.pool in POOLS:
-        statement = statement.where(Conversation.pool == filters.pool)
-    if filters.assigned == "me":
-        statement = statement.where(Conversation.assigned_to_id == staff.id)
-    elif filters.assigned == "unassigned":
-        statement = statement.where(Conversation.assigned_to_id.is_(None))
-    if filters.status in ("active", "new", "open"):
-        statement = statement.order_by(Conversation.waiting_since, Conversation.id)
-    else:
-        statement = statement.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-    return page_of(statement, page, PAGE_SIZE)
+                 .outerjoin(StaffUser, StaffUser.id == Conversation.assigned_to_id)
+                 .where(*conditions).order_by(*order))
+    # Counted on conversations alone: the joins add no row and would only slow the count.
+    total = db.session.scalar(select(func.count()).select_from(Conversation).where(*conditions))
+    return page_of(statement, page, PAGE_SIZE, total=total)
 
 
 def queue_counts():

@@ -43,10 +43,11 @@ def count_of(statement):
     return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
 
 
-def page_of(statement, page, per_page, scalars=False):
-    """A Page of a select: its rows (or, with `scalars`, its first entity), a count and one
-    query."""
-    total = count_of(statement)
+def page_of(statement, page, per_page, scalars=False, total=None):
+    """A Page of a select: its rows (or, with `scalars`, its first entity), a count (unless
+    the caller knows `total`) and one query."""
+    if total is None:
+        total = count_of(statement)
     page = max(1, page or 1)
     result = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))
     return Page(result.scalars().all() if scalars else result.all(), page, per_page, total)
