@@ -3,7 +3,8 @@
 # PDF promises of issue 8 (scripts/bench_pdf.py) and the message promises of issue 9
 # (scripts/bench_messages.py). Nothing is kept: the instance folder (SQLite
 # database, generated secret key, demo admin password) lives in a temp folder removed at exit.
-# Settings: BENCH_DURATION (default 10s), BENCH_CONNECTIONS (20), BENCH_THREADS (2), PDF_RUNS (30).
+# Settings: BENCH_DURATION (default 10s), BENCH_CONNECTIONS (20), BENCH_THREADS (2), PDF_RUNS (30),
+# BENCH_THINK_MS (1000: the pause of a simulated person between pages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -118,20 +119,25 @@ echo "== PDFs: 200 signatures through gunicorn and its workers' memory, then the
 
 # Messages (issue 9): the patient inbox, a conversation and the staff shared inbox, first with
 # 1,000 messages, then with 100,000 messages and 5,000 patients (scripts/bench_messages.py seeds
-# them). Each page: p95 <= 50 ms at $CONNECTIONS connections, the same SQL statement count
-# whatever its rows, and the inbox at 100,000 within 1.2x of the inbox at 1,000. wrk's
-# --latency table has no p95: scripts/wrk_percentiles.lua reads it from wrk's histogram.
+# them). Each page: p95 <= 50 ms for $CONNECTIONS concurrent signed-in users, the same SQL
+# statement count whatever its rows, and the inbox at 100,000 within 1.2x of the inbox at
+# 1,000. "Concurrent users" is measured two ways, both held to the 50 ms: $CONNECTIONS people
+# who each pause ${THINK_MS} ms before the next page (a fast reader), and $CONNECTIONS
+# connections flat out, with no pause at all (the most the server can serve). wrk's --latency
+# table has no p95: scripts/wrk_percentiles.lua reads it from wrk's histogram.
 MESSAGE_P95_MS=50
+THINK_MS=${BENCH_THINK_MS:-1000}
 page_status() { curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $2" "$base$1"; }
-run_wrk_p95() {
-    local page=$1 who=$2 cookie=$3 out p50 p95 p99 rate
-    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s scripts/wrk_percentiles.lua \
-              -H "Cookie: $cookie" "$base$page")
+run_wrk_p95() {  # PAGE WHO COOKIE PAUSE_MS (0: flat out)
+    local page=$1 who=$2 cookie=$3 pause=$4 out p50 p95 p99 rate how
+    out=$(THINK_MS=$pause wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \
+              -s scripts/wrk_percentiles.lua -H "Cookie: $cookie" "$base$page")
     p50=$(awk '$1 == "percentile" && $2 == 50 {print $3}' <<<"$out")
     p95=$(awk '$1 == "percentile" && $2 == 95 {print $3}' <<<"$out")
     p99=$(awk '$1 == "percentile" && $2 == 99 {print $3}' <<<"$out")
     rate=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    echo "  GET $page as $who: $rate requests/sec; p50 $p50 ms, p95 $p95 ms, p99 $p99 ms"
+    how=$([ "$pause" -gt 0 ] && echo "$CONNECTIONS people, ${pause} ms pauses" || echo "flat out")
+    echo "  GET $page as $who ($how): $rate requests/sec; p50 $p50 ms, p95 $p95 ms, p99 $p99 ms"
     if grep -qE 'Socket errors|Non-2xx' <<<"$out"; then
         echo "  PROBLEM: $(grep -E 'Socket errors|Non-2xx' <<<"$out" | sed 's/^ *//')"; failed=1
     fi
@@ -141,9 +147,13 @@ run_wrk_p95() {
     if [ -z "$p95" ]; then
         echo "  PROBLEM: wrk gave no p95 for $page"; failed=1
     elif awk -v p="$p95" -v limit="$MESSAGE_P95_MS" 'BEGIN {exit !(p + 0 > limit + 0)}'; then
-        echo "  PROBLEM: p95 $p95 ms on $page is over $MESSAGE_P95_MS ms"; failed=1
+        echo "  PROBLEM: p95 $p95 ms on $page ($how) is over $MESSAGE_P95_MS ms"; failed=1
     fi
     last_p95=$p95
+}
+message_page() {  # PAGE WHO COOKIE: as people who pause, then flat out
+    run_wrk_p95 "$1" "$2" "$3" "$THINK_MS"
+    run_wrk_p95 "$1" "$2" "$3" 0
 }
 message_stage() {  # PATIENTS MESSAGES NAME: seed up to those counts, count SQL, load the pages
     local conversation earlier=${4:-}
@@ -152,10 +162,10 @@ message_stage() {  # PATIENTS MESSAGES NAME: seed up to those counts, count SQL,
     "$BIN/python" scripts/bench_messages.py seed "$1" "$2" || { failed=1; return 1; }
     "$BIN/python" scripts/bench_messages.py queries "$work/queries-$3.json" ${earlier:+"$earlier"} || failed=1
     conversation=$("$BIN/python" scripts/bench_messages.py conversation-url) || { failed=1; return 1; }
-    run_wrk_p95 /messages "patient (signed in)" "$patient_cookie"
-    inbox_p95=$last_p95
-    run_wrk_p95 "$conversation" "patient (signed in)" "$patient_cookie"
-    run_wrk_p95 /staff/messages "staff (signed in)" "$staff_cookie"
+    message_page /messages "patient (signed in)" "$patient_cookie"
+    inbox_p95=$last_p95  # flat out: the steadier measure of what the rows cost
+    message_page "$conversation" "patient (signed in)" "$patient_cookie"
+    message_page /staff/messages "staff (signed in)" "$staff_cookie"
 }
 if [ "$(page_status /messages "$patient_cookie")" = 200 ] && [ "$(page_status /staff/messages "$staff_cookie")" = 200 ]; then
     inbox_p95=""
@@ -164,7 +174,7 @@ if [ "$(page_status /messages "$patient_cookie")" = 200 ] && [ "$(page_status /s
     if [ -n "${inbox_1k:-}" ] && [ -n "${inbox_100k:-}" ]; then
         ratio=$(awk -v big="$inbox_100k" -v small="$inbox_1k" 'BEGIN {printf "%.2f", big / small}')
         echo
-        echo "  inbox p95 at 100,000 messages is $ratio x the p95 at 1,000 ($inbox_100k ms / $inbox_1k ms; at most 1.2)"
+        echo "  inbox p95 (flat out) at 100,000 messages is $ratio x the p95 at 1,000 ($inbox_100k ms / $inbox_1k ms; at most 1.2)"
         if awk -v r="$ratio" 'BEGIN {exit !(r + 0 > 1.2)}'; then
             echo "  PROBLEM: the inbox is $ratio x slower at 100,000 messages than at 1,000"; failed=1
         fi
