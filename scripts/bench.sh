@@ -4,7 +4,8 @@
 # (scripts/bench_messages.py). Nothing is kept: the instance folder (SQLite
 # database, generated secret key, demo admin password) lives in a temp folder removed at exit.
 # Settings: BENCH_DURATION (default 10s), BENCH_CONNECTIONS (20), BENCH_THREADS (2), PDF_RUNS (30),
-# BENCH_THINK_MS (1000: the pause of a simulated person between pages).
+# BENCH_THINK_MS (1000: the pause of a simulated person between pages), BENCH_DATABASE (sqlite,
+# or postgresql for a throwaway PostgreSQL cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ DURATION=${BENCH_DURATION:-10s}
 CONNECTIONS=${BENCH_CONNECTIONS:-20}
 THREADS=${BENCH_THREADS:-2}
 PDF_RUNS=${PDF_RUNS:-30}
+DATABASE=${BENCH_DATABASE:-sqlite}  # or postgresql
 BIN=.venv/bin
 
 for tool in wrk curl "$BIN/gunicorn" "$BIN/portal" "$BIN/python"; do
@@ -23,6 +25,7 @@ while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep -E '^PORTA
 unset DATABASE_URL
 
 work=$(mktemp -d)
+pg_work=""
 server=""
 cleanup() {
     if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
@@ -31,13 +34,28 @@ cleanup() {
         kill -KILL "$server" 2>/dev/null || true
         wait "$server" 2>/dev/null || true
     fi
+    if [ -n "$pg_work" ]; then
+        pg_throwaway_stop "$pg_work"
+        rm -rf "$pg_work"
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 export PORTAL_INSTANCE_PATH="$work/instance"
-export PORTAL_DATABASE_URL="sqlite:///$work/instance/bench.sqlite3"
+if [ "$DATABASE" = postgresql ]; then  # a throwaway cluster, gone at exit
+    source scripts/throwaway-postgres.sh
+    pg_throwaway_installed || { echo "bench: no PostgreSQL server is installed" >&2; exit 1; }
+    pg_work=$(mktemp -d)
+    pg_throwaway_start "$pg_work"
+    pg_throwaway_createdb portal_bench
+    export PORTAL_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/portal_bench"
+    database_label="PostgreSQL"
+else
+    export PORTAL_DATABASE_URL="sqlite:///$work/instance/bench.sqlite3"
+    database_label="SQLite, WAL"
+fi
 # The load signs in with a password alone; two-step is tested elsewhere and needs a phone.
 export PORTAL_TWO_STEP_REQUIRED_FOR_STAFF=0
 mkdir -m 700 "$PORTAL_INSTANCE_PATH"
@@ -63,7 +81,7 @@ for page in / /staff/sign-in; do
     status=$(curl -s -o /dev/null -w '%{http_code}' "$base$page")
     [ "$status" = 200 ] || { echo "bench: GET $page answered $status" >&2; exit 1; }
 done
-echo "gunicorn: 2 workers on $base (SQLite, WAL); $(nproc) CPU core(s), wrk shares them"
+echo "gunicorn: 2 workers on $base ($database_label); $(nproc) CPU core(s), wrk shares them"
 
 failed=0
 run_wrk() {
