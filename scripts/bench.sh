@@ -140,16 +140,21 @@ echo "== PDFs: 200 signatures through gunicorn and its workers' memory, then the
 # them). Each page: p95 <= 50 ms for $CONNECTIONS concurrent signed-in users, the same SQL
 # statement count whatever its rows, and the inbox at 100,000 within 1.2x of the inbox at
 # 1,000. "Concurrent users" is measured two ways, both held to the 50 ms: $CONNECTIONS people
-# who each pause ${THINK_MS} ms before the next page (a fast reader), and $CONNECTIONS
-# connections flat out, with no pause at all (the most the server can serve). wrk's --latency
-# table has no p95: scripts/wrk_percentiles.lua reads it from wrk's histogram.
+# who each pause about ${THINK_MS} ms before the next page (scripts/bench_people.py), and wrk
+# with $CONNECTIONS connections flat out, no pause at all (the most the server can serve).
+# wrk's --latency table has no p95: scripts/wrk_percentiles.lua reads it from its histogram.
 MESSAGE_P95_MS=50
 THINK_MS=${BENCH_THINK_MS:-1000}
 page_status() { curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $2" "$base$1"; }
 run_wrk_p95() {  # PAGE WHO COOKIE PAUSE_MS (0: flat out)
     local page=$1 who=$2 cookie=$3 pause=$4 out p50 p95 p99 rate how
-    out=$(THINK_MS=$pause wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \
-              -s scripts/wrk_percentiles.lua -H "Cookie: $cookie" "$base$page")
+    if [ "$pause" -gt 0 ]; then
+        out=$("$BIN/python" scripts/bench_people.py "$base" "$page" "$cookie" "$CONNECTIONS" \
+                  "${DURATION%s}" "$pause")
+    else
+        out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s scripts/wrk_percentiles.lua \
+                  -H "Cookie: $cookie" "$base$page")
+    fi
     p50=$(awk '$1 == "percentile" && $2 == 50 {print $3}' <<<"$out")
     p95=$(awk '$1 == "percentile" && $2 == 95 {print $3}' <<<"$out")
     p99=$(awk '$1 == "percentile" && $2 == 99 {print $3}' <<<"$out")

@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...models.messages import POOLS
+from ...models.messages import POOLS, STATUSES
 from ...models.types import utcnow
 from ...services import audit, messaging
 from ...web import login
@@ -89,6 +89,11 @@ def waiting_words(since, now):
     return " ".join(parts)
 
 
+def _translated(labels):
+    """{key: label} translated now, once, rather than once per row of the table."""
+    return {key: str(label) for key, label in labels.items()}
+
+
 def queue_rows(page, practice, now):
     """A page of the inbox as rows for the table: each with its reply promise, if one runs."""
     rows = []
@@ -112,7 +117,8 @@ def inbox():
     # Drawn before the commit, which would expire the rows and reload each one (N+1).
     body = render_template("staff/messages/inbox.html", form=form, page=page,
                            rows=queue_rows(page, g.practice, utcnow()),
-                           counts=messaging.queue_counts(), pools=POOLS)
+                           counts=messaging.queue_counts(), pools=_translated(POOLS),
+                           statuses=_translated(STATUSES))
     db.session.commit()
     return body
 
