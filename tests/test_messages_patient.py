@@ -523,3 +523,29 @@ def test_a_conversation_page_runs_the_same_queries_for_2_and_30_messages(browser
         url = f"/messages/{conversation_id}"
         counts.append(count_queries(app, lambda url=url: browser.get(url)))
     assert counts[0] == counts[1]
+
+
+def test_sent_lists_what_the_patient_sent_newest_first_and_only_theirs(
+        browser, app, topics, make_staff, make_account, patient_client):
+    nurse = make_staff("nurse")
+    first = send(browser, topics, subject="Knee pain")
+    staff_writes(app, first, nurse, body="Please come in on Monday.")
+    second = send(browser, topics, subject="Sore throat", files=[(PDF, "a.pdf")])
+    other = make_account(username="morgan", account_number="T-2002", email="morgan@example.com")
+    send(patient_client(other.username), topics, subject="Another patient's question")
+
+    page = text(browser.get("/messages/sent"))
+    assert page.index("Sore throat") < page.index("Knee pain")  # newest first
+    assert f'href="/messages/{second}"' in page and f'href="/messages/{first}"' in page
+    assert "Please come in on Monday." not in page  # the care team's reply is not "sent"
+    assert "Another patient's question" not in page
+    assert 'aria-current="page">Sent</a>' in page
+
+
+def test_sent_runs_the_same_queries_for_3_and_30_messages(browser, app, topics):
+    counts = []
+    for sent in (3, 27):
+        for number in range(sent):
+            send(browser, topics, subject=f"Question {number}", files=[(PDF, "a.pdf")])
+        counts.append(count_queries(app, lambda: browser.get("/messages/sent")))
+    assert counts[0] == counts[1]

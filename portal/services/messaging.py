@@ -501,6 +501,16 @@ def patient_inbox(patient_id, page=1, archived=False):
     return page_of(statement, page, PAGE_SIZE, scalars=True)
 
 
+def patient_sent(patient_id, page=1):
+    """A Page of (message, conversation): what was sent from the patient's side, newest
+    first (a count and one query, and one for the attachments)."""
+    statement = (select(Message, Conversation)
+                 .join(Conversation, Conversation.id == Message.conversation_id)
+                 .where(Conversation.patient_id == patient_id, Message.patient_account_id.is_not(None))
+                 .order_by(Message.id.desc()))
+    return page_of(statement, page, PAGE_SIZE)
+
+
 def unread_count(patient_id):
     """How many of the patient's conversations have a reply they have not opened."""
     return db.session.scalar(select(func.count()).select_from(Conversation).where(

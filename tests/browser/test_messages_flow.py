@@ -294,6 +294,14 @@ def patient_reads_and_replies(page, conversation_id, ok):
     expect(archived).to_have_count(1)
     expect(archived.first).to_contain_text(SUBJECT)
     ok()
+    # Sent: the patient's two messages, newest first, each leading to the conversation.
+    page.get_by_role("navigation", name="Message folders").get_by_role("link", name="Sent").click()
+    page.wait_for_url(re.compile(r"/messages/sent$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sent messages")
+    sent = page.locator("table.inbox tbody tr")
+    expect(sent).to_have_count(2)
+    expect(sent.first).to_contain_text(SUBJECT)
+    ok()
 
 
 # -- over HTTP: desktop and phone, with and without JavaScript --------------------------------

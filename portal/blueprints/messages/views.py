@@ -86,6 +86,15 @@ def inbox():
     return render_template("messages/inbox.html", page=page, archived=archived)
 
 
+@bp.route("/messages/sent")
+@patient_required
+def sent():
+    """Every message sent from the patient's side, newest first, each linking to its
+    conversation."""
+    page = messaging.patient_sent(current_user.patient_id, _page())
+    return render_template("messages/sent.html", page=page)
+
+
 @bp.route("/messages/new", methods=["GET", "POST"])
 @patient_required
 def compose():
