@@ -26,6 +26,21 @@ def lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
+def one_newline(value):
+    """Filter: browsers send a new line as CR LF but count it as one character against
+    maxlength; keep it one character, so the page's count and the service's limit agree."""
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+def posted_id(value):
+    """Coerce a posted id (a topic, a saved reply): a number, else None, so the service can
+    refuse it with a clear message instead of the form failing on a bad number."""
+    if isinstance(value, int):
+        return value
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
 def choices(mapping):
     """Options for a SelectField or RadioField from a {value: label} mapping, in order."""
     return [SelectChoice(value=value, label=label) for value, label in mapping.items()]

@@ -8,24 +8,8 @@ from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from ...forms import strip
+from ...forms import one_newline, posted_id, strip
 from ...services import messaging
-
-
-def topic_id(value):
-    """Coerce a posted topic to an id; anything else is None (the service then says "Choose
-    a topic from the list." rather than the form failing on a bad number)."""
-    if isinstance(value, int):
-        return value
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
-
-
-def one_newline(value):
-    """Filter: browsers send a new line as CR LF but count it as one character against
-    maxlength; keep it one character so the page's count and the service's limit agree."""
-    return value.replace("\r\n", "\n") if isinstance(value, str) else value
-
 
 # The words of the remaining-characters count (static/js/messages.js fills in the number).
 CHARACTERS_LEFT = _l("Characters left: %(num)s")
@@ -41,7 +25,7 @@ class TopicChoice:
     """Form mixin: the topic radio buttons (the view sets the choices from the offered
     topics)."""
 
-    topic = RadioField(_l("What is your message about?"), coerce=topic_id, validate_choice=False)
+    topic = RadioField(_l("What is your message about?"), coerce=posted_id, validate_choice=False)
 
 
 class ChooseTopicForm(TopicChoice, FlaskForm):

@@ -8,7 +8,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from ...forms import choices, strip
+from ...forms import choices, one_newline, posted_id, strip
 from ...models.messages import POOLS
 from ...services import messaging
 
@@ -16,21 +16,6 @@ ALL_POOLS = "all"
 QUEUE_STATUSES = {"active": _l("New and open"), "new": _l("New"),
                   "open": _l("Open"), "waiting": _l("Waiting on patient"), "closed": _l("Closed")}
 ASSIGNED = {"": _l("Anyone"), "me": _l("Assigned to me"), "unassigned": _l("Unassigned")}
-
-
-def one_newline(value):
-    """Filter: a browser sends a new line as CR LF; keep it one character, so the length the
-    service checks is the length staff see."""
-    return value.replace("\r\n", "\n") if isinstance(value, str) else value
-
-
-def number_or_none(value):
-    """Coerce a posted id: a number, else None (the service or the view then refuses it with a
-    clear message instead of the form failing on a bad number)."""
-    if isinstance(value, int):
-        return value
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
 
 
 class QueueFilterForm(FlaskForm):
@@ -70,7 +55,7 @@ class SavedReplyForm(FlaskForm):
     class Meta:
         csrf = False
 
-    template = SelectField(_l("Saved reply"), coerce=number_or_none, validate_choice=False,
+    template = SelectField(_l("Saved reply"), coerce=posted_id, validate_choice=False,
                            description=_l("Choose one before you type: it fills the reply box."))
 
     def set_choices(self, templates):
@@ -113,7 +98,7 @@ class MoveForm(FlaskForm):
 class StartForm(AttachmentFields, FlaskForm):
     """A conversation staff begin with a patient; the view sets the topic choices."""
 
-    topic = SelectField(_l("Topic"), coerce=number_or_none, validate_choice=False)
+    topic = SelectField(_l("Topic"), coerce=posted_id, validate_choice=False)
     subject = StringField(
         _l("Subject"), filters=[strip],
         description=_l("The patient sees it in their portal, never in an email. Up to "
