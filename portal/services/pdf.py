@@ -12,9 +12,11 @@ import ctypes.util
 import functools
 import gc
 
-from flask import after_this_request, g, has_request_context, render_template
+from flask import render_template
 
 PDF_VARIANT = "pdf/a-3b"
+# Whether a PDF was made since the memory was last given back (one per worker process).
+_memory_to_give_back = False
 
 
 @functools.cache
@@ -47,7 +49,8 @@ def render_pdf(template, *, title, practice, footer=None, subject="", keywords="
     pdf = HTML(string=page).write_pdf(stylesheets=[_stylesheet(render_template("pdf/print.css"))],
                                       pdf_variant=PDF_VARIANT, pdf_tags=True,
                                       font_config=_font_config())
-    _give_back_memory_after_the_response()
+    global _memory_to_give_back
+    _memory_to_give_back = True
     return pdf
 
 
@@ -59,10 +62,18 @@ def _malloc_trim():
     return getattr(library, "malloc_trim", None)
 
 
-def _give_back_memory():
+def memory_to_give_back():
+    """True when a PDF was made since give_back_memory last ran: the web layer then calls it
+    once the response has gone out (a collection takes time no one should wait for)."""
+    return _memory_to_give_back
+
+
+def give_back_memory():
     """A layout leaves cycles of boxes for the garbage collector and many freed blocks the C
     allocator would keep: collect them and hand the memory back to the system, so a worker
     that prints all day stays its size (about 8 MB less after a few dozen documents)."""
+    global _memory_to_give_back
+    _memory_to_give_back = False
     gc.collect()
     _freeze_what_lives_on()
     trim = _malloc_trim()
@@ -76,17 +87,3 @@ def _freeze_what_lives_on():
     long as the worker: set it aside, so later collections look only at what came after
     (about 2 ms instead of 100-150 ms)."""
     gc.freeze()
-
-
-def _give_back_memory_after_the_response():
-    """Give the memory back once the response has gone out (a full collection takes tens of
-    milliseconds the person should not wait for); outside a request, at once."""
-    if not has_request_context():
-        _give_back_memory()
-    elif not g.get("_pdf_memory_release"):
-        g._pdf_memory_release = True
-
-        @after_this_request
-        def release_when_sent(response):
-            response.call_on_close(_give_back_memory)
-            return response

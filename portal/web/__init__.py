@@ -5,6 +5,7 @@ helpers), session_data (per-browser values kept server-side)."""
 
 import logging
 
+from ..services import pdf
 from . import errors, filters, headers, login
 
 
@@ -14,9 +15,18 @@ def init_app(app):
     headers.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
+    app.after_request(_give_back_pdf_memory)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # WeasyPrint logs each step of every PDF, and fontTools each font subset, at INFO: noise.
     for chatty in ("weasyprint", "fontTools"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
+def _give_back_pdf_memory(response):
+    """A request that made a PDF hands the layout's memory back once its response has gone
+    out, so the person does not wait for it."""
+    if pdf.memory_to_give_back():
+        response.call_on_close(pdf.give_back_memory)
+    return response
