@@ -15,18 +15,15 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import MessageTopic, ReplyTemplate
 from . import audit, messaging
+from .access import LARGEST_ID
+from .errors import FieldError
 
 TOPIC_FIELDS = ("label", "pool", "form", "reply_business_days", "position", "active")
 TEMPLATE_FIELDS = ("title", "body", "active")
 
 
-class MessageAdminError(ValueError):
+class MessageAdminError(FieldError):
     """A change that cannot be saved: `message` for the admin, `field` for the form."""
-
-    def __init__(self, message, field):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 def add_default_topics(origin):
@@ -41,7 +38,7 @@ def add_default_topics(origin):
 
 def topic_by_id(topic_id):
     """The topic with this id, else None."""
-    return db.session.get(MessageTopic, topic_id) if 0 < topic_id < 2**31 else None
+    return db.session.get(MessageTopic, topic_id) if 0 < topic_id <= LARGEST_ID else None
 
 
 def next_position():
@@ -84,7 +81,7 @@ def update_topic(topic, values, origin):
 
 def template_by_id(template_id):
     """The saved reply with this id, else None."""
-    return db.session.get(ReplyTemplate, template_id) if 0 < template_id < 2**31 else None
+    return db.session.get(ReplyTemplate, template_id) if 0 < template_id <= LARGEST_ID else None
 
 
 def create_reply_template(values, origin):

@@ -48,6 +48,8 @@ from ..models import (
 from ..models.messages import POOLS, STATUSES
 from ..models.types import utcnow
 from . import audit
+from .access import LARGEST_ID
+from .errors import FieldError
 from .mail import send_email
 from .paging import page_of
 from .tokens import external_url
@@ -93,13 +95,8 @@ FILE_KINDS = {
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif"}
 
 
-class MessageError(ValueError):
+class MessageError(FieldError):
     """Input a message cannot be sent with: `message` for the person, `field` for the form."""
-
-    def __init__(self, message, field=None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 # --- Topics and reply times -----------------------------------------------------------------
@@ -522,7 +519,7 @@ def unread_count(patient_id):
 
 def patient_conversation(patient_id, conversation_id):
     """The patient's own conversation, else None (the caller answers 404)."""
-    conversation = db.session.get(Conversation, conversation_id) if 0 < conversation_id < 2**31 else None
+    conversation = staff_conversation(conversation_id)  # any conversation; then, theirs only
     if conversation is None or conversation.patient_id != patient_id:
         return None
     return conversation
@@ -543,7 +540,7 @@ def mark_read(conversation):
 def patient_attachment(patient_id, attachment_id):
     """An attachment the patient may download (their conversation, not a note), with its
     bytes loaded; else None."""
-    if not 0 < attachment_id < 2**31:
+    if not 0 < attachment_id <= LARGEST_ID:
         return None
     row = db.session.execute(
         select(MessageAttachment, Conversation)
@@ -557,7 +554,7 @@ def patient_attachment(patient_id, attachment_id):
 
 def staff_attachment(attachment_id):
     """(attachment with its bytes, conversation) for staff, else None."""
-    if not 0 < attachment_id < 2**31:
+    if not 0 < attachment_id <= LARGEST_ID:
         return None
     row = db.session.execute(
         select(MessageAttachment, Conversation)
@@ -570,7 +567,7 @@ def staff_attachment(attachment_id):
 
 def staff_conversation(conversation_id):
     """Any conversation, for staff (every staff role may read every pool), else None."""
-    if not 0 < conversation_id < 2**31:
+    if not 0 < conversation_id <= LARGEST_ID:
         return None
     return db.session.get(Conversation, conversation_id)
 

@@ -37,6 +37,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from . import audit, documents, seal
+from .errors import FieldError
 from .pdf import render_pdf
 
 RENEWAL_NOTICE_DAYS = 30
@@ -47,12 +48,8 @@ MAX_SCAN_BYTES = 10 * 1024 * 1024
 SCAN_TYPES = {"application/pdf": b"%PDF-", "image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 
 
-class SigningError(ValueError):
+class SigningError(FieldError):
     """What stops a signature, in words for the signer; `field` names the input it is about."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message, self.field = message, field
 
 
 # --- Small rules ----------------------------------------------------------------------------
