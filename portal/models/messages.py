@@ -52,7 +52,8 @@ class Conversation(db.Model):
         # The patient's inbox, newest first; the staff inbox by pool and status, oldest
         # waiting first.
         Index("ix_conversations_patient_latest", "patient_id", "patient_archived", "last_message_at"),
-        Index("ix_conversations_queue", "status", "pool", "waiting_since"),
+        Index("ix_conversations_queue", "status", "pool", "waiting_since"),  # one pool's inbox
+        Index("ix_conversations_waiting", "status", "waiting_since", "id"),  # every pool's
         Index("ix_conversations_assigned", "assigned_to_id", "status", "waiting_since"),
     )
 

@@ -8,6 +8,7 @@ its form, calls one service function, commits, flashes and redirects (post/redir
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
@@ -94,14 +95,33 @@ def _translated(labels):
     return {key: str(label) for key, label in labels.items()}
 
 
+@dataclass(slots=True)
+class QueueRow:
+    """A row of the inbox table (attributes, not a dict: Jinja reads them a few times faster)."""
+
+    conversation: object
+    patient: object
+    assignee: object
+    pool: str
+    status: str
+    due: object
+    overdue: bool
+    waiting: str
+
+
 def queue_rows(page, practice, now):
-    """A page of the inbox as rows for the table: each with its reply promise, if one runs."""
+    """A page of the inbox as rows for the table: each with its pool and status in words and
+    its reply promise, if one runs."""
+    pools, statuses = _translated(POOLS), _translated(STATUSES)
     rows = []
     for conversation, patient, assignee in page.items:
         due = messaging.reply_due(conversation, practice)
-        rows.append({"conversation": conversation, "patient": patient, "assignee": assignee,
-                     "due": due, "overdue": due is not None and now > due,
-                     "waiting": waiting_words(conversation.waiting_since, now) if due else ""})
+        rows.append(QueueRow(
+            conversation, patient, assignee,
+            pool=pools.get(conversation.pool, conversation.pool),
+            status=statuses.get(conversation.status, conversation.status),
+            due=due, overdue=due is not None and now > due,
+            waiting=waiting_words(conversation.waiting_since, now) if due else ""))
     return rows
 
 
@@ -117,8 +137,7 @@ def inbox():
     # Drawn before the commit, which would expire the rows and reload each one (N+1).
     body = render_template("staff/messages/inbox.html", form=form, page=page,
                            rows=queue_rows(page, g.practice, utcnow()),
-                           counts=messaging.queue_counts(), pools=_translated(POOLS),
-                           statuses=_translated(STATUSES))
+                           counts=messaging.queue_counts(), pools=_translated(POOLS))
     db.session.commit()
     return body
 
