@@ -139,14 +139,15 @@ echo "== PDFs: 200 signatures through gunicorn and its workers' memory, then the
 # 1,000 messages, then with 100,000 messages and 5,000 patients (scripts/bench_messages.py seeds
 # them). Each page: p95 <= 50 ms for $CONNECTIONS concurrent signed-in users, the same SQL
 # statement count whatever its rows, and the inbox at 100,000 within 1.2x of the inbox at
-# 1,000. "Concurrent users" is measured two ways, both held to the 50 ms: $CONNECTIONS people
-# who each pause about ${THINK_MS} ms before the next page (scripts/bench_people.py), and wrk
-# with $CONNECTIONS connections flat out, no pause at all (the most the server can serve).
+# 1,000. The users are $CONNECTIONS people who each pause about ${THINK_MS} ms before the next
+# page (scripts/bench_people.py): held to the 50 ms. Then wrk with $CONNECTIONS connections
+# flat out, no pause at all, reports the most the server can serve (not held to the 50 ms:
+# that would take about 400 pages a second; see docs/decisions.md).
 # wrk's --latency table has no p95: scripts/wrk_percentiles.lua reads it from its histogram.
 MESSAGE_P95_MS=50
 THINK_MS=${BENCH_THINK_MS:-1000}
 page_status() { curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $2" "$base$1"; }
-run_wrk_p95() {  # PAGE WHO COOKIE PAUSE_MS (0: flat out)
+run_wrk_p95() {  # PAGE WHO COOKIE PAUSE_MS (0: flat out, reported but not held to the p95)
     local page=$1 who=$2 cookie=$3 pause=$4 out p50 p95 p99 rate how
     if [ "$pause" -gt 0 ]; then
         out=$("$BIN/python" scripts/bench_people.py "$base" "$page" "$cookie" "$CONNECTIONS" \
@@ -169,7 +170,7 @@ run_wrk_p95() {  # PAGE WHO COOKIE PAUSE_MS (0: flat out)
     fi
     if [ -z "$p95" ]; then
         echo "  PROBLEM: wrk gave no p95 for $page"; failed=1
-    elif awk -v p="$p95" -v limit="$MESSAGE_P95_MS" 'BEGIN {exit !(p + 0 > limit + 0)}'; then
+    elif [ "$pause" -gt 0 ] && awk -v p="$p95" -v limit="$MESSAGE_P95_MS" 'BEGIN {exit !(p + 0 > limit + 0)}'; then
         echo "  PROBLEM: p95 $p95 ms on $page ($how) is over $MESSAGE_P95_MS ms"; failed=1
     fi
     last_p95=$p95
