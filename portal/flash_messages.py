@@ -49,13 +49,21 @@ MESSAGES = {
     # -- enrollment (enroll blueprint) --
     "invitation_sent": (_l("The invitation was emailed. Its link works for one account until "
                            "the date shown below."), "success"),
-    "invitation_revoked": (_l("The invitation was revoked: its link no longer works."), "success"),
+    "invitation_revoked": (_l("The invitation was revoked: its link or activation code no longer "
+                              "works."), "success"),
     "invitation_none_open": (_l("There was no open invitation to revoke."), "info"),
     "invitation_no_email": (_l("Add the patient's email address to the chart before sending an "
                                "invitation."), "error"),
     "invitation_has_account": (_l("This patient already has a portal account, so no invitation "
                                   "was sent."), "error"),
     "invitation_inactive": (_l("Only active charts can be invited to the portal."), "error"),
+    "letter_has_account": (_l("This patient already has a portal account, so no letter was "
+                              "printed."), "error"),
+    "letter_inactive": (_l("Only active charts can get an activation letter."), "error"),
+    "activation_email_sent": (_l("We sent a link to %(email)s. Sign in, then open the link to add "
+                                 "that email address to your account."), "info"),
+    "activation_code_unknown": (_l("That code does not match a letter from the practice. Check "
+                                   "it against your letter and type it again."), "error"),
     "enroll_identity_failed": (_l("Those details do not match our records. Check your date of "
                                   "birth and account number and try again."), "error"),
     "enroll_account_ready": (_l("Your account is ready. Sign in with your new username and "
@@ -126,7 +134,8 @@ MESSAGES = {
         "success",
     ),
     "assisted_reset_not_sent": (
-        _l("Portal access for this patient is suspended, so no reset link was sent."),
+        _l("No reset link was sent: portal access for this patient is suspended, or neither the "
+           "account nor the chart has an email address."),
         "error",
     ),
     # -- profile and suspension (profile blueprint) --

@@ -53,6 +53,28 @@ INVITATION_PROBLEMS = {
                   _l("Sign out first, then open the link from your invitation email again.")),
 }
 
+# Why an activation letter's code cannot be used (as INVITATION_PROBLEMS).
+LETTER_PROBLEMS = {
+    "missing": (400, _l("Type the code from your activation letter"),
+                _l("To set up your portal account with a letter from the practice, type its "
+                   "activation code on the activation page first.")),
+    "expired": (410, _l("This activation code has expired"),
+                _l("Activation codes work for a limited time. Ask the practice for a new "
+                   "letter.")),
+    "used": (410, _l("This activation code has already been used"),
+             _l("A portal account has been set up with this code. Sign in with its username "
+                "and password.")),
+    "void": (410, _l("This activation code no longer works"),
+             _l("A newer letter or an emailed invitation replaced it, or the practice cancelled "
+                "it. Use the newest letter or email, or ask the practice for a new letter.")),
+    "identity_failures": (410, _l("This activation code no longer works"),
+                          _l("The date of birth and account number did not match our records "
+                             "too many times, so to protect your information this code has "
+                             "stopped working. Please call the practice to get a new letter.")),
+    "signed_in": (409, _l("You are signed in"),
+                  _l("Sign out first, then type the code from your activation letter again.")),
+}
+
 # Why an invitation stopped working, for the chart.
 INVITATION_VOID_REASONS = {
     "superseded": _l("a newer invitation replaced it"),

@@ -143,6 +143,8 @@ def test_no_download_route_goes_unaudited(app):
         "/staff/messages/attachments/<int:attachment_id>",
         # test_messages_patient.py: test_png_and_pdf_attachments_are_stored_and_download_safely
         "/messages/attachments/<int:attachment_id>",
+        # test_activation.py: test_print_a_letter_enroll_with_its_code_and_sign_in
+        "/staff/patients/<int:patient_id>/activation-letter.pdf",
     }
     downloads = {rule.rule for rule in app.url_map.iter_rules()
                  if any(word in rule.rule for word in ("download", "export", ".csv", ".pdf",

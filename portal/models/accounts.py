@@ -80,14 +80,18 @@ class PatientAccount(UserMixin, db.Model):
 
 
 class Invitation(db.Model):
-    """An emailed invitation to enroll. The token names the row and carries its nonce."""
+    """An invitation to enroll: emailed (kind "email": the token names the row and carries its
+    nonce) or printed in an activation letter (kind "letter": the code, kept only as a keyed
+    hash, finds the row; `email` is empty)."""
 
     __tablename__ = "invitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="email")
     email: Mapped[str] = mapped_column(String(254))
     nonce: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

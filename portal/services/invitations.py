@@ -89,12 +89,15 @@ def portal_access(patient, account):
     return PortalAccess("invited" if state == "open" else state, invitation=invitation)
 
 
-def void_open_invitations(patient_id, reason, origin, action="invitation.voided"):
-    """Void the patient's invitations that could still be used; return how many were voided."""
+def void_open_invitations(patient_id, reason, origin, action="invitation.voided",
+                          kinds=("email", "letter")):
+    """Void the patient's invitations (of `kinds`: emailed, printed in a letter) that could
+    still be used; return how many were voided."""
     now = utcnow()
     open_ones = db.session.scalars(select(Invitation).where(
-        Invitation.patient_id == patient_id, Invitation.used_at.is_(None),
-        Invitation.voided_at.is_(None), Invitation.expires_at > now)).all()
+        Invitation.patient_id == patient_id, Invitation.kind.in_(kinds),
+        Invitation.used_at.is_(None), Invitation.voided_at.is_(None),
+        Invitation.expires_at > now)).all()
     for invitation in open_ones:
         invitation.voided_at, invitation.void_reason = now, reason
         audit.record(action, origin, patient_id=patient_id, object_type="invitation",
@@ -142,13 +145,14 @@ def send_invitation(patient, origin):
 
 
 def revoke_invitation(patient, origin):
-    """Void the patient's open invitation(s) at staff's request; return how many."""
+    """Void the patient's open invitation(s) or letter at staff's request; return how many."""
     return void_open_invitations(patient.id, "revoked", origin, action="invitation.revoked")
 
 
 def void_for_email_change(patient, origin):
-    """The chart's email changed: links sent to the old address must stop working."""
-    return void_open_invitations(patient.id, "email_changed", origin)
+    """The chart's email changed: links sent to the old address must stop working (a
+    printed letter was handed to the patient, so it still works)."""
+    return void_open_invitations(patient.id, "email_changed", origin, kinds=("email",))
 
 
 def check_link(token):

@@ -40,11 +40,14 @@ SECURITY_MODES = ("starttls", "ssl", "none")
 
 
 def send_email(recipient, subject, template, **context):
-    """Queue an email rendered from templates/email/<template>.txt and .html.
+    """Queue an email rendered from templates/email/<template>.txt and .html, and return its
+    row; None when there is no address (an account set up by activation letter may have none).
 
     The row joins the current transaction: commit it with the change it reports.
     Emails carry no health information: a short notice and, at most, a link.
     """
+    if not recipient:
+        return None
     context.setdefault("practice", get_practice())  # the letterhead
     body_text = render_template(f"email/{template}.txt", **context)
     email = OutboxEmail(

@@ -22,6 +22,10 @@ LIMITS = {
     "forgot-password": 10,
     "reset-answer": 20,
     "verify-code": 10,  # the public check of a signed PDF's code: no guessing codes in bulk
+    # An activation letter's code, per address and (address "") over all of them. 60 bits
+    # at this pace would take longer than the universe has existed.
+    "activation-code": 10,
+    "activation-code-all": 200,
 }
 
 

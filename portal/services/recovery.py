@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, update
 
 from ..database import keep_now, lock_for_write
 from ..extensions import db
-from ..models import PasswordReset, PatientAccount, RecoveryRequest
+from ..models import PasswordReset, Patient, PatientAccount, RecoveryRequest
 from ..models.types import utcnow
 from . import audit
 from .accounts import answer_matches, hash_answer
@@ -121,11 +121,12 @@ def _open_resets(account_id):
             PasswordReset.voided_at.is_(None))
 
 
-def issue_reset_link(account, assisted_by=None):
+def issue_reset_link(account, assisted_by=None, address=None):
     """Void the account's open resets, add a new one, email its link and return the reset.
 
     `assisted_by`: the staff member who sent it (a staff-assisted reset, which skips the
-    security question). The caller audits and commits.
+    security question). `address`: where to send it, if not the account's own email. The
+    caller audits and commits.
     """
     now = utcnow()
     db.session.execute(update(PasswordReset).where(*_open_resets(account.id)).values(voided_at=now))
@@ -136,7 +137,7 @@ def issue_reset_link(account, assisted_by=None):
     db.session.flush()
     token = make_token("reset", {"r": reset.id, "n": reset.nonce,
                                  "p": password_fingerprint(account.password_hash)})
-    send_email(account.email, _("Reset your portal password"), "password_reset",
+    send_email(address or account.email, _("Reset your portal password"), "password_reset",
                name=account.name, link=external_url("/reset?t=" + token),
                minutes=int(RESET_LIFETIME.total_seconds() // 60), assisted=assisted_by is not None)
     return reset
@@ -163,6 +164,9 @@ def _send_reset(name, origin):
     if not account.is_active:
         audit.record("recovery.reset_requested", origin, detail="account suspended, nothing sent",
                      **about)
+    elif not account.email:  # set up by activation letter without one: the page says to call
+        audit.record("recovery.reset_requested", origin, detail="no email address on the account, "
+                     "nothing sent", **about)
     elif recent >= RESETS_PER_HOUR:
         audit.record("recovery.reset_requested", origin, detail="hourly limit reached, nothing sent",
                      **about)
@@ -177,16 +181,27 @@ def _send_reset(name, origin):
                      **about)
 
 
+def assisted_reset_address(account):
+    """Where a staff-assisted reset link goes: the account's email, or for an account set up
+    by activation letter without one, the chart's (the practice's record, which staff can
+    update while the patient is on the phone). "" when neither has one."""
+    if account.email:
+        return account.email
+    return db.session.scalar(select(Patient.email).where(Patient.id == account.patient_id)) or ""
+
+
 def send_assisted_reset(account, origin):
     """Staff, after checking the patient's identity by phone, send a reset link that skips the
     security question and asks for a new one. Lifts a reset lock. Returns False when the
-    account is suspended (nothing sent). `origin.account` is the staff member."""
+    account is suspended or there is no address to send to (nothing sent). `origin.account`
+    is the staff member."""
     staff = origin.account
-    if not account.is_active:
+    address = assisted_reset_address(account)
+    if not account.is_active or not address:
         return False
     lock_for_write(db.session, f"reset:{account.id}")
     account.reset_locked_until = None
-    reset = issue_reset_link(account, assisted_by=staff)
+    reset = issue_reset_link(account, assisted_by=staff, address=address)
     audit.record("recovery.assisted_reset_sent", origin, patient_id=account.patient_id,
                  object_type="password_reset", object_id=reset.id,
                  detail=f"sent by {staff.name} after an identity check by phone")

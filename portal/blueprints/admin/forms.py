@@ -80,6 +80,13 @@ class PracticeSettingsForm(FlaskForm):
         _l("Allowed file types"), filters=[strip, lower],
         description=_l("File endings separated by commas, for example: pdf, jpg, png"),
         validators=[Regexp(FILE_TYPES, message=_l("List file endings separated by commas."))])
+    activation_code_days = WholeNumberField(
+        _l("Days an activation letter's code works"),
+        description=_l("From 1 to 90 days. Printed on each letter; letters already printed "
+                       "keep their own date."),
+        validators=[DataRequired(_l("Enter a number of days from 1 to 90.")),
+                    NumberRange(1, 90, _l("Enter a number of days from 1 to 90."))],
+        render_kw={"inputmode": "numeric"})
     public_verification = BooleanField(
         _l("Let anyone check a signed document’s verification code on a public page"),
         description=_l("The page answers only “valid, signed on” and the date: never who "

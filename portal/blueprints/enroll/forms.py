@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import EmailField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ...forms import DateOfBirthField, NewPasswordFields, SecurityQuestionFields, SigningFields, strip
+from ...services import activation
 from ...services.accounts import personal_words, username_problem
 from ...services.signing import name_matches
 
@@ -24,6 +25,28 @@ class IdentityForm(FlaskForm):
     )
 
 
+class ActivationCodeForm(FlaskForm):
+    """/activate: the one-time code from a printed activation letter."""
+
+    code = StringField(
+        _l("Activation code"), filters=[strip],
+        description=_l("12 letters and numbers, printed in groups of four, for example "
+                       "K7QM 4XRT 9HDP. Spaces and capitals do not matter."),
+        validators=[DataRequired(_l("Enter the activation code from your letter.")),
+                    Length(max=40, message=_l("An activation code has 12 letters and numbers."))],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"},
+    )
+
+    def validate_code(self, field):
+        problem = activation.code_problem(activation.normalize_code(field.data))
+        if problem == "length":
+            raise ValidationError(_l("An activation code has 12 letters and numbers. Check it "
+                                     "against your letter."))
+        if problem == "characters":
+            raise ValidationError(_l("An activation code uses only the letters and numbers on "
+                                     "your letter. It never has 0 (zero), O, 1 (one) or I."))
+
+
 class EnrollAccountForm(NewPasswordFields, SecurityQuestionFields, SigningFields, FlaskForm):
     """Step two: username, password, security question, and signing the portal consent.
 
@@ -39,7 +62,7 @@ class EnrollAccountForm(NewPasswordFields, SecurityQuestionFields, SigningFields
     )
     def __init__(self, *args, patient, email, **kwargs):
         super().__init__(*args, **kwargs)
-        self.patient, self.email = patient, email
+        self.patient, self.invited_email = patient, email
 
     def validate_legal_name(self, field):
         if field.data and not name_matches(self.patient, field.data):
@@ -53,7 +76,7 @@ class EnrollAccountForm(NewPasswordFields, SecurityQuestionFields, SigningFields
 
     @property
     def personal_words(self):
-        return personal_words(self.patient, self.username.data or "", self.email)
+        return personal_words(self.patient, self.username.data or "", self.invited_email)
 
     def strength_note(self):
         """Advice on a password the rules accepted, for when the form is shown again.
@@ -72,3 +95,22 @@ class EnrollAccountForm(NewPasswordFields, SecurityQuestionFields, SigningFields
         advice = [feedback["warning"]] if feedback["warning"] else []
         advice += feedback["suggestions"] if score < 3 else []
         return {"strength": STRENGTH_WORDS[score], "advice": advice}
+
+
+class LetterAccountForm(EnrollAccountForm):
+    """Step two for a patient who came with an activation letter: an email address is
+    optional (without one, a forgotten password means a call to the practice)."""
+
+    email = EmailField(
+        _l("Email address (optional)"), filters=[strip],
+        description=_l("For notices and for resetting a forgotten password. We send a link to "
+                       "confirm it. Without an email address, call the practice if you forget "
+                       "your password."),
+        validators=[Optional(), Email(_l("Enter an email address like name@example.com.")),
+                    Length(max=254)],
+        render_kw={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"},
+    )
+
+    @property
+    def personal_words(self):
+        return personal_words(self.patient, self.username.data or "", self.email.data or "")

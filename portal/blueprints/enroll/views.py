@@ -1,7 +1,9 @@
-"""Enrollment pages: staff send or revoke an invitation from the chart; the patient opens the
-emailed link, proves who they are, and sets up their account (no JavaScript needed)."""
+"""Enrollment pages: the patient opens the emailed link (or types the code of a printed
+activation letter on /activate), proves who they are, and sets up their account (no
+JavaScript needed). Staff send, print and revoke invitations from the chart
+(staff/portal_access.py)."""
 
-from flask import g, redirect, render_template, request, session, url_for
+from flask import abort, g, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -9,42 +11,85 @@ from sqlalchemy.exc import IntegrityError
 from ... import page_texts
 from ...extensions import db
 from ...flash_messages import flash_message, get_message
-from ...services import documents, invitations, signing
+from ...services import activation, documents, invitations, profile, ratelimit, signing
 from ...services.accounts import account_for_patient
 from ...web import login
 from . import bp
-from .forms import EnrollAccountForm, IdentityForm
+from .forms import ActivationCodeForm, EnrollAccountForm, IdentityForm, LetterAccountForm
 
 # The token lives in the session, not the address bar, once the emailed link is opened; the
 # verified invitation's id is kept beside it after the identity check.
+# A letter's code is not kept at all: once typed right, the signed session holds the id of
+# its invitation instead of a token.
 TOKEN_KEY = "enroll_token"  # noqa: S105 - a key name, not a secret
+LETTER_KEY = "enroll_letter"
 VERIFIED_KEY = "enroll_verified"
 
-def _problem(problem, invitation=None):
-    """The page for a link that cannot be used, saying what to do instead."""
+
+def _problem(problem, invitation=None, letter=False):
+    """The page for a link or code that cannot be used, saying what to do instead (in the
+    words of a letter's code when `letter` or the invitation is one)."""
     if problem == "void" and invitation is not None and invitation.void_reason == "identity_failures":
         problem = "identity_failures"
-    status, title, text = page_texts.INVITATION_PROBLEMS[problem]
+    letter = letter or (invitation is not None and invitation.kind == "letter")
+    texts = page_texts.LETTER_PROBLEMS if letter else page_texts.INVITATION_PROBLEMS
+    status, title, text = texts.get(problem) or page_texts.INVITATION_PROBLEMS[problem]
     return render_template("enroll/problem.html", problem=problem, title=title, text=text), status
 
 
 def _current_invitation():
-    """(invitation, problem page or None) for the token this browser opened."""
+    """(invitation, problem page or None) for the link or letter this browser opened."""
     if current_user.is_authenticated:
         return None, _problem("signed_in")
-    invitation, problem = invitations.check_link(session.get(TOKEN_KEY))
+    if LETTER_KEY in session:
+        invitation, problem = activation.opened_letter(session[LETTER_KEY])
+    else:
+        invitation, problem = invitations.check_link(session.get(TOKEN_KEY))
     if problem:
-        return invitation, _problem(problem, invitation)
+        return invitation, _problem(problem, invitation, letter=LETTER_KEY in session)
     return invitation, None
+
+
+def _start(key, value):
+    """Begin enrollment with an emailed link's token or an opened letter: forget the other."""
+    if session.get(key) != value:
+        for other in (TOKEN_KEY, LETTER_KEY, VERIFIED_KEY):
+            session.pop(other, None)
+        session[key] = value
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+def activate():
+    """A printed activation letter's code; then the identity check, as for an emailed link."""
+    if current_user.is_authenticated:
+        return _problem("signed_in", letter=True)
+    form, refused = ActivationCodeForm(), None
+    if form.validate_on_submit():
+        origin = login.origin()
+        try:  # guessing is limited per address and over all addresses (services/ratelimit.py)
+            ratelimit.hit("activation-code", origin.ip)
+            ratelimit.hit("activation-code-all", "")
+        except ratelimit.RateLimited:
+            abort(429)
+        invitation, problem = activation.find_letter(form.code.data)
+        if problem in ("malformed", "unknown"):
+            activation.record_refused_code(problem, origin)
+            db.session.commit()
+            refused = get_message("activation_code_unknown")[0]
+        elif problem:
+            return _problem(problem, invitation)
+        else:
+            _start(LETTER_KEY, invitation.id)
+            return redirect(url_for("enroll.identity"))
+    return render_template("enroll/activate.html", form=form, refused=refused), (
+        400 if refused else 200)
 
 
 @bp.route("/enroll", methods=["GET", "POST"])
 def identity():
     """The emailed link lands here; then step one, the identity check."""
     if request.method == "GET" and "t" in request.args:
-        if session.get(TOKEN_KEY) != request.args["t"]:
-            session[TOKEN_KEY] = request.args["t"][:1000]
-            session.pop(VERIFIED_KEY, None)
+        _start(TOKEN_KEY, request.args["t"][:1000])
         return redirect(url_for("enroll.identity"))
     invitation, refused = _current_invitation()
     if refused:
@@ -65,7 +110,8 @@ def identity():
             return _problem(outcome, invitation)
         failed = get_message("enroll_identity_failed")[0]
     return render_template("enroll/identity.html", form=form, failed=failed,
-                           tries_left=invitations.tries_left(invitation))
+                           tries_left=invitations.tries_left(invitation),
+                           by_letter=invitation.kind == "letter")
 
 
 @bp.route("/enroll/account", methods=["GET", "POST"])
@@ -79,7 +125,9 @@ def account():
     patient = invitations.invitation_patient(invitation)
     _document, version = documents.portal_consent()
     db.session.commit()  # the default documents stand, whatever happens to the account below
-    form = EnrollAccountForm(patient=patient, email=invitation.email)
+    by_letter = invitation.kind == "letter"
+    form = (LetterAccountForm if by_letter else EnrollAccountForm)(patient=patient,
+                                                                    email=invitation.email)
     signing_problem = None
     if form.validate_on_submit():
         try:
@@ -98,9 +146,13 @@ def account():
         if problem:
             return _problem(problem, invitation)
         if created:
-            session.pop(TOKEN_KEY, None)
-            session.pop(VERIFIED_KEY, None)
+            for key in (TOKEN_KEY, LETTER_KEY, VERIFIED_KEY):
+                session.pop(key, None)
             flash_message("enroll_account_ready")
+            if by_letter and form.email.data:  # confirmed by its link, like any new address
+                profile.request_email_change(created, form.email.data, login.origin())
+                db.session.commit()
+                flash_message("activation_email_sent", email=form.email.data)
             return redirect(url_for("auth.sign_in"))
     if not form.submission_key.data:
         form.submission_key.data = signing.new_submission_key()

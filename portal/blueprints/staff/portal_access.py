@@ -1,15 +1,16 @@
-"""What staff do about a patient's portal access from the chart: invite (or revoke the
-invitation), pause and restore access, send a reset link after a phone check, reopen reset by
-security question, and (admins) clear two-step sign-in. The chart view (views.chart) decides
-which of these it shows, from the rules in the services."""
+"""What staff do about a patient's portal access from the chart: invite by email or print an
+activation letter (or revoke either), pause and restore access, send a reset link after a
+phone check, reopen reset by security question, and (admins) clear two-step sign-in. The chart
+view (views.chart) decides which of these it shows, from the rules in the services."""
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, g, redirect, render_template, url_for
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...services import invitations, profile, recovery, twostep
+from ...services import activation, audit, invitations, profile, recovery, twostep
 from ...services.accounts import account_for_patient
 from ...web import login
+from ...web.downloads import attachment
 from ...web.guards import chart_or_404, staff_required
 from . import bp
 from .forms import ButtonForm, SuspendForm
@@ -46,6 +47,27 @@ def send_invitation(patient_id):
         db.session.commit()
         flash_message("invitation_sent")
     return _back_to_chart(patient.id, "#portal-access")
+
+
+@bp.route("/patients/<int:patient_id>/activation-letter.pdf", methods=["POST"])
+@staff_required()
+def activation_letter(patient_id):
+    """Print an activation letter: a new one-time code (any open invitation or letter stops
+    working), handed out as the PDF at once, since the code is never stored to print again."""
+    patient = chart_or_404(patient_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        invitation, code = activation.print_letter(patient, g.practice, login.origin())
+    except invitations.InvitationRefused as refusal:
+        db.session.rollback()
+        flash_message(f"letter_{refusal.reason}")
+        return _back_to_chart(patient.id, "#portal-access")
+    pdf = activation.letter_pdf(patient, invitation, code, g.practice)
+    audit.record_export(login.origin(), "activation_letter", invitation.id, patient_id=patient.id,
+                        file_format="pdf", byte_count=len(pdf))
+    db.session.commit()
+    return attachment(pdf, f"activation-letter-{invitation.id}.pdf", "application/pdf")
 
 
 @bp.route("/patients/<int:patient_id>/invitation/revoke", methods=["POST"])

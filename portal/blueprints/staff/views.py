@@ -5,7 +5,7 @@ from flask_login import current_user
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...models.types import utcnow
-from ...services import consent_reports, invitations, messaging, profile, twostep
+from ...services import activation, consent_reports, invitations, messaging, profile, twostep
 from ...services import patients as charts
 from ...services.accounts import account_for_patient
 from ...web import login, session_data
@@ -92,9 +92,13 @@ def chart(patient_id):
 def chart_portal(patient, account, staff):
     """What the chart's portal sections show and offer this staff member, each decided by
     its service's rule (the partials only draw it)."""
+    access = invitations.portal_access(patient, account)
+    letter = access.invitation if access.invitation and access.invitation.kind == "letter" else None
     return {
-        "access": invitations.portal_access(patient, account),
+        "access": access,
         "invite_refusal": invitations.invitation_refusal(patient, account),
+        "letter_refusal": activation.letter_refusal(patient, account),
+        "letter_printed_by": activation.printed_by(letter) if letter else "",
         "may_suspend": profile.may_suspend(staff),
         "suspend_form": SuspendForm(formdata=None),
         "may_reset_two_step": twostep.may_reset(staff, account),

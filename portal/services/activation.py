@@ -1,0 +1,155 @@
+"""Activation letters: enrollment by a one-time code printed at the visit, for patients who sign
+up at the front desk or have no email address at hand.
+
+Staff print a letter from the chart. Each letter is a new invitation (kind "letter") whose
+12-character code is shown once, on the letter, and kept only as a keyed hash (HMAC-SHA256
+under a key derived from the app's secret key): a copy of the database alone can neither read
+nor test codes. A lost letter is replaced by printing a new one, which voids the old code.
+
+The code opens /activate. From there the emailed invitation's rules hold
+(services/invitations.py): the same identity check (5 wrong answers void the code), the same
+account steps, single use, and a newer letter or emailed invitation voids the older one.
+"""
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..database import lock_for_write
+from ..extensions import db
+from ..models import Invitation, StaffUser
+from ..models.types import utcnow
+from . import audit, invitations
+from .accounts import account_for_patient
+from .pdf import render_pdf
+from .tokens import external_url
+
+# 32 symbols, none a look-alike of another (no 0 or O, no 1 or I): 5 bits each, so a
+# 12-character code holds 60 bits.
+ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 12
+GROUP = 4
+ACTIVATE_PATH = "/activate"
+_SEPARATORS = re.compile(r"[\s\-‐‑–—.]+")
+
+
+def new_code():
+    """A fresh random code (letters and digits of ALPHABET)."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def grouped(code):
+    """The code as printed and read aloud: groups of four ("K7QM 4XRT 9HDP")."""
+    return " ".join(code[start:start + GROUP] for start in range(0, len(code), GROUP))
+
+
+def normalize_code(typed):
+    """The code as typed, in capitals, without the spaces or dashes between its groups."""
+    return _SEPARATORS.sub("", typed or "").upper()
+
+
+def code_problem(code):
+    """Why a normalized code cannot be one of ours ("length" or "characters"), else None."""
+    if len(code) != CODE_LENGTH:
+        return "length"
+    if any(symbol not in ALPHABET for symbol in code):
+        return "characters"
+    return None
+
+
+def code_hash(code):
+    """The keyed hash a code is stored and found by."""
+    key = hashlib.sha256(b"portal activation code\0" +
+                         current_app.config["SECRET_KEY"].encode()).digest()
+    return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
+
+
+def letter_refusal(patient, account):
+    """Why this chart cannot get a letter now (has_account, inactive), or None when it can.
+    Unlike an emailed invitation, a letter needs no email address on the chart."""
+    if account is not None:
+        return "has_account"
+    if patient.status != "active":
+        return "inactive"
+    return None
+
+
+def print_letter(patient, practice, origin):
+    """Make a new activation code for `patient` and return (invitation, code). The caller
+    commits, then prints the letter (letter_pdf) with the code: it is never stored.
+
+    Older open invitations and letters become void. Raises invitations.InvitationRefused
+    (has_account, inactive).
+    """
+    lock_for_write(db.session, f"invitations:patient:{patient.id}")
+    db.session.refresh(patient)  # the chart as it is now, under the lock
+    refusal = letter_refusal(patient, account_for_patient(patient.id))
+    if refusal:
+        raise invitations.InvitationRefused(refusal)
+    invitations.void_open_invitations(patient.id, "superseded", origin)
+    code = new_code()
+    invitation = Invitation(kind="letter", patient_id=patient.id, email="",
+                            nonce=secrets.token_urlsafe(32), code_hash=code_hash(code),
+                            sent_by_id=origin.account.id,
+                            expires_at=utcnow() + timedelta(days=practice.activation_code_days))
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record("invitation.letter_printed", origin, patient_id=patient.id,
+                 object_type="invitation", object_id=invitation.id,
+                 detail=f"code works for {practice.activation_code_days} days")
+    return invitation, code
+
+
+def letter_pdf(patient, invitation, code, practice):
+    """The one-page letter: the patient's name, the portal's address, the code in groups of
+    four, its last day, and three steps. Never the date of birth or the account number: they
+    are what the letter's finder would need besides the code."""
+    return render_pdf("activation_letter", title=_("Set up your patient portal account"),
+                      practice=practice, subject=_("Patient portal activation letter"),
+                      footer=practice.name, patient=patient, code=grouped(code),
+                      expires_at=invitation.expires_at, address=external_url(ACTIVATE_PATH))
+
+
+def find_letter(typed):
+    """(invitation, problem) for a code typed on /activate.
+
+    problem is None when the code can be used, else "malformed" (not a code of ours at all),
+    "unknown" (no letter has it), "used", "void" or "expired".
+    """
+    code = normalize_code(typed)
+    if code_problem(code):
+        return None, "malformed"
+    invitation = db.session.scalar(select(Invitation).where(
+        Invitation.kind == "letter", Invitation.code_hash == code_hash(code)))
+    if invitation is None:
+        return None, "unknown"
+    state = invitations.invitation_state(invitation)
+    return invitation, (None if state == "open" else state)
+
+
+def opened_letter(invitation_id):
+    """(invitation, problem) for the letter this browser gave the right code for."""
+    invitation = db.session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
+    if invitation is None or invitation.kind != "letter":
+        return None, "missing"
+    state = invitations.invitation_state(invitation)
+    return invitation, (None if state == "open" else state)
+
+
+def record_refused_code(problem, origin):
+    """A code that opened nothing goes on the record (never the code itself)."""
+    audit.record("invitation.code_refused", origin, object_type="invitation", detail=problem)
+
+
+def printed_by(invitation):
+    """The name of the staff member who printed a letter, or "" when unknown."""
+    if invitation.sent_by_id is None:
+        return ""
+    staff = db.session.get(StaffUser, invitation.sent_by_id)
+    return staff.name if staff is not None else ""
