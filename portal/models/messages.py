@@ -80,6 +80,11 @@ class Conversation(db.Model):
     assigned_to = relationship("StaffUser", foreign_keys=[assigned_to_id])
 
     @property
+    def reply_business_days(self):
+        """The topic's reply promise, in business days."""
+        return self.topic.reply_business_days
+
+    @property
     def unread_for_patient(self):
         return self.last_staff_message_at is not None and (
             self.patient_read_at is None or self.last_staff_message_at > self.patient_read_at)

@@ -46,7 +46,7 @@ class Patient(db.Model):
 
     @property
     def sorted_name(self):
-        return f"{self.last_name}, {self.first_name}"
+        return sorted_name(self.last_name, self.first_name)
 
     @property
     def sex_label(self):
@@ -55,3 +55,8 @@ class Patient(db.Model):
     @property
     def status_label(self):
         return CHART_STATUSES.get(self.status, self.status)
+
+
+def sorted_name(last_name, first_name):
+    """A name as lists sort it: "Quill, Robin"."""
+    return f"{last_name}, {first_name}"

@@ -42,26 +42,33 @@ def start_session(account, ip, user_agent):
     return token
 
 
-def check_session(token, account_kind):
-    """Return (auth_session, problem): problem is None, "expired" or "ended".
+def check_session(token, account_kind, account_model):
+    """Return (auth_session, account, problem) for a browser's session token: problem is None,
+    "expired" or "ended" (and the first two None then). `account_model` is StaffUser or
+    PatientAccount: the account is read in the same query, as every signed-in page asks for
+    both. It is None when the account no longer exists.
 
     A live session is touched (last seen now) so idle time counts from the latest request.
     Those writes go in a short transaction of their own (_write_apart): this runs whenever a
     page first asks who is signed in, and must never commit, or share, the page's own work.
     """
     if not token:
-        return None, "ended"
-    found = db.session.scalar(select(AuthSession).where(AuthSession.token_hash == _hash(token)))
+        return None, None, "ended"
+    row = db.session.execute(
+        select(AuthSession, account_model)
+        .outerjoin(account_model, account_model.id == AuthSession.account_id)
+        .where(AuthSession.token_hash == _hash(token))).first()
+    found, account = row if row is not None else (None, None)
     if found is None or found.ended_at is not None or found.account_kind != account_kind:
-        return None, "ended"
+        return None, None, "ended"
     now = utcnow()
     this_row = update(AuthSession).where(AuthSession.id == found.id)
     if now - found.last_seen_at > IDLE_TIMEOUT or now - found.created_at > ABSOLUTE_TIMEOUT:
         _write_apart(this_row.values(ended_at=now, end_reason="timeout", data=None))
-        return None, "expired"
+        return None, None, "expired"
     if now - found.last_seen_at > TOUCH_INTERVAL:
         _write_apart(this_row.values(last_seen_at=now))
-    return found, None
+    return found, account, None
 
 
 def _write_apart(statement):

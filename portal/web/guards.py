@@ -6,7 +6,7 @@ Visitors who are not signed in are sent to sign in; signed-in people without the
 
 from functools import wraps
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
 
 from ..extensions import db, login_manager
@@ -58,7 +58,8 @@ def patient_required(view):
         if not access.is_patient(current_user):
             abort(403)
         if request.endpoint not in CONSENT_GATE_OPEN:
-            _make_default_documents_once()
+            if documents.ensure_defaults():  # a portal upgraded from before consents
+                db.session.commit()
             due = signing.consent_due(current_user.patient)
             if due is not None:
                 document, version = due
@@ -69,16 +70,6 @@ def patient_required(view):
         return view(*args, **kwargs)
 
     return wrapped
-
-
-def _make_default_documents_once():
-    """A portal upgraded from before consents gets its default documents on its first patient
-    page. Documents are never deleted, so once this app has seen some it stops looking."""
-    if current_app.extensions.get("portal.documents_exist"):
-        return
-    if documents.ensure_defaults():
-        db.session.commit()
-    current_app.extensions["portal.documents_exist"] = True
 
 
 def chart_or_404(patient_id):

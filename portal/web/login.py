@@ -29,11 +29,10 @@ def load_account(user_id):
     model = ACCOUNT_MODELS.get(kind)
     if model is None or not raw_id.isdigit():
         return None
-    live, problem = sessions.check_session(session.get(SESSION_TOKEN_KEY), kind)
+    live, account, problem = sessions.check_session(session.get(SESSION_TOKEN_KEY), kind, model)
     if live is None or live.account_id != int(raw_id):
         g.session_problem = problem
         return None
-    account = db.session.get(model, live.account_id)
     if account is None or not account.is_active:
         return None
     return account

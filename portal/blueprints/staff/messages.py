@@ -20,10 +20,12 @@ from wtforms.fields.choices import SelectChoice
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...models.messages import POOLS, STATUSES
+from ...models.patients import sorted_name
 from ...models.types import utcnow
 from ...services import audit, messaging
 from ...web import login
 from ...web.downloads import attachment
+from ...web.filters import local_time
 from ...web.guards import chart_or_404, staff_required
 from . import bp
 from .forms import ButtonForm
@@ -97,31 +99,41 @@ def _translated(labels):
 
 @dataclass(slots=True)
 class QueueRow:
-    """A row of the inbox table (attributes, not a dict: Jinja reads them a few times faster)."""
+    """A row of the inbox table, its words ready (attributes, not a dict: Jinja reads them a
+    few times faster; texts made here, not in the template: a fifth of the page's time)."""
 
-    conversation: object
-    patient: object
-    assignee: object
+    id: int
+    subject: str
+    topic: str
+    patient: str
+    account_number: str
     pool: str
     status: str
-    due: object
+    assignee: str
     overdue: bool
     waiting: str
+    due: str
 
 
 def queue_rows(page, practice, now):
-    """A page of the inbox as rows for the table: each with its pool and status in words and
-    its reply promise, if one runs."""
-    pools, statuses = _translated(POOLS), _translated(STATUSES)
+    """A page of the inbox (messaging.staff_queue) as rows for the table: each with its pool
+    and status in words, and how long the patient has waited against the reply promise."""
+    pools, statuses, unassigned = _translated(POOLS), _translated(STATUSES), _("Unassigned")
     rows = []
-    for conversation, patient, assignee in page.items:
-        due = messaging.reply_due(conversation, practice)
+    for entry in page.items:
+        due = messaging.reply_due(entry, practice)
+        overdue = due is not None and now > due
+        if due is None:
+            waiting, due_text = "", _("Last message %(date)s", date=local_time(entry.last_message_at))
+        else:
+            waiting = _("Waiting %(age)s", age=waiting_words(entry.waiting_since, now))
+            due_text = (_("A reply was due by %(date)s", date=local_time(due)) if overdue
+                        else _("Reply due by %(date)s", date=local_time(due)))
         rows.append(QueueRow(
-            conversation, patient, assignee,
-            pool=pools.get(conversation.pool, conversation.pool),
-            status=statuses.get(conversation.status, conversation.status),
-            due=due, overdue=due is not None and now > due,
-            waiting=waiting_words(conversation.waiting_since, now) if due else ""))
+            entry.id, entry.subject, entry.topic, sorted_name(entry.last_name, entry.first_name),
+            entry.account_number, pool=pools.get(entry.pool, entry.pool),
+            status=statuses.get(entry.status, entry.status), assignee=entry.assignee or unassigned,
+            overdue=overdue, waiting=waiting, due=due_text))
     return rows
 
 
