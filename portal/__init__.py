@@ -103,6 +103,7 @@ def _register_blueprints(app):
     from .blueprints.patient import bp as patient_bp
     from .blueprints.profile import bp as profile_bp
     from .blueprints.public import bp as public_bp
+    from .blueprints.records import bp as records_bp
     from .blueprints.recovery import bp as recovery_bp
     from .blueprints.staff import bp as staff_bp
     from .blueprints.twostep import bp as twostep_bp
@@ -112,6 +113,7 @@ def _register_blueprints(app):
     app.register_blueprint(patient_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(messages_bp)
+    app.register_blueprint(records_bp)
     app.register_blueprint(enroll_bp)
     app.register_blueprint(recovery_bp)
     app.register_blueprint(profile_bp)

@@ -230,6 +230,17 @@ MESSAGES = {
     "conversation_moved": (_l("The conversation was moved to the %(pool)s pool."), "success"),
     "conversation_closed": (_l("The conversation was closed. If the patient writes again, it "
                                "opens again."), "success"),
+    # Health records (the staff side)
+    "record_published": (_l("The record was published. The patient can see it now."), "success"),
+    "record_drafted": (_l("The record was saved as a draft. The patient does not see it until "
+                          "it is released."), "success"),
+    "record_released": (_l("The record was released. The patient can see it now."), "success"),
+    "record_not_released": (_l("Only a draft or a held result can be released."), "info"),
+    "record_held": (_l("The result is held for review. The patient does not see it until it "
+                       "is released."), "success"),
+    "record_retracted": (_l("The entry was retracted as entered in error. The patient no longer "
+                            "sees it."), "success"),
+    "record_already_retracted": (_l("That entry was already retracted."), "info"),
     # Messages (the practice admin's side)
     "topic_saved": (_l("The topic was saved."), "success"),
     "reply_template_saved": (_l("The saved reply was saved."), "success"),

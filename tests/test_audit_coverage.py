@@ -145,10 +145,18 @@ def test_no_download_route_goes_unaudited(app):
         "/messages/attachments/<int:attachment_id>",
         # test_activation.py: test_print_a_letter_enroll_with_its_code_and_sign_in
         "/staff/patients/<int:patient_id>/activation-letter.pdf",
+        # test_records_staff.py: test_a_document_is_typed_by_its_bytes_and_downloads_safely
+        "/staff/patients/<int:patient_id>/records/<int:entry_id>/file",
+        # test_records_patient.py: test_an_entry_pdf_holds_its_facts_downloads_safely_audited
+        "/records/<category>/<int:entry_id>.pdf",
+        # test_records_patient.py: test_a_category_pdf_holds_every_released_entry_and_no_other
+        "/records/<category>.pdf",
+        # test_records_patient.py: test_a_document_s_original_file_downloads_safely_audited
+        "/records/documents/<int:entry_id>/file",
     }
     downloads = {rule.rule for rule in app.url_map.iter_rules()
                  if any(word in rule.rule for word in ("download", "export", ".csv", ".pdf",
-                                                        "attachments/"))}
+                                                        "attachments/", "/file"))}
     assert downloads <= audited
 
 

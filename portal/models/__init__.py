@@ -14,6 +14,7 @@ from .mail import OutboxEmail
 from .messages import Conversation, Message, MessageAttachment, MessageTopic, ReplyTemplate
 from .patients import Patient
 from .practice import Practice
+from .records import RecordEntry
 from .staff import StaffUser
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "Patient",
     "Practice",
     "RateLimitHit",
+    "RecordEntry",
     "RecoveryCode",
     "RecoveryRequest",
     "ReplyTemplate",

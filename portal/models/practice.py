@@ -32,6 +32,9 @@ class Practice(db.Model):
     attachment_types: Mapped[str] = mapped_column(String(200), default="pdf, jpg, png")
     attachment_message_max_mb: Mapped[int] = mapped_column(default=20)
     activation_code_days: Mapped[int] = mapped_column(default=30)
+    # Results are released at once (information-blocking rules); a practice may let a
+    # provider hold one for review, with a written reason.
+    result_holds_allowed: Mapped[bool] = mapped_column(default=False)
     portal_policy: Mapped[str] = mapped_column(Text, default="")
     # A public page answers "valid, signed on DATE" for a signed PDF's verification code.
     public_verification: Mapped[bool] = mapped_column(default=False)

@@ -21,7 +21,6 @@ Rules every caller relies on:
 """
 
 import hashlib
-import io
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ from ..models.types import utcnow
 from . import audit
 from .access import LARGEST_ID
 from .errors import FieldError
+from .files import EXTENSIONS, FILE_KINDS, kind_of, strip_image
 from .mail import send_email
 from .paging import Page, page_of
 from .tokens import external_url
@@ -84,17 +84,6 @@ TOPIC_FIELDS = {
 # The staff pool each role works by default (admins see every pool).
 ROLE_POOLS = {"front_desk": "front_desk", "nurse": "nurse", "billing": "billing",
               "provider": "provider"}
-
-# File endings the practice may allow -> (content type, how the bytes begin).
-FILE_KINDS = {
-    "pdf": ("application/pdf", (b"%PDF-",)),
-    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    "gif": ("image/gif", (b"GIF87a", b"GIF89a")),
-}
-EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif"}
-
 
 class MessageError(FieldError):
     """Input a message cannot be sent with: `message` for the person, `field` for the form."""
@@ -192,23 +181,6 @@ def _clean_filename(name):
     return name.strip()[:120] or "attachment"
 
 
-def _strip_image(data, content_type):
-    """The image re-encoded, so no EXIF (location, camera, date) or other metadata survives."""
-    from PIL import Image, ImageOps
-
-    with Image.open(io.BytesIO(data)) as image:
-        image.load()
-        image = ImageOps.exif_transpose(image)  # keep the way it was shown
-        out = io.BytesIO()
-        if content_type == "image/jpeg":
-            image.convert("RGB").save(out, "JPEG", quality=90)
-        elif content_type == "image/png":
-            image.save(out, "PNG")
-        else:
-            image.save(out, "GIF")
-    return out.getvalue()
-
-
 def check_files(uploads, practice):
     """The files checked against the practice's policy, by their bytes; MessageError (field
     "attachments") naming the first file refused and why."""
@@ -231,8 +203,7 @@ def check_files(uploads, practice):
         if len(upload.data) > per_file:
             raise MessageError(_l("%(name)s is larger than %(size)d MB. Send a smaller file.",
                                   name=name, size=practice.attachment_max_mb), "attachments")
-        content_type = next((kind for kind, magics in kinds.values()
-                             if upload.data.startswith(magics)), None)
+        content_type = kind_of(upload.data, kinds)
         if content_type is None:
             raise MessageError(_l("%(name)s is not a file type this practice accepts (%(types)s). "
                                   "The type is read from the file itself, not its name.",
@@ -240,7 +211,7 @@ def check_files(uploads, practice):
         data = upload.data
         if content_type.startswith("image/"):
             try:
-                data = _strip_image(data, content_type)
+                data = strip_image(data, content_type)
             except Exception:  # noqa: BLE001 - any decoding failure means a broken image
                 raise MessageError(_l("%(name)s could not be read as an image. Save it again "
                                       "and attach the new copy.", name=name), "attachments") from None

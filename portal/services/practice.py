@@ -8,7 +8,7 @@ SETTING_FIELDS = (
     "name", "address_line1", "address_line2", "city", "state", "postal_code", "mailing_address",
     "phone", "fax", "email", "time_zone", "office_hours", "reply_time_promise",
     "emergency_notice", "attachments_allowed", "attachment_max_mb", "attachment_message_max_mb",
-    "attachment_types", "public_verification", "activation_code_days",
+    "attachment_types", "public_verification", "activation_code_days", "result_holds_allowed",
 )
 
 

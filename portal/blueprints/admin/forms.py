@@ -14,7 +14,7 @@ from wtforms.validators import (
 )
 
 from ...forms import choices, lower, strip
-from ...services.messaging import FILE_KINDS
+from ...services.files import FILE_KINDS
 from ...services.patients import parse_date
 from .document_forms import WholeNumberField
 
@@ -91,9 +91,13 @@ class PracticeSettingsForm(FlaskForm):
         _l("Let anyone check a signed document’s verification code on a public page"),
         description=_l("The page answers only “valid, signed on” and the date: never who "
                        "signed or what."))
+    result_holds_allowed = BooleanField(
+        _l("Let providers hold a lab result for review, with a written reason"),
+        description=_l("Results are released to patients at once unless this is on. Staff see "
+                       "every held result, who held it, why and for how long."))
 
     def validate_attachment_types(self, field):
-        """Only endings the portal can check from a file's bytes (messaging.FILE_KINDS)."""
+        """Only endings the portal can check from a file's bytes (services/files.py)."""
         if not re.match(FILE_TYPES, field.data or ""):
             return  # the Regexp's message says what to fix
         unknown = [part.strip() for part in field.data.split(",")

@@ -14,6 +14,7 @@ from ...web.guards import chart_or_404, staff_required
 from . import bp
 from .consent_forms import AssignFormForm
 from .forms import PatientForm, PatientSearchForm, SuspendForm
+from .records import chart_record
 
 # The search lives in the server-side session row, not the URL nor the cookie: names and
 # birth dates never reach browser history, proxy logs, the access log or the browser.
@@ -86,7 +87,8 @@ def chart(patient_id):
                            consents=consents, assign_form=assign_form,
                            conversations=messaging.chart_conversations(patient.id),
                            undelivered=messaging.undelivered_notices(patient.id),
-                           delivery_problem=messaging.delivery_problem)
+                           delivery_problem=messaging.delivery_problem,
+                           record=chart_record(patient.id))
 
 
 def chart_portal(patient, account, staff):

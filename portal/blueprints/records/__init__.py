@@ -1,0 +1,9 @@
+"""The patient's health record: an overview of every category, a category's released entries,
+one entry, and each as a download (a PDF, or a document's original file). Every rule of what a
+patient may read is in services/records.py; the PDFs are built in services/record_files.py."""
+
+from flask import Blueprint
+
+bp = Blueprint("records", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,173 @@
+"""The patient's health record pages and downloads. Each view finds what the patient may read
+(services/records.py: released entries of their own chart, else 404), puts the view on the
+audit trail and commits; pages are drawn before the commit, which would otherwise reload the
+entries they show. Every page works without JavaScript."""
+
+import logging
+from datetime import datetime
+
+from flask import abort, g, render_template, request, url_for
+from flask_login import current_user
+
+from ...extensions import db
+from ...services import audit, messaging, record_files, records
+from ...web import downloads, login
+from ...web.filters import practice_zone
+from ...web.guards import patient_required
+from . import bp
+
+log = logging.getLogger("portal")
+
+# A page number past any record; a larger one would overflow the database's OFFSET.
+LAST_PAGE = 100_000
+# A category's table: after the title, the date it is filed under and these fields, the ones a
+# patient looks for first (the entry's page and PDF show every field).
+COLUMNS = {
+    "lab": ("value", "unit", "reference_range", "flag"),
+    "immunization": ("dose",),
+    "medication": ("dose", "stopped_on", "prescriber"),
+    "allergy": ("reaction", "severity"),
+    "problem": ("state",),
+    "appointment": ("at", "provider", "state"),
+    "visit": ("provider",),
+    "statement": ("amount", "balance"),
+    "document": ("kind",),
+}
+BILLING_POOL = "billing"
+
+
+def _page():
+    return min(max(request.args.get("page", 1, type=int), 1), LAST_PAGE)
+
+
+def _category_or_404(key):
+    category = records.CATEGORIES.get(key)
+    if category is None:
+        abort(404)
+    return category
+
+
+def _entry_or_404(category_key, entry_id):
+    """The patient's released entry of this category (the one in the URL), else 404."""
+    category = _category_or_404(category_key)
+    entry = records.patient_entry(current_user.patient_id, entry_id)
+    if entry is None or entry.category != category.key:
+        abort(404)
+    return category, entry
+
+
+def _table(category, entries):
+    """The category's columns (fields) and one (entry, [cell text]) per entry, the facts
+    worded as on the entry's page (dates, choices and money for people)."""
+    columns = [category.field(name) for name in (category.filed_by, *COLUMNS[category.key])]
+    rows = [(entry, [(item.name, records.fact_text(item, (entry.facts or {}).get(item.name)))
+                     for item in columns]) for entry in entries]
+    return columns, rows
+
+
+def _billing_question_url():
+    """A new message on the practice's billing topic (its pool is "billing"), else the first
+    step of a new message."""
+    if messaging.ensure_topics():
+        db.session.flush()
+    topic = next((topic for topic in messaging.offered_topics() if topic.pool == BILLING_POOL),
+                 None)
+    return url_for("messages.compose", topic=topic.id if topic else None)
+
+
+def _extras(category, rows):
+    """What a category's page shows beyond its table: appointments split into upcoming and
+    past (today in the practice's zone); statements with the balance due."""
+    if category.key == "appointment":
+        today = datetime.now(practice_zone()).date()
+        upcoming = [row for row in rows if row[0].recorded_on >= today]
+        return {"upcoming": upcoming[::-1],  # the soonest first
+                "past": [row for row in rows if row[0].recorded_on < today]}
+    if category.key == "statement":
+        every = records.patient_category_entries(current_user.patient_id, category.key)
+        return {"balance": record_files.balance_due(every),
+                "billing_url": _billing_question_url()}
+    return {}
+
+
+@bp.route("/records")
+@patient_required
+def overview():
+    """Every category of the record, with how many entries it has and how many are new."""
+    return render_template("records/overview.html", categories=records.CATEGORIES.values(),
+                           counts=records.overview(current_user.patient_id))
+
+
+@bp.route("/records/<category>")
+@patient_required
+def category(category):
+    """One category's released entries, newest first, 25 a page; the view is audited."""
+    kind = _category_or_404(category)
+    page = records.patient_page(current_user.patient_id, kind.key, _page())
+    records.record_viewed(login.origin(), current_user.patient_id, f"list {kind.key}",
+                          page.items)
+    columns, rows = _table(kind, page.items)
+    html = render_template("records/category.html", category=kind, page=page, columns=columns,
+                           rows=rows, **_extras(kind, rows))
+    db.session.commit()
+    return html
+
+
+@bp.route("/records/<category>/<int:entry_id>")
+@patient_required
+def entry(category, entry_id):
+    """One entry with all its facts; opening it marks it seen (no longer new)."""
+    kind, found = _entry_or_404(category, entry_id)
+    was_new = found.patient_seen_at is None
+    records.mark_seen(found)
+    records.record_viewed(login.origin(), current_user.patient_id, f"entry {kind.key}", [found])
+    html = render_template("records/entry.html", category=kind, entry=found, was_new=was_new,
+                           facts=records.facts_for_people(found))
+    db.session.commit()
+    return html
+
+
+@bp.route("/records/<category>/<int:entry_id>.pdf")
+@patient_required
+def entry_pdf(category, entry_id):
+    """The entry as a PDF under the practice letterhead, as a download."""
+    _kind, found = _entry_or_404(category, entry_id)
+    pdf = record_files.entry_pdf(found, current_user.patient, g.practice)
+    audit.record_export(login.origin(), "record_entry", found.id,
+                        patient_id=current_user.patient_id, file_format="pdf",
+                        byte_count=len(pdf))
+    db.session.commit()
+    return downloads.attachment(pdf, records.file_name(found, "pdf"), "application/pdf")
+
+
+@bp.route("/records/<category>.pdf")
+@patient_required
+def category_pdf(category):
+    """Every released entry of one category as one PDF, as a download."""
+    kind = _category_or_404(category)
+    entries = records.patient_category_entries(current_user.patient_id, kind.key)
+    pdf = record_files.category_pdf(kind, entries, current_user.patient, g.practice)
+    origin = login.origin()
+    records.record_viewed(origin, current_user.patient_id, f"pdf {kind.key}", entries)
+    audit.record_export(origin, "record_category", kind.key,
+                        patient_id=current_user.patient_id, file_format="pdf",
+                        byte_count=len(pdf))
+    db.session.commit()
+    return downloads.attachment(pdf, record_files.category_file_name(kind), "application/pdf")
+
+
+@bp.route("/records/documents/<int:entry_id>/file")
+@patient_required
+def document_file(entry_id):
+    """A document entry's original file (PDF or image), as published, as a download."""
+    _kind, found = _entry_or_404("document", entry_id)
+    data = records.document_file(found)
+    if data is None:
+        log.warning("record document %s no longer matches its SHA-256; not served", found.id)
+        return render_template("records/file_unavailable.html", entry=found), 404
+    audit.record_export(login.origin(), "record_file", found.id,
+                        patient_id=current_user.patient_id,
+                        file_format=records.file_name(found).rsplit(".", 1)[-1],
+                        byte_count=len(data))
+    db.session.commit()
+    return downloads.attachment(data, records.file_name(found), found.file_type)

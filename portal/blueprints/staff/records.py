@@ -1,0 +1,216 @@
+"""Health records on the staff side: publish an entry of any category to a chart (now, or as a
+draft), read one with its status in words, release, retract or hold it for review, download a
+document's file, and the practice's list of held results.
+
+A blueprint nested in the staff one ("staff.records.*", URLs under /staff). Every rule is in
+services/records.py (services/record_staff.py reads names and files for these pages); a view
+parses its form, calls one service function, commits, flashes and redirects.
+"""
+
+import logging
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+
+from ...extensions import db
+from ...flash_messages import flash_message
+from ...models.types import utcnow
+from ...services import audit, record_staff, records
+from ...services.files import EXTENSIONS
+from ...web import login
+from ...web.downloads import attachment
+from ...web.filters import local_time
+from ...web.guards import chart_or_404, staff_required
+from . import bp
+from .forms import ButtonForm
+from .record_forms import HoldForm, record_form_class
+
+log = logging.getLogger("portal")
+records_bp = Blueprint("records", __name__)
+STATUS_WORDS = {"draft": _l("Draft"), "released": _l("Released"), "held": _l("Held for review"),
+                "retracted": _l("Retracted (entered in error)")}
+
+
+def _entry_or_404(patient_id, entry_id):
+    """(patient, entry) of a chart this staff member may see; another chart's entry is 404."""
+    patient = chart_or_404(patient_id)
+    return patient, records.staff_entry(patient.id, entry_id) or abort(404)
+
+
+def _to_entry(entry):
+    return redirect(url_for(".entry", patient_id=entry.patient_id, entry_id=entry.id))
+
+
+def _posted(form):
+    """The form's CSRF token checked (CSRFProtect refuses first; this is the form's own check)."""
+    if not form.validate_on_submit():
+        abort(400)
+    return form
+
+
+def _refused(form, error):
+    """Put a RecordError on the field it names; the text for the summary when no field does."""
+    field = form._fields.get(error.field) if error.field else None
+    if field is None:
+        return error.message
+    field.errors = [error.message]
+    return None
+
+
+def held_words(entry, now):
+    """How long a result has been held, for people: "held 3 days"."""
+    return ngettext("held %(num)d day", "held %(num)d days", record_staff.hold_days(entry, now))
+
+
+def status_words(entry, names, now):
+    """The entry's status as a sentence: who released or held it, and when."""
+    if entry.status == "released":
+        return _("Released on %(date)s by %(name)s",
+                 date=local_time(entry.released_at, "%m/%d/%Y"),
+                 name=names.get(entry.released_by_id, _("a former staff member")))
+    if entry.status == "held":
+        return _("Held for review since %(date)s by %(name)s (%(age)s)",
+                 date=local_time(entry.held_at, "%m/%d/%Y"),
+                 name=names.get(entry.held_by_id, _("a former staff member")),
+                 age=held_words(entry, now))
+    return str(STATUS_WORDS.get(entry.status, entry.status))
+
+
+def chart_record(patient_id):
+    """What the chart's "Health record" section shows (staff/records/_chart.html)."""
+    return {"entries": records.chart_entries(patient_id), "categories": records.CATEGORIES,
+            "statuses": STATUS_WORDS}
+
+
+# --- Publishing -----------------------------------------------------------------------------
+
+@records_bp.route("/patients/<int:patient_id>/records/new", methods=["GET", "POST"])
+@staff_required()
+def new(patient_id):
+    """Without ?category, the kinds of record to choose from; with one, its form."""
+    patient = chart_or_404(patient_id)
+    key = request.args.get("category", "")
+    if not key:
+        return render_template("staff/records/categories.html", patient=patient,
+                               categories=records.CATEGORIES.values())
+    category = records.CATEGORIES.get(key) or abort(404)
+    form, problem = record_form_class(category)(), None
+    if form.validate_on_submit():
+        try:
+            entry = records.publish(patient, category.key, form.values(), login.origin(),
+                                    release=form.releases(), file=form.upload())
+        except records.RecordError as error:
+            db.session.rollback()
+            problem = _refused(form, error)
+        else:
+            db.session.commit()
+            flash_message("record_published" if entry.status == "released" else "record_drafted")
+            return _to_entry(entry)
+    return render_template("staff/records/new.html", patient=patient, category=category,
+                           form=form, problem=problem)
+
+
+# --- One entry ------------------------------------------------------------------------------
+
+def show(patient, entry, hold_form=None, problem=None):
+    """The entry page, its read on the record. A refused hold comes back in `hold_form` with
+    its errors; `problem` is a message for the summary that no field holds."""
+    names = record_staff.staff_names((entry.created_by_id, entry.released_by_id,
+                                      entry.held_by_id))
+    record_staff.record_entry_viewed(login.origin(), entry)
+    body = render_template(
+        "staff/records/entry.html", patient=patient, entry=entry,
+        category=records.CATEGORIES[entry.category], facts=records.facts_for_people(entry),
+        status=status_words(entry, names, utcnow()), names=names, problem=problem,
+        may_hold=records.may_hold(current_user, g.practice, entry),
+        hold_form=hold_form or HoldForm(formdata=None))
+    db.session.commit()
+    return body
+
+
+@records_bp.route("/patients/<int:patient_id>/records/<int:entry_id>")
+@staff_required()
+def entry(patient_id, entry_id):
+    """One entry of the chart, whatever its status, with what may be done with it."""
+    return show(*_entry_or_404(patient_id, entry_id))
+
+
+@records_bp.route("/patients/<int:patient_id>/records/<int:entry_id>/release", methods=["POST"])
+@staff_required()
+def release(patient_id, entry_id):
+    """Release a draft or a held result to the patient."""
+    _patient, entry = _entry_or_404(patient_id, entry_id)
+    _posted(ButtonForm())
+    released = records.release(entry, login.origin())
+    db.session.commit()
+    flash_message("record_released" if released else "record_not_released")
+    return _to_entry(entry)
+
+
+@records_bp.route("/patients/<int:patient_id>/records/<int:entry_id>/retract", methods=["POST"])
+@staff_required()
+def retract(patient_id, entry_id):
+    """Take an entry entered in error off the patient's pages (staff still see it, marked)."""
+    _patient, entry = _entry_or_404(patient_id, entry_id)
+    _posted(ButtonForm())
+    retracted = records.retract(entry, login.origin())
+    db.session.commit()
+    flash_message("record_retracted" if retracted else "record_already_retracted")
+    return _to_entry(entry)
+
+
+@records_bp.route("/patients/<int:patient_id>/records/<int:entry_id>/hold", methods=["POST"])
+@staff_required()
+def hold(patient_id, entry_id):
+    """A provider holds a lab result for review, with a written reason."""
+    patient, entry = _entry_or_404(patient_id, entry_id)
+    form = _posted(HoldForm())
+    try:
+        records.hold(entry, form.reason.data, current_user, g.practice, login.origin())
+    except records.RecordError as error:
+        db.session.rollback()
+        if not records.may_hold(current_user, g.practice, entry):
+            return show(patient, entry, problem=error.message)
+        return show(patient, entry, hold_form=form, problem=_refused(form, error))
+    db.session.commit()
+    flash_message("record_held")
+    return _to_entry(entry)
+
+
+@records_bp.route("/patients/<int:patient_id>/records/<int:entry_id>/file")
+@staff_required()
+def document(patient_id, entry_id):
+    """A document's original file as a download, checked against its SHA-256 and audited."""
+    patient, entry = _entry_or_404(patient_id, entry_id)
+    if entry.category != "document":
+        abort(404)
+    data = records.document_file(entry)
+    if data is None:
+        log.warning("record document %s does not match its SHA-256: download refused", entry.id)
+        return render_template("staff/records/file_damaged.html", patient=patient,
+                               entry=entry), 409
+    audit.record_export(login.origin(), "record_document", entry.id, patient_id=patient.id,
+                        file_format=EXTENSIONS.get(entry.file_type, "bin"), byte_count=len(data))
+    db.session.commit()
+    return attachment(data, records.file_name(entry), entry.file_type)
+
+
+# --- The practice's held results ------------------------------------------------------------
+
+@records_bp.route("/records/held")
+@staff_required()
+def held():
+    """Every held result, the oldest hold first, with who held it, why and for how long."""
+    now = utcnow()
+    rows = record_staff.held_results(now)
+    record_staff.record_held_listed(login.origin(), rows)
+    body = render_template("staff/records/held.html", rows=rows,
+                           ages={row.entry.id: held_words(row.entry, now) for row in rows})
+    db.session.commit()
+    return body
+
+
+bp.register_blueprint(records_bp)

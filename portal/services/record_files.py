@@ -1,0 +1,63 @@
+"""The health record as files a patient takes away: one entry, or a whole category, as a PDF
+under the practice letterhead (services/pdf.py).
+
+Callers pass only what the patient may read (records.patient_entry and
+records.patient_category_entries): nothing here decides who may see what. File names hold the
+category and a number, never a personal name (they land in the Downloads folder).
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from . import records
+from .pdf import render_pdf
+
+
+def _zone(practice):
+    try:
+        return ZoneInfo(practice.time_zone)
+    except (KeyError, ValueError, TypeError):
+        return ZoneInfo("UTC")
+
+
+def _context(patient, practice):
+    """What every record PDF shows besides its entries: whose record it is, and when it was
+    printed (in the practice's time zone, as are the release dates)."""
+    zone = _zone(practice)
+    return {"patient": patient, "zone": zone, "printed_on": datetime.now(zone).date()}
+
+
+def entry_pdf(entry, patient, practice):
+    """One released entry as a PDF (bytes): its facts under the practice letterhead, titled
+    with the entry's title; an abnormal result is said in words."""
+    category = records.CATEGORIES[entry.category]
+    return render_pdf("record_entry", title=entry.title, practice=practice,
+                      subject=str(category.label), entry=entry, category=category,
+                      facts=records.facts_for_people(entry), **_context(patient, practice))
+
+
+def category_pdf(category, entries, patient, practice):
+    """Every entry given (one category of the patient's record, newest first) as one PDF
+    (bytes); statements also show the total balance due."""
+    balance = balance_due(entries) if category.key == "statement" else None
+    title_label = str(category.field(category.title).label)  # each entry's heading says it
+    rows = [(entry, [fact for fact in records.facts_for_people(entry) if fact[0] != title_label])
+            for entry in entries]
+    return render_pdf("record_category", title=str(category.plural), practice=practice,
+                      subject=str(category.plural), category=category, rows=rows,
+                      balance=balance, **_context(patient, practice))
+
+
+def category_file_name(category):
+    """The name of a category's PDF, e.g. "lab-records.pdf": no spaces, no personal name."""
+    return f"{category.key}-records.pdf"
+
+
+def balance_due(entries):
+    """What the patient owes, for people ("$1,234.50"): the balance on the newest statement,
+    since each statement carries the account's balance on its date (summing them would count
+    one debt many times). `entries`: statements, newest first. None without any."""
+    if not entries:
+        return None
+    category = records.CATEGORIES["statement"]
+    return records.fact_text(category.field("balance"), (entries[0].facts or {}).get("balance"))

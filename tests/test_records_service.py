@@ -1,0 +1,129 @@
+"""The health-record rules in services/records.py, below the pages: what each category keeps,
+what a patient may read (released entries of their own chart only), holds and retraction."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AuditEvent, Patient, Practice, RecordEntry, StaffUser
+from portal.services import audit, records
+from portal.services.practice import get_practice
+
+LAB = {"test": "Glucose, fasting", "value": "126", "unit": "mg/dL", "reference_range": "70-99",
+       "flag": "high", "collected_on": "03/01/2026", "resulted_on": "03/02/2026"}
+
+
+@pytest.fixture
+def chart(app, make_patient, make_staff):
+    """(patient, staff origin, provider) inside an app context."""
+    patient = make_patient(account_number="REC-1")
+    nurse = make_staff("nurse", email="nurse@practice.test")
+    provider = make_staff("provider", email="doc@practice.test", name="Dr Alder")
+    with app.app_context():
+        yield (db.session.get(Patient, patient.id), db.session.get(StaffUser, nurse.id),
+               db.session.get(StaffUser, provider.id))
+
+
+def origin(staff):
+    return audit.Origin(staff, "127.0.0.1", "test")
+
+
+def test_a_lab_result_keeps_its_facts_flag_and_date(chart):
+    patient, nurse, _ = chart
+    entry = records.publish(patient, "lab", LAB, origin(nurse), release=True)
+    db.session.commit()
+    assert (entry.title, entry.recorded_on, entry.status) == ("Glucose, fasting", date(2026, 3, 2),
+                                                              "released")
+    assert entry.abnormal and entry.facts["resulted_on"] == "2026-03-02"
+    assert records.facts_for_people(entry)[:5] == [
+        ("Test name", "Glucose, fasting"), ("Result", "126"), ("Unit", "mg/dL"),
+        ("Reference range", "70-99"), ("Flag", "High")]
+    normal = records.publish(patient, "lab", {**LAB, "flag": "normal"}, origin(nurse), release=True)
+    assert not normal.abnormal
+
+
+@pytest.mark.parametrize("category, values, field, message", [
+    ("lab", {**LAB, "value": " "}, "value", "Enter result."),
+    ("lab", {**LAB, "resulted_on": "13/45/2026"}, "resulted_on", "Enter the date as MM/DD/YYYY."),
+    ("lab", {**LAB, "flag": "purple"}, "flag", "Choose one of the options."),
+    ("statement", {"title": "Visit", "statement_on": "03/01/2026", "amount": "twelve",
+                   "balance": "0"}, "amount", "Enter an amount in dollars, for example 125.00."),
+    ("appointment", {"day": "03/01/2026", "at": "25:99", "provider": "Dr A", "reason": "Check",
+                     "state": "scheduled"}, "at", "Enter the time as HH:MM, for example 14:30."),
+    ("nonsense", {}, "category", "Choose what kind of record this is."),
+])
+def test_bad_input_names_its_field_and_saves_nothing(chart, category, values, field, message):
+    patient, nurse, _ = chart
+    with pytest.raises(records.RecordError) as refused:
+        records.publish(patient, category, values, origin(nurse), release=True)
+    assert (refused.value.field, str(refused.value.message)) == (field, message)
+    db.session.rollback()
+    assert db.session.scalars(select(RecordEntry)).all() == []
+
+
+def test_a_patient_reads_only_released_entries_of_their_own_chart(chart, make_patient):
+    patient, nurse, provider = chart
+    other = db.session.get(Patient, make_patient(account_number="REC-2").id)
+    released = records.publish(patient, "lab", LAB, origin(nurse), release=True)
+    draft = records.publish(patient, "lab", LAB, origin(nurse), release=False)
+    retracted = records.publish(patient, "lab", LAB, origin(nurse), release=True)
+    records.retract(retracted, origin(nurse))
+    theirs = records.publish(other, "lab", LAB, origin(nurse), release=True)
+    db.session.commit()
+    page = records.patient_page(patient.id, "lab")
+    assert [entry.id for entry in page.items] == [released.id] and page.total == 1
+    assert records.patient_entry(patient.id, released.id) is released
+    for hidden in (draft, retracted, theirs):
+        assert records.patient_entry(patient.id, hidden.id) is None
+    assert records.overview(patient.id) == {"lab": (1, 1)}
+    records.mark_seen(released)
+    assert records.overview(patient.id) == {"lab": (1, 0)}
+
+
+def test_holds_need_the_practice_s_leave_a_provider_and_a_reason(chart):
+    patient, nurse, provider = chart
+    practice = db.session.get(Practice, 1) or get_practice()
+    entry = records.publish(patient, "lab", LAB, origin(provider), release=False)
+    practice.result_holds_allowed = False
+    with pytest.raises(records.RecordError):
+        records.hold(entry, "Discuss with the patient first", provider, practice, origin(provider))
+    practice.result_holds_allowed = True
+    with pytest.raises(records.RecordError):
+        records.hold(entry, "Discuss with the patient first", nurse, practice, origin(nurse))
+    with pytest.raises(records.RecordError) as short:
+        records.hold(entry, "no", provider, practice, origin(provider))
+    assert short.value.field == "reason"
+    records.hold(entry, "Discuss with the patient first", provider, practice, origin(provider))
+    db.session.commit()
+    assert entry.status == "held" and entry.held_by_id == provider.id
+    assert records.held_entries() == [entry]
+    assert records.patient_entry(patient.id, entry.id) is None
+    assert records.release(entry, origin(provider)) and entry.status == "released"
+    assert records.patient_entry(patient.id, entry.id) is entry
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    shown = [action for action in actions if action.startswith("record.")]
+    assert shown == ["record.drafted", "record.held", "record.released"]
+
+
+def test_a_document_is_typed_by_its_bytes_and_images_lose_their_metadata(chart):
+    import io
+
+    from PIL import Image
+
+    patient, nurse, _ = chart
+    values = {"title": "Chest X-ray report", "kind": "Radiology report", "document_on": "03/01/2026"}
+    with pytest.raises(records.RecordError) as refused:
+        records.publish(patient, "document", values, origin(nurse), release=True,
+                        file=b"<html><script>alert(1)</script></html>")
+    assert refused.value.field == "file"
+    image = Image.new("RGB", (4, 4), "white")
+    exif = Image.Exif()
+    exif[0x010F] = "Camera maker with a secret"
+    raw = io.BytesIO()
+    image.save(raw, "JPEG", exif=exif)
+    entry = records.publish(patient, "document", values, origin(nurse), release=True,
+                            file=raw.getvalue())
+    assert entry.file_type == "image/jpeg" and b"secret" not in entry.file_data
+    assert records.file_name(entry) == f"document-{entry.id}.jpg"
