@@ -241,6 +241,11 @@ MESSAGES = {
     "record_retracted": (_l("The entry was retracted as entered in error. The patient no longer "
                             "sees it."), "success"),
     "record_already_retracted": (_l("That entry was already retracted."), "info"),
+    # Health record corrections (patient asks, staff record the outcome)
+    "correction_requested": (_l("Your request was sent to the practice. They answer within "
+                                "%(days)s, here in Messages."), "success"),
+    "correction_decided": (_l("The outcome was recorded and the patient was sent it in the "
+                              "conversation."), "success"),
     # Messages (the practice admin's side)
     "topic_saved": (_l("The topic was saved."), "success"),
     "reply_template_saved": (_l("The saved reply was saved."), "success"),

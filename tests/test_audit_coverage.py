@@ -153,6 +153,8 @@ def test_no_download_route_goes_unaudited(app):
         "/records/<category>.pdf",
         # test_records_patient.py: test_a_document_s_original_file_downloads_safely_audited
         "/records/documents/<int:entry_id>/file",
+        # test_records_export.py: test_the_whole_record_downloads_as_one_audited_zip
+        "/records/download.zip",
     }
     downloads = {rule.rule for rule in app.url_map.iter_rules()
                  if any(word in rule.rule for word in ("download", "export", ".csv", ".pdf",

@@ -38,9 +38,9 @@ def crawl(app, client, **values):
         urls = [url_for(endpoint, **args) for endpoint, args in get_routes(app, **values)]
     assert len(urls) > 20
     for url in urls:
-        response = client.get(url)
-        if response.status_code == 200 and response.mimetype == "text/html":
-            yield url, response.get_data(as_text=True)
+        with client.get(url) as response:  # closed, as a WSGI server closes every response
+            if response.status_code == 200 and response.mimetype == "text/html":
+                yield url, response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("who", ["admin", "patient", "visitor"])

@@ -14,6 +14,7 @@ from .mail import OutboxEmail
 from .messages import Conversation, Message, MessageAttachment, MessageTopic, ReplyTemplate
 from .patients import Patient
 from .practice import Practice
+from .record_corrections import RecordCorrection
 from .records import RecordEntry
 from .staff import StaffUser
 
@@ -35,6 +36,7 @@ __all__ = [
     "Patient",
     "Practice",
     "RateLimitHit",
+    "RecordCorrection",
     "RecordEntry",
     "RecoveryCode",
     "RecoveryRequest",

@@ -681,3 +681,26 @@ def delivery_problem(email):
         if kind in kinds:
             return words
     return _l("The email could not be sent.")
+
+
+# --- Conversations another part of the portal starts for a patient -------------------------
+# (a record correction request: services/record_corrections.py words it and picks the pool)
+
+def start_in_pool(account, pool, *, subject, body, submission_key=None, origin):
+    """A patient's new conversation that another part of the portal words and routes to
+    `pool` (one of POOLS). It is filed under the practice's first offered topic of that pool
+    that asks no questions of its own (else the first such topic of any pool, still routed to
+    `pool`), which sets the reply time; every other rule is start_conversation's. The caller
+    commits."""
+    if pool not in POOLS:
+        raise ValueError(f"unknown pool: {pool}")
+    ensure_topics()
+    plain = [topic for topic in offered_topics() if not topic_fields(topic)]
+    topic = next((topic for topic in plain if topic.pool == pool), plain[0] if plain else None)
+    if topic is None:
+        raise MessageError(_l("The practice does not take messages in the portal at the moment. "
+                              "Please phone the practice."))
+    conversation = start_conversation(account, topic, subject=subject, body=body,
+                                      submission_key=submission_key, origin=origin)
+    conversation.pool = pool
+    return conversation

@@ -1,5 +1,6 @@
-"""The health record as files a patient takes away: one entry, or a whole category, as a PDF
-under the practice letterhead (services/pdf.py).
+"""The health record as files a patient takes away: one entry, a whole category, or the whole
+record (for its archive, services/record_export.py), as a PDF under the practice letterhead
+(services/pdf.py).
 
 Callers pass only what the patient may read (records.patient_entry and
 records.patient_category_entries): nothing here decides who may see what. File names hold the
@@ -8,6 +9,8 @@ category and a number, never a personal name (they land in the Downloads folder)
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
 
 from . import records
 from .pdf import render_pdf
@@ -40,12 +43,31 @@ def category_pdf(category, entries, patient, practice):
     """Every entry given (one category of the patient's record, newest first) as one PDF
     (bytes); statements also show the total balance due."""
     balance = balance_due(entries) if category.key == "statement" else None
-    title_label = str(category.field(category.title).label)  # each entry's heading says it
-    rows = [(entry, [fact for fact in records.facts_for_people(entry) if fact[0] != title_label])
-            for entry in entries]
     return render_pdf("record_category", title=str(category.plural), practice=practice,
-                      subject=str(category.plural), category=category, rows=rows,
-                      balance=balance, **_context(patient, practice))
+                      subject=str(category.plural), category=category,
+                      rows=_rows(category, entries), balance=balance,
+                      **_context(patient, practice))
+
+
+def _rows(category, entries):
+    """(entry, [(label, text)]) per entry, without the title's fact: each entry's heading
+    says it."""
+    title_label = str(category.field(category.title).label)
+    return [(entry, [fact for fact in records.facts_for_people(entry) if fact[0] != title_label])
+            for entry in entries]
+
+
+def record_pdf(entries, patient, practice, files):
+    """The whole record as one PDF (bytes) for the record's archive: a section per category in
+    CATEGORIES order, each as in its category's PDF (statements with the balance due).
+    `entries`: {category key: released entries, newest first}; `files`: {document entry id:
+    the name of its file in the archive}, a document missing there is said to be left out."""
+    sections = [(category, _rows(category, entries.get(category.key, [])),
+                 balance_due(entries.get(category.key)) if category.key == "statement" else None)
+                for category in records.CATEGORIES.values()]
+    return render_pdf("record_summary", title=_("Health record"), practice=practice,
+                      subject=_("Health record"), sections=sections, files=files,
+                      **_context(patient, practice))
 
 
 def category_file_name(category):

@@ -1,9 +1,10 @@
 """The patient's health record: an overview of every category, a category's released entries,
-one entry, and each as a download (a PDF, or a document's original file). Every rule of what a
-patient may read is in services/records.py; the PDFs are built in services/record_files.py."""
+one entry, and each as a download (a PDF, or a document's original file), and the whole record
+as one ZIP (services/record_export.py). Every rule of what a patient may read is in
+services/records.py; the PDFs are built in services/record_files.py."""
 
 from flask import Blueprint
 
 bp = Blueprint("records", __name__)
 
-from . import views  # noqa: E402,F401
+from . import corrections, history, views  # noqa: E402,F401

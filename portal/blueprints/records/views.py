@@ -10,7 +10,7 @@ from flask import abort, g, render_template, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
-from ...services import audit, messaging, record_files, records
+from ...services import audit, messaging, record_export, record_files, records
 from ...web import downloads, login
 from ...web.filters import practice_zone
 from ...web.guards import patient_required
@@ -171,3 +171,22 @@ def document_file(entry_id):
                         byte_count=len(data))
     db.session.commit()
     return downloads.attachment(data, records.file_name(found), found.file_type)
+
+
+@bp.route("/records/download.zip")
+@patient_required
+def archive():
+    """The whole record as one ZIP (a PDF of every released entry, the documents, a FHIR R4
+    copy and a README), streamed from a temporary file as a download."""
+    origin, patient_id = login.origin(), current_user.patient_id
+    made = record_export.build_archive(current_user.patient, g.practice, practice_zone())
+    try:
+        records.record_viewed(origin, patient_id, "zip", made.entries)
+        audit.record_export(origin, "record_archive", "", patient_id=patient_id,
+                            file_format="zip", byte_count=made.size)
+        db.session.commit()
+    except BaseException:
+        made.file.close()
+        raise
+    return downloads.attachment_file(made.file, made.size, record_export.ARCHIVE_NAME,
+                                     "application/zip")

@@ -11,4 +11,12 @@ from ..twostep import staff_bp as two_step_pages  # noqa: E402
 bp.register_blueprint(auth_pages)
 bp.register_blueprint(two_step_pages)
 
-from . import account_views, consents, messages, portal_access, records, views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    account_views,
+    consents,
+    messages,
+    portal_access,
+    record_corrections,
+    records,
+    views,
+)

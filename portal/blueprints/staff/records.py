@@ -26,6 +26,7 @@ from ...web.filters import local_time
 from ...web.guards import chart_or_404, staff_required
 from . import bp
 from .forms import ButtonForm
+from .record_correction_forms import correction_panel
 from .record_forms import HoldForm, record_form_class
 
 log = logging.getLogger("portal")
@@ -115,9 +116,10 @@ def new(patient_id):
 
 # --- One entry ------------------------------------------------------------------------------
 
-def show(patient, entry, hold_form=None, problem=None):
+def show(patient, entry, hold_form=None, problem=None, correction_form=None):
     """The entry page, its read on the record. A refused hold comes back in `hold_form` with
-    its errors; `problem` is a message for the summary that no field holds."""
+    its errors, a refused correction outcome in `correction_form`; `problem` is a message for
+    the summary that no field holds."""
     names = record_staff.staff_names((entry.created_by_id, entry.released_by_id,
                                       entry.held_by_id))
     record_staff.record_entry_viewed(login.origin(), entry)
@@ -126,7 +128,8 @@ def show(patient, entry, hold_form=None, problem=None):
         category=records.CATEGORIES[entry.category], facts=records.facts_for_people(entry),
         status=status_words(entry, names, utcnow()), names=names, problem=problem,
         may_hold=records.may_hold(current_user, g.practice, entry),
-        hold_form=hold_form or HoldForm(formdata=None))
+        hold_form=hold_form or HoldForm(formdata=None),
+        corrections=correction_panel(entry, correction_form))
     db.session.commit()
     return body
 

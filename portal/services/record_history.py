@@ -1,0 +1,181 @@
+"""Who opened or downloaded a patient's health record, for the patient, in plain words (issue
+10, item 5).
+
+Read from the audit trail, nothing kept apart: the rows about this patient's record entries
+(HISTORY_ACTIONS). Practice staff are named by their role, never by name ("A nurse at the
+practice opened Glucose, fasting"); the patient's own reads say "You". An entry the patient
+cannot see (a draft, a held or retracted entry) is never named: the sentence says "an entry
+that is not shared with you".
+
+A page costs two queries whatever its size: the events with their staff roles and the total
+(one query, a window count), then the titles of the entries they name.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select
+
+from ..extensions import db
+from ..models import AuditEvent, RecordEntry, StaffUser
+from . import audit, records
+from .access import LARGEST_ID
+from .paging import Page
+
+PAGE_SIZE = 25
+# The audit rows that are an opening or a download of the record (records.py, record_staff.py,
+# the patient's and staff's download views, and the whole-record ZIP).
+HISTORY_ACTIONS = ("record.viewed", "record.staff_viewed", "record_entry.exported",
+                   "record_category.exported", "record_file.exported",
+                   "record_document.exported", "record_archive.exported")
+# Practice staff as the patient reads them: by role, never by name.
+ROLE_WORDS = {"nurse": _l("A nurse at the practice"),
+              "provider": _l("A provider at the practice"),
+              "front_desk": _l("Front desk staff"),
+              "billing": _l("Billing staff"),
+              "admin": _l("A practice administrator")}
+SOMEONE_AT_THE_PRACTICE = _l("Someone at the practice")
+# What happened, as (the patient's own words, a staff member's words).
+SENTENCES = {
+    "opened": (_l("You opened %(title)s"), _l("%(who)s opened %(title)s")),
+    "opened_list": (_l("You opened your list of %(category)s"),
+                    _l("%(who)s opened your list of %(category)s")),
+    "downloaded_pdf": (_l("You downloaded %(title)s as a PDF"),
+                       _l("%(who)s downloaded %(title)s as a PDF")),
+    "downloaded_category": (_l("You downloaded your %(category)s as a PDF"),
+                            _l("%(who)s downloaded your %(category)s as a PDF")),
+    "downloaded_file": (_l("You downloaded the original file of %(title)s"),
+                        _l("%(who)s downloaded the original file of %(title)s")),
+    "downloaded_archive": (_l("You downloaded your whole record"),
+                           _l("%(who)s downloaded your whole record")),
+}
+# The entry each kind of row names in object_id; record.viewed names it in its detail.
+ENTRY_IN_OBJECT_ID = {"record.staff_viewed": "opened", "record_entry.exported": "downloaded_pdf",
+                      "record_file.exported": "downloaded_file",
+                      "record_document.exported": "downloaded_file"}
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One line of the history: when, and what happened in words."""
+
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class _Event:
+    at: datetime
+    actor: str          # "you", "staff" or "other"
+    role: str | None    # a staff member's role
+    kind: str           # a key of SENTENCES
+    entry_id: int | None = None
+    category: str = ""
+
+
+def _entry_id(text):
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and 0 < int(text) <= LARGEST_ID else None
+
+
+def _viewed(detail):
+    """(kind, entry id, category) of a record.viewed detail: "entry lab; shown: 12" (one entry
+    opened) or "list lab; shown: 12, 13" (a category's list)."""
+    what, _sep, shown = (detail or "").partition("; shown: ")
+    verb, _sep, category = what.partition(" ")
+    if verb == "entry":
+        return "opened", _entry_id(shown.split(",")[0]), category
+    return "opened_list", None, category
+
+
+def _actor(row, account_id):
+    """Who acted, as the history words it. Representatives (proxy access) and shared links
+    do not exist yet: when they do, their rows name another actor (an account that is not the
+    patient's own, or a link) and are worded here, e.g. "Ana Quill, who helps manage your
+    record, opened ..." or "Someone with a link you shared downloaded ...". Until then a
+    patient-side row by another account falls to "other"."""
+    if row.actor_kind == "staff":
+        return "staff"
+    if row.actor_kind == "patient" and row.actor_id == account_id:
+        return "you"
+    return "other"
+
+
+def _event(row, account_id):
+    actor = _actor(row, account_id)
+    if row.action == "record.viewed":
+        kind, entry_id, category = _viewed(row.detail)
+        return _Event(row.at, actor, row.role, kind, entry_id, category)
+    if row.action == "record_category.exported":
+        return _Event(row.at, actor, row.role, "downloaded_category", category=row.object_id)
+    if row.action == "record_archive.exported":
+        return _Event(row.at, actor, row.role, "downloaded_archive")
+    return _Event(row.at, actor, row.role, ENTRY_IN_OBJECT_ID[row.action],
+                  _entry_id(row.object_id))
+
+
+def _statement(patient_id):
+    """The patient's history rows, newest first. Of the record.viewed rows only a list or an
+    entry opened: a PDF or the ZIP is one download (its export row), not also a view, and the
+    correction form's view follows the entry's own."""
+    return (select(AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.actor_kind,
+                   AuditEvent.actor_id, AuditEvent.object_id, AuditEvent.detail,
+                   StaffUser.role, func.count().over().label("total"))
+            .outerjoin(StaffUser, and_(AuditEvent.actor_kind == "staff",
+                                       StaffUser.id == AuditEvent.actor_id))
+            .where(AuditEvent.patient_id == patient_id, AuditEvent.action.in_(HISTORY_ACTIONS),
+                   or_(AuditEvent.action != "record.viewed", AuditEvent.detail.like("list %"),
+                       AuditEvent.detail.like("entry %")))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+
+
+def _titles(patient_id, events):
+    """{entry id: title} of the named entries the patient may see now (released, theirs)."""
+    ids = {event.entry_id for event in events if event.entry_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(RecordEntry.id, RecordEntry.title).where(
+        RecordEntry.id.in_(ids), RecordEntry.patient_id == patient_id,
+        RecordEntry.status == "released")).all())
+
+
+def _category_words(key):
+    category = records.CATEGORIES.get(key)
+    if category is None:
+        return _("record")
+    plural = str(category.plural)
+    return plural[:1].lower() + plural[1:]
+
+
+def _words(event, titles):
+    you, staff = SENTENCES[event.kind]
+    values = {"title": titles.get(event.entry_id) or _("an entry that is not shared with you"),
+              "category": _category_words(event.category)}
+    if event.actor == "you":
+        return you % values
+    who = ROLE_WORDS.get(event.role, SOMEONE_AT_THE_PRACTICE) if event.actor == "staff" \
+        else _("Someone")
+    return staff % {**values, "who": who}
+
+
+def history_page(patient_id, account_id, page=1):
+    """A Page of HistoryRow: who opened or downloaded the patient's record and when, newest
+    first, 25 a page. `account_id` is the patient's own portal account (its rows say "You").
+    Two queries whatever the page size."""
+    page = max(1, page or 1)
+    rows = db.session.execute(_statement(patient_id).limit(PAGE_SIZE)
+                              .offset((page - 1) * PAGE_SIZE)).all()
+    events = [_event(row, account_id) for row in rows]
+    titles = _titles(patient_id, events)
+    total = rows[0].total if rows else 0
+    return Page([HistoryRow(event.at, _words(event, titles)) for event in events], page,
+                PAGE_SIZE, total)
+
+
+def record_history_viewed(origin, patient_id, page):
+    """The patient read a page of their access history: on the audit trail (not on the
+    history itself)."""
+    audit.record("record.history_viewed", origin, patient_id=patient_id, object_type="audit_log",
+                 detail=f"page: {page.page}; rows: {len(page.items)}")
