@@ -241,6 +241,11 @@ MESSAGES = {
     "record_retracted": (_l("The entry was retracted as entered in error. The patient no longer "
                             "sees it."), "success"),
     "record_already_retracted": (_l("That entry was already retracted."), "info"),
+    "records_imported": (_l("Entries published from the file: %(count)s. The patient can see "
+                            "them now."), "success"),
+    "records_imported_as_drafts": (_l("Entries saved as drafts from the file: %(count)s. The "
+                                      "patient does not see them until they are released."),
+                                   "success"),
     # Health record corrections (patient asks, staff record the outcome)
     "correction_requested": (_l("Your request was sent to the practice. They answer within "
                                 "%(days)s, here in Messages."), "success"),

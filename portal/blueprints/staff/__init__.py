@@ -17,6 +17,7 @@ from . import (  # noqa: E402,F401
     messages,
     portal_access,
     record_corrections,
+    record_import,
     records,
     views,
 )
