@@ -463,6 +463,20 @@ class AuditTrail:
 
 
 @pytest.fixture
+def save_practice(app):
+    """save_practice(**settings): change the practice's settings row (the browser tests have
+    their own, with a full practice as an admin would set it)."""
+    from portal.services.practice import get_practice, update_practice
+
+    def save(**settings):
+        with app.app_context():
+            update_practice(get_practice(), settings)
+            db.session.commit()
+
+    return save
+
+
+@pytest.fixture
 def audit_trail(app):
     return AuditTrail(app)
 

@@ -60,19 +60,6 @@ def staff_client(staff_client):
     return staff_client("front_desk")
 
 
-@pytest.fixture
-def save_practice(app):
-    """save_practice(**settings): change the practice's settings row."""
-    from portal.services.practice import get_practice, update_practice
-
-    def save(**settings):
-        with app.app_context():
-            update_practice(get_practice(), settings)
-            db.session.commit()
-
-    return save
-
-
 def chart_url(patient):
     return f"/staff/patients/{patient.id}"
 
