@@ -25,6 +25,9 @@ from portal.models import OutboxEmail, StaffUser
 from portal.services import audit
 from portal.services.passwords import hash_password
 
+# Fixtures kept in their own module, shared by every test that needs them.
+pytest_plugins = ("records_data",)
+
 TEST_SECRET = "test-secret-key-for-the-portal-test-suite-0123456789"
 STAFF_PASSWORD = "staff password for tests 42"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*? value="([^"]+)"')

@@ -9,63 +9,28 @@ import re
 
 import pytest
 from conftest import csrf_token, post_form
+from records_data import change, text, words
 from sqlalchemy import func, select
-from test_records_patient import PDF, SAMPLES, change, text, words
 
 from portal.extensions import db
 from portal.models import (
     Conversation,
     Message,
-    Patient,
     RecordCorrection,
     RecordEntry,
-    StaffUser,
 )
-from portal.services import audit, records
+from portal.services import records
 from portal.services.practice import get_practice, update_practice
 
 WRONG = "The unit should be mmol/L, and I had this test in February, not March."
-
-
-@pytest.fixture
-def robin(make_account):
-    return make_account()
-
-
-@pytest.fixture
-def browser(robin, patient_client):
-    return patient_client("robin")
-
-
-@pytest.fixture
-def nurse(make_staff):
-    return make_staff("nurse", email="nurse@practice.test", name="Nina Night")
-
-
-@pytest.fixture
-def publish(app, robin, nurse):
-    """publish(category, release=True, by=nurse, **values) -> the new entry's id on robin's
-    chart."""
-
-    def make(category, release=True, by=None, **values):
-        with app.app_context():
-            patient = db.session.get(Patient, robin.patient_id)
-            staff = db.session.get(StaffUser, (by or nurse).id)
-            entry = records.publish(patient, category, {**SAMPLES[category], **values},
-                                    audit.Origin(staff, "127.0.0.1", "test"), release=release,
-                                    file=PDF if category == "document" else None)
-            db.session.commit()
-            return entry.id
-
-    return make
 
 
 def correction_url(category, entry_id):
     return f"/records/{category}/{entry_id}/correction"
 
 
-def ask(browser, category, entry_id, wording=WRONG, **data):
-    return post_form(browser, correction_url(category, entry_id), {"text": wording, **data})
+def ask(robin_client, category, entry_id, wording=WRONG, **data):
+    return post_form(robin_client, correction_url(category, entry_id), {"text": wording, **data})
 
 
 def rows(app, model):
@@ -84,13 +49,13 @@ def entry_page(patient_id, entry_id):
     return f"/staff/patients/{patient_id}/records/{entry_id}"
 
 
-def decide(browser, patient_id, entry_id, correction_id, token_from=None, **data):
+def decide(robin_client, patient_id, entry_id, correction_id, token_from=None, **data):
     """The outcome form of one request on the entry's staff page (its inputs carry the
     request's number as a prefix, its CSRF input too); the token is read from that page, or
     from `token_from`."""
-    token = csrf_token(browser, token_from or entry_page(patient_id, entry_id))
+    token = csrf_token(robin_client, token_from or entry_page(patient_id, entry_id))
     prefix = f"correction-{correction_id}-"
-    return browser.post(f"{entry_page(patient_id, entry_id)}/corrections/{correction_id}",
+    return robin_client.post(f"{entry_page(patient_id, entry_id)}/corrections/{correction_id}",
                         data={"csrf_token": token, f"{prefix}csrf_token": token,
                               **{prefix + key: value for key, value in data.items()}})
 
@@ -109,19 +74,19 @@ def correction_section(page):
     ("statement", "billing", 3),
 ])
 def test_a_request_goes_to_the_pool_that_keeps_that_part_of_the_record(
-        app, browser, robin, publish, audit_trail, category, pool, days):
+        app, robin_client, robin, publish, audit_trail, category, pool, days):
     entry_id = publish(category)
     with app.app_context():
         entry = db.session.get(RecordEntry, entry_id)
         title, day = entry.title, entry.recorded_on.strftime("%m/%d/%Y")
         label = str(records.CATEGORIES[category].label)
-    page = text(browser.get(f"/records/{category}/{entry_id}"))
+    page = text(robin_client.get(f"/records/{category}/{entry_id}"))
     assert f'href="{correction_url(category, entry_id)}">Report something wrong</a>' in page
-    form = browser.get(correction_url(category, entry_id))
+    form = robin_client.get(correction_url(category, entry_id))
     assert form.status_code == 200 and "What is wrong?" in text(form)
     assert 'maxlength="2000"' in text(form) and 'data-char-limit="2000"' in text(form)
 
-    response = ask(browser, category, entry_id)
+    response = ask(robin_client, category, entry_id)
     [conversation] = rows(app, Conversation)
     assert response.status_code == 302
     assert response.headers["Location"] == f"/messages/{conversation.id}"
@@ -143,28 +108,28 @@ def test_a_request_goes_to_the_pool_that_keeps_that_part_of_the_record(
     assert row.detail == f"entry {entry_id}; conversation {conversation.id}; pool: {pool}"
     assert WRONG not in row.detail
 
-    shown = words(browser.get(response.headers["Location"]))
+    shown = words(robin_client.get(response.headers["Location"]))
     assert f"Your request was sent to the practice. They answer within {days} business days, " \
            "here in Messages." in shown
     assert f"Correction request: {title}" in shown and WRONG in shown
     assert f"Entry number: {entry_id}" in shown
 
 
-def test_the_request_is_in_the_pool_s_staff_inbox(app, browser, publish, staff_client):
+def test_the_request_is_in_the_pool_s_staff_inbox(app, robin_client, publish, staff_client):
     entry_id = publish("lab", test="Glucose, fasting")
-    ask(browser, "lab", entry_id)
+    ask(robin_client, "lab", entry_id)
     nurses = text(staff_client("nurse", email="other.nurse@practice.test").get("/staff/messages"))
     assert "Correction request: Glucose, fasting" in nurses
     billing = text(staff_client("billing").get("/staff/messages"))
     assert "Correction request: Glucose, fasting" not in billing
 
 
-def test_sending_the_same_page_twice_asks_once(app, browser, publish):
+def test_sending_the_same_page_twice_asks_once(app, robin_client, publish):
     entry_id = publish("lab")
-    page = text(browser.get(correction_url("lab", entry_id)))
+    page = text(robin_client.get(correction_url("lab", entry_id)))
     key = re.search(r'name="submission_key" type="hidden" value="([^"]+)"', page).group(1)
-    first = ask(browser, "lab", entry_id, submission_key=key)
-    second = ask(browser, "lab", entry_id, submission_key=key)
+    first = ask(robin_client, "lab", entry_id, submission_key=key)
+    second = ask(robin_client, "lab", entry_id, submission_key=key)
     assert first.headers["Location"] == second.headers["Location"]
     assert count(app, Conversation) == 1 and count(app, RecordCorrection) == 1
 
@@ -174,10 +139,10 @@ def test_sending_the_same_page_twice_asks_once(app, browser, publish):
     ("   \n  ", "Write what is wrong."),
     ("x" * 2001, "Shorten this to 2,000 characters or fewer (it has 2,001)."),
 ])
-def test_an_empty_or_too_long_request_is_refused_keeping_the_text(app, browser, publish,
+def test_an_empty_or_too_long_request_is_refused_keeping_the_text(app, robin_client, publish,
                                                                    wording, message):
     entry_id = publish("lab")
-    response = ask(browser, "lab", entry_id, wording)
+    response = ask(robin_client, "lab", entry_id, wording)
     assert response.status_code == 200
     page = text(response)
     assert "<title>Error:" in page and "There is a problem" in page
@@ -187,13 +152,13 @@ def test_an_empty_or_too_long_request_is_refused_keeping_the_text(app, browser, 
     assert count(app, Conversation) == 0 and count(app, RecordCorrection) == 0
 
 
-def test_2000_characters_are_accepted(app, browser, publish):
+def test_2000_characters_are_accepted(app, robin_client, publish):
     entry_id = publish("lab")
-    assert ask(browser, "lab", entry_id, "y" * 2000).status_code == 302
+    assert ask(robin_client, "lab", entry_id, "y" * 2000).status_code == 302
     assert count(app, RecordCorrection) == 1
 
 
-def test_another_patient_gets_404(browser, publish, make_account, patient_client, app):
+def test_another_patient_gets_404(robin_client, publish, make_account, patient_client, app):
     entry_id = publish("lab")
     make_account(username="morgan", account_number="T-2002", email="morgan@example.com")
     other = patient_client("morgan")
@@ -205,7 +170,7 @@ def test_another_patient_gets_404(browser, publish, make_account, patient_client
     assert count(app, Conversation) == 0
 
 
-def test_drafts_held_and_retracted_entries_are_not_there_to_ask_about(app, browser, publish,
+def test_drafts_held_and_retracted_entries_are_not_there_to_ask_about(app, robin_client, publish,
                                                                         make_staff):
     provider = make_staff("provider", email="doc@practice.test")
     with app.app_context():
@@ -217,29 +182,29 @@ def test_drafts_held_and_retracted_entries_are_not_there_to_ask_about(app, brows
     change(app, held, lambda entry, origin: records.hold(
         entry, "Discuss with the patient first", origin.account, get_practice(), origin))
     change(app, retracted, records.retract)
-    token = csrf_token(browser, "/profile")
+    token = csrf_token(robin_client, "/profile")
     for hidden in (draft, held, retracted):
-        assert browser.get(correction_url("lab", hidden)).status_code == 404
-        posted = browser.post(correction_url("lab", hidden), data={"csrf_token": token,
+        assert robin_client.get(correction_url("lab", hidden)).status_code == 404
+        posted = robin_client.post(correction_url("lab", hidden), data={"csrf_token": token,
                                                                    "text": WRONG})
         assert posted.status_code == 404
     shown = publish("lab")
-    assert browser.get(correction_url("immunization", shown)).status_code == 404
+    assert robin_client.get(correction_url("immunization", shown)).status_code == 404
     assert count(app, Conversation) == 0
 
 
 # -- staff record the outcome ---------------------------------------------------------------------
 
 @pytest.fixture
-def asked(app, browser, robin, publish):
+def asked(app, robin_client, robin, publish):
     """A request about robin's glucose result: (entry id, correction id, conversation id)."""
     entry_id = publish("lab", test="Glucose, fasting")
-    ask(browser, "lab", entry_id)
+    ask(robin_client, "lab", entry_id)
     [correction] = rows(app, RecordCorrection)
     return entry_id, correction.id, correction.conversation_id
 
 
-def test_staff_record_corrected_and_the_patient_reads_it(app, browser, robin, nurse, asked,
+def test_staff_record_corrected_and_the_patient_reads_it(app, robin_client, robin, nurse, asked,
                                                          staff_client, outbox, audit_trail):
     entry_id, correction_id, conversation_id = asked
     staff = staff_client(staff=nurse, direct=True)
@@ -274,15 +239,15 @@ def test_staff_record_corrected_and_the_patient_reads_it(app, browser, robin, nu
     [email] = outbox.queued
     assert email.recipient == robin.email and email.patient_id == robin.patient_id
     assert email.subject == "You have a new message in your patient portal"
-    assert '<span class="count">(1<' in text(browser.get("/records"))
-    shown = words(browser.get(f"/messages/{conversation_id}"))
+    assert '<span class="count">(1<' in text(robin_client.get("/records"))
+    shown = words(robin_client.get(f"/messages/{conversation_id}"))
     assert "We have corrected your health record, as you asked." in shown
     assert f"Entry number: {entry_id}" in shown and "What we changed: The unit is now mmol/L." \
         in shown
 
 
 def test_not_changed_needs_an_explanation_which_the_patient_reads(
-        app, browser, robin, nurse, asked, staff_client, outbox):
+        app, robin_client, robin, nurse, asked, staff_client, outbox):
     entry_id, correction_id, conversation_id = asked
     staff = staff_client(staff=nurse, direct=True)
     refused = decide(staff, robin.patient_id, entry_id, correction_id, outcome="not_changed",
@@ -303,7 +268,7 @@ def test_not_changed_needs_an_explanation_which_the_patient_reads(
     assert "Status: Not changed." in correction_section(
         staff.get(entry_page(robin.patient_id, entry_id)))
     assert len(outbox.queued) == 1
-    shown = words(browser.get(f"/messages/{conversation_id}"))
+    shown = words(robin_client.get(f"/messages/{conversation_id}"))
     assert "We looked at your request and did not change your health record." in shown
     assert f"Why: {why}" in shown
 

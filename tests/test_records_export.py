@@ -11,11 +11,11 @@ from collections import Counter
 
 import pytest
 from fhir.resources import fhirtypes
-from test_records_patient import PDF, SAMPLES, change, pdf_text
+from records_data import PDF, change, pdf_text
 
 from portal.extensions import db
-from portal.models import Patient, RecordEntry, StaffUser
-from portal.services import audit, record_export, records
+from portal.models import RecordEntry
+from portal.services import record_export, records
 from portal.services.practice import get_practice, update_practice
 
 ORDER = ("lab", "immunization", "medication", "allergy", "problem", "appointment", "visit",
@@ -41,41 +41,9 @@ def _url_or_relative_path(cls, value, field, config):
 fhirtypes.Url.validate = classmethod(_url_or_relative_path)
 
 
-@pytest.fixture
-def robin(make_account):
-    return make_account()
-
-
-@pytest.fixture
-def browser(robin, patient_client):
-    return patient_client("robin")
-
-
-@pytest.fixture
-def nurse(make_staff):
-    return make_staff("nurse", email="nurse@practice.test")
-
-
-@pytest.fixture
-def publish(app, robin, nurse):
-    """publish(category, release=True, patient_id=robin's, file=PDF, **values) -> entry id."""
-
-    def make(category, release=True, patient_id=None, by=None, file=PDF, **values):
-        with app.app_context():
-            patient = db.session.get(Patient, patient_id or robin.patient_id)
-            staff = db.session.get(StaffUser, (by or nurse).id)
-            entry = records.publish(patient, category, {**SAMPLES[category], **values},
-                                    audit.Origin(staff, "127.0.0.1", "test"), release=release,
-                                    file=file if category == "document" else None)
-            db.session.commit()
-            return entry.id
-
-    return make
-
-
-def download(browser):
+def download(robin_client):
     """The ZIP's response (closed, so its temporary file is) and the archive, opened."""
-    with browser.get("/records/download.zip") as response:
+    with robin_client.get("/records/download.zip") as response:
         data = response.get_data()
     return response, data, zipfile.ZipFile(io.BytesIO(data))
 
@@ -94,9 +62,9 @@ def resources(data, kind):
 
 # -- the archive ------------------------------------------------------------------------------
 
-def test_the_whole_record_downloads_as_one_audited_zip(browser, robin, publish, audit_trail):
+def test_the_whole_record_downloads_as_one_audited_zip(robin_client, robin, publish, audit_trail):
     ids = {category: publish(category) for category in ORDER}
-    response, data, archive = download(browser)
+    response, data, archive = download(robin_client)
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert response.headers["Content-Disposition"] == 'attachment; filename="health-record.zip"'
     assert response.headers["Cache-Control"] == "no-store"
@@ -131,11 +99,11 @@ def test_the_whole_record_downloads_as_one_audited_zip(browser, robin, publish, 
     assert viewed.detail == "zip; shown: " + ", ".join(str(ids[key]) for key in ORDER)
 
 
-def test_the_readme_says_what_is_there_and_that_bills_are_not_in_fhir(browser, publish):
+def test_the_readme_says_what_is_there_and_that_bills_are_not_in_fhir(robin_client, publish):
     publish("lab")
     publish("lab", test="Potassium")
     publish("document")
-    readme = download(browser)[2].read("README.txt").decode()
+    readme = download(robin_client)[2].read("README.txt").decode()
     assert "It holds only what the practice has shared with you:\n- Lab and test results: 2\n" in readme
     assert "- Medications: 0\n" in readme and "- Documents: 1\n" in readme
     assert "record-summary.pdf\n" in readme and "record.fhir.json\n" in readme
@@ -144,8 +112,8 @@ def test_the_readme_says_what_is_there_and_that_bills_are_not_in_fhir(browser, p
     assert "Left out" not in readme
 
 
-def test_an_empty_record_still_downloads(browser, robin):
-    _response, _data, archive = download(browser)
+def test_an_empty_record_still_downloads(robin_client, robin):
+    _response, _data, archive = download(robin_client)
     assert sorted(archive.namelist()) == ["README.txt", "record-summary.pdf", "record.fhir.json"]
     assert pdf_text(archive.read("record-summary.pdf")).count("Nothing shared yet.") == 9
     bundle, data = fhir_bundle(archive)
@@ -153,14 +121,14 @@ def test_an_empty_record_still_downloads(browser, robin):
     assert "0 documents as the practice published them." in archive.read("README.txt").decode()
 
 
-def test_a_damaged_document_is_left_out_and_the_readme_says_so(browser, publish, app):
+def test_a_damaged_document_is_left_out_and_the_readme_says_so(robin_client, publish, app):
     kept = publish("document", title="Kept scan")
     damaged = publish("document", title="Damaged scan", document_on="02/14/2026",
                       file=OTHER_PDF)
     with app.app_context():
         db.session.get(RecordEntry, damaged).file_data = OTHER_PDF + b"changed"
         db.session.commit()
-    _response, _data, archive = download(browser)
+    _response, _data, archive = download(robin_client)
     assert sorted(archive.namelist()) == ["README.txt", f"documents/document-{kept}.pdf",
                                           "record-summary.pdf", "record.fhir.json"]
     readme = archive.read("README.txt").decode()
@@ -180,13 +148,13 @@ def test_a_damaged_document_is_left_out_and_the_readme_says_so(browser, publish,
 
 # -- the FHIR copy ----------------------------------------------------------------------------
 
-def test_the_fhir_copy_is_an_r4_bundle_of_every_released_entry(browser, robin, publish):
+def test_the_fhir_copy_is_an_r4_bundle_of_every_released_entry(robin_client, robin, publish):
     ids = {category: publish(category) for category in ORDER}
     publish("lab", test="Strep screen", value="Negative", unit="", reference_range="",
             flag="normal", collected_on="")
     publish("medication", name="Amoxicillin", started_on="01/02/2020", stopped_on="01/12/2020")
     publish("appointment", reason="Flu shot", day="11/02/2026", at="14:15", state="scheduled")
-    bundle, data = fhir_bundle(download(browser)[2])
+    bundle, data = fhir_bundle(download(robin_client)[2])
     assert bundle.type == "collection"
     assert Counter(item.resource.resource_type for item in bundle.entry) == {
         "Patient": 1, "Observation": 2, "Immunization": 1, "MedicationStatement": 2,
@@ -258,18 +226,18 @@ def test_the_fhir_copy_is_an_r4_bundle_of_every_released_entry(browser, robin, p
 
 @pytest.mark.parametrize("state, status", [("scheduled", "planned"), ("completed", "finished"),
                                            ("cancelled", "cancelled"), ("missed", "cancelled")])
-def test_appointment_states_become_encounter_statuses(browser, publish, state, status):
+def test_appointment_states_become_encounter_statuses(robin_client, publish, state, status):
     publish("appointment", state=state)
-    _bundle, data = fhir_bundle(download(browser)[2])
+    _bundle, data = fhir_bundle(download(robin_client)[2])
     [encounter] = resources(data, "Encounter")
     assert encounter["status"] == status
 
 
 @pytest.mark.parametrize("severity, criticality", [("mild", "low"), ("moderate", "low"),
                                                    ("severe", "high")])
-def test_allergy_severity_becomes_criticality(browser, publish, severity, criticality):
+def test_allergy_severity_becomes_criticality(robin_client, publish, severity, criticality):
     publish("allergy", severity=severity)
-    _bundle, data = fhir_bundle(download(browser)[2])
+    _bundle, data = fhir_bundle(download(robin_client)[2])
     [allergy] = resources(data, "AllergyIntolerance")
     assert allergy["criticality"] == criticality
     assert allergy["reaction"][0]["severity"] == severity
@@ -277,7 +245,7 @@ def test_allergy_severity_becomes_criticality(browser, publish, severity, critic
 
 # -- what never goes in ------------------------------------------------------------------------
 
-def test_nothing_unreleased_or_of_another_patient_is_in_the_zip(browser, publish, app,
+def test_nothing_unreleased_or_of_another_patient_is_in_the_zip(robin_client, publish, app,
                                                                 make_staff, make_account):
     provider = make_staff("provider", email="doc@practice.test")
     with app.app_context():
@@ -304,7 +272,7 @@ def test_nothing_unreleased_or_of_another_patient_is_in_the_zip(browser, publish
     other_scan = publish("document", patient_id=morgan.patient_id, title="Morgan's X-ray",
                          file=OTHER_PDF)
 
-    _response, _data, archive = download(browser)
+    _response, _data, archive = download(robin_client)
     assert sorted(archive.namelist()) == ["README.txt", "record-summary.pdf", "record.fhir.json"]
     summary = pdf_text(archive.read("record-summary.pdf"))
     text = archive.read("record.fhir.json").decode() + archive.read("README.txt").decode()
@@ -328,15 +296,15 @@ def test_only_signed_in_patients_download_their_record(publish, staff_client, cl
 
 # -- the page and the download itself ----------------------------------------------------------
 
-def test_the_overview_offers_the_whole_record(browser):
-    page = browser.get("/records").get_data(as_text=True)
+def test_the_overview_offers_the_whole_record(robin_client):
+    page = robin_client.get("/records").get_data(as_text=True)
     assert 'href="/records/download.zip" download' in page
     assert "Download my whole record (ZIP)" in page
     assert "One file holding a PDF of everything shared with you, the documents as published, " \
         "and a copy in FHIR" in page
 
 
-def test_a_large_archive_goes_to_disk_is_streamed_and_closed(browser, publish, monkeypatch):
+def test_a_large_archive_goes_to_disk_is_streamed_and_closed(robin_client, publish, monkeypatch):
     built = []
 
     def spy(*args, **kwargs):
@@ -347,7 +315,7 @@ def test_a_large_archive_goes_to_disk_is_streamed_and_closed(browser, publish, m
     monkeypatch.setattr(record_export, "SPOOL_BYTES", 1024)
     monkeypatch.setattr(record_export, "build_archive", spy)
     entry_id = publish("document")
-    response = browser.get("/records/download.zip")
+    response = robin_client.get("/records/download.zip")
     [made] = built
     assert made.file._rolled  # past 1,024 bytes it is a temporary file, not memory
     assert response.is_streamed and not made.file.closed

@@ -6,50 +6,17 @@ for 30."""
 
 import re
 
-import pytest
 from conftest import count_queries
-from test_records_patient import PDF, SAMPLES, text
+from records_data import text
 
 from portal.extensions import db
 from portal.models import Patient, PatientAccount, RecordEntry, StaffUser
-from portal.services import audit, record_staff, records
+from portal.services import audit, record_staff
 
 
-@pytest.fixture
-def robin(make_account):
-    return make_account()
-
-
-@pytest.fixture
-def browser(robin, patient_client):
-    return patient_client("robin")
-
-
-@pytest.fixture
-def nurse(make_staff):
-    return make_staff("nurse", email="nurse@practice.test", name="Nina Night")
-
-
-@pytest.fixture
-def publish(app, robin, nurse):
-    """publish(category, release=True, patient_id=robin's, **values) -> the new entry's id."""
-
-    def make(category, release=True, patient_id=None, **values):
-        with app.app_context():
-            patient = db.session.get(Patient, patient_id or robin.patient_id)
-            staff = db.session.get(StaffUser, nurse.id)
-            entry = records.publish(patient, category, {**SAMPLES[category], **values},
-                                    audit.Origin(staff, "127.0.0.1", "test"), release=release,
-                                    file=PDF if category == "document" else None)
-            db.session.commit()
-            return entry.id
-
-    return make
-
-
-def history(browser, page=None):
+def history(robin_client, page=None):
     """The history page's lines (its "What happened" cells), top to bottom."""
-    response = browser.get("/records/history" + (f"?page={page}" if page else ""))
+    response = robin_client.get("/records/history" + (f"?page={page}" if page else ""))
     assert response.status_code == 200
     return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in
             re.findall(r'<td data-label="What happened">(.*?)</td>', text(response), re.S)]
@@ -67,15 +34,15 @@ def staff_opened(app, staff, entry_id, times=1):
 
 
 def test_views_and_downloads_by_staff_and_the_patient_in_words(
-        app, browser, robin, nurse, publish, make_staff, staff_client, audit_trail):
+        app, robin_client, robin, nurse, publish, make_staff, staff_client, audit_trail):
     lab = publish("lab", test="Glucose, fasting")
     document = publish("document", title="Chest X-ray report")
     draft = publish("lab", release=False, test="Draft result")
-    assert browser.get("/records/lab").status_code == 200
-    assert browser.get(f"/records/lab/{lab}").status_code == 200
-    assert browser.get(f"/records/lab/{lab}.pdf").status_code == 200
-    assert browser.get("/records/lab.pdf").status_code == 200
-    assert browser.get(f"/records/documents/{document}/file").status_code == 200
+    assert robin_client.get("/records/lab").status_code == 200
+    assert robin_client.get(f"/records/lab/{lab}").status_code == 200
+    assert robin_client.get(f"/records/lab/{lab}.pdf").status_code == 200
+    assert robin_client.get("/records/lab.pdf").status_code == 200
+    assert robin_client.get(f"/records/documents/{document}/file").status_code == 200
     with app.app_context():  # the whole-record ZIP, as its download puts it on the trail
         account = db.session.get(PatientAccount, robin.id)
         audit.record_export(audit.Origin(account, "127.0.0.1", "test"), "record_archive",
@@ -90,7 +57,7 @@ def test_views_and_downloads_by_staff_and_the_patient_in_words(
                           direct=True)
     assert doctor.get(f"/staff/patients/{robin.patient_id}/records/{draft}").status_code == 200
 
-    assert history(browser) == [
+    assert history(robin_client) == [
         "A provider at the practice opened an entry that is not shared with you",
         "Front desk staff downloaded the original file of Chest X-ray report",
         "A nurse at the practice opened Glucose, fasting",
@@ -101,21 +68,21 @@ def test_views_and_downloads_by_staff_and_the_patient_in_words(
         "You opened Glucose, fasting",
         "You opened your list of lab and test results",
     ]
-    page = text(browser.get("/records/history"))
+    page = text(robin_client.get("/records/history"))
     for name in ("Nina Night", "Frank Front", "Dora Doctor", "nurse@practice.test",
                  "Draft result"):
         assert name not in page
     assert audit_trail.rows("record.history_viewed")[-1].patient_id == robin.patient_id
 
 
-def test_the_overview_links_to_the_history_and_it_starts_empty(browser):
-    assert 'href="/records/history"' in text(browser.get("/records"))
-    page = text(browser.get("/records/history"))
+def test_the_overview_links_to_the_history_and_it_starts_empty(robin_client):
+    assert 'href="/records/history"' in text(robin_client.get("/records"))
+    page = text(robin_client.get("/records/history"))
     assert "<h1>Who has opened your record</h1>" in page
     assert "No one has opened your record yet." in page
 
 
-def test_another_patient_s_events_never_appear(app, browser, robin, nurse, publish,
+def test_another_patient_s_events_never_appear(app, robin_client, robin, nurse, publish,
                                                make_account, patient_client):
     make_account(username="morgan", account_number="T-2002", email="morgan@example.com")
     with app.app_context():
@@ -128,28 +95,28 @@ def test_another_patient_s_events_never_appear(app, browser, robin, nurse, publi
     assert other.get(f"/records/lab/{theirs}.pdf").status_code == 200
     staff_opened(app, nurse, theirs)
     staff_opened(app, nurse, mine)
-    assert history(browser) == ["A nurse at the practice opened Glucose, fasting"]
+    assert history(robin_client) == ["A nurse at the practice opened Glucose, fasting"]
     assert history(other) == ["A nurse at the practice opened Morgan's potassium",
                               "You downloaded Morgan's potassium as a PDF",
                               "You opened Morgan's potassium"]
 
 
-def test_25_lines_a_page_newest_first(app, browser, nurse, publish):
+def test_25_lines_a_page_newest_first(app, robin_client, nurse, publish):
     first = publish("lab", test="First test")
     staff_opened(app, nurse, first)
     later = publish("lab", test="Later test")
     staff_opened(app, nurse, later, times=26)
-    page_one = history(browser)
+    page_one = history(robin_client)
     assert len(page_one) == 25
     assert set(page_one) == {"A nurse at the practice opened Later test"}
-    assert "Page 1 of 2" in text(browser.get("/records/history"))
-    page_two = history(browser, 2)
+    assert "Page 1 of 2" in text(robin_client.get("/records/history"))
+    page_two = history(robin_client, 2)
     assert page_two == ["A nurse at the practice opened Later test",
                         "A nurse at the practice opened First test"]
-    assert "There is nothing on this page." in text(browser.get("/records/history?page=9"))
+    assert "There is nothing on this page." in text(robin_client.get("/records/history?page=9"))
 
 
-def test_the_page_runs_the_same_queries_for_3_and_30_events(app, browser, publish, make_staff):
+def test_the_page_runs_the_same_queries_for_3_and_30_events(app, robin_client, publish, make_staff):
     roles = ("nurse", "provider", "front_desk", "billing", "admin")
     members = [make_staff(role, email=f"{role}.2@practice.test") for role in roles]
     counts = []
@@ -157,11 +124,11 @@ def test_the_page_runs_the_same_queries_for_3_and_30_events(app, browser, publis
         for index in range(number):
             entry_id = publish("lab", test=f"Test {index}")
             staff_opened(app, members[index % len(members)], entry_id)
-        browser.get("/records/history")  # warm: the first request loads what every one caches
-        counts.append(count_queries(app, lambda: browser.get("/records/history")))
+        robin_client.get("/records/history")  # warm: the first request loads what every one caches
+        counts.append(count_queries(app, lambda: robin_client.get("/records/history")))
     assert counts[0] == counts[1]
-    assert len(history(browser)) == 25
-    assert {line.split(" opened ")[0] for line in history(browser)} == {
+    assert len(history(robin_client)) == 25
+    assert {line.split(" opened ")[0] for line in history(robin_client)} == {
         "A nurse at the practice", "A provider at the practice", "Front desk staff",
         "Billing staff", "A practice administrator"}
 

@@ -4,98 +4,18 @@ results in words, opening an entry, the PDFs and a document's original file as s
 downloads, and what never reaches the patient: drafts, held and retracted entries, another
 patient's entries, and staff on these URLs."""
 
-import html
 import re
-import subprocess
 from datetime import UTC, datetime
 
 import pytest
 from conftest import count_queries
 from freezegun import freeze_time
+from records_data import PDF, change, pdf_text, text, words
 
 from portal.extensions import db
-from portal.models import Patient, RecordEntry, StaffUser
-from portal.services import audit, messaging, records
+from portal.models import RecordEntry
+from portal.services import messaging, records
 from portal.services.practice import get_practice, update_practice
-
-LAB = {"test": "Glucose, fasting", "value": "126", "unit": "mg/dL", "reference_range": "70-99",
-       "flag": "high", "collected_on": "03/01/2026", "resulted_on": "03/02/2026"}
-# One entry of each category; each test changes the title and date it needs.
-SAMPLES = {
-    "lab": LAB,
-    "immunization": {"vaccine": "Influenza", "given_on": "10/01/2025", "dose": "0.5 mL",
-                     "lot": "FL123"},
-    "medication": {"name": "Lisinopril", "dose": "10 mg", "directions": "Once a day",
-                   "started_on": "01/05/2026", "prescriber": "Dr Alder"},
-    "allergy": {"substance": "Penicillin", "reaction": "Hives", "severity": "moderate",
-                "noted_on": "02/01/2024"},
-    "problem": {"name": "Hypertension", "state": "active", "noted_on": "01/05/2026"},
-    "appointment": {"day": "03/10/2026", "at": "09:30", "provider": "Dr Alder",
-                    "reason": "Follow-up", "state": "completed"},
-    "visit": {"visited_on": "03/01/2026", "provider": "Dr Alder", "reason": "Annual physical",
-              "notes": "Blood pressure a little high.", "follow_up": "Come back in 3 months."},
-    "statement": {"title": "Office visit", "statement_on": "03/05/2026", "amount": "125.00",
-                  "balance": "40.00"},
-    "document": {"title": "Chest X-ray report", "kind": "Radiology report",
-                 "document_on": "03/03/2026"},
-}
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
-
-
-def words(response):
-    """The page's text without tags, its whitespace collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
-
-
-def pdf_text(data):
-    result = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
-    return " ".join(result.stdout.decode().split())
-
-
-@pytest.fixture
-def robin(make_account):
-    return make_account()
-
-
-@pytest.fixture
-def browser(robin, patient_client):
-    return patient_client("robin")
-
-
-@pytest.fixture
-def nurse(make_staff):
-    return make_staff("nurse", email="nurse@practice.test")
-
-
-@pytest.fixture
-def publish(app, robin, nurse):
-    """publish(category, release=True, patient_id=robin's, **values) -> the new entry's id,
-    published by the nurse as staff would."""
-
-    def make(category, release=True, patient_id=None, by=None, **values):
-        with app.app_context():
-            patient = db.session.get(Patient, patient_id or robin.patient_id)
-            staff = db.session.get(StaffUser, (by or nurse).id)
-            entry = records.publish(patient, category, {**SAMPLES[category], **values},
-                                    audit.Origin(staff, "127.0.0.1", "test"), release=release,
-                                    file=PDF if category == "document" else None)
-            db.session.commit()
-            return entry.id
-
-    return make
-
-
-def change(app, entry_id, action):
-    """Run action(entry, origin) on an entry as its publisher, and commit."""
-    with app.app_context():
-        entry = db.session.get(RecordEntry, entry_id)
-        staff = db.session.get(StaffUser, entry.created_by_id)
-        action(entry, audit.Origin(staff, "127.0.0.1", "test"))
-        db.session.commit()
 
 
 def title_of(category, title):
@@ -113,12 +33,12 @@ def overview_line(page, label):
 
 # -- the overview ------------------------------------------------------------------------------
 
-def test_the_overview_counts_each_category_and_its_new_entries(browser, publish, app):
+def test_the_overview_counts_each_category_and_its_new_entries(robin_client, publish, app):
     first = publish("lab")
     publish("lab", test="Cholesterol")
     publish("immunization")
     publish("lab", release=False, test="Draft result")
-    page = browser.get("/records")
+    page = robin_client.get("/records")
     assert page.status_code == 200
     assert overview_line(page, "Lab and test results") == "Lab and test results 2 entries 2 new"
     assert overview_line(page, "Immunizations") == "Immunizations 1 entry 1 new"
@@ -126,8 +46,8 @@ def test_the_overview_counts_each_category_and_its_new_entries(browser, publish,
     assert 'href="/records/lab"' in text(page) and 'href="/records/statement"' in text(page)
     assert 'aria-current="page">Health record</a>' in text(page)
 
-    assert browser.get(f"/records/lab/{first}").status_code == 200
-    page = browser.get("/records")
+    assert robin_client.get(f"/records/lab/{first}").status_code == 200
+    page = robin_client.get("/records")
     assert overview_line(page, "Lab and test results") == "Lab and test results 2 entries 1 new"
 
 
@@ -145,12 +65,12 @@ def test_the_overview_counts_each_category_and_its_new_entries(browser, publish,
      {"statement_on": "02/10/2026"}),
     ("document", "Documents", {"document_on": "01/10/2026"}, {"document_on": "02/10/2026"}),
 ])
-def test_each_category_lists_its_released_entries_newest_first(browser, publish, audit_trail,
+def test_each_category_lists_its_released_entries_newest_first(robin_client, publish, audit_trail,
                                                                category, label, older, newer):
     newer_id = publish(category, **newer, **title_of(category, "Newer entry"))
     older_id = publish(category, **older, **title_of(category, "Older entry"))
     publish(category, release=False, **newer, **title_of(category, "Draft entry"))
-    page = browser.get(f"/records/{category}")
+    page = robin_client.get(f"/records/{category}")
     assert page.status_code == 200
     body = text(page)
     assert f"<h1>{label}</h1>" in body
@@ -164,39 +84,39 @@ def test_each_category_lists_its_released_entries_newest_first(browser, publish,
     assert row.object_type == "record_entry" and row.actor_kind == "patient"
 
 
-def test_lab_results_show_value_unit_range_and_abnormal_in_words(browser, publish):
+def test_lab_results_show_value_unit_range_and_abnormal_in_words(robin_client, publish):
     high = publish("lab", test="Glucose, fasting", flag="high")
     publish("lab", test="Potassium", value="3.1", unit="mmol/L", reference_range="3.5-5.1",
             flag="low")
     publish("lab", test="Sodium", value="140", unit="mmol/L", reference_range="135-145",
             flag="normal")
-    page = words(browser.get("/records/lab"))
+    page = words(robin_client.get("/records/lab"))
     assert "Glucose, fasting 03/02/2026 126 mg/dL 70-99 Abnormal: high" in page
     assert "Potassium 03/02/2026 3.1 mmol/L 3.5-5.1 Abnormal: low" in page
     assert "Sodium 03/02/2026 140 mmol/L 135-145 Normal" in page
     assert page.count("Abnormal") == 2
-    entry = words(browser.get(f"/records/lab/{high}"))
+    entry = words(robin_client.get(f"/records/lab/{high}"))
     assert "Abnormal: high. This result is outside the reference range." in entry
 
 
-def test_25_entries_a_page(browser, publish):
+def test_25_entries_a_page(robin_client, publish):
     for day in range(1, 28):
         publish("lab", test=f"Test {day:02d}", resulted_on=f"01/{day:02d}/2026")
-    first = text(browser.get("/records/lab"))
+    first = text(robin_client.get("/records/lab"))
     assert first.count('href="/records/lab/') == 25 and "Page 1 of 2" in first
     assert "Test 27" in first and "Test 03" in first and "Test 02" not in first
-    second = text(browser.get("/records/lab?page=2"))
+    second = text(robin_client.get("/records/lab?page=2"))
     assert second.count('href="/records/lab/') == 2 and "Test 01" in second
-    assert "There is nothing on this page." in text(browser.get("/records/lab?page=9"))
+    assert "There is nothing on this page." in text(robin_client.get("/records/lab?page=9"))
 
 
-def test_a_category_page_runs_the_same_queries_for_3_and_30_entries(browser, publish, app):
+def test_a_category_page_runs_the_same_queries_for_3_and_30_entries(robin_client, publish, app):
     counts = []
     for number in (3, 27):
         for _ in range(number):
             publish("lab")
-        browser.get("/records/lab")  # warm: the first request loads what every request caches
-        counts.append(count_queries(app, lambda: browser.get("/records/lab")))
+        robin_client.get("/records/lab")  # warm: the first request loads what every request caches
+        counts.append(count_queries(app, lambda: robin_client.get("/records/lab")))
     assert counts[0] == counts[1]
 
 
@@ -204,12 +124,12 @@ def test_appointments_split_upcoming_and_past_by_the_practice_s_today(app, robin
                                                                       patient_client):
     # 03:00 UTC on Nov 24 is still Nov 23 in the practice's zone (America/New_York).
     with freeze_time(datetime(2026, 11, 24, 3, 0, tzinfo=UTC)):
-        browser = patient_client("robin")
+        robin_client = patient_client("robin")
         publish("appointment", day="11/23/2026", reason="Today's check", state="scheduled")
         publish("appointment", day="12/20/2026", reason="Later check", state="scheduled")
         publish("appointment", day="12/01/2026", reason="Sooner check", state="scheduled")
         publish("appointment", day="11/22/2026", reason="Yesterday's check")
-        page = words(browser.get("/records/appointment"))
+        page = words(robin_client.get("/records/appointment"))
     upcoming, past = page.split("Upcoming", 1)[1].split("Past", 1)
     assert upcoming.index("Today's check 11/23/2026 09:30 Dr Alder Scheduled") \
         < upcoming.index("Sooner check") < upcoming.index("Later check")
@@ -217,12 +137,12 @@ def test_appointments_split_upcoming_and_past_by_the_practice_s_today(app, robin
     assert "Today's check" not in past and "Yesterday's check" not in upcoming
 
 
-def test_the_bills_page_shows_the_balance_due_and_a_billing_question_link(app, browser,
+def test_the_bills_page_shows_the_balance_due_and_a_billing_question_link(app, robin_client,
                                                                           publish):
     publish("statement", title="Office visit", amount="125.00", balance="40.00")
     publish("statement", title="Lab work", statement_on="02/01/2026", amount="1,250.50",
             balance="1,212.50")
-    page = browser.get("/records/statement")
+    page = robin_client.get("/records/statement")
     # The newest statement's balance, not a sum: each statement carries the account's balance.
     assert "Balance due: $40.00, as on your latest statement." in words(page)
     assert "Office visit 03/05/2026 $125.00 $40.00" in words(page)
@@ -232,17 +152,17 @@ def test_the_bills_page_shows_the_balance_due_and_a_billing_question_link(app, b
         billing_id, billing_label = billing.id, billing.label
     link = re.search(r'<a class="button" href="([^"]+)">Ask a billing question</a>', text(page))
     assert link.group(1) == f"/messages/new?topic={billing_id}"
-    compose = text(browser.get(link.group(1)))
+    compose = text(robin_client.get(link.group(1)))
     assert f"<strong>Topic:</strong> {billing_label}." in compose
 
 
 # -- one entry ---------------------------------------------------------------------------------
 
-def test_opening_an_entry_shows_its_facts_marks_it_seen_and_is_audited(browser, publish, app,
+def test_opening_an_entry_shows_its_facts_marks_it_seen_and_is_audited(robin_client, publish, app,
                                                                        audit_trail):
     entry_id = publish("visit")
-    assert "New</strong>" in text(browser.get("/records/visit"))
-    page = browser.get(f"/records/visit/{entry_id}")
+    assert "New</strong>" in text(robin_client.get("/records/visit"))
+    page = robin_client.get(f"/records/visit/{entry_id}")
     assert page.status_code == 200
     body = words(page)
     for fact in ("Visit date 03/01/2026", "Provider Dr Alder", "Reason for the visit Annual "
@@ -252,16 +172,16 @@ def test_opening_an_entry_shows_its_facts_marks_it_seen_and_is_audited(browser, 
     assert f'href="/records/visit/{entry_id}.pdf"' in text(page)
     with app.app_context():
         assert db.session.get(RecordEntry, entry_id).patient_seen_at is not None
-    assert "New</strong>" not in text(browser.get("/records/visit"))
+    assert "New</strong>" not in text(robin_client.get("/records/visit"))
     assert [row.detail for row in audit_trail.rows("record.viewed")] == [
         f"list visit; shown: {entry_id}", f"entry visit; shown: {entry_id}",
         f"list visit; shown: {entry_id}"]
 
 
-def test_an_entry_pdf_holds_its_facts_downloads_safely_audited(browser, robin, publish, app,
+def test_an_entry_pdf_holds_its_facts_downloads_safely_audited(robin_client, robin, publish, app,
                                                                audit_trail):
     entry_id = publish("lab")
-    response = browser.get(f"/records/lab/{entry_id}.pdf")
+    response = robin_client.get(f"/records/lab/{entry_id}.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == f'attachment; filename="lab-{entry_id}.pdf"'
     assert response.headers["Cache-Control"] == "no-store"
@@ -278,13 +198,13 @@ def test_an_entry_pdf_holds_its_facts_downloads_safely_audited(browser, robin, p
     assert row.detail == f"format: pdf; bytes: {len(response.data)}"
 
 
-def test_a_category_pdf_holds_every_released_entry_and_no_other(browser, publish, app,
+def test_a_category_pdf_holds_every_released_entry_and_no_other(robin_client, publish, app,
                                                                 audit_trail):
     newer = publish("lab", test="Glucose, fasting", resulted_on="03/02/2026")
     older = publish("lab", test="Potassium", value="4.2", flag="normal",
                     resulted_on="01/02/2026")
     publish("lab", release=False, test="Draft result")
-    response = browser.get("/records/lab.pdf")
+    response = robin_client.get("/records/lab.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == 'attachment; filename="lab-records.pdf"'
     assert response.headers["Cache-Control"] == "no-store"
@@ -298,19 +218,19 @@ def test_a_category_pdf_holds_every_released_entry_and_no_other(browser, publish
     assert audit_trail.rows("record.viewed")[-1].detail == f"pdf lab; shown: {newer}, {older}"
 
 
-def test_the_statements_pdf_shows_the_balance_due(browser, publish):
+def test_the_statements_pdf_shows_the_balance_due(robin_client, publish):
     publish("statement", balance="40.00")
     publish("statement", title="Lab work", balance="12.50")
-    found = pdf_text(browser.get("/records/statement.pdf").data)
+    found = pdf_text(robin_client.get("/records/statement.pdf").data)
     assert "Balance due: $12.50, as on your latest statement." in found
 
 
-def test_a_document_s_original_file_downloads_safely_audited(browser, publish, app,
+def test_a_document_s_original_file_downloads_safely_audited(robin_client, publish, app,
                                                             audit_trail):
     entry_id = publish("document")
-    page = text(browser.get(f"/records/document/{entry_id}"))
+    page = text(robin_client.get(f"/records/document/{entry_id}"))
     assert f'href="/records/documents/{entry_id}/file"' in page
-    response = browser.get(f"/records/documents/{entry_id}/file")
+    response = robin_client.get(f"/records/documents/{entry_id}/file")
     assert response.status_code == 200 and response.data == PDF
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == \
@@ -321,18 +241,18 @@ def test_a_document_s_original_file_downloads_safely_audited(browser, publish, a
     assert row.object_id == str(entry_id) and row.detail == f"format: pdf; bytes: {len(PDF)}"
 
     lab_id = publish("lab")
-    assert browser.get(f"/records/documents/{lab_id}/file").status_code == 404
+    assert robin_client.get(f"/records/documents/{lab_id}/file").status_code == 404
     with app.app_context():
         db.session.get(RecordEntry, entry_id).file_data = PDF + b"changed"
         db.session.commit()
-    refused = browser.get(f"/records/documents/{entry_id}/file")
+    refused = robin_client.get(f"/records/documents/{entry_id}/file")
     assert refused.status_code == 404 and "This file cannot be downloaded" in text(refused)
     assert len(audit_trail.rows("record_file.exported")) == 1
 
 
 # -- what never reaches the patient -------------------------------------------------------------
 
-def test_drafts_held_and_retracted_entries_are_on_no_page_or_pdf(browser, publish, app,
+def test_drafts_held_and_retracted_entries_are_on_no_page_or_pdf(robin_client, publish, app,
                                                                  make_staff):
     provider = make_staff("provider", email="doc@practice.test")
     with app.app_context():
@@ -349,21 +269,21 @@ def test_drafts_held_and_retracted_entries_are_on_no_page_or_pdf(browser, publis
 
     change(app, held, hold)
     change(app, retracted, records.retract)
-    assert overview_line(browser.get("/records"), "Lab and test results") \
+    assert overview_line(robin_client.get("/records"), "Lab and test results") \
         == "Lab and test results 1 entry 1 new"
-    listed = text(browser.get("/records/lab"))
-    everything = pdf_text(browser.get("/records/lab.pdf").data)
+    listed = text(robin_client.get("/records/lab"))
+    everything = pdf_text(robin_client.get("/records/lab.pdf").data)
     for title in ("Draft result", "Held result", "Retracted result"):
         assert title not in listed and title not in everything
     assert "Released result" in listed and "Released result" in everything
     for hidden in (draft, held, retracted):
-        assert browser.get(f"/records/lab/{hidden}").status_code == 404
-        assert browser.get(f"/records/lab/{hidden}.pdf").status_code == 404
-    assert browser.get(f"/records/lab/{shown}").status_code == 200
+        assert robin_client.get(f"/records/lab/{hidden}").status_code == 404
+        assert robin_client.get(f"/records/lab/{hidden}.pdf").status_code == 404
+    assert robin_client.get(f"/records/lab/{shown}").status_code == 200
 
 
 def test_another_patient_gets_404_on_every_entry_pdf_and_file_of_the_first(
-        browser, publish, make_account, patient_client):
+        robin_client, publish, make_account, patient_client):
     lab = publish("lab", test="Robin's glucose")
     document = publish("document", title="Robin's X-ray")
     make_account(username="morgan", account_number="T-2002", email="morgan@example.com")
@@ -380,9 +300,9 @@ def test_another_patient_gets_404_on_every_entry_pdf_and_file_of_the_first(
     "/records/immunization/{lab}.pdf", "/records/lab/99999999999999999999999",
     "/records/lab/0", "/records/documents/99999999999999999999999/file",
 ])
-def test_unknown_categories_and_mismatched_urls_are_not_found(browser, publish, url):
+def test_unknown_categories_and_mismatched_urls_are_not_found(robin_client, publish, url):
     lab = publish("lab")
-    assert browser.get(url.format(lab=lab)).status_code == 404
+    assert robin_client.get(url.format(lab=lab)).status_code == 404
 
 
 def test_staff_are_refused_the_patient_s_record_urls(publish, staff_client, client):

@@ -6,7 +6,7 @@ appointments, statements, a document), since empty pages hide most problems."""
 import pytest
 from conftest import PATIENT_PASSWORD
 from playwright.sync_api import expect
-from test_records_patient import PDF, SAMPLES
+from records_data import PDF, SAMPLES
 
 from portal.extensions import db
 from portal.models import Patient, StaffUser
