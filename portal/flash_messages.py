@@ -251,6 +251,11 @@ MESSAGES = {
                                 "%(days)s, here in Messages."), "success"),
     "correction_decided": (_l("The outcome was recorded and the patient was sent it in the "
                               "conversation."), "success"),
+    # Sharing the health record with another provider
+    "share_revoked": (_l("You stopped sharing with %(recipient)s. The link and code no longer "
+                         "open anything."), "success"),
+    "share_already_stopped": (_l("That share had already stopped working."), "info"),
+    "share_closed": (_l("You closed the shared record in this browser."), "success"),
     # Messages (the practice admin's side)
     "topic_saved": (_l("The topic was saved."), "success"),
     "reply_template_saved": (_l("The saved reply was saved."), "success"),

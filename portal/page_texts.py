@@ -75,6 +75,25 @@ LETTER_PROBLEMS = {
                   _l("Sign out first, then type the code from your activation letter again.")),
 }
 
+# A shared health record's link that opens nothing: problem -> (status, heading, what to do).
+SHARE_PROBLEMS = {
+    "missing": (400, _l("Open the link you were given"),
+                _l("To read a health record a patient shared with you, open the link they gave "
+                   "you, then type its access code.")),
+    "unknown": (404, _l("This link does not open a shared record"),
+                _l("Check that the whole link was copied. If it still does not work, ask the "
+                   "patient for a new link and code.")),
+    "expired": (410, _l("This shared record has expired"),
+                _l("The patient shared it for a limited time, which has passed. Ask the patient "
+                   "to share it again.")),
+    "revoked": (410, _l("The patient stopped sharing this record"),
+                _l("This link and its code no longer open anything. Ask the patient if you still "
+                   "need the record.")),
+    "locked": (410, _l("This shared record is locked"),
+               _l("A wrong access code was typed too many times, so to protect the patient the "
+                  "link no longer works. Ask the patient to share the record again.")),
+}
+
 # Why an invitation stopped working, for the chart.
 INVITATION_VOID_REASONS = {
     "superseded": _l("a newer invitation replaced it"),

@@ -155,6 +155,11 @@ def test_no_download_route_goes_unaudited(app):
         "/records/documents/<int:entry_id>/file",
         # test_records_export.py: test_the_whole_record_downloads_as_one_audited_zip
         "/records/download.zip",
+        # test_records_share.py: test_the_provider_reads_and_downloads_the_shared_record (all 4)
+        "/shared/record/<category>/<int:entry_id>.pdf",
+        "/shared/record/<category>.pdf",
+        "/shared/record/documents/<int:entry_id>/file",
+        "/shared/record/download.zip",
     }
     downloads = {rule.rule for rule in app.url_map.iter_rules()
                  if any(word in rule.rule for word in ("download", "export", ".csv", ".pdf",

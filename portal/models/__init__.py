@@ -15,6 +15,7 @@ from .messages import Conversation, Message, MessageAttachment, MessageTopic, Re
 from .patients import Patient
 from .practice import Practice
 from .record_corrections import RecordCorrection
+from .record_shares import RecordShare
 from .records import RecordEntry
 from .staff import StaffUser
 
@@ -38,6 +39,7 @@ __all__ = [
     "RateLimitHit",
     "RecordCorrection",
     "RecordEntry",
+    "RecordShare",
     "RecoveryCode",
     "RecoveryRequest",
     "ReplyTemplate",

@@ -39,9 +39,9 @@ ACTIVATE_PATH = "/activate"
 _SEPARATORS = re.compile(r"[\s\-‐‑–—.]+")
 
 
-def new_code():
-    """A fresh random code (letters and digits of ALPHABET)."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+def new_code(length=CODE_LENGTH):
+    """A fresh random code of `length` symbols of ALPHABET (record shares use shorter ones)."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(length))
 
 
 def grouped(code):
@@ -54,19 +54,19 @@ def normalize_code(typed):
     return _SEPARATORS.sub("", typed or "").upper()
 
 
-def code_problem(code):
+def code_problem(code, length=CODE_LENGTH):
     """Why a normalized code cannot be one of ours ("length" or "characters"), else None."""
-    if len(code) != CODE_LENGTH:
+    if len(code) != length:
         return "length"
     if any(symbol not in ALPHABET for symbol in code):
         return "characters"
     return None
 
 
-def code_hash(code):
-    """The keyed hash a code is stored and found by."""
-    key = hashlib.sha256(b"portal activation code\0" +
-                         current_app.config["SECRET_KEY"].encode()).digest()
+def code_hash(code, purpose=b"portal activation code"):
+    """The keyed hash a code is stored and found by: HMAC-SHA256 under a key derived from the
+    secret key for this `purpose` (each kind of code has its own key)."""
+    key = hashlib.sha256(purpose + b"\0" + current_app.config["SECRET_KEY"].encode()).digest()
     return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
 
 

@@ -26,6 +26,8 @@ LIMITS = {
     # at this pace would take longer than the universe has existed.
     "activation-code": 10,
     "activation-code-all": 200,
+    # A record share's access code, per address (each share also locks after 10 wrong codes).
+    "share-code": 10,
 }
 
 

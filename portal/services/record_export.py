@@ -42,16 +42,20 @@ class Archive:
     left_out: list = field(default_factory=list)
 
 
-def released_entries(patient_id):
-    """{category key: the patient's released entries, newest first}, in CATEGORIES order."""
-    return {key: records.patient_category_entries(patient_id, key) for key in records.CATEGORIES}
+def released_entries(patient_id, categories=None):
+    """{category key: the patient's released entries, newest first}, in CATEGORIES order;
+    only the keys in `categories` have entries when it is given (a share's)."""
+    return {key: records.patient_category_entries(patient_id, key)
+            if categories is None or key in categories else []
+            for key in records.CATEGORIES}
 
 
-def build_archive(patient, practice, zone, now=None):
-    """The patient's whole record as a ZIP in a temporary file (an Archive). `zone` is the
-    practice's time zone (appointment times, the files' dates); `now` an aware datetime."""
+def build_archive(patient, practice, zone, now=None, categories=None):
+    """The patient's whole record as a ZIP in a temporary file (an Archive), or only the
+    category keys in `categories` (a share's). `zone` is the practice's time zone
+    (appointment times, the files' dates); `now` an aware datetime."""
     now = now or utcnow()
-    entries = released_entries(patient.id)
+    entries = released_entries(patient.id, categories)
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - handed on
     try:
         with zipfile.ZipFile(spool, "w") as archive:

@@ -3,7 +3,9 @@
 
 Read from the audit trail, nothing kept apart: the rows about this patient's record entries
 (HISTORY_ACTIONS). Practice staff are named by their role, never by name ("A nurse at the
-practice opened Glucose, fasting"); the patient's own reads say "You". An entry the patient
+practice opened Glucose, fasting"); the patient's own reads say "You"; a provider's, through a
+share, by whom the patient shared it with ("Someone with the link you shared with Dr. Lee
+downloaded ..."). An entry the patient
 cannot see (a draft, a held or retracted entry) is never named: the sentence says "an entry
 that is not shared with you".
 
@@ -19,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
-from ..models import AuditEvent, RecordEntry, StaffUser
+from ..models import AuditEvent, RecordEntry, RecordShare, StaffUser
 from . import audit, records
 from .access import LARGEST_ID
 from .paging import Page
@@ -29,7 +31,8 @@ PAGE_SIZE = 25
 # the patient's and staff's download views, and the whole-record ZIP).
 HISTORY_ACTIONS = ("record.viewed", "record.staff_viewed", "record_entry.exported",
                    "record_category.exported", "record_file.exported",
-                   "record_document.exported", "record_archive.exported")
+                   "record_document.exported", "record_archive.exported",
+                   "record_share.opened", "record_share.code_refused")
 # Practice staff as the patient reads them: by role, never by name.
 ROLE_WORDS = {"nurse": _l("A nurse at the practice"),
               "provider": _l("A provider at the practice"),
@@ -37,6 +40,8 @@ ROLE_WORDS = {"nurse": _l("A nurse at the practice"),
               "billing": _l("Billing staff"),
               "admin": _l("A practice administrator")}
 SOMEONE_AT_THE_PRACTICE = _l("Someone at the practice")
+# A provider the patient shared the record with, by the name the patient gave the share.
+WITH_YOUR_SHARE = _l("Someone with the link you shared with %(recipient)s")
 # What happened, as (the patient's own words, a staff member's words).
 SENTENCES = {
     "opened": (_l("You opened %(title)s"), _l("%(who)s opened %(title)s")),
@@ -50,11 +55,18 @@ SENTENCES = {
                         _l("%(who)s downloaded the original file of %(title)s")),
     "downloaded_archive": (_l("You downloaded your whole record"),
                            _l("%(who)s downloaded your whole record")),
+    "share_opened": (_l("You opened your shared record"),
+                     _l("%(who)s opened it with the access code")),
+    "share_code_refused": (_l("You typed a wrong access code"),
+                           _l("%(who)s typed a wrong access code")),
 }
 # The entry each kind of row names in object_id; record.viewed names it in its detail.
 ENTRY_IN_OBJECT_ID = {"record.staff_viewed": "opened", "record_entry.exported": "downloaded_pdf",
                       "record_file.exported": "downloaded_file",
                       "record_document.exported": "downloaded_file"}
+# A share's own rows: the code accepted or refused.
+SHARE_ROWS = {"record_share.opened": "share_opened",
+              "record_share.code_refused": "share_code_refused"}
 
 
 @dataclass(frozen=True)
@@ -68,8 +80,8 @@ class HistoryRow:
 @dataclass(frozen=True)
 class _Event:
     at: datetime
-    actor: str          # "you", "staff" or "other"
-    role: str | None    # a staff member's role
+    actor: str          # "you", "staff", "share" or "other"
+    who: str | None     # a staff member's role, or whom a share is for
     kind: str           # a key of SENTENCES
     entry_id: int | None = None
     category: str = ""
@@ -91,13 +103,12 @@ def _viewed(detail):
 
 
 def _actor(row, account_id):
-    """Who acted, as the history words it. Representatives (proxy access) and shared links
-    do not exist yet: when they do, their rows name another actor (an account that is not the
-    patient's own, or a link) and are worded here, e.g. "Ana Quill, who helps manage your
-    record, opened ..." or "Someone with a link you shared downloaded ...". Until then a
-    patient-side row by another account falls to "other"."""
-    if row.actor_kind == "staff":
-        return "staff"
+    """Who acted, as the history words it: staff, the patient ("you"), or a provider through
+    a share. Representatives (proxy access) do not exist yet: when they do, their rows name
+    another account and are worded here, e.g. "Ana Quill, who helps manage your record,
+    opened ...". Until then a patient-side row by another account falls to "other"."""
+    if row.actor_kind in ("staff", "share"):
+        return row.actor_kind
     if row.actor_kind == "patient" and row.actor_id == account_id:
         return "you"
     return "other"
@@ -105,15 +116,17 @@ def _actor(row, account_id):
 
 def _event(row, account_id):
     actor = _actor(row, account_id)
+    who = row.recipient if actor == "share" else row.role
+    if row.action in SHARE_ROWS:
+        return _Event(row.at, actor, who, SHARE_ROWS[row.action])
     if row.action == "record.viewed":
         kind, entry_id, category = _viewed(row.detail)
-        return _Event(row.at, actor, row.role, kind, entry_id, category)
+        return _Event(row.at, actor, who, kind, entry_id, category)
     if row.action == "record_category.exported":
-        return _Event(row.at, actor, row.role, "downloaded_category", category=row.object_id)
+        return _Event(row.at, actor, who, "downloaded_category", category=row.object_id)
     if row.action == "record_archive.exported":
-        return _Event(row.at, actor, row.role, "downloaded_archive")
-    return _Event(row.at, actor, row.role, ENTRY_IN_OBJECT_ID[row.action],
-                  _entry_id(row.object_id))
+        return _Event(row.at, actor, who, "downloaded_archive")
+    return _Event(row.at, actor, who, ENTRY_IN_OBJECT_ID[row.action], _entry_id(row.object_id))
 
 
 def _statement(patient_id):
@@ -122,9 +135,11 @@ def _statement(patient_id):
     correction form's view follows the entry's own."""
     return (select(AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.actor_kind,
                    AuditEvent.actor_id, AuditEvent.object_id, AuditEvent.detail,
-                   StaffUser.role, func.count().over().label("total"))
+                   StaffUser.role, RecordShare.recipient, func.count().over().label("total"))
             .outerjoin(StaffUser, and_(AuditEvent.actor_kind == "staff",
                                        StaffUser.id == AuditEvent.actor_id))
+            .outerjoin(RecordShare, and_(AuditEvent.actor_kind == "share",
+                                         RecordShare.id == AuditEvent.actor_id))
             .where(AuditEvent.patient_id == patient_id, AuditEvent.action.in_(HISTORY_ACTIONS),
                    or_(AuditEvent.action != "record.viewed", AuditEvent.detail.like("list %"),
                        AuditEvent.detail.like("entry %")))
@@ -155,8 +170,12 @@ def _words(event, titles):
               "category": _category_words(event.category)}
     if event.actor == "you":
         return you % values
-    who = ROLE_WORDS.get(event.role, SOMEONE_AT_THE_PRACTICE) if event.actor == "staff" \
-        else _("Someone")
+    if event.actor == "staff":
+        who = ROLE_WORDS.get(event.who, SOMEONE_AT_THE_PRACTICE)
+    elif event.actor == "share":
+        who = WITH_YOUR_SHARE % {"recipient": event.who}
+    else:
+        who = _("Someone")
     return staff % {**values, "who": who}
 
 

@@ -6,8 +6,10 @@ helpers: `open_context`, `sign_in`, `axe_check`, `assert_phone_layout`, `add_pat
 `save_practice`.
 """
 
+import base64
 import email
 import email.policy
+import hashlib
 import http.client
 import os
 import re
@@ -22,6 +24,8 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from conftest import STAFF_PASSWORD, gunicorn_environment, stop_gracefully
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from portal.services import audit
 
@@ -383,3 +387,40 @@ def open_https_context(browser, https_server):
     address, so page.goto("/sign-in") goes over TLS. Closed after the test.
     """
     yield from _context_opener(browser, https_server.url, ignore_https_errors=True)
+
+
+@pytest.fixture(scope="module")
+def trusting_browser(browser_type, browser_type_launch_args, tls_certificate):
+    """Chromium that trusts the TLS server's self-signed certificate as a browser trusts a real
+    one: its public key pinned with --ignore-certificate-errors-spki-list. The shared browser
+    only ignores certificate errors (ignore_https_errors), and on a page whose certificate
+    Chromium ignores it cancels a click on an <a download> link before any request is made,
+    which a patient's browser on the real certificate never does."""
+    certificate = x509.load_pem_x509_certificate(tls_certificate[0].read_bytes())
+    key = certificate.public_key().public_bytes(serialization.Encoding.DER,
+                                                serialization.PublicFormat.SubjectPublicKeyInfo)
+    pin = base64.b64encode(hashlib.sha256(key).digest()).decode()
+    browser = browser_type.launch(**{
+        **browser_type_launch_args,
+        "args": [*browser_type_launch_args.get("args", []),
+                 f"--ignore-certificate-errors-spki-list={pin}"]})
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def open_trusting_context(trusting_browser, https_server):
+    """open_trusting_context("desktop" | "phone", **options) -> a BrowserContext of
+    `trusting_browser` on the TLS server (base_url its https address). Closed after the test."""
+    contexts = []
+
+    def open_(kind="desktop", **options):
+        context = trusting_browser.new_context(base_url=https_server.url, **VIEWPORTS[kind],
+                                               **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield open_
+    for context in contexts:
+        context.close()

@@ -4,10 +4,10 @@ one place."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
+from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 
-from ...forms import one_newline
-from ...services import record_corrections
+from ...forms import RequiredRadioField, choices, one_newline, strip
+from ...services import record_corrections, record_shares, records
 from ..messages.forms import counted
 
 
@@ -30,3 +30,27 @@ class CorrectionForm(FlaskForm):
                        "%(limit)s characters.", limit=f"{record_corrections.TEXT_MAX:,}"),
         render_kw=counted(record_corrections.TEXT_MAX, rows=8))
     submission_key = HiddenField()
+
+
+class ShareForm(FlaskForm):
+    """Share the record with another provider: with whom, what, and for how many days.
+    services/record_shares.py checks each answer and words the refusals."""
+
+    recipient = StringField(
+        _l("Who are you sharing with?"), filters=[strip], validators=[MarkedRequired()],
+        description=_l("The provider or clinic, for example Dr. Lee, Lakeside Cardiology. Your "
+                       "list of shares and your record's history name the share this way."),
+        render_kw={"maxlength": record_shares.RECIPIENT_MAX, "autocomplete": "off"})
+    scope = RequiredRadioField(
+        _l("What do you want to share?"), validators=[MarkedRequired()],
+        choices=choices({"whole": _l("My whole record, including what the practice adds later"),
+                         "parts": _l("Only the parts I tick below")}))
+    categories = SelectMultipleField(
+        _l("Parts of your record"), validate_choice=False,
+        choices=choices({key: category.plural for key, category in records.CATEGORIES.items()}))
+    days = StringField(
+        _l("For how many days?"), filters=[strip], default="7", validators=[MarkedRequired()],
+        description=_l("From %(low)d to %(high)d days. You can stop sharing sooner at any "
+                       "time.", low=record_shares.SHORTEST_DAYS, high=record_shares.LONGEST_DAYS),
+        render_kw={"inputmode": "numeric", "maxlength": 2, "autocomplete": "off"})
+

@@ -10,7 +10,7 @@ from flask import abort, g, render_template, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
-from ...services import audit, messaging, record_export, record_files, records
+from ...services import audit, messaging, record_export, record_files, record_shares, records
 from ...web import downloads, login
 from ...web.filters import practice_zone
 from ...web.guards import patient_required
@@ -56,7 +56,7 @@ def _entry_or_404(category_key, entry_id):
     return category, entry
 
 
-def _table(category, entries):
+def table(category, entries):
     """The category's columns (fields) and one (entry, [cell text]) per entry, the facts
     worded as on the entry's page (dates, choices and money for people)."""
     columns = [category.field(name) for name in (category.filed_by, *COLUMNS[category.key])]
@@ -75,7 +75,7 @@ def _billing_question_url():
     return url_for("messages.compose", topic=topic.id if topic else None)
 
 
-def _extras(category, rows):
+def extras(category, rows, patient_id):
     """What a category's page shows beyond its table: appointments split into upcoming and
     past (today in the practice's zone); statements with the balance due."""
     if category.key == "appointment":
@@ -84,9 +84,8 @@ def _extras(category, rows):
         return {"upcoming": upcoming[::-1],  # the soonest first
                 "past": [row for row in rows if row[0].recorded_on < today]}
     if category.key == "statement":
-        every = records.patient_category_entries(current_user.patient_id, category.key)
-        return {"balance": record_files.balance_due(every),
-                "billing_url": _billing_question_url()}
+        every = records.patient_category_entries(patient_id, category.key)
+        return {"balance": record_files.balance_due(every)}
     return {}
 
 
@@ -95,7 +94,8 @@ def _extras(category, rows):
 def overview():
     """Every category of the record, with how many entries it has and how many are new."""
     return render_template("records/overview.html", categories=records.CATEGORIES.values(),
-                           counts=records.overview(current_user.patient_id))
+                           counts=records.overview(current_user.patient_id),
+                           share_days=record_shares.LONGEST_DAYS)
 
 
 @bp.route("/records/<category>")
@@ -106,9 +106,10 @@ def category(category):
     page = records.patient_page(current_user.patient_id, kind.key, _page())
     records.record_viewed(login.origin(), current_user.patient_id, f"list {kind.key}",
                           page.items)
-    columns, rows = _table(kind, page.items)
+    columns, rows = table(kind, page.items)
+    billing = {"billing_url": _billing_question_url()} if kind.key == "statement" else {}
     html = render_template("records/category.html", category=kind, page=page, columns=columns,
-                           rows=rows, **_extras(kind, rows))
+                           rows=rows, **extras(kind, rows, current_user.patient_id), **billing)
     db.session.commit()
     return html
 

@@ -1,0 +1,72 @@
+"""Sharing the health record with another provider: the patient's list of shares, a new share
+(who, what, how many days), and stopping one. The rules are in services/record_shares.py; the
+provider's pages are the `shared` blueprint."""
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...extensions import db
+from ...flash_messages import flash_message
+from ...services import record_shares, records
+from ...web import login
+from ...web.guards import patient_required
+from . import bp
+from .forms import ShareForm
+
+
+def _share_or_404(share_id):
+    share = record_shares.patient_share(current_user.patient_id, share_id)
+    if share is None:
+        abort(404)
+    return share
+
+
+@bp.route("/records/shares")
+@patient_required
+def shares():
+    """The patient's shares, newest first: who, what, until when, how often opened, and a
+    button to stop each one still working."""
+    found = record_shares.patient_shares(current_user.patient_id)
+    return render_template("records/shares.html", shares=found, state=record_shares.state,
+                           category_keys=record_shares.category_keys,
+                           categories=records.CATEGORIES)
+
+
+@bp.route("/records/shares/new", methods=["GET", "POST"])
+@patient_required
+def new_share():
+    """Make a share; the answer shows its link and access code, once."""
+    form = ShareForm()
+    if form.validate_on_submit():
+        answers = {"recipient": form.recipient.data, "whole_record": form.scope.data == "whole",
+                   "categories": form.categories.data, "days": form.days.data}
+        refused = record_shares.problems(**answers)
+        for field, message in refused.items():
+            form[field].errors = [message]
+        if not refused:
+            share, token, code = record_shares.create(current_user.patient_id, current_user,
+                                                      origin=login.origin(), **answers)
+            db.session.commit()
+            # Shown on this answer alone (never stored, never in a URL; pages are no-store).
+            return render_template("records/share_made.html", share=share,
+                                   link=record_shares.link_url(token),
+                                   code=record_shares.grouped_code(code),
+                                   category_keys=record_shares.category_keys(share),
+                                   categories=records.CATEGORIES,
+                                   max_wrong=record_shares.MAX_WRONG_CODES), 201
+    status = 400 if request.method == "POST" else 200
+    return render_template("records/share_new.html", form=form,
+                           categories=records.CATEGORIES), status
+
+
+@bp.route("/records/shares/<int:share_id>/stop", methods=["POST"])
+@patient_required
+def stop_share(share_id):
+    """Stop a share at once: its link and code open nothing from now on."""
+    share = _share_or_404(share_id)
+    if record_shares.revoke(share, login.origin()):
+        db.session.commit()
+        flash_message("share_revoked", recipient=share.recipient)
+    else:
+        flash_message("share_already_stopped")
+    return redirect(url_for("records.shares"))
