@@ -144,8 +144,14 @@ def test_ticked_parts_share_only_those(app, robin_client, publish):
         assert provider.get(path).status_code == 404, path
     with archive_of(provider) as archive:
         bundle = json.loads(archive.read("record.fhir.json"))
+        summary = pdf_text(archive.read("record-summary.pdf"))
+        readme = archive.read("README.txt").decode()
     kinds = {item["resource"]["resourceType"] for item in bundle["entry"]}
     assert "Observation" in kinds and "Immunization" not in kinds
+    assert "Lab and test results" in summary and "Glucose, fasting" in summary
+    assert "Immunizations" not in summary and "Influenza" not in summary
+    assert "- Lab and test results: 1" in readme
+    assert "Immunizations" not in readme and "Bills and statements" not in readme
 
 
 # -- what the provider sees ---------------------------------------------------------------------

@@ -43,11 +43,10 @@ class Archive:
 
 
 def released_entries(patient_id, categories=None):
-    """{category key: the patient's released entries, newest first}, in CATEGORIES order;
-    only the keys in `categories` have entries when it is given (a share's)."""
-    return {key: records.patient_category_entries(patient_id, key)
-            if categories is None or key in categories else []
-            for key in records.CATEGORIES}
+    """{category key: the patient's released entries, newest first}, in CATEGORIES order:
+    every category, or only the keys in `categories` (a share's)."""
+    return {key: records.patient_category_entries(patient_id, key) for key in records.CATEGORIES
+            if categories is None or key in categories}
 
 
 def build_archive(patient, practice, zone, now=None, categories=None):
@@ -60,7 +59,7 @@ def build_archive(patient, practice, zone, now=None, categories=None):
     try:
         with zipfile.ZipFile(spool, "w") as archive:
             stamp = now.astimezone(zone).timetuple()[:6]
-            files, left_out = _write_documents(archive, entries["document"], stamp)
+            files, left_out = _write_documents(archive, entries.get("document", []), stamp)
             names = {number: name for number, (name, *_) in files.items()}
             _write(archive, SUMMARY_NAME,
                    record_files.record_pdf(entries, patient, practice, names), stamp)
@@ -109,8 +108,8 @@ def readme(practice, when, entries, files, left_out):
     day = records.CATEGORIES["document"].field("document_on")
     return render_template(
         "records/archive_readme.txt", practice=practice, when=when, files=files,
-        counts=[(category, len(entries[key])) for key, category in records.CATEGORIES.items()],
+        counts=[(records.CATEGORIES[key], len(found)) for key, found in entries.items()],
         left_out=[(entry.title, records.fact_text(day, (entry.facts or {}).get(day.name)))
                   for entry in left_out],
-        left_out_of_fhir=[records.CATEGORIES[key] for key in record_fhir.LEFT_OUT],
+        left_out_of_fhir=[records.CATEGORIES[key] for key in record_fhir.LEFT_OUT if key in entries],
         names={"summary": SUMMARY_NAME, "fhir": FHIR_NAME, "documents": DOCUMENTS_FOLDER}) + "\n"

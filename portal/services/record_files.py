@@ -58,13 +58,14 @@ def _rows(category, entries):
 
 
 def record_pdf(entries, patient, practice, files):
-    """The whole record as one PDF (bytes) for the record's archive: a section per category in
-    CATEGORIES order, each as in its category's PDF (statements with the balance due).
-    `entries`: {category key: released entries, newest first}; `files`: {document entry id:
+    """The whole record as one PDF (bytes) for the record's archive: a section per category of
+    `entries`, each as in its category's PDF (statements with the balance due).
+    `entries`: {category key: released entries, newest first}, in CATEGORIES order (every
+    category, or a share's); `files`: {document entry id:
     the name of its file in the archive}, a document missing there is said to be left out."""
-    sections = [(category, _rows(category, entries.get(category.key, [])),
-                 balance_due(entries.get(category.key)) if category.key == "statement" else None)
-                for category in records.CATEGORIES.values()]
+    sections = [(records.CATEGORIES[key], _rows(records.CATEGORIES[key], found),
+                 balance_due(found) if key == "statement" else None)
+                for key, found in entries.items()]
     return render_pdf("record_summary", title=_("Health record"), practice=practice,
                       subject=_("Health record"), sections=sections, files=files,
                       **_context(patient, practice))
