@@ -1,22 +1,20 @@
 """The patient's health record pages and downloads. Each view finds what the patient may read
 (services/records.py: released entries of their own chart, else 404), puts the view on the
 audit trail and commits; pages are drawn before the commit, which would otherwise reload the
-entries they show. Every page works without JavaScript."""
+entries they show. Every page works without JavaScript. The downloads are built in files.py,
+which a provider's shared pages use too."""
 
-import logging
 from datetime import datetime
 
-from flask import abort, g, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
-from ...services import audit, messaging, record_export, record_files, record_shares, records
-from ...web import downloads, login
+from ...services import messaging, record_files, record_shares, records
+from ...web import login
 from ...web.filters import practice_zone
 from ...web.guards import patient_required
-from . import bp
-
-log = logging.getLogger("portal")
+from . import bp, files
 
 # A page number past any record; a larger one would overflow the database's OFFSET.
 LAST_PAGE = 100_000
@@ -133,28 +131,14 @@ def entry(category, entry_id):
 def entry_pdf(category, entry_id):
     """The entry as a PDF under the practice letterhead, as a download."""
     _kind, found = _entry_or_404(category, entry_id)
-    pdf = record_files.entry_pdf(found, current_user.patient, g.practice)
-    audit.record_export(login.origin(), "record_entry", found.id,
-                        patient_id=current_user.patient_id, file_format="pdf",
-                        byte_count=len(pdf))
-    db.session.commit()
-    return downloads.attachment(pdf, records.file_name(found, "pdf"), "application/pdf")
+    return files.entry_pdf(found, current_user.patient, login.origin())
 
 
 @bp.route("/records/<category>.pdf")
 @patient_required
 def category_pdf(category):
     """Every released entry of one category as one PDF, as a download."""
-    kind = _category_or_404(category)
-    entries = records.patient_category_entries(current_user.patient_id, kind.key)
-    pdf = record_files.category_pdf(kind, entries, current_user.patient, g.practice)
-    origin = login.origin()
-    records.record_viewed(origin, current_user.patient_id, f"pdf {kind.key}", entries)
-    audit.record_export(origin, "record_category", kind.key,
-                        patient_id=current_user.patient_id, file_format="pdf",
-                        byte_count=len(pdf))
-    db.session.commit()
-    return downloads.attachment(pdf, record_files.category_file_name(kind), "application/pdf")
+    return files.category_pdf(_category_or_404(category), current_user.patient, login.origin())
 
 
 @bp.route("/records/documents/<int:entry_id>/file")
@@ -162,16 +146,7 @@ def category_pdf(category):
 def document_file(entry_id):
     """A document entry's original file (PDF or image), as published, as a download."""
     _kind, found = _entry_or_404("document", entry_id)
-    data = records.document_file(found)
-    if data is None:
-        log.warning("record document %s no longer matches its SHA-256; not served", found.id)
-        return render_template("records/file_unavailable.html", entry=found), 404
-    audit.record_export(login.origin(), "record_file", found.id,
-                        patient_id=current_user.patient_id,
-                        file_format=records.file_name(found).rsplit(".", 1)[-1],
-                        byte_count=len(data))
-    db.session.commit()
-    return downloads.attachment(data, records.file_name(found), found.file_type)
+    return files.document_file(found, login.origin())
 
 
 @bp.route("/records/download.zip")
@@ -179,15 +154,4 @@ def document_file(entry_id):
 def archive():
     """The whole record as one ZIP (a PDF of every released entry, the documents, a FHIR R4
     copy and a README), streamed from a temporary file as a download."""
-    origin, patient_id = login.origin(), current_user.patient_id
-    made = record_export.build_archive(current_user.patient, g.practice, practice_zone())
-    try:
-        records.record_viewed(origin, patient_id, "zip", made.entries)
-        audit.record_export(origin, "record_archive", "", patient_id=patient_id,
-                            file_format="zip", byte_count=made.size)
-        db.session.commit()
-    except BaseException:
-        made.file.close()
-        raise
-    return downloads.attachment_file(made.file, made.size, record_export.ARCHIVE_NAME,
-                                     "application/zip")
+    return files.archive(current_user.patient, login.origin())

@@ -17,9 +17,9 @@ from ...flash_messages import flash_message
 from ...models import Patient
 from ...models.types import utcnow
 from ...page_texts import SHARE_PROBLEMS
-from ...services import audit, ratelimit, record_export, record_files, record_shares, records
-from ...web import downloads, login
-from ...web.filters import practice_zone
+from ...services import audit, ratelimit, record_shares, records
+from ...web import login
+from ..records import files
 from ..records.views import LAST_PAGE, extras, table
 from . import bp
 from .forms import ShareCodeForm
@@ -167,24 +167,14 @@ def entry(category, entry_id):
 def entry_pdf(category, entry_id):
     """A shared entry as a PDF, as a download."""
     _kind, found = _entry_or_404(category, entry_id)
-    pdf = record_files.entry_pdf(found, g.shared_patient, g.practice)
-    audit.record_export(_origin(), "record_entry", found.id, patient_id=g.share.patient_id,
-                        file_format="pdf", byte_count=len(pdf))
-    db.session.commit()
-    return downloads.attachment(pdf, records.file_name(found, "pdf"), "application/pdf")
+    return files.entry_pdf(found, g.shared_patient, _origin())
 
 
 @bp.route("/shared/record/<category>.pdf")
 @share_open
 def category_pdf(category):
     """A shared category's entries as one PDF, as a download."""
-    kind = _category_or_404(category)
-    entries = records.patient_category_entries(g.share.patient_id, kind.key)
-    pdf = record_files.category_pdf(kind, entries, g.shared_patient, g.practice)
-    audit.record_export(_origin(), "record_category", kind.key, patient_id=g.share.patient_id,
-                        file_format="pdf", byte_count=len(pdf))
-    db.session.commit()
-    return downloads.attachment(pdf, record_files.category_file_name(kind), "application/pdf")
+    return files.category_pdf(_category_or_404(category), g.shared_patient, _origin())
 
 
 @bp.route("/shared/record/documents/<int:entry_id>/file")
@@ -192,32 +182,14 @@ def category_pdf(category):
 def document_file(entry_id):
     """A shared document's original file, as published, as a download."""
     _kind, found = _entry_or_404("document", entry_id)
-    data = records.document_file(found)
-    if data is None:
-        return render_template("records/file_unavailable.html", entry=found), 404
-    audit.record_export(_origin(), "record_file", found.id, patient_id=g.share.patient_id,
-                        file_format=records.file_name(found).rsplit(".", 1)[-1],
-                        byte_count=len(data))
-    db.session.commit()
-    return downloads.attachment(data, records.file_name(found), found.file_type)
+    return files.document_file(found, _origin())
 
 
 @bp.route("/shared/record/download.zip")
 @share_open
 def archive():
     """Everything shared as one ZIP (a PDF, the documents, a FHIR R4 copy, a README)."""
-    made = record_export.build_archive(g.shared_patient, g.practice, practice_zone(),
-                                       categories=record_shares.category_keys(g.share))
-    try:
-        records.record_viewed(_origin(), g.share.patient_id, "zip", made.entries)
-        audit.record_export(_origin(), "record_archive", "", patient_id=g.share.patient_id,
-                            file_format="zip", byte_count=made.size)
-        db.session.commit()
-    except BaseException:
-        made.file.close()
-        raise
-    return downloads.attachment_file(made.file, made.size, record_export.ARCHIVE_NAME,
-                                     "application/zip")
+    return files.archive(g.shared_patient, _origin(), record_shares.category_keys(g.share))
 
 
 @bp.route("/shared/close", methods=["POST"])
