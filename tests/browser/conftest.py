@@ -373,6 +373,15 @@ def https_server(database_url, tmp_path_factory, tls_certificate):
 
 
 @pytest.fixture
+def app_overrides(request):
+    """A test with the TLS server gets an `app` with its base URL and instance folder
+    (https_app_overrides); the others keep the test settings. A test file may override it."""
+    if "https_server" in request.fixturenames:
+        return request.getfixturevalue("https_app_overrides")
+    return {}
+
+
+@pytest.fixture
 def https_app_overrides(https_server):
     """Settings for `app` that match the TLS server: its base URL and its instance folder."""
     return {"BASE_URL": https_server.url, "INSTANCE_PATH": str(https_server.instance_path),

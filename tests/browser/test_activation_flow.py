@@ -47,15 +47,6 @@ READY = get_message("enroll_account_ready")[0]
 
 
 @pytest.fixture
-def app_overrides(request):
-    """The HTTPS walk's `app` shares the TLS server's base URL and instance folder (as in
-    test_https_flows.py); the HTTP walks keep the test settings."""
-    if "https_server" in request.fixturenames:
-        return request.getfixturevalue("https_app_overrides")
-    return {}
-
-
-@pytest.fixture
 def chart(add_patient):
     """Wren Ashdown's chart: active, with no email address and no portal account."""
     return add_patient(account_number=ACCOUNT_NUMBER, first_name="Wren", last_name="Ashdown",

@@ -48,15 +48,6 @@ PNG_NAME = "pill-bottle.png"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture
-def app_overrides(request):
-    """The HTTPS walk's `app` shares the TLS server's base URL and instance folder (as in
-    test_https_flows.py); the HTTP walks keep the test settings."""
-    if "https_server" in request.fixturenames:
-        return request.getfixturevalue("https_app_overrides")
-    return {}
-
-
 def photo_png():
     """A small real PNG, as a phone's camera app would save it (a 64 x 48 px picture)."""
     from PIL import Image

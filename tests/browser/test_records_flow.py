@@ -58,15 +58,6 @@ EXPLANATION = "The lab checked the sample: it was processed in time, so the 5.9 
 DECIDED = "The outcome was recorded and the patient was sent it in the conversation."
 
 
-@pytest.fixture
-def app_overrides(request):
-    """The HTTPS walk's `app` shares the TLS server's base URL and instance folder (as in
-    test_https_flows.py); the HTTP walks keep the test settings."""
-    if "https_server" in request.fixturenames:
-        return request.getfixturevalue("https_app_overrides")
-    return {}
-
-
 @pytest.fixture(scope="module")
 def document_pdf():
     """A small, real one-page PDF (WeasyPrint), as a scanner or another system would make."""

@@ -37,15 +37,6 @@ WHO = f"Someone with the link you shared with {RECIPIENT}"
 
 
 @pytest.fixture
-def app_overrides(request):
-    """The HTTPS walk's `app` shares the TLS server's base URL and instance folder (as in
-    test_https_flows.py); the HTTP walks keep the test settings."""
-    if "https_server" in request.fixturenames:
-        return request.getfixturevalue("https_app_overrides")
-    return {}
-
-
-@pytest.fixture
 def record(app, make_account, make_staff):
     """Robin's account and record: a high glucose result and a flu vaccine, released."""
     account = make_account()
