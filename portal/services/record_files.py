@@ -59,7 +59,8 @@ def _rows(category, entries):
 
 def record_pdf(entries, patient, practice, files):
     """The whole record as one PDF (bytes) for the record's archive: a section per category of
-    `entries`, each as in its category's PDF (statements with the balance due).
+    `entries` (statements with the balance due), each entry one compact paragraph of the facts
+    its category's PDF shows (pdf/record_summary.html: 500 entries in about a second).
     `entries`: {category key: released entries, newest first}, in CATEGORIES order (every
     category, or a share's); `files`: {document entry id:
     the name of its file in the archive}, a document missing there is said to be left out."""
