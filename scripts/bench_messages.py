@@ -273,7 +273,19 @@ def seed(n_patients, n_messages, rng=None):
                 last = f"SELECT COALESCE(MAX(id), 1) FROM {table}"  # noqa: S608 - fixed names
                 connection.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), ({last}))")
+    settle(engine, ("patients", "patient_accounts", "conversations", "messages"))
     return max(0, n_patients - patients), added
+
+
+def settle(engine, tables):
+    """After a bulk insert, on PostgreSQL: VACUUM ANALYZE the tables now, as autovacuum does
+    within a few minutes on a server in use, so the load that follows measures the pages and
+    not autovacuum catching up on the new rows, and the planner has their statistics."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for table in tables:
+            connection.exec_driver_sql(f"VACUUM ANALYZE {table}")
 
 
 # --- the pages' SQL -------------------------------------------------------------------------

@@ -197,6 +197,7 @@ def seed(n_patients, n_entries, rng=None):
                 last = f"SELECT COALESCE(MAX(id), 1) FROM {table}"  # noqa: S608 - fixed names
                 connection.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), ({last}))")
+    _messages_bench().settle(engine, ("patients", "patient_accounts", "record_entries"))
     return max(0, n_patients - patients), to_add
 
 
