@@ -5,9 +5,8 @@ Read from the audit trail, nothing kept apart: the rows about this patient's rec
 (HISTORY_ACTIONS). Practice staff are named by their role, never by name ("A nurse at the
 practice opened Glucose, fasting"); the patient's own reads say "You"; a provider's, through a
 share, by whom the patient shared it with ("Someone with the link you shared with Dr. Lee
-downloaded ..."). An entry the patient
-cannot see (a draft, a held or retracted entry) is never named: the sentence says "an entry
-that is not shared with you".
+downloaded ..."). An entry the patient cannot see (a draft, a held or retracted entry) is
+never named: the sentence says "an entry that is not shared with you".
 
 A page costs two queries whatever its size: the events with their staff roles and the total
 (one query, a window count), then the titles of the entries they name.
