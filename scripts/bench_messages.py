@@ -395,29 +395,40 @@ def queries(out_path, earlier_path=None):
     with app.app_context():
         total = db.session.scalar(select(func.count()).select_from(Message))
     cases, clients = _cases(app)
-    counts = {}
-    print(f"  SQL statements per page, {total:,} messages in the database:")
+    problems.extend(compare_statements(app, cases, clients, f"{total:,} messages", "messages",
+                                       out_path, earlier_path))
+
+
+def compare_statements(app, cases, clients, in_database, rows, out_path, earlier_path):
+    """Count the SQL statements of each case's page, print them, save them to `out_path`, and
+    return the problems: a page that does not answer 200, a page whose count depends on its
+    case, or one whose count differs from `earlier_path`'s (the same pages with fewer `rows`).
+    `cases`: {page: {case: (who, path)}}, `clients`: {who: signed-in client}. Serves
+    bench_records.py too."""
+    found_problems, counts = [], {}
+    print(f"  SQL statements per page, {in_database} in the database:")
     for page, paths in cases.items():
         found = {}
         for case, (who, path) in paths.items():
             status, statements = _statements(app, clients[who], path)
-            print(f"    {page:14} {case:32} GET {path:28} {status}  {statements} statements")
+            print(f"    {page:15} {case:32} GET {path:28} {status}  {statements} statements")
             if status != 200:
-                problems.append(f"GET {path} answered {status}, not 200")
+                found_problems.append(f"GET {path} answered {status}, not 200")
             found[case] = statements
         counts[page] = sorted(set(found.values()))
         if len(counts[page]) > 1:
-            problems.append(f"the {page} runs {' or '.join(map(str, counts[page]))} statements "
-                            "depending on its rows: it should not")
+            found_problems.append(f"the {page} runs {' or '.join(map(str, counts[page]))} "
+                                  "statements depending on its rows: it should not")
     if earlier_path and os.path.exists(earlier_path):
         with open(earlier_path) as earlier_file:
             earlier = json.load(earlier_file)
         for page, numbers in counts.items():
             if page in earlier and earlier[page] != numbers:
-                problems.append(f"the {page} runs {numbers} statements now, {earlier[page]} with "
-                                "fewer messages")
+                found_problems.append(f"the {page} runs {numbers} statements now, "
+                                      f"{earlier[page]} with fewer {rows}")
     with open(out_path, "w") as out:
         json.dump(counts, out)
+    return found_problems
 
 
 def conversation_url():

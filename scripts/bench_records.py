@@ -31,7 +31,6 @@ Prints PROBLEM lines and exits 1 when a promise is not kept.
 
 import hashlib
 import importlib.util
-import json
 import os
 import random
 import resource
@@ -279,29 +278,9 @@ def queries(out_path, earlier_path=None):
     with app.app_context():
         total = db.session.scalar(select(func.count()).select_from(RecordEntry))
     cases, clients = _cases(app, messages)
-    counts = {}
-    print(f"  SQL statements per page, {total:,} record entries in the database:")
-    for page, paths in cases.items():
-        found = {}
-        for case, (who, path) in paths.items():
-            status, statements = messages._statements(app, clients[who], path)
-            print(f"    {page:15} {case:30} GET {path:22} {status}  {statements} statements")
-            if status != 200:
-                problems.append(f"GET {path} answered {status}, not 200")
-            found[case] = statements
-        counts[page] = sorted(set(found.values()))
-        if len(counts[page]) > 1:
-            problems.append(f"the {page} runs {' or '.join(map(str, counts[page]))} statements "
-                            "depending on its rows: it should not")
-    if earlier_path and os.path.exists(earlier_path):
-        with open(earlier_path) as earlier_file:
-            earlier = json.load(earlier_file)
-        for page, numbers in counts.items():
-            if page in earlier and earlier[page] != numbers:
-                problems.append(f"the {page} runs {numbers} statements now, {earlier[page]} with "
-                                "fewer entries")
-    with open(out_path, "w") as out:
-        json.dump(counts, out)
+    problems.extend(messages.compare_statements(app, cases, clients,
+                                                f"{total:,} record entries", "entries",
+                                                out_path, earlier_path))
 
 
 # --- the files ------------------------------------------------------------------------------

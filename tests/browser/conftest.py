@@ -421,15 +421,4 @@ def trusting_browser(browser_type, browser_type_launch_args, tls_certificate):
 def open_trusting_context(trusting_browser, https_server):
     """open_trusting_context("desktop" | "phone", **options) -> a BrowserContext of
     `trusting_browser` on the TLS server (base_url its https address). Closed after the test."""
-    contexts = []
-
-    def open_(kind="desktop", **options):
-        context = trusting_browser.new_context(base_url=https_server.url, **VIEWPORTS[kind],
-                                               **options)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context
-
-    yield open_
-    for context in contexts:
-        context.close()
+    yield from _context_opener(trusting_browser, https_server.url)
