@@ -54,10 +54,9 @@ SENTENCES = {
                         _l("%(who)s downloaded the original file of %(title)s")),
     "downloaded_archive": (_l("You downloaded your whole record"),
                            _l("%(who)s downloaded your whole record")),
-    "share_opened": (_l("You opened your shared record"),
-                     _l("%(who)s opened it with the access code")),
-    "share_code_refused": (_l("You typed a wrong access code"),
-                           _l("%(who)s typed a wrong access code")),
+    # A share's own rows are never the patient's: no words of their own.
+    "share_opened": (None, _l("%(who)s opened it with the access code")),
+    "share_code_refused": (None, _l("%(who)s typed a wrong access code")),
 }
 # The entry each kind of row names in object_id; record.viewed names it in its detail.
 ENTRY_IN_OBJECT_ID = {"record.staff_viewed": "opened", "record_entry.exported": "downloaded_pdf",
