@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run test lint bench system-deps clean
+.PHONY: run test lint bench system-deps lock upgrade clean
 
 run: $(VENV)/.installed-run
 	$(BIN)/portal db upgrade
@@ -27,14 +27,24 @@ system-deps:
 $(BIN)/python:
 	./scripts/make-venv.sh $(PYTHON) $(VENV)
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+# Installs come only from the locks in requirements/, every hash checked (scripts/install-locked.sh).
+$(VENV)/.installed-run: requirements/run.txt pyproject.toml | $(BIN)/python
+	./scripts/install-locked.sh $(VENV) requirements/run.txt
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed-run
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $@
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(BIN)/python
+	./scripts/install-locked.sh $(VENV) requirements/dev.txt --exact --extra dev
+	touch $@ $(VENV)/.installed-run
+
+# The locks from pyproject.toml's ranges, keeping today's pins where they still fit.
+lock: $(VENV)/.installed-dev
+	./scripts/lock.sh
+
+# The newest versions the ranges allow, installed afresh and tested: review, then commit.
+upgrade: $(VENV)/.installed-dev
+	./scripts/lock.sh --upgrade
+	rm -rf $(VENV)
+	$(MAKE) test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
