@@ -290,7 +290,8 @@ def seal_retire(fingerprint):
         raise click.ClickException(str(error)) from error
     audit.record("seal.retired", audit.SYSTEM, object_type="seal_certificate",
                  object_id=seal.fingerprint_text(fingerprint)[:40],
-                 detail=f"{subject}; retired {retired:%Y-%m-%d %H:%M:%S} UTC")
+                 detail=f"{subject}; fingerprint {seal.fingerprint_text(fingerprint)}; "
+                        f"retired {retired:%Y-%m-%d %H:%M:%S} UTC")
     db.session.commit()
     click.echo(f"Retired {subject} on {retired:%Y-%m-%d}. PDFs it sealed before stay verifiable.")
     if replaced:
