@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from .extensions import db
@@ -27,6 +28,7 @@ def init_app(app):
         app.cli.add_command(command)
     app.cli.add_command(rotate_totp_key)
     app.cli.add_command(verify_pdf)
+    app.cli.add_command(seal_group)
 
 
 def _read_password(confirm_prompt=True):
@@ -242,6 +244,11 @@ def _seal_report(result):
         whose = ("this practice's seal" if result.practice_seal
                  else "an unknown certificate, NOT this practice's seal")
         yield f"Sealed by: {result.signer} ({whose})"
+    if result.retired_at and result.practice_seal:
+        yield f"Sealed with a retired certificate, before {result.retired_at:%Y-%m-%d}."
+    elif result.retired_at:
+        yield (f"Sealed with a certificate retired on {result.retired_at:%Y-%m-%d}, dated after "
+               "that: NOT this practice's seal.")
     if result.signed_at:
         yield f"Sealed at: {result.signed_at:%Y-%m-%d %H:%M:%S} UTC"
     for label, value in (("Title", result.title), ("Subject", result.subject),
@@ -249,3 +256,45 @@ def _seal_report(result):
                          ("Verification code", result.verification_code)):
         if value:
             yield f"{label}: {value}"
+
+
+@click.group("seal")
+def seal_group():
+    """The practice's seal certificates: list them, retire one."""
+
+
+@seal_group.command("list")
+@with_appcontext
+def seal_list():
+    """Every seal certificate the practice has used: fingerprint, subject, state."""
+    from .services import seal
+
+    for fingerprint, subject, retired, current in seal.certificates():
+        state = (f"retired {retired:%Y-%m-%d}" if retired else "") or ("in use" if current
+                                                                      else "kept to verify")
+        click.echo(f"{fingerprint}  {subject}  ({state})")
+
+
+@seal_group.command("retire")
+@click.argument("fingerprint")
+@with_appcontext
+def seal_retire(fingerprint):
+    """Retire a seal certificate (its SHA-256 FINGERPRINT, from `portal seal list`): PDFs it
+    sealed before now still verify; nothing is sealed with it again."""
+    from .config import ConfigurationError
+    from .services import seal
+
+    try:
+        subject, retired, replaced = seal.retire(fingerprint)
+    except (seal.SealError, ConfigurationError) as error:
+        raise click.ClickException(str(error)) from error
+    audit.record("seal.retired", audit.SYSTEM, object_type="seal_certificate",
+                 object_id=seal.fingerprint_text(fingerprint)[:40],
+                 detail=f"{subject}; fingerprint {seal.fingerprint_text(fingerprint)}; "
+                        f"retired {retired:%Y-%m-%d %H:%M:%S} UTC")
+    db.session.commit()
+    click.echo(f"Retired {subject} on {retired:%Y-%m-%d}. PDFs it sealed before stay verifiable.")
+    if replaced:
+        click.echo("It was the generated seal: a new certificate is made at the next seal.")
+    elif current_app.config.get("SEAL_P12") and seal.retired_at(seal.seal_certificate()):
+        click.echo("PORTAL_SEAL_P12 names it: sealing refuses until it names a new certificate.")

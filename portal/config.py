@@ -36,7 +36,9 @@ DEFAULTS = {
     "INVITATION_DAYS": 7,  # how long an emailed invitation to enroll stays usable
     "TWO_STEP_REQUIRED_FOR_STAFF": True,  # staff must set up an authenticator app
     "SEAL_P12": None,  # PKCS#12 file of the practice's PDF seal; unset: made once in instance/seal.p12
-    "SEAL_PASSWORD": None,  # the password of SEAL_P12 (unset: the file has none)
+    # The password of SEAL_P12; without SEAL_P12, the generated seal's passphrase (unset: one
+    # is made once into instance/seal_passphrase).
+    "SEAL_PASSWORD": None,
 }
 
 # Settings whose environment value is a number or a flag rather than text.
@@ -146,11 +148,12 @@ def _create_once(path, content):
 
 
 def _write_private(path, text):
-    """Replace the file at `path` with `text`, atomically, readable by its owner only (0600)."""
+    """Replace the file at `path` with `text` (or bytes), atomically, readable by its owner
+    only (0600)."""
     path = Path(path)
     partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
+    with os.fdopen(descriptor, "wb" if isinstance(text, bytes) else "w") as handle:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())

@@ -181,6 +181,17 @@ MESSAGES = {
     "two_step_codes_regenerated": (
         _l("You have new recovery codes. The old ones no longer work."), "success"),
     "two_step_password_wrong": (_l("That is not your current password."), "error"),
+    "two_step_locked": (
+        _l("Two-step sign-in to this account is locked after too many wrong codes, so no code "
+           "works now. We emailed the account's owner a link to unlock it; the practice can "
+           "also reset it."),
+        "error",
+    ),
+    "two_step_unlocked": (
+        _l("Two-step sign-in is unlocked and your account was signed out everywhere. Sign in, "
+           "then change your password: someone may know it."),
+        "success",
+    ),
     # -- staff account life and admin two-step reset (issue 6, parts 3 and 4) --
     "two_step_reset_patient": (
         _l("Two-step sign-in was turned off and the patient's password no longer works. They "

@@ -6,12 +6,13 @@ for 30."""
 
 import re
 
-from conftest import count_queries
-from records_data import text
+from conftest import count_queries, stored
+from records_data import change, text
 
 from portal.extensions import db
 from portal.models import Patient, PatientAccount, RecordEntry, StaffUser
-from portal.services import audit, record_staff
+from portal.services import audit, record_staff, records
+from portal.services.practice import get_practice
 
 
 def history(robin_client, page=None):
@@ -57,8 +58,7 @@ def test_views_and_downloads_by_staff_and_the_patient_in_words(
                           direct=True)
     assert doctor.get(f"/staff/patients/{robin.patient_id}/records/{draft}").status_code == 200
 
-    assert history(robin_client) == [
-        "A provider at the practice opened an entry that is not shared with you",
+    assert history(robin_client) == [  # the provider opened a draft: no line (issue 19)
         "Front desk staff downloaded the original file of Chest X-ray report",
         "A nurse at the practice opened Glucose, fasting",
         "You downloaded your whole record",
@@ -136,3 +136,49 @@ def test_the_page_runs_the_same_queries_for_3_and_30_events(app, robin_client, p
 def test_staff_are_refused_the_patient_s_history(staff_client, client):
     assert staff_client("nurse", direct=True).get("/records/history").status_code == 403
     assert client.get("/records/history").status_code == 302
+
+
+def _hold(app, entry_id, provider):
+    with app.app_context():
+        entry = db.session.get(RecordEntry, entry_id)
+        member = db.session.get(StaffUser, provider.id)
+        records.hold(entry, "Tell the patient in person first", member, get_practice(),
+                     audit.Origin(member, "127.0.0.1", "test"))
+        db.session.commit()
+    assert stored(app, RecordEntry, entry_id).status == "held"
+
+
+def test_staff_opening_a_held_or_draft_entry_leaves_no_line_until_it_is_released(
+        app, robin_client, robin, nurse, publish, make_staff, staff_client, save_practice):
+    save_practice(result_holds_allowed=True)
+    provider = make_staff("provider", email="doc@practice.test", name="Dora Doctor")
+    held = publish("lab", release=False, by=provider, test="Potassium, held")
+    _hold(app, held, provider)
+    draft = publish("lab", release=False, test="Sodium, draft")
+    doctor = staff_client(staff=provider, direct=True)
+    for entry in (held, draft):
+        assert doctor.get(f"/staff/patients/{robin.patient_id}/records/{entry}").status_code == 200
+    staff_opened(app, nurse, held, times=2)
+    staff_opened(app, nurse, draft)
+
+    assert history(robin_client) == []
+    page = text(robin_client.get("/records/history"))
+    assert "No one has opened your record yet." in page
+    for hint in ("not shared with you", "Potassium", "Sodium"):
+        assert hint not in page
+
+    change(app, held, records.release)
+    assert history(robin_client) == ["A nurse at the practice opened Potassium, held",
+                                     "A nurse at the practice opened Potassium, held",
+                                     "A provider at the practice opened Potassium, held"]
+    change(app, draft, records.retract)  # retracted before release: never a line
+    assert len(history(robin_client)) == 3
+
+
+def test_an_entry_retracted_after_release_keeps_its_lines_unnamed(app, robin_client, nurse,
+                                                                  publish):
+    lab = publish("lab", test="Glucose, fasting")
+    staff_opened(app, nurse, lab)
+    change(app, lab, records.retract)
+    assert history(robin_client) == [
+        "A nurse at the practice opened an entry that is not shared with you"]

@@ -241,7 +241,11 @@ def test_the_generated_seal_is_private_made_once_and_reused(app, practice):
         first = seal.seal_pdf(pdf, reason="Signed consent")
     kept = path.read_bytes()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    key, cert, _ = pkcs12.load_key_and_certificates(kept, None)  # no password: the file mode
+    with pytest.raises(ValueError):  # encrypted: never a key in clear (issue 19)
+        pkcs12.load_key_and_certificates(kept, None)
+    passphrase = (Path(app.instance_path) / "seal_passphrase").read_text().strip()
+    assert stat.S_IMODE(os.stat(Path(app.instance_path) / "seal_passphrase").st_mode) == 0o600
+    key, cert, _ = pkcs12.load_key_and_certificates(kept, passphrase.encode())
     assert key.key_size == 3072
     assert cert.subject.rfc4514_string() == "O=Maple & Oak Family Medicine,CN=Patient portal document seal"
     assert cert.not_valid_after_utc - cert.not_valid_before_utc > timedelta(days=365 * 29)
@@ -250,7 +254,7 @@ def test_the_generated_seal_is_private_made_once_and_reused(app, practice):
     assert path.read_bytes() == kept
     assert signer_cert_der(first) == signer_cert_der(second)
     leftovers = sorted(p.name for p in Path(app.instance_path).glob("*seal*"))
-    assert leftovers == ["seal.p12", "seal_certificates"]  # no half-written copies left behind
+    assert leftovers == ["seal.p12", "seal_certificates", "seal_passphrase"]  # no half-written copies
 
 
 def test_a_configured_p12_is_used_and_a_replaced_one_picked_up(sealing, tmp_path):

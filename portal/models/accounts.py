@@ -55,6 +55,11 @@ class PatientAccount(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column()  # newest code used: no replays
+    # Wrong two-step codes since twostep_wrong_since (a 24-hour count); at the cap the second
+    # step locks (twostep_locked_at) until the owner or the practice unlocks it.
+    twostep_wrong_codes: Mapped[int] = mapped_column(default=0)
+    twostep_wrong_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    twostep_locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -36,6 +36,11 @@ class StaffUser(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column()  # newest code used: no replays
+    # Wrong two-step codes since twostep_wrong_since (a 24-hour count); at the cap the second
+    # step locks (twostep_locked_at) until the owner or the practice unlocks it.
+    twostep_wrong_codes: Mapped[int] = mapped_column(default=0)
+    twostep_wrong_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    twostep_locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when an admin hands over a one-time password: it must be replaced at sign-in.
     must_change_password: Mapped[bool] = mapped_column(default=False)

@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from importlib.resources import files
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -506,7 +507,7 @@ def read_answers(version, form, *, check_required):
             errors[name] = problem
         elif value in ("", [], None):
             if check_required and field.get("required"):
-                errors[name] = _l("Answer this question: %(label)s", label=field["label"])
+                errors[name] = _("Answer this question: %(label)s", label=field["label"])
         else:
             answers[name] = value
     return answers, errors

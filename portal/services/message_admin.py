@@ -9,7 +9,7 @@ was routed to); its reply time applies to what already waits too. Every change i
 audit trail. The caller commits.
 """
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -53,7 +53,7 @@ def _check_label(label, topic=None):
     if topic is not None:
         same = same.where(MessageTopic.id != topic.id)
     if db.session.scalar(same.limit(1)) is not None:
-        raise MessageAdminError(_l("Another topic is already called “%(label)s”. Choose "
+        raise MessageAdminError(_("Another topic is already called “%(label)s”. Choose "
                                    "another name.", label=label), "label")
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import undefer
@@ -198,14 +199,14 @@ def check_files(uploads, practice):
     for upload in uploads:
         name = _clean_filename(upload.filename)
         if not upload.data:
-            raise MessageError(_l("%(name)s is empty. Choose the file again.", name=name),
+            raise MessageError(_("%(name)s is empty. Choose the file again.", name=name),
                                "attachments")
         if len(upload.data) > per_file:
-            raise MessageError(_l("%(name)s is larger than %(size)d MB. Send a smaller file.",
+            raise MessageError(_("%(name)s is larger than %(size)d MB. Send a smaller file.",
                                   name=name, size=practice.attachment_max_mb), "attachments")
         content_type = kind_of(upload.data, kinds)
         if content_type is None:
-            raise MessageError(_l("%(name)s is not a file type this practice accepts (%(types)s). "
+            raise MessageError(_("%(name)s is not a file type this practice accepts (%(types)s). "
                                   "The type is read from the file itself, not its name.",
                                   name=name, types=allowed_description(practice)), "attachments")
         data = upload.data
@@ -213,7 +214,7 @@ def check_files(uploads, practice):
             try:
                 data = strip_image(data, content_type)
             except Exception:  # noqa: BLE001 - any decoding failure means a broken image
-                raise MessageError(_l("%(name)s could not be read as an image. Save it again "
+                raise MessageError(_("%(name)s could not be read as an image. Save it again "
                                       "and attach the new copy.", name=name), "attachments") from None
         total += len(data)
         checked.append(CheckedFile(name, content_type, data))
@@ -283,7 +284,7 @@ def clean_details(topic, values):
     for key, label, required in topic_fields(topic):
         value = (values.get(key) or "").strip()
         if required and not value:
-            raise MessageError(_l("Enter %(label)s.", label=str(label).lower()), key)
+            raise MessageError(_("Enter %(label)s.", label=str(label).lower()), key)
         if len(value) > DETAIL_MAX:
             raise MessageError(_l("Shorten this to %(limit)d characters or fewer.", limit=DETAIL_MAX), key)
         if value:

@@ -5,8 +5,11 @@ Read from the audit trail, nothing kept apart: the rows about this patient's rec
 (HISTORY_ACTIONS). Practice staff are named by their role, never by name ("A nurse at the
 practice opened Glucose, fasting"); the patient's own reads say "You"; a provider's, through a
 share, by whom the patient shared it with ("Someone with the link you shared with Dr. Lee
-downloaded ..."). An entry the patient cannot see (a draft, a held or retracted entry) is
-never named: the sentence says "an entry that is not shared with you".
+downloaded ..."). An entry the patient cannot see is never named. An entry never released
+to them (a draft, a held result, one retracted before release) leaves no line at all: staff
+opening or downloading it stays on the audit trail only, and its lines appear once the entry
+is released, at the times they happened (issue 19). An entry retracted after release keeps its
+lines, worded "an entry that is not shared with you".
 
 A page costs two queries whatever its size: the events with their staff roles and the total
 (one query, a window count), then the titles of the entries they name.
@@ -17,7 +20,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, cast, func, or_, select
 
 from ..extensions import db
 from ..models import AuditEvent, RecordEntry, RecordShare, StaffUser
@@ -127,10 +130,18 @@ def _event(row, account_id):
     return _Event(row.at, actor, who, ENTRY_IN_OBJECT_ID[row.action], _entry_id(row.object_id))
 
 
+def _never_released(patient_id):
+    """The patient's entries never released to them (drafts, held results, entries retracted
+    before release), as the object ids their audit rows carry."""
+    return select(cast(RecordEntry.id, String)).where(RecordEntry.patient_id == patient_id,
+                                                      RecordEntry.released_at.is_(None))
+
+
 def _statement(patient_id):
     """The patient's history rows, newest first. Of the record.viewed rows only a list or an
     entry opened: a PDF or the ZIP is one download (its export row), not also a view, and the
-    correction form's view follows the entry's own."""
+    correction form's view follows the entry's own. A row naming an entry never released is
+    left out (staff work on a draft or a held result is no hint to the patient)."""
     return (select(AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.actor_kind,
                    AuditEvent.actor_id, AuditEvent.object_id, AuditEvent.detail,
                    StaffUser.role, RecordShare.recipient, func.count().over().label("total"))
@@ -140,7 +151,9 @@ def _statement(patient_id):
                                          RecordShare.id == AuditEvent.actor_id))
             .where(AuditEvent.patient_id == patient_id, AuditEvent.action.in_(HISTORY_ACTIONS),
                    or_(AuditEvent.action != "record.viewed", AuditEvent.detail.like("list %"),
-                       AuditEvent.detail.like("entry %")))
+                       AuditEvent.detail.like("entry %")),
+                   or_(AuditEvent.action.not_in(tuple(ENTRY_IN_OBJECT_ID)),
+                       AuditEvent.object_id.not_in(_never_released(patient_id))))
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
 
 

@@ -21,6 +21,7 @@ import io
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from . import audit, records
@@ -146,16 +147,16 @@ def _columns(category, headings):
                           "has none.", number=1 + [h.strip() for h in headings].index("")))
     unknown = [heading.strip() for heading in headings if _folded(heading) not in known]
     if unknown:
-        raise _refused(_l("The file has columns this import does not know: %(names)s. Use the "
+        raise _refused(_("The file has columns this import does not know: %(names)s. Use the "
                           "columns listed on this page.", names=_quoted(unknown)))
     columns = [known[_folded(heading)] for heading in headings]
     repeated = [item.name for index, item in enumerate(columns) if item in columns[:index]]
     if repeated:
-        raise _refused(_l("The file has more than one column for %(names)s.",
+        raise _refused(_("The file has more than one column for %(names)s.",
                           names=_quoted(repeated)))
     missing = [item.name for item in category.fields if item.required and item not in columns]
     if missing:
-        raise _refused(_l("The file has no column for %(names)s, which every row needs.",
+        raise _refused(_("The file has no column for %(names)s, which every row needs.",
                           names=_quoted(missing)))
     return columns
 
@@ -188,10 +189,10 @@ def _row(category, columns, number, cells):
         item = category.field(error.field)
         problem = error.message
         if item.kind == "choice":
-            problem = _l("Use one of: %(options)s.",
+            problem = _("Use one of: %(options)s.",
                          options=", ".join(str(label) for _value, label in item.choices))
         return Row(number, written, values,
-                   _l("%(column)s: %(problem)s", column=item.label, problem=problem))
+                   _("%(column)s: %(problem)s", column=item.label, problem=problem))
     return Row(number, written, values)
 
 

@@ -14,10 +14,19 @@ when set. Otherwise a self-signed one is made into instance/seal.p12 on first us
 - CN "Patient portal document seal", O the practice's name when the practice has been set up
   (the key may be made before that; the name stays as it was when the key was made).
 - Valid for 30 years, so old consents still check.
-- No password: the file is mode 0600 inside the 0700 instance folder, beside the secret key and
-  the two-step keys, which are kept the same way. A password stored next to it would guard
-  nothing more. It is written whole under another name and linked into place
+- Encrypted (PKCS#12 with PBES2, AES-256 and PBKDF2-SHA256) under a passphrase from the
+  instance secrets: PORTAL_SEAL_PASSWORD when set, else instance/seal_passphrase, made once
+  (mode 0600) like instance/secret_key (issue 19). A copy of the file alone, in a backup or
+  off a disk, does not give the key away. A seal.p12 an older install left in clear is
+  encrypted in place the first time it is used. The file is mode 0600 inside the 0700
+  instance folder, written whole under another name and linked into place
   (config._create_once), so two workers starting together never read half a file.
+
+A certificate can be retired (`portal seal retire FINGERPRINT`, retire()): a marker file beside
+its copy in instance/seal_certificates/ holds the date. PDFs it sealed before that date still
+check, reported as sealed with a retired certificate; new seals never use it: the generated
+key is removed (a new one is made at the next seal), and a configured PORTAL_SEAL_P12 holding
+a retired certificate makes sealing refuse with a message that says so.
 
 Prepared once per process, and again only when the seal file's path, modification time or
 size changes: the key and certificates, loaded; the private key as a `cryptography` object
@@ -32,7 +41,9 @@ Warm, a seal takes ~12 ms here; pyHanko's defaults took ~370 ms with the same RS
 import asyncio
 import concurrent.futures
 import functools
+import hashlib
 import io
+import secrets
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,9 +52,11 @@ from types import SimpleNamespace
 
 from flask import current_app
 
-from ..config import ConfigurationError, _create_once
+from ..config import ConfigurationError, _create_once, _write_private
 
 SEAL_FILE = "seal.p12"
+PASSPHRASE_FILE = "seal_passphrase"  # noqa: S105 - a file name: the generated seal's passphrase
+RETIRED = ".retired"  # seal_certificates/<fingerprint>.retired holds the retirement's date
 PAST_SEALS = "seal_certificates"  # every seal certificate used, to check older PDFs
 SEAL_NAME = "Patient portal document seal"
 SEAL_YEARS = 30
@@ -67,6 +80,7 @@ class VerifyResult:
     intact: bool = False
     covers_whole_file: bool = False
     practice_seal: bool = False  # made with a seal certificate this practice has used
+    retired_at: datetime | None = None  # that certificate was retired then (sealed before it)
     modification_level: str | None = None  # pyHanko's judgement of changes after sealing
     signer: str | None = None  # the sealing certificate's subject
     signed_at: datetime | None = None  # UTC, as the sealer reported it
@@ -86,7 +100,7 @@ def seal_pdf(pdf_bytes, *, reason, location=None):
     """`pdf_bytes` with the practice's seal appended (an invisible PAdES signature)."""
     from pyhanko.sign import fields, signers
 
-    seal = _seal()
+    seal = _seal_for_signing()
     writer = _prepared_classes().Writer(io.BytesIO(pdf_bytes))
     name = _free_field_name(writer)
     meta = signers.PdfSignatureMetadata(
@@ -142,11 +156,9 @@ def _known_certificates():
 
 def _remember(cert):
     """Keep a copy of a seal certificate in use (once), for _known_certificates."""
-    import hashlib
-
     folder = Path(current_app.instance_path) / PAST_SEALS
     der = cert.dump()
-    path = folder / f"{hashlib.sha256(der).hexdigest()}.der"
+    path = folder / f"{fingerprint(cert)}.der"
     if not path.exists():
         folder.mkdir(mode=0o700, exist_ok=True)
         _create_once(path, der)
@@ -198,10 +210,16 @@ def _check(signature, ours):
     status = _outside_event_loop(lambda: validate_pdf_signature(signature, context))
     cert = signature.signer_cert
     signed_at = status.signer_reported_dt
+    retired = retired_at(cert)
+    # A seal dated after its certificate was retired is not the practice's: it never seals
+    # with a retired certificate again.
+    after_retirement = retired is not None and (signed_at is None or signed_at >= retired)
     return {
         "intact": bool(status.intact and status.valid),
         "covers_whole_file": status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
-        "practice_seal": any(cert.dump() == known.dump() for known in ours),
+        "practice_seal": any(cert.dump() == known.dump() for known in ours)
+        and not after_retirement,
+        "retired_at": retired,
         "modification_level": status.modification_level.name.lower()
         if status.modification_level is not None else None,
         "signer": _describe(cert.subject),
@@ -268,20 +286,151 @@ def _seal():
     global _cached
     configured = current_app.config.get("SEAL_P12")
     path = _seal_path()
-    password = current_app.config.get("SEAL_PASSWORD") if configured else None
+    password = current_app.config.get("SEAL_PASSWORD") if configured else _passphrase()
     if not configured and not path.exists():
-        _create_once(path, _new_seal_p12(_practice_name()))
+        _create_once(path, _new_seal_p12(_practice_name(), password))
+    with _lock:
+        key = _file_key(path, password)
+        if _cached is None or _cached[0] != key:
+            data = path.read_bytes()
+            if not configured and _in_clear(data):
+                data = _encrypt(data, password)
+                _write_private(path, data)  # an older install's clear key, encrypted now
+                key = _file_key(path, password)
+            _cached = (key, _Seal.load(data, password))
+            _remember(_cached[1].signer.signing_cert)
+        return _cached[1]
+
+
+def _file_key(path, password):
     try:
         stat = path.stat()
     except OSError as error:
         raise ConfigurationError(
             f"PORTAL_SEAL_P12 names {path}, which cannot be read ({error.strerror}).") from error
-    key = (str(path), stat.st_mtime_ns, stat.st_size, password)
+    return (str(path), stat.st_mtime_ns, stat.st_size, password)
+
+
+def _seal_for_signing():
+    """The seal to sign with, never a retired certificate: a retired generated key makes way
+    for a new one; a configured one is refused with the reason."""
+    global _cached
+    seal = _seal()
+    retired = retired_at(seal.signer.signing_cert)
+    if retired is None:
+        return seal
+    if current_app.config.get("SEAL_P12"):
+        raise ConfigurationError(
+            f"The seal certificate in PORTAL_SEAL_P12 (fingerprint "
+            f"{fingerprint(seal.signer.signing_cert)}) was retired on {retired:%Y-%m-%d}: "
+            "nothing is sealed with it again. Set PORTAL_SEAL_P12 to a new certificate.")
     with _lock:
-        if _cached is None or _cached[0] != key:
-            _cached = (key, _Seal.load(path.read_bytes(), password))
-            _remember(_cached[1].signer.signing_cert)
-        return _cached[1]
+        _seal_path().unlink(missing_ok=True)  # a retired generated key: a new one is made
+        _cached = None
+    return _seal()
+
+
+def _passphrase():
+    """The generated seal's passphrase: PORTAL_SEAL_PASSWORD, else instance/seal_passphrase,
+    made once (mode 0600) like the secret key."""
+    configured = current_app.config.get("SEAL_PASSWORD")
+    if configured:
+        return configured
+    path = Path(current_app.instance_path) / PASSPHRASE_FILE
+    if not path.exists():
+        _create_once(path, secrets.token_urlsafe(32) + "\n")
+    return path.read_text().strip()
+
+
+def _in_clear(p12_bytes):
+    """True for a PKCS#12 file that opens without a password."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    try:
+        pkcs12.load_key_and_certificates(p12_bytes, None)
+    except ValueError:
+        return False
+    return True
+
+
+def _encryption(password):
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    return (serialization.PrivateFormat.PKCS12.encryption_builder()
+            .kdf_rounds(100_000).key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+            .hmac_hash(hashes.SHA256()).build(password.encode()))
+
+
+def _encrypt(p12_bytes, password):
+    """The same key and certificates as a PKCS#12 file encrypted under `password`."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    key, cert, others = pkcs12.load_key_and_certificates(p12_bytes, None)
+    return pkcs12.serialize_key_and_certificates(SEAL_NAME.encode(), key, cert, others or None,
+                                                 _encryption(password))
+
+
+def fingerprint(cert):
+    """A certificate's SHA-256 fingerprint (of its DER bytes), as lower-case hex."""
+    return hashlib.sha256(cert.dump()).hexdigest()
+
+
+def _retired_path(fingerprint_hex):
+    return Path(current_app.instance_path) / PAST_SEALS / f"{fingerprint_hex}{RETIRED}"
+
+
+def retired_at(cert):
+    """When this seal certificate was retired (UTC), or None."""
+    try:
+        text = _retired_path(fingerprint(cert)).read_text().strip()
+    except OSError:
+        return None
+    try:
+        return datetime.fromisoformat(text).astimezone(UTC)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)  # a damaged marker: retired, trust nothing new
+
+
+class SealError(ValueError):
+    """A seal command that cannot be done; the message says why."""
+
+
+def fingerprint_text(text):
+    """A typed fingerprint as lower-case hex: colons, spaces and case ignored."""
+    return "".join(ch for ch in (text or "").lower() if ch in "0123456789abcdef")
+
+
+def retire(typed, now=None):
+    """Retire the practice's seal certificate with this SHA-256 fingerprint (hex, colons and
+    case ignored). Returns (subject, retired at, whether a new key replaces the generated
+    one). Raises SealError for a fingerprint of no certificate the practice has used."""
+    wanted = fingerprint_text(typed)
+    cert = next((cert for cert in _known_certificates() if fingerprint(cert) == wanted), None)
+    if cert is None or len(wanted) != 64:
+        raise SealError(f"No seal certificate of this practice has the fingerprint "
+                        f"{typed!r}. `portal seal list` shows them.")
+    _remember(cert)
+    _create_once(_retired_path(wanted), (now or datetime.now(UTC)).isoformat() + "\n")
+    current = seal_certificate()
+    generated = not current_app.config.get("SEAL_P12")
+    replaced = generated and current is not None and fingerprint(current) == wanted
+    if replaced:
+        global _cached
+        with _lock:
+            _seal_path().unlink(missing_ok=True)
+            _cached = None
+    return _describe(cert.subject), retired_at(cert), replaced
+
+
+def certificates():
+    """Every seal certificate the practice has used: (fingerprint, subject, retired at or
+    None, in use now), the one in use first."""
+    current = seal_certificate()
+    rows = [(fingerprint(cert), _describe(cert.subject), retired_at(cert),
+             current is not None and cert.dump() == current.dump())
+            for cert in _known_certificates()]
+    return sorted(rows, key=lambda row: not row[3])
 
 
 def _practice_name():
@@ -294,8 +443,9 @@ def _practice_name():
     return practice.name if practice is not None else None
 
 
-def _new_seal_p12(practice_name):
-    """A new self-signed seal certificate and its RSA 3072 key, as an unencrypted PKCS#12."""
+def _new_seal_p12(practice_name, password=None):
+    """A new self-signed seal certificate and its RSA 3072 key, as a PKCS#12 file encrypted
+    under `password` (in clear without one: only tests make such a file)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -319,7 +469,8 @@ def _new_seal_p12(practice_name):
             .add_extension(usage, critical=True)
             .sign(key, hashes.SHA256()))
     return pkcs12.serialize_key_and_certificates(
-        SEAL_NAME.encode(), key, cert, None, serialization.NoEncryption())
+        SEAL_NAME.encode(), key, cert, None,
+        _encryption(password) if password else serialization.NoEncryption())
 
 
 class _Seal:

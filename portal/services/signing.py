@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import aliased, undefer
@@ -192,7 +193,7 @@ def sign(patient, version, *, signer, answers, attestations, drawing, submission
                               example="Jane Q. Public"), field="legal_name")
     missing = [text for text in version.attestations or [] if text not in attestations]
     if missing:
-        raise SigningError(_l("Tick every statement to sign: %(text)s", text=missing[0]),
+        raise SigningError(_("Tick every statement to sign: %(text)s", text=missing[0]),
                            field="attest")
     lock_for_write(db.session, f"signature:{submission_key}")
     existing = signature_for_key(submission_key)

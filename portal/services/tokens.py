@@ -13,6 +13,7 @@ SALTS = {
     "reset": "portal.password-reset.v1",
     "email-change": "portal.email-change.v1",
     "device": "portal.device-cookie.v1",
+    "twostep-unlock": "portal.twostep-unlock.v1",
 }
 
 

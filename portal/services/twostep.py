@@ -24,7 +24,7 @@ from ..database import keep_now, lock_for_write
 from ..extensions import db
 from ..models import RecoveryCode
 from ..models.types import utcnow
-from . import audit, notices, secretbox, throttle
+from . import audit, notices, secretbox, throttle, twostep_lock
 from .mail import send_email
 from .passwords import void_hash
 from .recovery import issue_reset_link
@@ -166,6 +166,7 @@ def reset_by_admin(account, origin):
 
 
 def _clear(account):
+    twostep_lock.clear(account)
     account.totp_secret = None
     account.totp_enabled_at = None
     account.totp_last_step = None
@@ -274,11 +275,18 @@ def sign_in_code(account, code, origin):
 
     A recovery code works once in place of an app code. Ten wrong codes within 15 minutes
     pause the second step for 15 minutes (throttle's numbers); each one is on the person's
-    sign-in activity, and counts for the address too.
+    sign-in activity, and counts for the address too. The 50th wrong code within 24 hours
+    locks the second step (services/twostep_lock): that one and every code after it raise
+    TwoStepLocked, right or wrong, until the owner or the practice unlocks it.
     """
     if throttle.address_blocked(origin.ip):
         raise AddressBlocked
     second = _second_key(account)
+    if twostep_lock.is_locked(account):
+        audit.record(f"{account.kind}.sign_in_refused_locked", origin, **_about(account),
+                     detail="two-step locked")
+        keep_now(db.session)
+        raise twostep_lock.TwoStepLocked
     if throttle.locked_until(second):
         audit.record(f"{account.kind}.sign_in_refused_locked", origin, **_about(account),
                      detail="two-step code")
@@ -294,17 +302,23 @@ def sign_in_code(account, code, origin):
         audit.record("twostep.recovery_code_used", origin, actor=account, **_about(account),
                      detail=f"{left} left")
         return True, left
-    _record_code_failure(account, second, origin)
+    if _record_code_failure(account, second, origin):
+        raise twostep_lock.TwoStepLocked
     return False, None
 
 
 def _record_code_failure(account, second, origin):
-    """Count a wrong code; the failure that starts a pause also tells the owner (daily)."""
+    """Count a wrong code; the failure that starts a pause also tells the owner (daily). True
+    when it reached the total cap and locked the second step."""
     lock_for_write(db.session, second)
+    db.session.refresh(account, ["twostep_wrong_codes", "twostep_wrong_since",
+                                 "twostep_locked_at"])
     about = _about(account)
     audit.record("twostep.code_failed", origin, **about)
-    if throttle.record_failure(second, origin.ip):
+    locked = twostep_lock.count_wrong_code(account, origin)
+    if throttle.record_failure(second, origin.ip) and not locked:
         audit.record(f"{account.kind}.sign_in_locked", origin, **about,
                      detail="two-step code")
         notify_lock(account)
     keep_now(db.session)
+    return locked

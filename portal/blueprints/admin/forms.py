@@ -1,5 +1,6 @@
 import re
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
@@ -103,7 +104,7 @@ class PracticeSettingsForm(FlaskForm):
         unknown = [part.strip() for part in field.data.split(",")
                    if part.strip() not in FILE_KINDS]
         if unknown:
-            raise ValidationError(_l(
+            raise ValidationError(_(
                 "The portal cannot check %(endings)s files. Use only these endings: %(known)s.",
                 endings=", ".join(unknown), known=", ".join(FILE_KINDS)))
 

@@ -2,6 +2,7 @@
 whether it may be sent (lengths, topic, pool, attachments), so each rule and its wording live
 in one place and its MessageError lands on the field it names."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -112,8 +113,8 @@ class StartForm(AttachmentFields, FlaskForm):
     def set_choices(self, topics):
         """Every topic, with the pool it routes to (one not offered to patients says so)."""
         self.topic.choices = [SelectChoice("", _l("Choose a topic"))] + [
-            SelectChoice(str(topic.id), _l("%(topic)s (%(pool)s)", topic=topic.label,
-                                           pool=topic.pool_label) if topic.active else
-                         _l("%(topic)s (%(pool)s, not offered to patients)", topic=topic.label,
-                            pool=topic.pool_label))
+            SelectChoice(str(topic.id), _("%(topic)s (%(pool)s)", topic=topic.label,
+                                          pool=topic.pool_label) if topic.active else
+                         _("%(topic)s (%(pool)s, not offered to patients)", topic=topic.label,
+                           pool=topic.pool_label))
             for topic in topics]

@@ -40,3 +40,7 @@ class PasswordCheckForm(FlaskForm):
         validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+class UnlockForm(FlaskForm):
+    """The owner confirms opening a locked second step (the emailed link's page)."""

@@ -1,17 +1,17 @@
 """Two-step sign-in pages: the code step, setup (staff at sign-in, patients in their
 profile), turning it off, and new recovery codes."""
 
-from flask import abort, redirect, render_template, session, url_for
+from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message, get_message
-from ...services import twostep
+from ...services import twostep, twostep_lock
 from ...services.signin import AddressBlocked
 from ...web import login
 from ...web.guards import patient_required, staff_required
 from . import bp, staff_bp
-from .forms import ConfirmSetupForm, PasswordCheckForm, SignInCodeForm
+from .forms import ConfirmSetupForm, PasswordCheckForm, SignInCodeForm, UnlockForm
 
 HOME = {"staff": "staff.patients", "patient": "patient.home"}
 
@@ -40,6 +40,10 @@ def code():
             accepted, left = twostep.sign_in_code(account, form.code.data, login.origin())
         except AddressBlocked:
             abort(429)
+        except twostep_lock.TwoStepLocked:
+            db.session.commit()  # the lock, its audit row and its notice
+            form.code.errors.append(get_message("two_step_locked")[0])
+            return render_template("twostep/code.html", form=form, kind=account.kind), 403
         if accepted:
             next_url = login.finish_pending(account)  # commits, with the new session
             flash_message("signed_in")
@@ -185,3 +189,27 @@ def _new_recovery_codes(manage_endpoint):
     return _show_codes(codes, url_for(manage_endpoint))
 
 
+
+
+# The unlock link's token lives in the session, never in a URL that stays (as the reset's).
+UNLOCK_KEY = "twostep_unlock_token"
+
+
+@bp.route("/two-step/unlock", methods=["GET", "POST"])
+def unlock():
+    """The lock notice's link: the owner confirms, and the second step opens again."""
+    if request.method == "GET" and "t" in request.args:
+        session[UNLOCK_KEY] = request.args["t"][:1000]
+        return redirect(url_for("twostep.unlock"))
+    problem, account = twostep_lock.unlock_link(session.get(UNLOCK_KEY))
+    if problem:
+        session.pop(UNLOCK_KEY, None)
+        return render_template("twostep/unlock_problem.html", problem=problem), 400
+    form = UnlockForm()
+    if form.validate_on_submit():
+        twostep_lock.unlock_by_owner(account, login.origin())
+        db.session.commit()
+        session.pop(UNLOCK_KEY, None)
+        flash_message("two_step_unlocked")
+        return redirect(url_for(login.SIGN_IN.get(account.kind, "auth.sign_in")))
+    return render_template("twostep/unlock.html", form=form, kind=account.kind)
