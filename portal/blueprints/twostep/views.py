@@ -189,8 +189,6 @@ def _new_recovery_codes(manage_endpoint):
     return _show_codes(codes, url_for(manage_endpoint))
 
 
-
-
 # The unlock link's token lives in the session, never in a URL that stays (as the reset's).
 UNLOCK_KEY = "twostep_unlock_token"
 
