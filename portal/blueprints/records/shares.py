@@ -5,6 +5,7 @@ provider's pages are the `shared` blueprint."""
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ... import page_texts
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...services import record_shares, records
@@ -29,7 +30,8 @@ def shares():
     found = record_shares.patient_shares(current_user.patient_id)
     return render_template("records/shares.html", shares=found, state=record_shares.state,
                            category_keys=record_shares.category_keys,
-                           categories=records.CATEGORIES)
+                           categories=records.CATEGORIES,
+                           stop_reasons=page_texts.SHARE_STOP_REASONS)
 
 
 @bp.route("/records/shares/new", methods=["GET", "POST"])
@@ -43,7 +45,8 @@ def new_share():
         refused = record_shares.problems(**answers)
         for field, message in refused.items():
             form[field].errors = [message]
-        if not refused:
+        if not refused and login.confirm_current_password(
+                form.current_password, "profile_wrong_password", "record share"):
             share, token, code = record_shares.create(current_user.patient_id, current_user,
                                                       origin=login.origin(), **answers)
             db.session.commit()
