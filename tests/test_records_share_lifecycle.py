@@ -10,15 +10,20 @@ import re
 import pytest
 from conftest import (
     SECURITY_ANSWER,
+    TEST_SECRET,
     Outbox,
+    _settings,
+    csrf_token,
     open_link,
     post_form,
     turn_on_two_step,
 )
 from records_data import text, words
+from test_activation import print_letter
 from test_records_share import CODE_PAGE, RECORD, archive_of, make_share, open_share
 from test_recovery import NEW_PASSWORD, request_reset, reset_links, set_password
 
+from portal import create_app
 from portal.extensions import db
 from portal.models import PatientAccount, RecordShare
 
@@ -249,3 +254,111 @@ def test_the_61st_pdf_or_document_in_15_minutes_is_refused(app, clock, robin_cli
     assert refused.status_code == 429 and "Too many downloads" in text(refused)
     assert provider.get(f"{RECORD}/document.pdf").status_code == 429  # the same limit
     assert robin_client.get(f"/records/documents/{document}/file").status_code == 200
+
+
+# -- staff see a chart's shares and may stop one ----------------------------------------------
+
+def stop_url(robin, share_id):
+    return f"{chart(robin)}/shares/{share_id}/stop"
+
+
+def test_staff_see_the_chart_s_shares_and_a_nurse_stops_one_with_a_reason(
+        app, robin, robin_client, staff_client, audit_trail):
+    link, code, _page = make_share(robin_client, days="5")
+    provider = open_share(app, link, code)
+    share = the_share(app)
+    nurse = staff_client("nurse", email="nurse2@practice.test", direct=True)
+    page = words(nurse.get(chart(robin)))
+    assert "Record shares" in page
+    assert "Dr. Lee, Lakeside Cardiology The whole record" in page
+    assert "1 time, last on" in page and "Working" in page
+    assert f'href="{stop_url(robin, share.id)}"' in text(nurse.get(chart(robin)))
+    assert nurse.get(stop_url(robin, share.id)).status_code == 200
+    empty = post_form(nurse, stop_url(robin, share.id), {"reason": " "})
+    assert empty.status_code == 400 and "Enter why you are stopping this share." in text(empty)
+    assert the_share(app).revoked_at is None
+    answer = post_form(nurse, stop_url(robin, share.id),
+                       {"reason": "Patient called: lost the code"})
+    assert answer.headers["Location"] == f"{chart(robin)}#record-shares"
+    assert "The share was stopped." in words(nurse.get(chart(robin)))
+    stopped = the_share(app)
+    assert stopped.revoked_reason == "staff"
+    assert stopped.revoked_note == "Patient called: lost the code"
+    [row] = audit_trail.rows("record_share.revoked")
+    assert (row.actor_kind, row.actor_id, row.patient_id, row.detail) == (
+        "staff", nurse.staff.id, robin.patient_id, "reason: staff")
+    assert "Patient called" not in row.detail  # the words stay on the share, for staff
+    assert "Stopped by the practice: Patient called: lost the code" in words(
+        nurse.get(chart(robin)))
+    assert STOPPED in text(provider.get(RECORD))
+    assert "Stopped by the practice" in words(robin_client.get("/records/shares"))
+    again = post_form(nurse, stop_url(robin, share.id), {"reason": "twice"},
+                      page_url=chart(robin), follow_redirects=True)
+    assert "That share had already stopped working." in words(again)
+    assert len(audit_trail.rows("record_share.revoked")) == 1
+
+
+@pytest.mark.parametrize("role", ["front_desk", "billing"])
+def test_front_desk_and_billing_see_shares_but_cannot_stop_them(
+        app, robin, robin_client, staff_client, role):
+    make_share(robin_client)
+    share = the_share(app)
+    clerk = staff_client(role, direct=True)
+    page = text(clerk.get(chart(robin)))
+    assert "Dr. Lee, Lakeside Cardiology" in page and "Working" in page
+    assert "/stop" not in page.split('id="record-shares"', 1)[1]
+    assert clerk.get(stop_url(robin, share.id)).status_code == 403
+    refused = post_form(clerk, stop_url(robin, share.id), {"reason": "no"},
+                        page_url=chart(robin))
+    assert refused.status_code == 403
+    assert the_share(app).revoked_at is None
+
+
+def test_a_share_of_another_chart_is_404(app, robin, robin_client, staff_client, make_account):
+    make_share(robin_client)
+    share = the_share(app)
+    other = make_account(username="sam", account_number="T-2002", email="sam@example.com",
+                         first_name="Sam")
+    nurse = staff_client("nurse", email="nurse2@practice.test", direct=True)
+    wrong_chart = f"/staff/patients/{other.patient_id}/shares/{share.id}/stop"
+    assert nurse.get(wrong_chart).status_code == 404
+    assert post_form(nurse, wrong_chart, {"reason": "x"}, page_url=chart(robin)).status_code == 404
+    assert nurse.get(stop_url(robin, 2**70)).status_code == 404
+    assert the_share(app).revoked_at is None
+
+
+# -- the secret key rotates: older letters and shares keep working -----------------------------
+
+def test_a_rotated_secret_key_still_opens_an_older_letter_and_share(
+        app, database_url, tmp_path, robin_client, staff_client, make_patient, publish):
+    lab = publish("lab")
+    link, code, _page = make_share(robin_client)
+    newcomer = make_patient(account_number="MG-2002", first_name="Wren", last_name="Ashdown",
+                            email="")
+    clerk = staff_client("front_desk", direct=True)
+    _response, letter_code = print_letter(clerk, newcomer)
+    rotated = create_app({**_settings(database_url, tmp_path / "instance"),
+                          "SECRET_KEY": "a-new-secret-key-after-rotation-0123456789abcdef",
+                          "SECRET_KEY_FALLBACKS": [TEST_SECRET]})
+    try:
+        provider = rotated.test_client()
+        assert provider.get(link).headers["Location"] == CODE_PAGE
+        opened = provider.post(CODE_PAGE, data={"csrf_token": csrf_token(provider, CODE_PAGE),
+                                                "code": code})
+        assert opened.headers["Location"] == RECORD, words(opened)
+        assert provider.get(f"{RECORD}/lab/{lab}").status_code == 200
+        patient = rotated.test_client()
+        answer = post_form(patient, "/activate", {"code": letter_code})
+        assert answer.headers["Location"] == "/enroll", words(answer)
+        # Without the old key in the fallbacks, neither opens.
+        forgetful = create_app({**_settings(database_url, tmp_path / "instance"),
+                                "SECRET_KEY": "a-new-secret-key-after-rotation-0123456789abcdef"})
+        stranger = forgetful.test_client()
+        assert stranger.get(link).status_code == 404
+        assert post_form(stranger, "/activate", {"code": letter_code}).status_code == 400
+    finally:
+        for made in (rotated, locals().get("forgetful")):
+            if made is not None:
+                with made.app_context():
+                    db.session.remove()
+                    db.engine.dispose()
