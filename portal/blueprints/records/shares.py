@@ -39,13 +39,14 @@ def shares():
 def new_share():
     """Make a share; the answer shows its link and access code, once."""
     form = ShareForm()
-    if form.validate_on_submit():
+    if form.is_submitted():
+        valid = form.validate()  # the password's presence (and CSRF); the rest is the service's
         answers = {"recipient": form.recipient.data, "whole_record": form.scope.data == "whole",
                    "categories": form.categories.data, "days": form.days.data}
         refused = record_shares.problems(**answers)
-        for field, message in refused.items():
+        for field, message in refused.items():  # every problem at once
             form[field].errors = [message]
-        if not refused and login.confirm_current_password(
+        if valid and not refused and login.confirm_current_password(
                 form.current_password, "profile_wrong_password", "record share"):
             share, token, code = record_shares.create(current_user.patient_id, current_user,
                                                       origin=login.origin(), **answers)
