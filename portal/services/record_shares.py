@@ -15,6 +15,13 @@ in the chosen categories, read-only. Every use (a code accepted or refused, a pa
 is on the audit trail with the share as the actor, so the patient's access history names it
 ("Someone with the link you shared with Dr. Lee opened ..."). Nothing is deleted: a revoked or
 expired share stays, and stops working at once.
+
+A share is a grant to a third party, so it ends with the account's trust (issue 19): the
+patient's stop, staff on the chart, and stop_all from each event that ends every session of
+the account for its safety (suspension, a completed password reset, an admin's two-step reset,
+sign out everywhere), each with its reason (STOP_REASONS) and audited. Creating one needs the
+current password (the view, services/reauth.py) and emails the patient a notice. The
+provider's browser and the download limits are in record_share_opens.py.
 """
 
 import secrets
@@ -26,9 +33,9 @@ from sqlalchemy import select
 
 from ..database import lock_for_write
 from ..extensions import db
-from ..models import RecordShare, RecordShareOpen
+from ..models import RecordShare
 from ..models.types import utcnow
-from . import activation, audit, ratelimit, records
+from . import activation, audit, records
 from .access import LARGEST_ID
 from .errors import FieldError
 from .mail import send_email
@@ -43,7 +50,6 @@ SHARED_PATH = "/shared"
 LIST_LIMIT = 50  # shares on the patient's page, newest first
 _LINK_PURPOSE = b"portal record share link"
 _CODE_PURPOSE = b"portal record share code"
-_OPEN_PURPOSE = b"portal record share open"
 # Why a share stopped (revoked_reason), each the end of a trust in the account: the patient's
 # own "Stop sharing", staff on the chart, and every event that ends all the account's sessions
 # for the account's safety (services/profile.py, recovery.py, twostep.py).
@@ -268,58 +274,6 @@ def stop_by_staff(share, note, origin):
     """Staff stop a share from the chart, with their reason (kept on the share for staff; the
     audit row says only "staff", as the reason may hold health details). The caller commits."""
     return revoke(share, origin, "staff", " ".join(note.split()))
-
-
-# -- a browser that typed the right code: open until OPEN_MINUTES, or until it closes --
-
-def open_in_browser(share):
-    """Open the share in one browser: returns (nonce for its cookie, open until). Only the
-    nonce's hash is kept; the caller commits."""
-    nonce = secrets.token_urlsafe(32)
-    until = utcnow() + timedelta(minutes=OPEN_MINUTES)
-    db.session.add(RecordShareOpen(share_id=share.id, open_until=until,
-                                   nonce_hash=activation.code_hash(nonce, _OPEN_PURPOSE)))
-    return nonce, until
-
-
-def _open_row(share_id, nonce):
-    if not isinstance(nonce, str) or not nonce or len(nonce) > 100:
-        return None
-    return db.session.scalar(select(RecordShareOpen).where(
-        RecordShareOpen.share_id == share_id, RecordShareOpen.closed_at.is_(None),
-        RecordShareOpen.nonce_hash.in_(activation.code_hashes(nonce, _OPEN_PURPOSE))))
-
-
-def is_open(share, nonce):
-    """Whether the browser holding `nonce` opened this share with its code, not closed it,
-    and within OPEN_MINUTES."""
-    row = _open_row(share.id, nonce)
-    return row is not None and utcnow() < row.open_until
-
-
-def close_in_browser(share_id, nonce, origin):
-    """Close the share in the browser holding `nonce`, on the server: that nonce never opens
-    it again. The caller commits."""
-    row = _open_row(share_id, nonce)
-    if row is None:
-        return False
-    row.closed_at = utcnow()
-    share = db.session.get(RecordShare, share_id)
-    audit.record("record_share.closed", acting_as(share, origin), patient_id=share.patient_id,
-                 object_type="record_share", object_id=share.id)
-    return True
-
-
-# -- downloads: per account and per share, in the database (across workers) --
-
-DOWNLOAD_BUCKETS = {"zip": "record-zip", "pdf": "record-pdf"}
-
-
-def count_download(kind, actor):
-    """Count one download of `kind` ("zip" or "pdf", documents included) by `actor` (the
-    patient's account or the share); raises ratelimit.RateLimited over its limit
-    (ratelimit.LIMITS)."""
-    ratelimit.hit(DOWNLOAD_BUCKETS[kind], f"{actor.kind}:{actor.id}")
 
 
 def chart_shares(patient_id):

@@ -16,14 +16,14 @@ from ...extensions import db
 from ...flash_messages import flash_message
 from ...models import Patient
 from ...page_texts import SHARE_PROBLEMS
-from ...services import audit, ratelimit, record_shares, records
+from ...services import audit, ratelimit, record_share_opens, record_shares, records
 from ...web import login
 from ..records import files
 from ..records.views import LAST_PAGE, extras, table
 from . import bp
 from .forms import ShareCodeForm
 
-# {"id": the share's id, "open": the nonce of this browser's opening (services/record_shares
+# {"id": the share's id, "open": the nonce of this browser's opening (services/record_share_opens
 # keeps its hash, and the opening's end), absent until the right code}
 SHARE_KEY = "record_share"
 
@@ -47,7 +47,7 @@ def _held():
 def _is_open(share):
     """Whether this browser typed the share's code, within the hour, and has not closed it:
     checked on the server, so a cookie kept from before Close opens nothing."""
-    return record_shares.is_open(share, (session.get(SHARE_KEY) or {}).get("open"))
+    return record_share_opens.is_open(share, (session.get(SHARE_KEY) or {}).get("open"))
 
 
 def share_open(view):
@@ -111,7 +111,7 @@ def code():
         except ratelimit.RateLimited:
             abort(429)
         right = record_shares.check_code(share, form.code.data, origin)
-        nonce = record_shares.open_in_browser(share)[0] if right else None
+        nonce = record_share_opens.open_in_browser(share)[0] if right else None
         db.session.commit()
         if right:
             session[SHARE_KEY] = {"id": share.id, "open": nonce}
@@ -202,7 +202,7 @@ def close():
     """Close the share in this browser, on the server too (a copy of the cookie opens
     nothing after this): the code is asked again next time."""
     held = session.pop(SHARE_KEY, None) or {}
-    if isinstance(held.get("id"), int) and record_shares.close_in_browser(
+    if isinstance(held.get("id"), int) and record_share_opens.close_in_browser(
             held["id"], held.get("open"), login.origin()):
         db.session.commit()
     flash_message("share_closed")
