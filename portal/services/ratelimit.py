@@ -2,8 +2,9 @@
 they hold across gunicorn workers and restarts.
 
 Each use is a row (bucket, address, time); a use over the limit is refused and not counted,
-so waiting out the window always works. Sign-in has its own, failure-based address limit in
-services/throttle.py.
+so waiting out the window always works. A few buckets count per account or per share instead
+of per address (record downloads: "patient:12", "share:7" in the address column). Sign-in
+has its own, failure-based address limit in services/throttle.py.
 """
 
 from datetime import timedelta
@@ -27,8 +28,7 @@ LIMITS = {
     # (services/activation.guess_refused): a fresh address with its letter always gets in.
     # 60 bits at this pace would take longer than the universe has existed.
     "activation-code": 10,
-    "activation-code-all": 200,
-    "activation-code-wrong": 10,  # only counted, never refused by hit()
+    "activation-code-all": 200,  # wrong codes (activation.record_refused_code counts them)
     # A record share's access code, per address (each share also locks after 10 wrong codes).
     "share-code": 10,
     # Downloads of the health record, per account and per share ("patient:ID", "share:ID" in

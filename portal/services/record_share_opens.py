@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import RecordShare, RecordShareOpen
 from ..models.types import utcnow
 from . import activation, audit, ratelimit
+from .access import LARGEST_ID
 from .record_shares import OPEN_MINUTES, acting_as
 
 _OPEN_PURPOSE = b"portal record share open"
@@ -36,7 +37,8 @@ def open_in_browser(share):
 
 
 def _open_row(share_id, nonce):
-    if not isinstance(nonce, str) or not nonce or len(nonce) > 100:
+    if not isinstance(nonce, str) or not nonce or len(nonce) > 100 or not (
+            isinstance(share_id, int) and 0 < share_id <= LARGEST_ID):
         return None
     return db.session.scalar(select(RecordShareOpen).where(
         RecordShareOpen.share_id == share_id, RecordShareOpen.closed_at.is_(None),
