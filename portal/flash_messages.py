@@ -267,6 +267,8 @@ MESSAGES = {
                          "open anything."), "success"),
     "share_already_stopped": (_l("That share had already stopped working."), "info"),
     "share_closed": (_l("You closed the shared record in this browser."), "success"),
+    "staff_share_stopped": (_l("The share was stopped. Its link and code no longer open "
+                               "anything."), "success"),
     # Messages (the practice admin's side)
     "topic_saved": (_l("The topic was saved."), "success"),
     "reply_template_saved": (_l("The saved reply was saved."), "success"),

@@ -27,6 +27,27 @@ ERROR_PAGES = {
              "the reference below.")),
 }
 
+# Why a share stopped (services/record_shares.STOP_REASONS), for the patient's list of shares.
+SHARE_STOP_REASONS = {
+    "patient": _l("Stopped by you"),
+    "staff": _l("Stopped by the practice"),
+    "suspended": _l("Stopped when your portal access was paused"),
+    "password-reset": _l("Stopped when your password was reset"),
+    "two-step-reset": _l("Stopped when your two-step sign-in was reset"),
+    "sign-out-all": _l("Stopped when you signed out everywhere"),
+}
+
+# A health record download over its limit (services/ratelimit.LIMITS "record-zip" and
+# "record-pdf", per account and per share): (page heading, what to do), for the 429 page.
+DOWNLOAD_LIMITED = {
+    "zip": (_l("Too many downloads of the whole record"),
+            _l("The whole record can be downloaded %(limit)s times in %(minutes)s minutes. Wait "
+               "%(minutes)s minutes and try again.")),
+    "pdf": (_l("Too many downloads"),
+            _l("Record files can be downloaded %(limit)s times in %(minutes)s minutes. Wait "
+               "%(minutes)s minutes and try again.")),
+}
+
 # Why a link cannot be used: (HTTP status, page heading, what to do).
 INVITATION_PROBLEMS = {
     "missing": (400, _l("Open the link from your invitation email"),
@@ -86,7 +107,7 @@ SHARE_PROBLEMS = {
     "expired": (410, _l("This shared record has expired"),
                 _l("The patient shared it for a limited time, which has passed. Ask the patient "
                    "to share it again.")),
-    "revoked": (410, _l("The patient stopped sharing this record"),
+    "revoked": (410, _l("This shared record was stopped"),
                 _l("This link and its code no longer open anything. Ask the patient if you still "
                    "need the record.")),
     "locked": (410, _l("This shared record is locked"),

@@ -12,7 +12,7 @@ import zipfile
 from datetime import timedelta
 
 import pytest
-from conftest import csrf_token, post_form
+from conftest import PATIENT_PASSWORD, csrf_token, post_form
 from freezegun import freeze_time
 from records_data import PDF, change, pdf_text, text, words
 
@@ -32,7 +32,7 @@ def make_share(patient, recipient="Dr. Lee, Lakeside Cardiology", scope="whole",
     """Share robin's record through the form: (path of the link, access code, the page)."""
     page = post_form(patient, "/records/shares/new",
                      {"recipient": recipient, "scope": scope, "days": days,
-                      "categories": list(categories)})
+                      "categories": list(categories), "current_password": PATIENT_PASSWORD})
     assert page.status_code == 201, words(page)
     link, code = SHARE_LINK.search(text(page)), SHARE_CODE.search(text(page))
     return link.group(1), code.group(1), page
@@ -116,7 +116,8 @@ def test_a_share_shows_its_link_and_code_once_and_keeps_only_their_hashes(
 def test_a_refused_share_says_why_keeps_what_was_typed_and_saves_nothing(
         app, robin_client, form, field, message):
     answer = post_form(robin_client, "/records/shares/new",
-                       {"recipient": "Dr. Lee", "scope": "whole", "days": "7", **form})
+                       {"recipient": "Dr. Lee", "scope": "whole", "days": "7",
+                        "current_password": PATIENT_PASSWORD, **form})
     assert answer.status_code == 400
     assert message in text(answer)
     assert f'id="{field}-error"' in text(answer)
@@ -305,7 +306,7 @@ def test_the_patient_stops_a_share_and_it_opens_nothing_at_once(app, robin_clien
     for path in (RECORD, f"{RECORD}/lab/{ids['lab']}", f"{RECORD}/download.zip", link):
         answer = provider.get(path)
         assert answer.status_code == 410, path
-        assert "The patient stopped sharing this record" in text(answer)
+        assert "This shared record was stopped" in text(answer)
     assert app.test_client().get(link).status_code == 410
 
 

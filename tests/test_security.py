@@ -143,7 +143,9 @@ def test_plain_http_sends_no_hsts(client):
 
 
 # Rows a page view may add: the audit trail (views are audited) and session bookkeeping.
-BOOKKEEPING = {"audit_events", "auth_sessions"}
+# A record download is audited and counted against its limit (services/ratelimit.py
+# "record-zip", "record-pdf"): both are bookkeeping, not data the GET changed.
+BOOKKEEPING = {"audit_events", "auth_sessions", "rate_limit_hits"}
 
 
 def table_counts(app):

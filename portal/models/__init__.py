@@ -15,7 +15,7 @@ from .messages import Conversation, Message, MessageAttachment, MessageTopic, Re
 from .patients import Patient
 from .practice import Practice
 from .record_corrections import RecordCorrection
-from .record_shares import RecordShare
+from .record_shares import RecordShare, RecordShareOpen
 from .records import RecordEntry
 from .staff import StaffUser
 
@@ -40,6 +40,7 @@ __all__ = [
     "RecordCorrection",
     "RecordEntry",
     "RecordShare",
+    "RecordShareOpen",
     "RecoveryCode",
     "RecoveryRequest",
     "ReplyTemplate",

@@ -40,8 +40,30 @@ class RecordShare(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it stopped (services/record_shares.STOP_REASONS: "patient", "suspended",
+    # "password-reset", "two-step-reset", "sign-out-all", "staff"), for the patient's list.
+    revoked_reason: Mapped[str | None] = mapped_column(String(20))
+    # A staff member's own words when staff stopped it (staff read them on the chart; the
+    # patient reads only "stopped by the practice", as the words may hold health details).
+    revoked_note: Mapped[str | None] = mapped_column(String(500))
     # Wrong access codes typed; at services/record_shares.MAX_WRONG_CODES the share locks.
     wrong_codes: Mapped[int] = mapped_column(default=0)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opened_count: Mapped[int] = mapped_column(default=0)
     last_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecordShareOpen(db.Model):
+    """One browser given the right access code: its cookie holds a random nonce, kept here
+    only as a hash, and the share is open in that browser while this row is (until
+    `open_until`, and not closed). "Close the shared record" closes the row, so a replayed
+    cookie opens nothing (services/record_shares.py)."""
+
+    __tablename__ = "record_share_opens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    share_id: Mapped[int] = mapped_column(BigId, ForeignKey("record_shares.id"), index=True)
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    open_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -25,7 +25,7 @@ from ..database import lock_for_write
 from ..extensions import db
 from ..models import Invitation, StaffUser
 from ..models.types import utcnow
-from . import audit, invitations
+from . import audit, invitations, ratelimit
 from .accounts import account_for_patient
 from .pdf import render_pdf
 from .tokens import external_url
@@ -63,11 +63,24 @@ def code_problem(code, length=CODE_LENGTH):
     return None
 
 
-def code_hash(code, purpose=b"portal activation code"):
-    """The keyed hash a code is stored and found by: HMAC-SHA256 under a key derived from the
-    secret key for this `purpose` (each kind of code has its own key)."""
-    key = hashlib.sha256(purpose + b"\0" + current_app.config["SECRET_KEY"].encode()).digest()
+def _keyed(secret, code, purpose):
+    key = hashlib.sha256(purpose + b"\0" + secret.encode()).digest()
     return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
+
+
+def code_hash(code, purpose=b"portal activation code"):
+    """The keyed hash a code is stored by: HMAC-SHA256 under a key derived from the secret key
+    for this `purpose` (each kind of code has its own key)."""
+    return _keyed(current_app.config["SECRET_KEY"], code, purpose)
+
+
+def code_hashes(code, purpose=b"portal activation code"):
+    """Every hash a code may have been stored by: under the secret key, then under each of
+    SECRET_KEY_FALLBACKS (PORTAL_SECRET_KEY_FALLBACKS), so rotating the key keeps older
+    letters and shares working. Look codes up by all of them."""
+    config = current_app.config
+    secrets_ = [config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or [])]
+    return [_keyed(secret, code, purpose) for secret in dict.fromkeys(secrets_)]
 
 
 def letter_refusal(patient, account):
@@ -126,7 +139,7 @@ def find_letter(typed):
     if code_problem(code):
         return None, "malformed"
     invitation = db.session.scalar(select(Invitation).where(
-        Invitation.kind == "letter", Invitation.code_hash == code_hash(code)))
+        Invitation.kind == "letter", Invitation.code_hash.in_(code_hashes(code))))
     if invitation is None:
         return None, "unknown"
     state = invitations.invitation_state(invitation)
@@ -142,9 +155,26 @@ def opened_letter(invitation_id):
     return invitation, (None if state == "open" else state)
 
 
+def guess_refused(ip):
+    """Whether /activate refuses a try from `ip` (429): over its own limit of tries
+    (ratelimit "activation-code"), or, once the address has typed a wrong code itself, while
+    the practice-wide wrong codes are over theirs ("activation-code-all"). An address that has
+    not failed is never stopped by others' guessing, so a patient with a real letter gets in
+    however many addresses are guessing. Counts the try (kept at once)."""
+    try:
+        ratelimit.hit("activation-code", ip)
+    except ratelimit.RateLimited:
+        return True
+    return bool(ratelimit.used("activation-code-wrong", ip)) and ratelimit.used(
+        "activation-code-all", "") >= ratelimit.LIMITS["activation-code-all"]
+
+
 def record_refused_code(problem, origin):
-    """A code that opened nothing goes on the record (never the code itself)."""
+    """A code that opened nothing goes on the record (never the code itself), and counts
+    against the address and the practice-wide cap (guess_refused)."""
     audit.record("invitation.code_refused", origin, object_type="invitation", detail=problem)
+    ratelimit.count("activation-code-wrong", origin.ip)
+    ratelimit.count("activation-code-all", "")
 
 
 def printed_by(invitation):

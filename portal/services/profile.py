@@ -16,7 +16,7 @@ from .. import page_texts
 from ..extensions import db
 from ..models import AuditEvent, AuthSession
 from ..models.types import utcnow
-from . import audit, notices
+from . import audit, notices, record_shares
 from .accounts import hash_answer
 from .mail import send_email
 from .passwords import hash_password
@@ -124,6 +124,7 @@ def sign_out_everywhere(account, origin):
     """End every session of the account, this browser's too (the caller clears the cookie)."""
     end_all_sessions(account, "sign-out-all")
     audit.record("patient.signed_out_everywhere", origin, actor=account, **_about(account))
+    record_shares.stop_all(account.patient_id, "sign-out-all", origin)
 
 
 def failed_sign_in_actions(kind):
@@ -213,6 +214,7 @@ def suspend_account(account, reason, origin):
     account.suspended_at = utcnow()
     end_all_sessions(account, "suspended")
     audit.record("patient.portal_suspended", origin, detail="suspended", **_about(account))
+    record_shares.stop_all(account.patient_id, "suspended", origin)
     send_email(account.email, _("Your portal access is paused"), "portal_suspended",
                name=account.name)
     return True

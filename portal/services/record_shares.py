@@ -15,11 +15,19 @@ in the chosen categories, read-only. Every use (a code accepted or refused, a pa
 is on the audit trail with the share as the actor, so the patient's access history names it
 ("Someone with the link you shared with Dr. Lee opened ..."). Nothing is deleted: a revoked or
 expired share stays, and stops working at once.
+
+A share is a grant to a third party, so it ends with the account's trust (issue 19): the
+patient's stop, staff on the chart, and stop_all from each event that ends every session of
+the account for its safety (suspension, a completed password reset, an admin's two-step reset,
+sign out everywhere), each with its reason (STOP_REASONS) and audited. Creating one needs the
+current password (the view, services/reauth.py) and emails the patient a notice. The
+provider's browser and the download limits are in record_share_opens.py.
 """
 
 import secrets
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -30,6 +38,7 @@ from ..models.types import utcnow
 from . import activation, audit, records
 from .access import LARGEST_ID
 from .errors import FieldError
+from .mail import send_email
 from .tokens import external_url
 
 SHORTEST_DAYS, LONGEST_DAYS = 1, 30
@@ -41,6 +50,12 @@ SHARED_PATH = "/shared"
 LIST_LIMIT = 50  # shares on the patient's page, newest first
 _LINK_PURPOSE = b"portal record share link"
 _CODE_PURPOSE = b"portal record share code"
+# Why a share stopped (revoked_reason), each the end of a trust in the account: the patient's
+# own "Stop sharing", staff on the chart, and every event that ends all the account's sessions
+# for the account's safety (services/profile.py, recovery.py, twostep.py).
+STOP_REASONS = ("patient", "staff", "suspended", "password-reset", "two-step-reset",
+                "sign-out-all")
+STAFF_NOTE_MAX = 500
 
 
 class ShareError(FieldError):
@@ -54,6 +69,14 @@ def _link_hash(token):
 def _code_hash(share_link_hash, code):
     # Bound to its share: the same code on two shares has two hashes.
     return activation.code_hash(f"{share_link_hash}:{code}", _CODE_PURPOSE)
+
+
+def _code_matches(share, code):
+    """The code against the share's hash under the secret key and each fallback key."""
+    found = False
+    for candidate in activation.code_hashes(f"{share.link_hash}:{code}", _CODE_PURPOSE):
+        found |= secrets.compare_digest(candidate, share.code_hash)
+    return found
 
 
 def state(share, now=None):
@@ -125,6 +148,11 @@ def create(patient_id, account, *, recipient, whole_record, categories, days, or
     audit.record("record_share.created", origin, patient_id=patient_id,
                  object_type="record_share", object_id=share.id,
                  detail=f"parts: {'all' if whole_record else ', '.join(chosen)}; days: {days}")
+    if account.email:
+        # Neither whom it is for (a clinic's name can tell a condition) nor what: a notice and
+        # a link to the list, where the patient sees it all signed in, and can stop it.
+        send_email(account.email, _("You shared your health record"), "record_share_created",
+                   name=account.name, days=days, shares_url=external_url("/records/shares"))
     return share, token, code
 
 
@@ -144,8 +172,8 @@ def find_by_link(token):
     token = (token or "").strip()
     if not token or len(token) > 100:
         return None, "unknown"
-    share = db.session.scalar(select(RecordShare).where(RecordShare.link_hash ==
-                                                        _link_hash(token)))
+    share = db.session.scalar(select(RecordShare).where(RecordShare.link_hash.in_(
+        activation.code_hashes(token, _LINK_PURPOSE))))
     if share is None:
         return None, "unknown"
     problem = state(share)
@@ -178,8 +206,7 @@ def check_code(share, typed, origin):
     actor = acting_as(share, origin)
     if state(share) != "active":
         return False
-    if not activation.code_problem(code, CODE_LENGTH) and secrets.compare_digest(
-            _code_hash(share.link_hash, code), share.code_hash):
+    if not activation.code_problem(code, CODE_LENGTH) and _code_matches(share, code):
         share.opened_count += 1
         share.last_opened_at = utcnow()
         audit.record("record_share.opened", actor, patient_id=share.patient_id,
@@ -210,12 +237,46 @@ def patient_share(patient_id, share_id):
                                                        RecordShare.patient_id == patient_id))
 
 
-def revoke(share, origin):
-    """Stop the share at once (the caller commits). False when it was revoked already."""
-    if share.revoked_at is not None:
+def revoke(share, origin, reason="patient", note=None):
+    """Stop the share at once, for `reason` (STOP_REASONS; staff give a `note`). The caller
+    commits. False when it had stopped already (revoked, or expired or locked)."""
+    if state(share) != "active":
         return False
     share.revoked_at = utcnow()
+    share.revoked_reason = reason
+    share.revoked_note = note
     audit.record("record_share.revoked", origin, patient_id=share.patient_id,
-                 object_type="record_share", object_id=share.id)
+                 object_type="record_share", object_id=share.id, detail=f"reason: {reason}")
     return True
+
+
+def stop_all(patient_id, reason, origin):
+    """Stop every working share of the patient's record (suspension, a password reset, a
+    two-step reset, sign out everywhere), each audited. Returns how many stopped."""
+    now = utcnow()
+    working = db.session.scalars(select(RecordShare).where(
+        RecordShare.patient_id == patient_id, RecordShare.revoked_at.is_(None),
+        RecordShare.locked_at.is_(None), RecordShare.expires_at > now)).all()
+    return sum(revoke(share, origin, reason) for share in working)
+
+
+def staff_stop_problem(note):
+    """Why staff cannot stop a share with this reason, else None."""
+    note = " ".join((note or "").split())
+    if not note:
+        return _l("Enter why you are stopping this share.")
+    if len(note) > STAFF_NOTE_MAX:
+        return _l("Use at most %(max)d characters.", max=STAFF_NOTE_MAX)
+    return None
+
+
+def stop_by_staff(share, note, origin):
+    """Staff stop a share from the chart, with their reason (kept on the share for staff; the
+    audit row says only "staff", as the reason may hold health details). The caller commits."""
+    return revoke(share, origin, "staff", " ".join(note.split()))
+
+
+def chart_shares(patient_id):
+    """A chart's shares for staff, newest first (the latest LIST_LIMIT)."""
+    return patient_shares(patient_id)
 

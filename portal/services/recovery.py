@@ -20,7 +20,7 @@ from ..database import keep_now, lock_for_write
 from ..extensions import db
 from ..models import PasswordReset, Patient, PatientAccount, RecoveryRequest
 from ..models.types import utcnow
-from . import audit
+from . import audit, record_shares
 from .accounts import answer_matches, hash_answer
 from .mail import send_email
 from .passwords import hash_password
@@ -357,6 +357,7 @@ def complete_reset(token, password, origin, question=None, answer=None):
         detail = "password and security question set (staff-assisted reset)"
     reset.used_at = now
     end_all_sessions(account, "password-reset")
+    record_shares.stop_all(account.patient_id, "password-reset", origin)
     send_email(account.email, _("Your portal password was changed"), "password_changed",
                name=account.name, sign_in_url=external_url("/sign-in"))
     audit.record("recovery.password_reset", origin, actor=account, patient_id=account.patient_id,

@@ -24,7 +24,7 @@ from ..database import keep_now, lock_for_write
 from ..extensions import db
 from ..models import RecoveryCode
 from ..models.types import utcnow
-from . import audit, notices, secretbox, throttle, twostep_lock
+from . import audit, notices, record_shares, secretbox, throttle, twostep_lock
 from .mail import send_email
 from .passwords import void_hash
 from .recovery import issue_reset_link
@@ -145,6 +145,8 @@ def reset_by_admin(account, origin):
     lock_for_write(db.session, f"twostep:{account.kind}:{account.id}")
     _clear(account)
     end_all_sessions(account, "two-step reset")
+    if account.kind == "patient":
+        record_shares.stop_all(account.patient_id, "two-step-reset", origin)
     outcome = AdminReset()
     if account.kind == "staff":
         outcome.one_time_password = one_time_password(account)

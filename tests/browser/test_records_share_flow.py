@@ -1,14 +1,14 @@
 """Sharing the health record with another provider, in Chromium.
 
-The patient, on a phone (375 px), goes from the health record to "Share your record", sends
-the form empty (the error summary), then shares only the lab results for 3 days with
-"Dr. Lee, Lakeside Cardiology". The answer shows the link and the access code. The provider,
-on a desktop, opens the link (the address bar loses its token), types a wrong code (refused),
-then the right one. They see Robin's lab results and nothing else, open a result and download
-its PDF, whose text is read with pdftotext. The patient's record history names the share; the
-patient stops it, and the provider's next page says so. The walk runs with JavaScript on
-(axe-core on every page) and off; on every phone page the layout fits 375 px and no id is used
-twice.
+The patient, on a phone (375 px), goes from the health record to "Share your record", sends the
+form empty (the error summary), then shares only the lab results for 3 days with "Dr. Lee,
+Lakeside Cardiology", confirming with the current password. The answer shows the link and the
+access code. The provider, on a desktop, opens the link (the address bar loses its token),
+types a wrong code (refused), then the right one. They see Robin's lab results and nothing
+else, open a result and download its PDF, whose text is read with pdftotext. The patient's
+record history names the share; the patient stops it, and the provider's next page says so. The
+walk runs with JavaScript on (axe-core on every page) and off; on every phone page the layout
+fits 375 px and no id is used twice.
 
 Over HTTPS (gunicorn with TLS): the link the patient is given is the https address; the
 provider opens it, types the code and downloads the ZIP. Every post went over https without a
@@ -65,6 +65,7 @@ def make_share(page, days="3"):
     page.get_by_label("Only the parts I tick below").check()
     page.get_by_label("Lab and test results").check()
     page.get_by_label("For how many days?").fill(days)
+    page.get_by_label("Your current password").fill(PATIENT_PASSWORD)
     page.get_by_role("button", name="Make the link and code").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your share is ready")
     return page.locator("#share-link").inner_text(), page.locator("#share-code").inner_text()
@@ -99,6 +100,7 @@ def test_share_the_lab_results_and_the_provider_reads_them(
     expect(summary).to_contain_text("Enter who you are sharing with")
     expect(summary).to_contain_text("Choose the whole record, or at least one part of it.")
     expect(summary).to_contain_text("Choose from 1 to 30 days.")
+    expect(summary).to_contain_text("Enter your current password.")
     assert page.title().startswith("Error:")
     ok()
     link, code = make_share(page)
@@ -158,7 +160,7 @@ def test_share_the_lab_results_and_the_provider_reads_them(
 
     provider.reload()
     expect(provider.get_by_role("heading", level=1)).to_have_text(
-        "The patient stopped sharing this record")
+        "This shared record was stopped")
     check()
 
 

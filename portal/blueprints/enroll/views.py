@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from ... import page_texts
 from ...extensions import db
 from ...flash_messages import flash_message, get_message
-from ...services import activation, documents, invitations, profile, ratelimit, signing
+from ...services import activation, documents, invitations, profile, signing
 from ...services.accounts import account_for_patient
 from ...web import login
 from . import bp
@@ -66,10 +66,7 @@ def activate():
     form, refused = ActivationCodeForm(), None
     if form.validate_on_submit():
         origin = login.origin()
-        try:  # guessing is limited per address and over all addresses (services/ratelimit.py)
-            ratelimit.hit("activation-code", origin.ip)
-            ratelimit.hit("activation-code-all", "")
-        except ratelimit.RateLimited:
+        if activation.guess_refused(origin.ip):  # per address, and wrong codes over all
             abort(429)
         invitation, problem = activation.find_letter(form.code.data)
         if problem in ("malformed", "unknown"):

@@ -4,15 +4,33 @@ or the share) with the chart it belongs to, committed, and handed out as an atta
 routes decide what may be downloaded; nothing here does."""
 
 import logging
+from datetime import timedelta
 
 from flask import g, render_template
 
 from ...extensions import db
-from ...services import audit, record_export, record_files, records
+from ...page_texts import DOWNLOAD_LIMITED
+from ...services import audit, ratelimit, record_export, record_files, record_share_opens, records
 from ...web import downloads
 from ...web.filters import practice_zone
 
 log = logging.getLogger("portal")
+
+
+def counted(kind, actor):
+    """Count a download of `kind` ("zip", or "pdf" for PDFs and documents) by `actor` (the
+    patient's account or the share): None when allowed, else the 429 page saying how long to
+    wait (services/record_share_opens.count_download)."""
+    try:
+        record_share_opens.count_download(kind, actor)
+    except ratelimit.RateLimited:
+        title, text = DOWNLOAD_LIMITED[kind]
+        minutes = ratelimit.WINDOW // timedelta(minutes=1)
+        return render_template("errors/error.html", code=429, title=title,
+                               text=text % {"limit": ratelimit.LIMITS[
+                                   record_share_opens.DOWNLOAD_BUCKETS[kind]], "minutes": minutes},
+                               incident_id=None), 429
+    return None
 
 
 def entry_pdf(entry, patient, origin):

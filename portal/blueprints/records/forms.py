@@ -9,6 +9,7 @@ from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 from ...forms import RequiredRadioField, choices, one_newline, strip
 from ...services import record_corrections, record_shares, records
 from ..messages.forms import counted
+from ..profile.forms import current_password_field
 
 
 class MarkedRequired:
@@ -53,4 +54,7 @@ class ShareForm(FlaskForm):
         description=_l("From %(low)d to %(high)d days. You can stop sharing sooner at any "
                        "time.", low=record_shares.SHORTEST_DAYS, high=record_shares.LONGEST_DAYS),
         render_kw={"inputmode": "numeric", "maxlength": 2, "autocomplete": "off"})
+    # A share hands the record to someone else: the same check as the profile pages
+    # (services/reauth.py counts a wrong one).
+    current_password = current_password_field()
 

@@ -5,6 +5,7 @@ provider's pages are the `shared` blueprint."""
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ... import page_texts
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...services import record_shares, records
@@ -29,7 +30,8 @@ def shares():
     found = record_shares.patient_shares(current_user.patient_id)
     return render_template("records/shares.html", shares=found, state=record_shares.state,
                            category_keys=record_shares.category_keys,
-                           categories=records.CATEGORIES)
+                           categories=records.CATEGORIES,
+                           stop_reasons=page_texts.SHARE_STOP_REASONS)
 
 
 @bp.route("/records/shares/new", methods=["GET", "POST"])
@@ -37,13 +39,15 @@ def shares():
 def new_share():
     """Make a share; the answer shows its link and access code, once."""
     form = ShareForm()
-    if form.validate_on_submit():
+    if form.is_submitted():
+        valid = form.validate()  # the password's presence (and CSRF); the rest is the service's
         answers = {"recipient": form.recipient.data, "whole_record": form.scope.data == "whole",
                    "categories": form.categories.data, "days": form.days.data}
         refused = record_shares.problems(**answers)
-        for field, message in refused.items():
+        for field, message in refused.items():  # every problem at once
             form[field].errors = [message]
-        if not refused:
+        if valid and not refused and login.confirm_current_password(
+                form.current_password, "profile_wrong_password", "record share"):
             share, token, code = record_shares.create(current_user.patient_id, current_user,
                                                       origin=login.origin(), **answers)
             db.session.commit()

@@ -131,14 +131,17 @@ def entry(category, entry_id):
 def entry_pdf(category, entry_id):
     """The entry as a PDF under the practice letterhead, as a download."""
     _kind, found = _entry_or_404(category, entry_id)
-    return files.entry_pdf(found, current_user.patient, login.origin())
+    return files.counted("pdf", current_user) or files.entry_pdf(found, current_user.patient,
+                                                                  login.origin())
 
 
 @bp.route("/records/<category>.pdf")
 @patient_required
 def category_pdf(category):
     """Every released entry of one category as one PDF, as a download."""
-    return files.category_pdf(_category_or_404(category), current_user.patient, login.origin())
+    kind = _category_or_404(category)
+    return files.counted("pdf", current_user) or files.category_pdf(kind, current_user.patient,
+                                                                     login.origin())
 
 
 @bp.route("/records/documents/<int:entry_id>/file")
@@ -146,7 +149,7 @@ def category_pdf(category):
 def document_file(entry_id):
     """A document entry's original file (PDF or image), as published, as a download."""
     _kind, found = _entry_or_404("document", entry_id)
-    return files.document_file(found, login.origin())
+    return files.counted("pdf", current_user) or files.document_file(found, login.origin())
 
 
 @bp.route("/records/download.zip")
@@ -154,4 +157,5 @@ def document_file(entry_id):
 def archive():
     """The whole record as one ZIP (a PDF of every released entry, the documents, a FHIR R4
     copy and a README), streamed from a temporary file as a download."""
-    return files.archive(current_user.patient, login.origin())
+    return files.counted("zip", current_user) or files.archive(current_user.patient,
+                                                               login.origin())

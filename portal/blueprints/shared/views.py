@@ -15,16 +15,17 @@ from flask import abort, g, redirect, render_template, request, session, url_for
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...models import Patient
-from ...models.types import utcnow
 from ...page_texts import SHARE_PROBLEMS
-from ...services import audit, ratelimit, record_shares, records
+from ...services import audit, ratelimit, record_share_opens, record_shares, records
 from ...web import login
 from ..records import files
 from ..records.views import LAST_PAGE, extras, table
 from . import bp
 from .forms import ShareCodeForm
 
-SHARE_KEY = "record_share"  # {"id": the share's id, "open_until": a UTC timestamp, 0 = no code}
+# {"id": the share's id, "open": the nonce of this browser's opening (services/record_share_opens
+# keeps its hash, and the opening's end), absent until the right code}
+SHARE_KEY = "record_share"
 
 
 def _problem(problem):
@@ -43,8 +44,10 @@ def _held():
     return share, None
 
 
-def _is_open():
-    return (session.get(SHARE_KEY) or {}).get("open_until", 0) > utcnow().timestamp()
+def _is_open(share):
+    """Whether this browser typed the share's code, within the hour, and has not closed it:
+    checked on the server, so a cookie kept from before Close opens nothing."""
+    return record_share_opens.is_open(share, (session.get(SHARE_KEY) or {}).get("open"))
 
 
 def share_open(view):
@@ -56,7 +59,7 @@ def share_open(view):
         share, refused = _held()
         if refused:
             return refused
-        if not _is_open():
+        if not _is_open(share):
             return redirect(url_for("shared.code"))
         g.share, g.shared_patient = share, db.session.get(Patient, share.patient_id)
         return view(*args, **kwargs)
@@ -93,12 +96,12 @@ def code():
         if problem:
             return _problem(problem)
         if (session.get(SHARE_KEY) or {}).get("id") != share.id:
-            session[SHARE_KEY] = {"id": share.id, "open_until": 0}
+            session[SHARE_KEY] = {"id": share.id}
         return redirect(url_for("shared.code"))
     share, refused = _held()
     if refused:
         return refused
-    if _is_open():
+    if _is_open(share):
         return redirect(url_for("shared.overview"))
     form, wrong = ShareCodeForm(), False
     if form.validate_on_submit():
@@ -108,10 +111,10 @@ def code():
         except ratelimit.RateLimited:
             abort(429)
         right = record_shares.check_code(share, form.code.data, origin)
+        nonce = record_share_opens.open_in_browser(share)[0] if right else None
         db.session.commit()
         if right:
-            until = utcnow().timestamp() + record_shares.OPEN_MINUTES * 60
-            session[SHARE_KEY] = {"id": share.id, "open_until": until}
+            session[SHARE_KEY] = {"id": share.id, "open": nonce}
             return redirect(url_for("shared.overview"))
         if record_shares.state(share) != "active":
             return _problem(record_shares.state(share))
@@ -167,14 +170,15 @@ def entry(category, entry_id):
 def entry_pdf(category, entry_id):
     """A shared entry as a PDF, as a download."""
     _kind, found = _entry_or_404(category, entry_id)
-    return files.entry_pdf(found, g.shared_patient, _origin())
+    return files.counted("pdf", g.share) or files.entry_pdf(found, g.shared_patient, _origin())
 
 
 @bp.route("/shared/record/<category>.pdf")
 @share_open
 def category_pdf(category):
     """A shared category's entries as one PDF, as a download."""
-    return files.category_pdf(_category_or_404(category), g.shared_patient, _origin())
+    kind = _category_or_404(category)
+    return files.counted("pdf", g.share) or files.category_pdf(kind, g.shared_patient, _origin())
 
 
 @bp.route("/shared/record/documents/<int:entry_id>/file")
@@ -182,19 +186,24 @@ def category_pdf(category):
 def document_file(entry_id):
     """A shared document's original file, as published, as a download."""
     _kind, found = _entry_or_404("document", entry_id)
-    return files.document_file(found, _origin())
+    return files.counted("pdf", g.share) or files.document_file(found, _origin())
 
 
 @bp.route("/shared/record/download.zip")
 @share_open
 def archive():
     """Everything shared as one ZIP (a PDF, the documents, a FHIR R4 copy, a README)."""
-    return files.archive(g.shared_patient, _origin(), record_shares.category_keys(g.share))
+    return files.counted("zip", g.share) or files.archive(
+        g.shared_patient, _origin(), record_shares.category_keys(g.share))
 
 
 @bp.route("/shared/close", methods=["POST"])
 def close():
-    """Forget the share in this browser: the code is asked again next time."""
-    session.pop(SHARE_KEY, None)
+    """Close the share in this browser, on the server too (a copy of the cookie opens
+    nothing after this): the code is asked again next time."""
+    held = session.pop(SHARE_KEY, None) or {}
+    if isinstance(held.get("id"), int) and record_share_opens.close_in_browser(
+            held["id"], held.get("open"), login.origin()):
+        db.session.commit()
     flash_message("share_closed")
     return redirect(url_for("public.home"))

@@ -18,6 +18,7 @@ from . import (  # noqa: E402,F401
     portal_access,
     record_corrections,
     record_import,
+    record_shares,
     records,
     views,
 )

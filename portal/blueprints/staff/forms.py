@@ -105,6 +105,19 @@ class ButtonForm(FlaskForm):
     """A form that is only a button (and its CSRF token)."""
 
 
+class StopShareForm(FlaskForm):
+    """Why staff stop a patient's record share; services/record_shares.staff_stop_problem
+    checks it."""
+
+    reason = TextAreaField(
+        _l("Reason for stopping this share"),
+        description=_l("Seen by practice staff only. The patient's list of shares says the "
+                       "practice stopped it."),
+        filters=[strip], validators=[DataRequired(_l("Enter why you are stopping this share."))],
+        render_kw={"rows": 3, "maxlength": 500},
+    )
+
+
 class SuspendForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for pausing portal access"),

@@ -2,10 +2,20 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ... import page_texts
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...models.types import utcnow
-from ...services import activation, consent_reports, invitations, messaging, profile, twostep
+from ...services import (
+    activation,
+    consent_reports,
+    invitations,
+    messaging,
+    profile,
+    record_shares,
+    records,
+    twostep,
+)
 from ...services import patients as charts
 from ...services.accounts import account_for_patient
 from ...web import login, session_data
@@ -88,7 +98,16 @@ def chart(patient_id):
                            conversations=messaging.chart_conversations(patient.id),
                            undelivered=messaging.undelivered_notices(patient.id),
                            delivery_problem=messaging.delivery_problem,
-                           record=chart_record(patient.id))
+                           record=chart_record(patient.id),
+                           shares=chart_shares(patient.id, current_user))
+
+
+def chart_shares(patient_id, staff):
+    """The chart's record shares, and whether this staff member may stop one."""
+    return {"shares": record_shares.chart_shares(patient_id), "state": record_shares.state,
+            "category_keys": record_shares.category_keys, "categories": records.CATEGORIES,
+            "stop_reasons": page_texts.SHARE_STOP_REASONS,
+            "may_stop": profile.may_suspend(staff)}
 
 
 def chart_portal(patient, account, staff):

@@ -1,0 +1,33 @@
+"""A chart's record shares for staff: every staff role that reads charts sees them on the chart
+(views.chart); admins, providers and nurses (profile.SUSPENDING_ROLES, as for pausing portal
+access) may stop one, with a reason. The rules are in services/record_shares.py."""
+
+from flask import abort, redirect, render_template, url_for
+
+from ...extensions import db
+from ...flash_messages import flash_message
+from ...services import profile, record_shares
+from ...web import login
+from ...web.guards import chart_or_404, staff_required
+from . import bp
+from .forms import StopShareForm
+
+
+@bp.route("/patients/<int:patient_id>/shares/<int:share_id>/stop", methods=["GET", "POST"])
+@staff_required(*profile.SUSPENDING_ROLES)
+def stop_share(patient_id, share_id):
+    """Stop one of the chart's shares now, with a reason (staff read it on the chart; the
+    patient reads "stopped by the practice")."""
+    patient = chart_or_404(patient_id)
+    share = record_shares.patient_share(patient.id, share_id) or abort(404)
+    form = StopShareForm()
+    if form.validate_on_submit():
+        problem = record_shares.staff_stop_problem(form.reason.data)
+        if problem is None:
+            done = record_shares.stop_by_staff(share, form.reason.data, login.origin())
+            db.session.commit()
+            flash_message("staff_share_stopped" if done else "share_already_stopped")
+            return redirect(url_for("staff.chart", patient_id=patient.id) + "#record-shares")
+        form.reason.errors = [problem]
+    return render_template("staff/stop_share.html", form=form, patient=patient, share=share,
+                           state=record_shares.state(share)), 400 if form.errors else 200
