@@ -4,9 +4,11 @@ PDF, page and PDF text helpers, and the fixtures `robin` (a patient with an acco
 Registered for every test by `pytest_plugins` in tests/conftest.py."""
 
 import html
+import io
 import re
 import subprocess
 
+import pikepdf
 import pytest
 
 from portal.extensions import db
@@ -34,7 +36,20 @@ SAMPLES = {
     "document": {"title": "Chest X-ray report", "kind": "Radiology report",
                  "document_on": "03/03/2026"},
 }
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def one_page_pdf():
+    """A blank one-page PDF, written the way services/files.strip_pdf writes an upload (a
+    deterministic /ID, streams as they are): a clean upload of it is stored byte for byte."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(612, 792))
+    out = io.BytesIO()
+    pdf.save(out, linearize=False, compress_streams=False, deterministic_id=True,
+             stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    return out.getvalue()
+
+
+PDF = one_page_pdf()
 
 
 def text(response):

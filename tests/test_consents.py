@@ -497,3 +497,41 @@ def test_ages_are_counted_on_the_practices_calendar(app, make_patient):
         assert signing.consent_due(patient, next_day)[1].title == "Adults' consent"
         assert patient.id in [row.id for row in db.session.scalars(
             signing.missing_statement(adults, next_day))]
+
+
+@pytest.mark.parametrize("action", ["save", "submit"])
+@pytest.mark.parametrize("answers, field_message", [
+    ({"f_alcohol_drinks_per_week": "1e-999999"}, "Enter a number, such as 3 or 2.5."),
+    ({"f_alcohol_drinks_per_week": "9" * 300}, "Enter a number, such as 3 or 2.5."),
+    ({"f_alcohol_drinks_per_week": "0." + "0" * 40 + "1"}, "Enter a number, such as 3 or 2.5."),
+    ({"f_alcohol_drinks_per_week": "1e999"}, "Enter a number, such as 3 or 2.5."),
+    ({"f_last_surgery_month": "3", "f_last_surgery_day": "7",
+      "f_last_surgery_year": "9" * 30}, "Enter a real date"),
+    ({"f_last_surgery_month": "9" * 5000, "f_last_surgery_day": "7",
+      "f_last_surgery_year": "2019"}, "Enter a real date"),
+])
+def test_a_huge_or_tiny_number_gets_the_fields_message_not_a_500(app, signed_in, action, answers,
+                                                                 field_message):
+    document_id, _ = consent_ids(app)
+    sign(signed_in, document_id)
+    form_id = form_page(app)
+    response = fill(signed_in, form_id, action, f_has_allergies="no", f_smoking="Never",
+                    legal_name="Robin Quill", agree="y", **answers)
+    assert response.status_code == 200
+    assert field_message in text(response)
+    assert len(signatures(app)) == 1  # the consent alone: nothing submitted
+    with app.app_context():
+        assert db.session.scalar(select(func.count(FormDraft.id))) == 0  # nothing saved
+
+
+def test_a_stored_number_answer_is_at_most_30_characters(app, signed_in):
+    document_id, _ = consent_ids(app)
+    sign(signed_in, document_id)
+    form_id = form_page(app)
+    longest = "123456." + "1" * 23  # 30 characters
+    assert fill(signed_in, form_id, "save", f_alcohol_drinks_per_week=longest).status_code == 302
+    with app.app_context():
+        [draft] = db.session.scalars(select(FormDraft)).all()
+        assert draft.values["alcohol_drinks_per_week"] == longest
+    refused = fill(signed_in, form_id, "save", f_alcohol_drinks_per_week=longest + "1")
+    assert "Enter a number, such as 3 or 2.5." in text(refused)

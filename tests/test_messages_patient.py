@@ -11,6 +11,7 @@ import re
 import pytest
 from conftest import count_queries, csrf_token
 from PIL import Image
+from records_data import PDF
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
@@ -44,7 +45,6 @@ def png_bytes(colour="red"):
     return buffer.getvalue()
 
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 @pytest.fixture

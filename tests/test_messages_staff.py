@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import START, count_queries, post_form
 from PIL import Image
+from records_data import PDF
 from sqlalchemy import func, select, update
 from test_mail import smtp_server, use_smtp  # noqa: F401 - a fixture
 
@@ -474,7 +475,7 @@ def test_a_reply_with_a_pdf_keeps_it(app, make_account, staff_client):
     account = make_account()
     conversation_id = start(app, account.id)
     response = reply(staff_client("nurse", direct=True), conversation_id,
-                     attachments=(io.BytesIO(b"%PDF-1.4 leaflet"), "leaflet.pdf"))
+                     attachments=(io.BytesIO(PDF), "leaflet.pdf"))
     assert response.status_code == 302
     with app.app_context():
         [(name, kind)] = db.session.execute(

@@ -1,12 +1,20 @@
 """The PDF service: US Letter pages under the practice letterhead, a page count on every page,
 archival PDF/A-3b, read back with pypdf and pdftotext as a person or an archive would."""
 
+import base64
+import http.server
 import io
+import logging
 import subprocess
+import threading
 
+import jinja2
+import pikepdf
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
+from portal.services import pdf as pdf_service
 from portal.services.pdf import render_pdf
 from portal.services.practice import get_practice, update_practice
 
@@ -87,3 +95,91 @@ def test_a_documents_own_footer_is_printed_as_written_on_every_page(app, practic
     assert len(pages) >= 2
     for number, text in enumerate(pages, start=1):
         assert footer in text and f"Page {number} of {len(pages)}" in text
+
+
+# -- nothing from outside (issue 19) ----------------------------------------------------------
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    """A web server that answers every request with a small PNG and writes down its path."""
+
+    requests = []
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        Recorder.requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+        self.wfile.write(png(40, 30))
+
+    def log_message(self, *args):
+        pass
+
+
+def png(width, height):
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "red").save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def web_server():
+    """http://127.0.0.1:<port>: a server on this machine that records what is asked of it."""
+    Recorder.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def image_sizes(pdf):
+    """(width, height) of every image the PDF draws."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return sorted((int(image.Width), int(image.Height))
+                      for page in document.pages for image in page.get_images().values())
+
+
+def test_a_pdf_loads_only_the_portals_static_files_and_data_urls(app, practice, web_server,
+                                                                   tmp_path, caplog):
+    local_png = tmp_path / "private.png"
+    local_png.write_bytes(png(50, 20))
+    inline = base64.b64encode(png(60, 10)).decode()
+    outside = [f"{web_server}/image.png", f"{web_server}/style.css", f"{web_server}/background.png",
+               "file:///etc/hostname", local_png.as_uri(), f"{web_server}/static/img/favicon.ico",
+               "/static/../__init__.py", "/static/%2e%2e/config.py"]
+    markup = f"""{{% extends "pdf/base.html" %}}{{% block body %}}
+        <link rel="stylesheet" href="{web_server}/style.css">
+        <p style="background: url({web_server}/background.png)">Background</p>
+        <img src="file:///etc/hostname" alt="host"> <img src="{local_png.as_uri()}" alt="local">
+        <img src="{web_server}/image.png" alt="web">
+        <img src="{web_server}/static/img/favicon.ico" alt="another host's static file">
+        <img src="/static/../__init__.py" alt="climbing"> <img src="/static/%2e%2e/config.py" alt="climbing">
+        <img src="/static/img/favicon.ico" alt="the portal's icon">
+        <img src="data:image/png;base64,{inline}" alt="inline">
+        {{% endblock %}}"""
+    app.jinja_loader = jinja2.ChoiceLoader([jinja2.DictLoader({"pdf/fetching.html": markup}),
+                                            app.jinja_loader])
+    with app.app_context(), caplog.at_level(logging.WARNING, logger="weasyprint"):
+        pdf = render_pdf("fetching", title="Fetching", practice=get_practice())
+    assert Recorder.requests == []
+    assert image_sizes(pdf) == [(16, 16), (60, 10)]  # the portal's icon and the data: URL
+    refused = [record.getMessage() for record in caplog.records
+               if "a PDF loads only the portal's own static files" in record.getMessage()]
+    for url in outside:
+        assert any(url.split("/")[-1] in message for message in refused), url
+
+
+def test_the_fetcher_serves_a_static_file_and_refuses_the_rest(app):
+    with app.app_context():
+        fetcher, base = pdf_service.url_fetcher()
+    assert base == "http://portal.test/"
+    icon = fetcher.fetch("http://portal.test/static/img/favicon.ico")
+    assert icon.read()[:4] == b"\x00\x00\x01\x00" and icon.content_type == "image/vnd.microsoft.icon"
+    for url in ("file:///etc/hostname", "http://127.0.0.1/static/img/favicon.ico",
+                "https://portal.test/static/img/favicon.ico", "http://portal.test/static/",
+                "http://portal.test/static/../../etc/hostname", "http://portal.test/static/nope.png",
+                "http://portal.test/static/img/favicon.ico?x=1", "ftp://portal.test/static/x"):
+        with pytest.raises(ValueError, match="only the portal's own static files"):
+            fetcher.fetch(url)
+    assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import csrf_token, post_form
+from records_data import PDF
 from sqlalchemy import func, select, update
 from test_admin import SETTINGS
 from werkzeug.datastructures import FileStorage
@@ -20,7 +21,6 @@ from portal.extensions import db
 from portal.models import AuditEvent, Practice, RecordEntry
 from portal.services.practice import PRACTICE_ID
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 LAB = {"test": "Glucose, fasting", "value": "126", "unit": "mg/dL", "reference_range": "70-99",
        "flag": "high", "collected_on": "03/01/2026", "resulted_on": "03/02/2026"}
 DOCUMENT = {"title": "Chest X-ray report", "kind": "Radiology report", "document_on": "03/01/2026"}
@@ -195,6 +195,29 @@ def test_a_refused_field_keeps_what_was_typed_and_saves_nothing(app, staff_clien
         assert typed in page
     assert entries(app) == []
     assert [action for action in audit_trail.actions() if action.startswith("record.")] == []
+
+
+@pytest.mark.parametrize("amount", ["1e999", "-1e999", "inf", "nan", "1e-999999", "9" * 300,
+                                    "1" * 31, "$1,000,000,000.00", "1e2", "12 dollars"])
+def test_an_amount_that_is_no_amount_is_refused_not_a_500(app, staff_client, patient, amount):
+    billing = staff_client("billing", direct=True)
+    response = publish(billing, patient.id, "statement",
+                       {**CATEGORIES["statement"][0], "amount": amount})
+    assert response.status_code == 200
+    page = text_of(response)
+    assert '<a href="#amount">Enter an amount in dollars, for example 125.00.</a>' in page
+    assert entries(app) == []
+
+
+@pytest.mark.parametrize("amount, stored", [("$999,999,999.99", "999999999.99"),
+                                            ("0.005", "0.01"), ("12.345", "12.35"),
+                                            ("-40", "-40.00"), (".5", "0.50")])
+def test_an_amount_is_read_exactly_to_the_cent(app, staff_client, patient, amount, stored):
+    billing = staff_client("billing", direct=True)
+    published_id(publish(billing, patient.id, "statement",
+                         {**CATEGORIES["statement"][0], "amount": amount}), patient.id)
+    [entry] = entries(app)
+    assert entry.facts["amount"] == stored
 
 
 def test_a_draft_waits_for_release(app, staff_client, patient, audit_trail):

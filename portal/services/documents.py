@@ -15,7 +15,7 @@ import json
 import re
 import unicodedata
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from importlib.resources import files
 
 from flask_babel import gettext as _
@@ -30,6 +30,7 @@ from ..models.types import utcnow
 from . import audit
 from .access import LARGEST_ID
 from .patients import age_on
+from .records import MAX_NUMBER_CHARS
 
 ADULT_AGE = 18
 PORTAL_CONSENT_MONTHS = 12
@@ -526,7 +527,7 @@ def _read_one(field, kind, form, key):
             return "", None
         try:
             return date(int(year), int(month), int(day)).isoformat(), None
-        except ValueError:
+        except (ValueError, OverflowError):  # a year of 30 digits overflows, it is no date
             return None, _l("Enter a real date: month, day and a four-digit year.")
     raw = (form.get(key) or "").strip()
     if not raw:
@@ -540,14 +541,28 @@ def _read_one(field, kind, form, key):
     if kind == "single_choice" and raw not in field["choices"]:
         return None, _l("Choose from the list.")
     if kind == "number":
-        try:
-            number = Decimal(raw.replace(",", ""))
-        except InvalidOperation:
-            return None, _l("Enter a number, such as 3 or 2.5.")
-        if not number.is_finite() or abs(number) >= MAX_NUMBER:
-            return None, _l("Enter a number, such as 3 or 2.5.")
-        return format(number.normalize(), "f"), None
+        return _number(raw)
     return raw, None
+
+
+def _number(raw):
+    """(the number as stored text, None) or (None, the message). Written out in full it is at
+    most MAX_NUMBER_CHARS characters: 1e-999999 or 300 digits are no answer to store."""
+    refused = None, _l("Enter a number, such as 3 or 2.5.")
+    cleaned = raw.replace(",", "")
+    if len(cleaned) > MAX_NUMBER_CHARS:
+        return refused
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        return refused
+    if not number.is_finite() or abs(number) >= MAX_NUMBER:
+        return refused
+    if number and number.adjusted() < -MAX_NUMBER_CHARS:
+        return refused  # written out, its zeros alone would be too long
+    with localcontext(prec=2 * MAX_NUMBER_CHARS):  # exact: no digit is rounded away
+        shown = format(number.normalize(), "f")
+    return (shown, None) if len(shown) <= MAX_NUMBER_CHARS else refused
 
 
 def answer_lines(version, answers):

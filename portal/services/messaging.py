@@ -50,7 +50,7 @@ from ..models.types import utcnow
 from . import audit
 from .access import LARGEST_ID
 from .errors import FieldError
-from .files import EXTENSIONS, FILE_KINDS, kind_of, strip_image
+from .files import EXTENSIONS, FILE_KINDS, MAX_IMAGE_PIXELS, FileRefused, clean_upload, kind_of
 from .mail import send_email
 from .paging import Page, page_of
 from .tokens import external_url
@@ -209,13 +209,10 @@ def check_files(uploads, practice):
             raise MessageError(_("%(name)s is not a file type this practice accepts (%(types)s). "
                                   "The type is read from the file itself, not its name.",
                                   name=name, types=allowed_description(practice)), "attachments")
-        data = upload.data
-        if content_type.startswith("image/"):
-            try:
-                data = strip_image(data, content_type)
-            except Exception:  # noqa: BLE001 - any decoding failure means a broken image
-                raise MessageError(_("%(name)s could not be read as an image. Save it again "
-                                      "and attach the new copy.", name=name), "attachments") from None
+        try:
+            data = clean_upload(upload.data, content_type)
+        except FileRefused as refused:
+            raise MessageError(_refusal(refused.reason, name), "attachments") from None
         total += len(data)
         checked.append(CheckedFile(name, content_type, data))
     if total > practice.attachment_message_max_mb * 1024 * 1024:
@@ -223,6 +220,19 @@ def check_files(uploads, practice):
                               "them in another message.", size=practice.attachment_message_max_mb),
                            "attachments")
     return checked
+
+
+def _refusal(reason, name):
+    """What a patient or staff member reads when files.clean_upload refuses a file."""
+    if reason == "too_large":
+        return _("%(name)s is too large a picture (more than %(megapixels)d megapixels). Save a "
+                 "smaller copy and attach it.", name=name,
+                 megapixels=MAX_IMAGE_PIXELS // 1_000_000)
+    if reason == "unreadable_pdf":
+        return _("%(name)s could not be read as a PDF. Save it again, without a password, and "
+                 "attach the new copy.", name=name)
+    return _("%(name)s could not be read as an image. Save it again and attach the new copy.",
+             name=name)
 
 
 def _attach(message, files):

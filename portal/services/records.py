@@ -17,8 +17,10 @@ Rules:
 """
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -29,13 +31,16 @@ from ..models.types import utcnow
 from . import audit
 from .access import LARGEST_ID
 from .errors import FieldError
-from .files import EXTENSIONS, kind_of, strip_image
+from .files import EXTENSIONS, MAX_IMAGE_PIXELS, FileRefused, clean_upload, kind_of
 from .paging import page_of
 
 PAGE_SIZE = 25
 TITLE_MAX, TEXT_MAX, NOTES_MAX = 200, 500, 5000
 HOLD_ROLES = ("provider",)  # who may hold a result for review (when the practice allows it)
 MAX_FILE_MB = 10
+MAX_NUMBER_CHARS = 30  # the longest number (an amount, a form's number answer) read or stored
+MAX_DOLLARS = Decimal(10**9)  # an amount is below a billion dollars
+AMOUNT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")  # 125, 125.00, .50, -40 (after $ and commas)
 DOCUMENT_ENDINGS = ("pdf", "png", "jpg")  # what a published document may be (files.py)
 
 
@@ -196,12 +201,16 @@ def _time(text):
 
 
 def _cents(text):
+    """Whole cents of a typed amount (half a cent rounds up), or None. Read as a Decimal, never
+    a float: `1e999` is no amount (a float would be infinite), and neither is anything longer
+    than MAX_NUMBER_CHARS."""
     cleaned = str(text).replace("$", "").replace(",", "").strip()
-    try:
-        value = round(float(cleaned) * 100)
-    except ValueError:
+    if len(cleaned) > MAX_NUMBER_CHARS or not AMOUNT.fullmatch(cleaned):
+        return None  # no exponent, infinity or NaN: an amount is written out in digits
+    value = Decimal(cleaned)
+    if abs(value) >= MAX_DOLLARS:
         return None
-    return value if abs(value) < 10**11 else None
+    return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def checked_facts(category, values):
@@ -245,14 +254,23 @@ def _attach(entry, data):
     if content_type is None:
         raise RecordError(_l("Only PDF, PNG and JPEG files can be published. The type is read "
                              "from the file itself, not its name."), "file")
-    if content_type.startswith("image/"):
-        try:
-            data = strip_image(data, content_type)
-        except Exception:  # noqa: BLE001 - any decoding failure means a broken image
-            raise RecordError(_l("The image could not be read. Save it again and publish the "
-                                 "new copy."), "file") from None
+    try:
+        data = clean_upload(data, content_type)
+    except FileRefused as refused:
+        raise RecordError(_file_refusal(refused.reason), "file") from None
     entry.file_type, entry.file_size, entry.file_data = content_type, len(data), data
     entry.file_sha256 = hashlib.sha256(data).hexdigest()
+
+
+def _file_refusal(reason):
+    """What staff read when files.clean_upload refuses a document's file."""
+    if reason == "too_large":
+        return _l("The image is too large (more than %(megapixels)d megapixels). Save a smaller "
+                  "copy and publish it.", megapixels=MAX_IMAGE_PIXELS // 1_000_000)
+    if reason == "unreadable_pdf":
+        return _l("The PDF could not be read. Save it again, without a password, and publish "
+                  "the new copy.")
+    return _l("The image could not be read. Save it again and publish the new copy.")
 
 
 def _release(entry, origin):

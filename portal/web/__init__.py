@@ -1,16 +1,17 @@
 """The web layer: what every request and response share, between the blueprints and the
 services. login (who is signed in, the guards), headers (security headers and cross-site
 checks), errors (error pages, safe crash logs, refused-access audit), filters (template
-helpers), session_data (per-browser values kept server-side)."""
+helpers), session_data (per-browser values kept server-side), routing (ids in URLs)."""
 
 import logging
 
 from ..services import pdf
-from . import errors, filters, headers, login
+from . import errors, filters, headers, login, routing
 
 
 def init_app(app):
-    """Wire the web layer into the app (create_app calls it once)."""
+    """Wire the web layer into the app (create_app calls it once, before the blueprints)."""
+    routing.init_app(app)
     login.init_app(app)
     headers.init_app(app)
     errors.init_app(app)

@@ -1,0 +1,22 @@
+"""URL converters. `<int:...>` in every route is an id: IdConverter takes only what a row's id
+can be (1 to access.LARGEST_ID), so a larger number, 0 or one past 64 bits is a plain 404 at
+routing, before any view, guard or query sees it. No route needs its own range check."""
+
+from werkzeug.routing import IntegerConverter
+
+from ..services.access import LARGEST_ID
+
+
+class IdConverter(IntegerConverter):
+    """`<int:name>` in this app: a positive id of at most LARGEST_ID (a 32-bit id on
+    PostgreSQL), written with at most as many digits as LARGEST_ID has."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's own name
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def init_app(app):
+    """Make IdConverter the `int` converter: before any blueprint adds its rules."""
+    app.url_map.converters["int"] = IdConverter
