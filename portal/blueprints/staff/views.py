@@ -85,7 +85,7 @@ def chart(patient_id):
                            portal=chart_portal(patient, account, current_user),
                            age=charts.age_on(patient.date_of_birth, utcnow().date()),
                            consents=consents, assign_form=assign_form,
-                           conversations=messaging.chart_conversations(patient.id),
+                           conversations=messaging.chart_conversations(patient.id, staff=current_user),
                            undelivered=messaging.undelivered_notices(patient.id),
                            delivery_problem=messaging.delivery_problem,
                            record=chart_record(patient.id))
