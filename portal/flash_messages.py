@@ -45,6 +45,9 @@ MESSAGES = {
     "patient_updated": (_l("The patient's chart was saved."), "success"),
     "patient_unchanged": (_l("Nothing was changed."), "info"),
     "settings_saved": (_l("The practice settings were saved."), "success"),
+    "permissions_saved": (_l("What each staff role may do was saved."), "success"),
+    "permissions_unchanged": (_l("Nothing was changed: each role may do what it could "
+                                 "before."), "info"),
     "search_cleared": (_l("The search was cleared."), "info"),
     # -- enrollment (enroll blueprint) --
     "invitation_sent": (_l("The invitation was emailed. Its link works for one account until "

@@ -10,6 +10,7 @@ import subprocess
 
 import pikepdf
 import pytest
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Patient, RecordEntry, StaffUser
@@ -90,6 +91,15 @@ def nurse(make_staff):
     return make_staff("nurse", email="nurse@practice.test", name="Nina Night")
 
 
+def _billing(like):
+    """A billing member to publish statements (issue 19: nurses may not)."""
+    member = StaffUser(email="billing.publisher@practice.test", name="Bea Billing",
+                       role="billing", password_hash=like.password_hash)
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
 @pytest.fixture
 def publish(app, robin, nurse):
     """publish(category, release=True, patient_id=robin's, by=nurse, file=PDF, **values) ->
@@ -99,6 +109,9 @@ def publish(app, robin, nurse):
         with app.app_context():
             patient = db.session.get(Patient, patient_id or robin.patient_id)
             staff = db.session.get(StaffUser, (by or nurse).id)
+            if category == "statement" and by is None:  # nurses publish no statements
+                staff = db.session.scalar(select(StaffUser).where(StaffUser.role == "admin")) \
+                    or _billing(staff)
             entry = records.publish(patient, category, {**SAMPLES[category], **values},
                                     audit.Origin(staff, "127.0.0.1", "test"), release=release,
                                     file=file if category == "document" else None)

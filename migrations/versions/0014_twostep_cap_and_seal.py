@@ -2,7 +2,7 @@
 (issue 19)
 
 Revision ID: 0014_twostep_cap_and_seal
-Revises: 0012_share_lifecycle
+Revises: 0013_role_permissions
 Create Date: 2026-12-07 02:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0014_twostep_cap_and_seal'
-down_revision = '0012_share_lifecycle'
+down_revision = '0013_role_permissions'
 branch_labels = None
 depends_on = None
 

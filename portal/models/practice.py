@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -38,6 +38,9 @@ class Practice(db.Model):
     portal_policy: Mapped[str] = mapped_column(Text, default="")
     # A public page answers "valid, signed on DATE" for a signed PDF's verification code.
     public_verification: Mapped[bool] = mapped_column(default=False)
+    # The practice's own choices in the staff role table (action -> roles, for the actions a
+    # practice may change); None until the admin saves it: services/permissions.py.
+    role_permissions: Mapped[dict | None] = mapped_column(JSON, nullable=True, default=None)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @property

@@ -74,11 +74,14 @@ def record_export(origin, object_type, object_id="", *, patient_id=None, file_fo
                   detail="; ".join(part for part in parts if part))
 
 
-def record_refused(origin, patient_id, status_code):
-    """A refused request (403 or 404) on a patient's URL: who asked, for which chart."""
-    return record("patient.access_refused", origin, patient_id=patient_id,
-                  object_type="patient" if patient_id else "",
-                  object_id=patient_id or "", detail=f"status: {status_code}")
+def record_refused(origin, patient_id, status_code, action="", on_chart=True):
+    """A refused request (403 or 404) on a patient's URL, or a 403 on another staff or admin
+    URL (`on_chart` False): who asked, for which chart, and the action of the role table refused
+    (services/permissions.py), if one was."""
+    detail = f"status: {status_code}" + (f"; action: {action}" if action else "")
+    return record("patient.access_refused" if on_chart else "staff.access_refused", origin,
+                  patient_id=patient_id, object_type="patient" if patient_id else "",
+                  object_id=patient_id or "", detail=detail)
 
 
 class RetentionError(ValueError):

@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, select
 from ..extensions import db
 from ..models import Document, DocumentVersion, FormAssignment, Patient, Signature, StaffUser
 from ..models.types import utcnow
-from . import audit, documents, signing
+from . import audit, documents, permissions, signing
 from .paging import count_of
 from .paging import page_of as _page_of
 
@@ -349,7 +349,9 @@ def form_of_patient(patient_id, signature_id):
 
 
 def mark_reviewed(signature, staff, origin):
-    """Mark a submitted health form reviewed by `staff`; False when it already was."""
+    """Mark a submitted health form reviewed by `staff`; False when it already was. Raises
+    permissions.Refused for a role that may not review health forms."""
+    permissions.require(staff, "review_forms")
     if signature.reviewed_at is not None:
         return False
     signature.reviewed_at, signature.reviewed_by_id = utcnow(), staff.id

@@ -47,7 +47,7 @@ from ..models import (
 )
 from ..models.messages import POOLS, STATUSES
 from ..models.types import utcnow
-from . import audit
+from . import audit, permissions
 from .access import LARGEST_ID
 from .errors import FieldError
 from .files import EXTENSIONS, FILE_KINDS, MAX_IMAGE_PIXELS, FileRefused, clean_upload, kind_of
@@ -82,9 +82,8 @@ TOPIC_FIELDS = {
                     ("days", _l("Days that suit you"), True),
                     ("times", _l("Times that suit you"), True)),
 }
-# The staff pool each role works by default (admins see every pool).
-ROLE_POOLS = {"front_desk": "front_desk", "nurse": "nurse", "billing": "billing",
-              "provider": "provider"}
+# The staff pool each role works (admins see every pool): services/permissions.py.
+ROLE_POOLS = permissions.ROLE_POOLS
 
 class MessageError(FieldError):
     """Input a message cannot be sent with: `message` for the person, `field` for the form."""
@@ -377,6 +376,7 @@ def _notify_patient(conversation):
 
 def staff_reply(staff, conversation, *, body, files=(), submission_key=None, origin):
     """A staff reply: the conversation now waits on the patient, who is told by email."""
+    permissions.require_conversation(staff, conversation)
     body = _text(body, BODY_MAX, _l("Enter your reply."), "body")
     if _sent_before(submission_key) is not None:
         return None
@@ -398,6 +398,7 @@ def staff_reply(staff, conversation, *, body, files=(), submission_key=None, ori
 
 def add_note(staff, conversation, *, body, origin):
     """An internal note: for staff only, never shown to the patient or emailed."""
+    permissions.require_conversation(staff, conversation)
     body = _text(body, NOTE_MAX, _l("Enter the note."), "note")
     message = _add_message(conversation, body=body, staff=staff, internal=True, now=utcnow())
     if conversation.status == "new":
@@ -433,6 +434,7 @@ def staff_start(staff, patient, topic, *, subject, body, files=(), submission_ke
 
 def assign(staff, conversation, assignee, *, origin):
     """Give the conversation to `assignee` (a staff member, or None for the pool)."""
+    permissions.require_conversation(staff, conversation)
     conversation.assigned_to_id = assignee.id if assignee is not None else None
     if conversation.status == "new":
         conversation.status = "open"
@@ -443,6 +445,7 @@ def assign(staff, conversation, assignee, *, origin):
 
 def move_to_pool(staff, conversation, pool, *, origin):
     """Send the conversation to another staff pool."""
+    permissions.require_conversation(staff, conversation)
     if pool not in POOLS:
         raise MessageError(_l("Choose a pool from the list."), "pool")
     conversation.pool = pool
@@ -452,6 +455,7 @@ def move_to_pool(staff, conversation, pool, *, origin):
 
 def close(staff, conversation, *, origin):
     """Close the conversation: nothing waits any more (a patient reply reopens it)."""
+    permissions.require_conversation(staff, conversation)
     conversation.status, conversation.closed_at = "closed", utcnow()
     conversation.waiting_since = None
     audit.record("message.closed", origin, patient_id=conversation.patient_id,
@@ -536,8 +540,9 @@ def patient_attachment(patient_id, attachment_id):
     return row[0] if row else None
 
 
-def staff_attachment(attachment_id):
-    """(attachment with its bytes, conversation) for staff, else None."""
+def staff_attachment(attachment_id, staff=None):
+    """(attachment with its bytes, conversation) for staff, else None. With `staff`, raises
+    permissions.Refused for a conversation outside what their role may read."""
     if not 0 < attachment_id <= LARGEST_ID:
         return None
     row = db.session.execute(
@@ -546,14 +551,20 @@ def staff_attachment(attachment_id):
         .join(Conversation, Conversation.id == Message.conversation_id)
         .where(MessageAttachment.id == attachment_id)
         .options(undefer(MessageAttachment.data))).first()
+    if row and staff is not None:
+        permissions.require_conversation(staff, row[1])
     return (row[0], row[1]) if row else None
 
 
-def staff_conversation(conversation_id):
-    """Any conversation, for staff (every staff role may read every pool), else None."""
+def staff_conversation(conversation_id, staff=None):
+    """A conversation for staff, else None. With `staff`, raises permissions.Refused for one
+    outside what their role may read (every pool, or their own pool only)."""
     if not 0 < conversation_id <= LARGEST_ID:
         return None
-    return db.session.get(Conversation, conversation_id)
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is not None and staff is not None:
+        permissions.require_conversation(staff, conversation)
+    return conversation
 
 
 def staff_messages(conversation):
@@ -569,6 +580,13 @@ class QueueFilter:
     pool: str = ""        # "" for every pool
     status: str = "active"  # new, open, waiting, closed, or active (new and open)
     assigned: str = ""    # "", "me", "unassigned"
+
+
+def readable_pools(staff):
+    """The pools whose conversations `staff` may read: every one, or their role's own."""
+    if permissions.allows(staff, "read_all_conversations"):
+        return list(POOLS)
+    return [pool for pool in (ROLE_POOLS.get(staff.role),) if pool]
 
 
 def default_pool(staff):
@@ -587,8 +605,11 @@ QUEUE_COLUMNS = (
 
 def staff_queue(staff, filters, page=1):
     """A Page of rows of QUEUE_COLUMNS: the waiting ones oldest first, the rest newest first.
-    A count and one query, whatever the page size."""
+    A count and one query, whatever the page size. A role that may not read every
+    conversation sees its own pool's only, whatever the filter asks."""
     conditions = []
+    if not permissions.allows(staff, "read_all_conversations"):
+        conditions.append(Conversation.pool == ROLE_POOLS.get(staff.role, ""))
     if filters.status == "active":
         conditions.append(Conversation.status.in_(("new", "open")))
     elif filters.status in STATUSES:
@@ -619,18 +640,25 @@ def staff_queue(staff, filters, page=1):
     return Page(rows, page, PAGE_SIZE, total)
 
 
-def queue_counts():
-    """{(pool, status): count} of every conversation not closed (one query)."""
+def queue_counts(staff=None):
+    """{(pool, status): count} of every conversation not closed (one query); with `staff`
+    whose role reads only its own pool, that pool's only."""
+    mine = () if staff is None or permissions.allows(staff, "read_all_conversations") else (
+        Conversation.pool == ROLE_POOLS.get(staff.role, ""),)
     rows = db.session.execute(
         select(Conversation.pool, Conversation.status, func.count())
-        .where(Conversation.status.in_(OPEN_STATUSES))  # in, not !=: it reads the index
+        .where(Conversation.status.in_(OPEN_STATUSES), *mine)  # in, not !=: reads the index
         .group_by(Conversation.pool, Conversation.status)).all()
     return {(pool, status): count for pool, status, count in rows}
 
 
-def chart_conversations(patient_id, limit=10):
-    """The chart's latest conversations, newest first."""
-    return db.session.scalars(select(Conversation).where(Conversation.patient_id == patient_id)
+def chart_conversations(patient_id, limit=10, staff=None):
+    """The chart's latest conversations, newest first; with `staff` whose role reads only its
+    own pool, that pool's only (the chart never links to one they may not open)."""
+    mine = () if staff is None or permissions.allows(staff, "read_all_conversations") else (
+        Conversation.pool == ROLE_POOLS.get(staff.role, ""),)
+    return db.session.scalars(select(Conversation).where(Conversation.patient_id == patient_id,
+                                                         *mine)
                               .order_by(Conversation.last_message_at.desc()).limit(limit)).all()
 
 

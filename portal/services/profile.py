@@ -16,7 +16,7 @@ from .. import page_texts
 from ..extensions import db
 from ..models import AuditEvent, AuthSession
 from ..models.types import utcnow
-from . import audit, notices, record_shares
+from . import audit, notices, permissions, record_shares
 from .accounts import hash_answer
 from .mail import send_email
 from .passwords import hash_password
@@ -192,13 +192,11 @@ def describe_browser(user_agent):
 
 # -- practice control: staff pause and restore a patient's portal access --
 
-# Roles that may suspend or reinstate; front desk and billing see the status only.
-SUSPENDING_ROLES = ("admin", "provider", "nurse")
-
-
+# Who may suspend or reinstate is the role table's "suspend" (services/permissions.py; by
+# default admins, providers and nurses); the others see the status only.
 def may_suspend(staff):
     """True when this staff member may pause or restore portal access."""
-    return getattr(staff, "kind", None) == "staff" and staff.role in SUSPENDING_ROLES
+    return permissions.allows(staff, "suspend")
 
 
 def suspend_account(account, reason, origin):
@@ -206,7 +204,9 @@ def suspend_account(account, reason, origin):
 
     The reason stays on the account (staff read it on the chart); the audit row says only
     "suspended", as the reason may hold health details. Returns False if already suspended.
+    Raises permissions.Refused for a role that may not suspend.
     """
+    permissions.require_origin(origin, "suspend")
     if account.status == "suspended":
         return False
     account.status = "suspended"
@@ -221,7 +221,9 @@ def suspend_account(account, reason, origin):
 
 
 def reinstate_account(account, origin):
-    """Restore portal access. Returns False if the account was not suspended."""
+    """Restore portal access. Returns False if the account was not suspended. Raises
+    permissions.Refused for a role that may not reinstate."""
+    permissions.require_origin(origin, "suspend")
     if account.status != "suspended":
         return False
     account.status = "active"

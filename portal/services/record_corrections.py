@@ -25,7 +25,7 @@ from ..database import lock_for_write
 from ..extensions import db
 from ..models import RecordCorrection
 from ..models.types import utcnow
-from . import audit, messaging, records
+from . import audit, messaging, permissions, records
 from .access import LARGEST_ID
 from .errors import FieldError
 from .record_staff import staff_names
@@ -157,7 +157,9 @@ def _outcome_reply(entry, outcome, explanation):
 def decide(staff, correction, entry, outcome, explanation, origin):
     """Record the outcome of an open request: "corrected" (the explanation optional) or
     "not_changed" (the explanation required), and tell the patient in the conversation as
-    `staff`'s reply. Raises CorrectionError (nothing saved); the caller commits."""
+    `staff`'s reply. Raises CorrectionError (nothing saved), or permissions.Refused for a role
+    that may not publish the entry's kind of record; the caller commits."""
+    permissions.require(staff, permissions.category_action(entry.category))
     lock_for_write(db.session, f"record-correction:{correction.id}")
     db.session.refresh(correction)  # another member may have decided it meanwhile
     if correction.status != "open":

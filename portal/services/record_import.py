@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from . import audit, records
+from . import audit, permissions, records
 from .errors import FieldError
 
 IMPORTABLE = ("lab", "immunization")
@@ -226,6 +226,7 @@ def publish_batch(patient, batch, origin, *, release):
     drafts), with one "record.imported" audit row naming the category and the count, never a
     value. The caller commits once; if any row is refused, nothing may be committed (raise
     CsvError or RecordError; the caller rolls back)."""
+    permissions.require_origin(origin, "publish_clinical")
     if not batch.valid:
         raise _refused(_l("Nothing was saved: correct every row first."))
     entries = [records.publish(patient, batch.category.key, row.values, origin, release=release)

@@ -35,7 +35,7 @@ from ..database import lock_for_write
 from ..extensions import db
 from ..models import RecordShare
 from ..models.types import utcnow
-from . import activation, audit, records
+from . import activation, audit, permissions, records
 from .access import LARGEST_ID
 from .errors import FieldError
 from .mail import send_email
@@ -272,7 +272,9 @@ def staff_stop_problem(note):
 
 def stop_by_staff(share, note, origin):
     """Staff stop a share from the chart, with their reason (kept on the share for staff; the
-    audit row says only "staff", as the reason may hold health details). The caller commits."""
+    audit row says only "staff", as the reason may hold health details). The caller commits.
+    Raises permissions.Refused for a role the practice's table does not let stop shares."""
+    permissions.require_origin(origin, "stop_share")
     return revoke(share, origin, "staff", " ".join(note.split()))
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import RecordEntry
 from ..models.types import utcnow
-from . import audit
+from . import audit, permissions
 from .access import LARGEST_ID
 from .errors import FieldError
 from .files import EXTENSIONS, MAX_IMAGE_PIXELS, FileRefused, clean_upload, kind_of
@@ -36,7 +36,6 @@ from .paging import page_of
 
 PAGE_SIZE = 25
 TITLE_MAX, TEXT_MAX, NOTES_MAX = 200, 500, 5000
-HOLD_ROLES = ("provider",)  # who may hold a result for review (when the practice allows it)
 MAX_FILE_MB = 10
 MAX_NUMBER_CHARS = 30  # the longest number (an amount, a form's number answer) read or stored
 MAX_DOLLARS = Decimal(10**9)  # an amount is below a billion dollars
@@ -227,6 +226,7 @@ def publish(patient, category_key, values, origin, *, release, file=None):
     category = CATEGORIES.get(category_key)
     if category is None:
         raise RecordError(_l("Choose what kind of record this is."), "category")
+    permissions.require_origin(origin, permissions.category_action(category.key))
     facts = checked_facts(category, values)
     entry = RecordEntry(patient_id=patient.id, category=category.key,
                         title=facts[category.title][:TITLE_MAX],
@@ -273,33 +273,61 @@ def _file_refusal(reason):
     return _l("The image could not be read. Save it again and publish the new copy.")
 
 
-def _release(entry, origin):
+def _release(entry, origin, reason=""):
+    was_held = entry.status == "held"
     entry.status, entry.released_at = "released", utcnow()
     entry.released_by_id = origin.account.id
     entry.held_at, entry.held_by_id = None, None
     audit.record("record.released", origin, patient_id=entry.patient_id,
-                 object_type="record_entry", object_id=entry.id)
+                 object_type="record_entry", object_id=entry.id,
+                 detail=f"held; reason: {reason}"[:2000] if was_held and reason else "")
 
 
-def release(entry, origin):
+def may_release(staff, entry, practice=None):
+    """Whether `staff` may release this entry: a draft by whoever may publish its category; a
+    held result by a provider (the holding one or any other) or, with a reason, an admin."""
+    if entry.status == "draft":
+        return permissions.allows(staff, permissions.category_action(entry.category), practice)
+    if entry.status == "held":
+        return permissions.allows(staff, "release_held", practice)
+    return False
+
+
+def release_needs_reason(staff, entry):
+    """An admin releasing a provider's hold writes why (a provider need not)."""
+    return entry.status == "held" and getattr(staff, "role", "") != "provider"
+
+
+def release(entry, origin, reason=""):
     """Release a draft or a held result to the patient (the caller commits). False when it
-    was released already or retracted."""
+    was released already or retracted. Raises permissions.Refused for a role that may not,
+    and RecordError for an admin releasing a hold without a written reason."""
     if entry.status not in ("draft", "held"):
         return False
-    _release(entry, origin)
+    staff = origin.account
+    if staff is not None and not may_release(staff, entry):
+        raise permissions.Refused("release_held" if entry.status == "held"
+                                  else permissions.category_action(entry.category))
+    reason = (reason or "").strip()
+    if staff is not None and release_needs_reason(staff, entry) and len(reason) < 5:
+        raise RecordError(_l("Write why you release a result a provider held (at least 5 "
+                             "characters)."), "reason")
+    _release(entry, origin, reason[:NOTES_MAX])
     return True
 
 
 def may_hold(staff, practice, entry):
     """Whether `staff` may hold this entry for review: a provider, a lab result, a practice
     that allows holds, and an entry not yet released."""
-    return (practice.result_holds_allowed and staff.role in HOLD_ROLES
+    return (practice.result_holds_allowed and permissions.allows(staff, "hold", practice)
             and entry.category == "lab" and entry.status == "draft")
 
 
 def hold(entry, reason, staff, practice, origin):
-    """Hold a lab result for review, with the written reason (logged, shown to staff)."""
+    """Hold a lab result for review, with the written reason (logged, shown to staff). Raises
+    permissions.Refused for a role that may not hold, RecordError for the rest."""
     reason = (reason or "").strip()
+    permissions.require(staff, "hold", practice)
     if not may_hold(staff, practice, entry):
         raise RecordError(_l("Only a provider may hold a lab result, when the practice allows "
                              "it, before it is released."), "reason")
@@ -312,7 +340,9 @@ def hold(entry, reason, staff, practice, origin):
 
 
 def retract(entry, origin):
-    """Take an entry entered in error off the patient's pages (it stays, marked, for staff)."""
+    """Take an entry entered in error off the patient's pages (it stays, marked, for staff).
+    Raises permissions.Refused for a role that may not retract."""
+    permissions.require_origin(origin, "retract")
     if entry.status == "retracted":
         return False
     entry.status = "retracted"

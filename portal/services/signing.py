@@ -37,7 +37,7 @@ from ..models import (
     Signature,
 )
 from ..models.types import utcnow
-from . import audit, documents, seal
+from . import audit, documents, permissions, seal
 from .errors import FieldError
 from .pdf import render_pdf
 
@@ -211,8 +211,10 @@ def sign(patient, version, *, signer, answers, attestations, drawing, submission
 def record_paper(patient, version, *, signer, signed_on, scan, scan_type, practice, origin):
     """Record a consent signed on paper on `signed_on` (a date), with its scan if any.
 
-    It counts as the patient's current consent from that day. The caller commits.
+    It counts as the patient's current consent from that day. The caller commits. Raises
+    permissions.Refused for a staff role that may not record wet signatures.
     """
+    permissions.require_origin(origin, "review_forms", practice)
     if not normalize_name(signer.name):
         raise SigningError(_l("Enter the name of the person who signed."), field="signer_name")
     now = utcnow()

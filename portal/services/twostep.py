@@ -24,7 +24,7 @@ from ..database import keep_now, lock_for_write
 from ..extensions import db
 from ..models import RecoveryCode
 from ..models.types import utcnow
-from . import audit, notices, record_shares, secretbox, throttle, twostep_lock
+from . import audit, notices, permissions, record_shares, secretbox, throttle, twostep_lock
 from .mail import send_email
 from .passwords import void_hash
 from .recovery import issue_reset_link
@@ -120,7 +120,8 @@ def disable(account, origin):
 def may_reset(staff, account):
     """True when `staff` may clear `account`'s two-step sign-in: practice admins, and only
     when it is on."""
-    return getattr(staff, "is_admin", False) and account is not None and is_enabled(account)
+    return (permissions.allows(staff, "reset_two_step") and account is not None
+            and is_enabled(account))
 
 
 @dataclass
@@ -142,6 +143,8 @@ def reset_by_admin(account, origin):
     session ends, and the owner is emailed either way. Returns an AdminReset.
     """
     admin = origin.account
+    permissions.require_origin(origin, "reset_two_step" if account.kind == "patient"
+                               else "administer")
     lock_for_write(db.session, f"twostep:{account.kind}:{account.id}")
     _clear(account)
     end_all_sessions(account, "two-step reset")

@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..page_texts import ERROR_PAGES
-from ..services import ratelimit
+from ..services import permissions, ratelimit
 from ..services.access import LARGEST_ID
 
 log = logging.getLogger("portal")
@@ -49,6 +49,7 @@ def init_app(app):
     app.after_request(_audit_refused_patient_access)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(permissions.Refused, _refused_action)
     app.register_error_handler(InternalServerError, _server_error)
 
 
@@ -56,14 +57,23 @@ def init_app(app):
 PATIENT_URL = re.compile(r"/staff/patients/(?:(\d{1,30})(?:/|$))?")
 
 
-def _audit_refused_patient_access(response):
-    """Every 403 or 404 under /staff/patients/ goes on the audit trail, in this one place.
+# Every staff and admin URL: a refused request there goes on the audit trail too.
+STAFF_URL = re.compile(r"/(?:staff|admin)(?:/|$)")
 
-    Who asked and which chart (when the URL names one): someone probing charts by number
-    shows up in the log. Whatever the refused request had started is rolled back first.
+
+def _audit_refused_patient_access(response):
+    """Every 403 or 404 under /staff/patients/, and every 403 elsewhere under /staff or
+    /admin, goes on the audit trail, in this one place.
+
+    Who asked, which chart (when the URL names one) and which action of the role table was
+    refused (permissions.Refused): someone probing charts by number, or trying what their role
+    may not do, shows up in the log. Whatever the refused request had started is rolled back
+    first, so a refused request changes nothing.
     """
     found = PATIENT_URL.match(request.path)
-    if response.status_code not in (403, 404) or found is None:
+    if response.status_code not in (403, 404):
+        return response
+    if found is None and (response.status_code != 403 or not STAFF_URL.match(request.path)):
         return response
     from ..extensions import db
     from ..services import audit
@@ -71,10 +81,11 @@ def _audit_refused_patient_access(response):
 
     try:
         db.session.rollback()
-        patient_id = int(found.group(1)) if found.group(1) else None
+        patient_id = int(found.group(1)) if found and found.group(1) else None
         if patient_id is not None and not 0 < patient_id <= LARGEST_ID:
             patient_id = None
-        audit.record_refused(origin(), patient_id, response.status_code)
+        audit.record_refused(origin(), patient_id, response.status_code,
+                             action=g.get("refused_action", ""), on_chart=found is not None)
         db.session.commit()
     except Exception as error:  # the refusal stands even if the database is down; log it
         db.session.rollback()
@@ -95,6 +106,12 @@ def _http_error(error):
     if error.code is None or error.code < 400:
         return error
     return error_page(error.code)
+
+
+def _refused_action(error):
+    """A role that may not do this (services/permissions.py): 403, audited with the action."""
+    g.refused_action = error.action
+    return error_page(403)
 
 
 def _csrf_error(error):

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ..extensions import db, login_manager
 from ..flash_messages import flash_message
-from ..services import access, documents, messaging, signing
+from ..services import access, documents, messaging, permissions, signing
 
 # The one staff page open to someone who must replace a one-time password from an admin.
 PASSWORD_CHANGE_ENDPOINT = "staff.account_password"  # noqa: S105 - an endpoint name
@@ -20,10 +20,13 @@ CONSENT_GATE_OPEN = {"documents.sign", "documents.signed_pdf"}
 
 
 def staff_required(*roles):
-    """Decorator: a signed-in staff member (with one of `roles`, when given), else 403.
+    """Decorator: a signed-in staff member whose role may do what the endpoint does, else 403.
 
-    A staff member signed in with a one-time password from an admin (must_change_password)
-    is sent to choose their own password before any other staff page.
+    What the endpoint does is declared once, in services/permissions.ROUTES (with the
+    practice's own changes to the table); an endpoint declared nowhere is refused. `roles`,
+    when given, narrow it further. A staff member signed in with a one-time password from an
+    admin (must_change_password) is sent to choose their own password before any other staff
+    page.
     """
 
     def decorate(view):
@@ -36,8 +39,14 @@ def staff_required(*roles):
                 return redirect(url_for(PASSWORD_CHANGE_ENDPOINT))
             if not access.is_staff(current_user, roles):
                 abort(403)
+            action = permissions.route_action(request.endpoint)
+            if action is None:
+                raise permissions.Refused("undeclared route")
+            if action not in (permissions.ANY_STAFF, permissions.IN_SERVICE):
+                permissions.require(current_user, action, g.practice)
             return view(*args, **kwargs)
 
+        wrapped.staff_guard = True  # tests/test_permissions.py finds every guarded view
         return wrapped
 
     return decorate

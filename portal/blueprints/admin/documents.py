@@ -44,7 +44,7 @@ def _to_draft(document, anchor=None):
 
 
 @bp.route("/documents")
-@staff_required("admin")
+@staff_required()
 def document_list():
     """Consents, then health forms, then retired documents. Looking makes nothing: before the
     portal's two defaults exist, the page offers a button that adds them."""
@@ -57,7 +57,7 @@ def document_list():
 
 
 @bp.route("/documents/defaults", methods=["POST"])
-@staff_required("admin")
+@staff_required()
 def add_default_documents():
     """Add the portal consent and the medical history form, unless documents exist."""
     if not ButtonForm().validate_on_submit():
@@ -69,7 +69,7 @@ def add_default_documents():
 
 
 @bp.route("/documents/new", methods=["GET", "POST"])
-@staff_required("admin")
+@staff_required()
 def new_document():
     kind = request.args.get("kind")  # ?kind=consent or ?kind=form preselects the kind
     form = NewDocumentForm(kind=kind if kind in ("consent", "form") else None)
@@ -82,7 +82,7 @@ def new_document():
 
 
 @bp.route("/documents/<int:document_id>")
-@staff_required("admin")
+@staff_required()
 def document(document_id):
     document = _document(document_id)
     current = documents.current_version(document)
@@ -94,7 +94,7 @@ def document(document_id):
 
 
 @bp.route("/documents/<int:document_id>/edit", methods=["POST"])
-@staff_required("admin")
+@staff_required()
 def edit_document(document_id):
     """Open the draft of the next version (a copy of the current one), or the open draft."""
     document = _posted(document_id)
@@ -109,7 +109,7 @@ def edit_document(document_id):
 
 
 @bp.route("/documents/<int:document_id>/retire", methods=["GET", "POST"])
-@staff_required("admin")
+@staff_required()
 def retire_document(document_id):
     """Ask first, then retire: the document is no longer offered; its signatures stand."""
     document = _document(document_id)
@@ -128,7 +128,7 @@ def retire_document(document_id):
 
 @bp.route("/documents/<int:document_id>/available-to-all/<any(on, off):state>",
           methods=["POST"])
-@staff_required("admin")
+@staff_required()
 def document_availability(document_id, state):
     """Offer a health form to every patient (on), or only to those staff assign it to (off)."""
     document = _posted(document_id)
@@ -143,7 +143,7 @@ def document_availability(document_id, state):
 
 
 @bp.route("/documents/<int:document_id>/draft", methods=["GET", "POST"])
-@staff_required("admin")
+@staff_required()
 def document_draft(document_id):
     """Edit the draft; "Publish" saves it, then publishes it unless something is missing."""
     document = _document(document_id)
@@ -195,13 +195,13 @@ def _field_page(document_id, name):
 
 
 @bp.route("/documents/<int:document_id>/draft/fields/new", methods=["GET", "POST"])
-@staff_required("admin")
+@staff_required()
 def new_document_field(document_id):
     return _field_page(document_id, None)
 
 
 @bp.route("/documents/<int:document_id>/draft/fields/<name>", methods=["GET", "POST"])
-@staff_required("admin")
+@staff_required()
 def edit_document_field(document_id, name):
     return _field_page(document_id, name)
 
@@ -216,7 +216,7 @@ def _posted_field(document_id, name):
 
 
 @bp.route("/documents/<int:document_id>/draft/fields/<name>/remove", methods=["POST"])
-@staff_required("admin")
+@staff_required()
 def remove_document_field(document_id, name):
     document, draft = _posted_field(document_id, name)
     if draft is None:
@@ -230,7 +230,7 @@ def remove_document_field(document_id, name):
 
 @bp.route("/documents/<int:document_id>/draft/fields/<name>/move/<any(up, down):direction>",
           methods=["POST"])
-@staff_required("admin")
+@staff_required()
 def move_document_field(document_id, name, direction):
     document, draft = _posted_field(document_id, name)
     if draft is None:

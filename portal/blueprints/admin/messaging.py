@@ -19,7 +19,7 @@ from .message_forms import ReplyTemplateForm, TopicForm
 
 
 @bp.route("/message-topics")
-@staff_required("admin")
+@staff_required()
 def message_topics():
     """Every topic, offered or not, in the order patients see them; the defaults appear the
     first time."""
@@ -49,7 +49,7 @@ def _topic_page(topic):
 
 
 @bp.route("/message-topics/new", methods=["GET", "POST"])
-@staff_required("admin")
+@staff_required()
 def new_message_topic():
     """A topic of the practice's own, placed after the defaults (added first if need be)."""
     if message_admin.add_default_topics(login.origin()):
@@ -58,13 +58,13 @@ def new_message_topic():
 
 
 @bp.route("/message-topics/<int:topic_id>", methods=["GET", "POST"])
-@staff_required("admin")
+@staff_required()
 def edit_message_topic(topic_id):
     return _topic_page(message_admin.topic_by_id(topic_id) or abort(404))
 
 
 @bp.route("/reply-templates")
-@staff_required("admin")
+@staff_required()
 def reply_templates():
     """Saved replies in use, then those turned off, each by title."""
     templates = messaging.reply_templates(active_only=False)
@@ -89,19 +89,19 @@ def _template_page(template):
 
 
 @bp.route("/reply-templates/new", methods=["GET", "POST"])
-@staff_required("admin")
+@staff_required()
 def new_reply_template():
     return _template_page(None)
 
 
 @bp.route("/reply-templates/<int:template_id>", methods=["GET", "POST"])
-@staff_required("admin")
+@staff_required()
 def edit_reply_template(template_id):
     return _template_page(message_admin.template_by_id(template_id) or abort(404))
 
 
 @bp.route("/reply-templates/<int:template_id>/<any(on, off):state>", methods=["POST"])
-@staff_required("admin")
+@staff_required()
 def reply_template_state(template_id, state):
     """The list's one button: turn a saved reply off (or back on)."""
     if not ButtonForm().validate_on_submit():

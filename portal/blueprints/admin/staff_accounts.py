@@ -26,14 +26,14 @@ def _staff_member(staff_id):
 
 
 @bp.route("/staff")
-@staff_required("admin")
+@staff_required()
 def staff_list():
     return render_template("admin/staff_list.html", staff=staff_accounts.all_staff(),
                            enabled=twostep.is_enabled)
 
 
 @bp.route("/staff/<int:staff_id>/reset-two-step", methods=["POST"])
-@staff_required("admin")
+@staff_required()
 def reset_staff(staff_id):
     """Clear a staff member's two-step and give a one-time password, shown on this page only.
 
@@ -51,7 +51,7 @@ def reset_staff(staff_id):
 
 
 @bp.route("/staff/<int:staff_id>/disable", methods=["POST"])
-@staff_required("admin")
+@staff_required()
 def disable_staff(staff_id):
     """Disable a staff account: it cannot sign in, and its sessions end now."""
     staff = _staff_member(staff_id)
@@ -67,7 +67,7 @@ def disable_staff(staff_id):
 
 
 @bp.route("/staff/<int:staff_id>/enable", methods=["POST"])
-@staff_required("admin")
+@staff_required()
 def enable_staff(staff_id):
     staff = _staff_member(staff_id)
     done = staff_accounts.enable_staff(staff, login.origin())

@@ -17,7 +17,7 @@ AUDIT_PAGE_SIZE = 50
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@staff_required("admin")
+@staff_required()
 def settings():
     practice = get_practice()
     form = PracticeSettingsForm(obj=practice)
@@ -33,7 +33,7 @@ def settings():
 
 
 @bp.route("/audit", methods=["GET", "POST"])
-@staff_required("admin")
+@staff_required()
 def audit_log():
     """The audit trail, newest first; POST sets the filters, GET shows a page."""
     filters = session_data.get(AUDIT_FILTER_KEY) or {}
@@ -50,7 +50,7 @@ def audit_log():
 
 
 @bp.route("/audit/clear", methods=["POST"])
-@staff_required("admin")
+@staff_required()
 def clear_audit_filters():
     session_data.pop(AUDIT_FILTER_KEY)
     db.session.commit()

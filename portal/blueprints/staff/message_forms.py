@@ -29,9 +29,14 @@ class QueueFilterForm(FlaskForm):
     status = SelectField(_l("Status"), choices=choices(QUEUE_STATUSES), default="active")
     assigned = SelectField(_l("Assigned to"), choices=choices(ASSIGNED), default="")
 
+    def limit_pools(self, pools):
+        """Offer only `pools` (a role that reads only its own pool), without "All pools"."""
+        self.pool.choices = [choice for choice in self.pool.choices if choice.value in pools]
+
     def queue_filter(self, default_pool):
         """The chosen filters as messaging.QueueFilter; a value not offered counts as unset."""
-        pool = self.pool.data if self.pool.data in (ALL_POOLS, *POOLS) else default_pool or ALL_POOLS
+        offered = [choice.value for choice in self.pool.choices]
+        pool = self.pool.data if self.pool.data in offered else default_pool or ALL_POOLS
         self.pool.data = pool
         if self.status.data not in QUEUE_STATUSES:
             self.status.data = "active"

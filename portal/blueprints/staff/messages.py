@@ -22,7 +22,7 @@ from ...flash_messages import flash_message
 from ...models.messages import POOLS, STATUSES
 from ...models.patients import sorted_name
 from ...models.types import utcnow
-from ...services import audit, messaging
+from ...services import audit, messaging, permissions
 from ...web import login
 from ...web.downloads import attachment
 from ...web.filters import local_time
@@ -45,7 +45,7 @@ LAST_PAGE = 100_000  # a page number beyond any inbox (and within every database
 
 
 def _conversation_or_404(conversation_id):
-    return messaging.staff_conversation(conversation_id) or abort(404)
+    return messaging.staff_conversation(conversation_id, current_user) or abort(404)
 
 
 def _to_conversation(conversation, fragment=""):
@@ -142,6 +142,9 @@ def queue_rows(page, practice, now):
 def inbox():
     """The shared inbox: the chosen pool's conversations, the patient-waiting ones oldest first."""
     form = QueueFilterForm(request.args)
+    pools = messaging.readable_pools(current_user)
+    if len(pools) < len(POOLS):
+        form.limit_pools(pools)
     filters = form.queue_filter(messaging.default_pool(current_user))
     page = messaging.staff_queue(current_user, filters,
                                  min(request.args.get("page", 1, type=int), LAST_PAGE))
@@ -149,7 +152,9 @@ def inbox():
     # Drawn before the commit, which would expire the rows and reload each one (N+1).
     body = render_template("staff/messages/inbox.html", form=form, page=page,
                            rows=queue_rows(page, g.practice, utcnow()),
-                           counts=messaging.queue_counts(), pools=_translated(POOLS))
+                           counts=messaging.queue_counts(current_user),
+                           pools={key: label for key, label in _translated(POOLS).items()
+                                  if key in pools})
     db.session.commit()
     return body
 
@@ -273,6 +278,8 @@ def move(conversation_id):
         return show(conversation, failed=form, problem=_refused(form, error), move=form)
     db.session.commit()
     flash_message("conversation_moved", pool=POOLS[form.pool.data])
+    if not permissions.may_read_conversation(current_user, conversation):
+        return redirect(url_for(".inbox"))  # moved out of the pools this role reads
     return _to_conversation(conversation)
 
 
@@ -292,7 +299,7 @@ def close(conversation_id):
 @staff_required()
 def attachment_file(attachment_id):
     """An attachment as a download, checked against its SHA-256 and put on the record."""
-    found = messaging.staff_attachment(attachment_id) or abort(404)
+    found = messaging.staff_attachment(attachment_id, current_user) or abort(404)
     file, conversation = found
     data = messaging.attachment_bytes(file)
     if data is None:

@@ -84,7 +84,7 @@ def revoke_invitation(patient_id):
 
 
 @bp.route("/patients/<int:patient_id>/portal/suspend", methods=["POST"])
-@staff_required(*profile.SUSPENDING_ROLES)
+@staff_required()
 def suspend(patient_id):
     """Pause portal access (a reason is required; staff read it on the chart)."""
     patient = chart_or_404(patient_id)
@@ -109,7 +109,7 @@ def _account_button(patient_id, action, done_message, not_done_message):
 
 
 @bp.route("/patients/<int:patient_id>/portal/reinstate", methods=["POST"])
-@staff_required(*profile.SUSPENDING_ROLES)
+@staff_required()
 def reinstate(patient_id):
     """Restore paused portal access."""
     return _account_button(patient_id, profile.reinstate_account,
@@ -133,7 +133,7 @@ def reopen_self_reset(patient_id):
 
 
 @bp.route("/patients/<int:patient_id>/reset-two-step", methods=["POST"])
-@staff_required("admin")
+@staff_required()
 def reset_two_step(patient_id):
     """The patient lost their phone and recovery codes: clear two-step, which also voids the
     password and emails the staff-assisted reset link."""

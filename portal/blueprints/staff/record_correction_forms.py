@@ -31,13 +31,14 @@ class OutcomeForm(FlaskForm):
         self.correction_id = correction_id
 
 
-def correction_panel(entry, failed=None):
+def correction_panel(entry, failed=None, may_decide=True):
     """The entry's correction requests (record_corrections.entry_requests) and an outcome form
-    for each open one; `failed` is a refused OutcomeForm, shown again with its errors."""
+    for each open one when `may_decide` (the role may publish this kind of record); `failed`
+    is a refused OutcomeForm, shown again with its errors."""
     rows = record_corrections.entry_requests(entry.id)
     forms = {}
     for row in rows:
-        if row.correction.status != "open":
+        if row.correction.status != "open" or not may_decide:
             continue
         same = failed is not None and failed.correction_id == row.correction.id
         forms[row.correction.id] = failed if same else OutcomeForm(row.correction.id,

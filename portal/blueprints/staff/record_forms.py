@@ -96,3 +96,14 @@ class HoldForm(FlaskForm):
         description=_l("Staff see this reason and how long the result has been held. The "
                        "patient does not see the result until it is released."),
         validators=[MarkedRequired()], render_kw={"rows": 3})
+
+
+class ReleaseForm(FlaskForm):
+    """Release an entry to the patient. An admin releasing a provider's hold writes why
+    (records.release_needs_reason); the field is drawn only then."""
+
+    reason = TextAreaField(
+        _l("Why you release this held result"), filters=[strip, one_newline],
+        description=_l("A provider held it to talk to the patient first. Your reason goes on "
+                       "the audit trail."),
+        render_kw={"rows": 3})

@@ -1,12 +1,13 @@
 """A chart's record shares for staff: every staff role that reads charts sees them on the chart
-(views.chart); admins, providers and nurses (profile.SUSPENDING_ROLES, as for pausing portal
-access) may stop one, with a reason. The rules are in services/record_shares.py."""
+(views.chart); the roles the practice's table lets "stop a record share" (services/permissions;
+by default admins, providers and nurses) may stop one, with a reason. The rules are in
+services/record_shares.py."""
 
 from flask import abort, redirect, render_template, url_for
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...services import profile, record_shares
+from ...services import record_shares
 from ...web import login
 from ...web.guards import chart_or_404, staff_required
 from . import bp
@@ -14,7 +15,7 @@ from .forms import StopShareForm
 
 
 @bp.route("/patients/<int:patient_id>/shares/<int:share_id>/stop", methods=["GET", "POST"])
-@staff_required(*profile.SUSPENDING_ROLES)
+@staff_required()
 def stop_share(patient_id, share_id):
     """Stop one of the chart's shares now, with a reason (staff read it on the chart; the
     patient reads "stopped by the practice")."""

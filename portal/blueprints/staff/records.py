@@ -18,7 +18,7 @@ from flask_login import current_user
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...models.types import utcnow
-from ...services import audit, record_staff, records
+from ...services import audit, permissions, record_staff, records
 from ...services.files import EXTENSIONS
 from ...web import login
 from ...web.downloads import attachment
@@ -27,7 +27,7 @@ from ...web.guards import chart_or_404, staff_required
 from . import bp
 from .forms import ButtonForm
 from .record_correction_forms import correction_panel
-from .record_forms import HoldForm, record_form_class
+from .record_forms import HoldForm, ReleaseForm, record_form_class
 
 log = logging.getLogger("portal")
 records_bp = Blueprint("records", __name__)
@@ -81,9 +81,10 @@ def status_words(entry, names, now):
 
 
 def chart_record(patient_id):
-    """What the chart's "Health record" section shows (staff/records/_chart.html)."""
+    """What the chart's "Health record" section shows (staff/records/_chart.html), with the
+    kinds of record this staff member's role may publish."""
     return {"entries": records.chart_entries(patient_id), "categories": records.CATEGORIES,
-            "statuses": STATUS_WORDS}
+            "statuses": STATUS_WORDS, "publishable": permissions.publishable(current_user)}
 
 
 # --- Publishing -----------------------------------------------------------------------------
@@ -94,10 +95,16 @@ def new(patient_id):
     """Without ?category, the kinds of record to choose from; with one, its form."""
     patient = chart_or_404(patient_id)
     key = request.args.get("category", "")
+    allowed = permissions.publishable(current_user)
+    if not allowed:
+        raise permissions.Refused("publish")
     if not key:
-        return render_template("staff/records/categories.html", patient=patient,
-                               categories=records.CATEGORIES.values())
+        return render_template(
+            "staff/records/categories.html", patient=patient,
+            categories=[records.CATEGORIES[key] for key in allowed],
+            may_import=permissions.allows(current_user, "publish_clinical"))
     category = records.CATEGORIES.get(key) or abort(404)
+    permissions.require(current_user, permissions.category_action(category.key))
     form, problem = record_form_class(category)(), None
     if form.validate_on_submit():
         try:
@@ -116,10 +123,11 @@ def new(patient_id):
 
 # --- One entry ------------------------------------------------------------------------------
 
-def show(patient, entry, hold_form=None, problem=None, correction_form=None):
-    """The entry page, its read on the record. A refused hold comes back in `hold_form` with
-    its errors, a refused correction outcome in `correction_form`; `problem` is a message for
-    the summary that no field holds."""
+def show(patient, entry, hold_form=None, problem=None, correction_form=None, release_form=None):
+    """The entry page, its read on the record, offering only what this staff member's role
+    may do. A refused hold comes back in `hold_form` with its errors, a release without its
+    reason in `release_form`, a refused correction outcome in `correction_form`; `problem` is
+    a message for the summary that no field holds."""
     names = record_staff.staff_names((entry.created_by_id, entry.released_by_id,
                                       entry.held_by_id))
     record_staff.record_entry_viewed(login.origin(), entry)
@@ -129,7 +137,12 @@ def show(patient, entry, hold_form=None, problem=None, correction_form=None):
         status=status_words(entry, names, utcnow()), names=names, problem=problem,
         may_hold=records.may_hold(current_user, g.practice, entry),
         hold_form=hold_form or HoldForm(formdata=None),
-        corrections=correction_panel(entry, correction_form))
+        may_release=records.may_release(current_user, entry, g.practice),
+        release_reason=records.release_needs_reason(current_user, entry),
+        release_form=release_form or ReleaseForm(formdata=None),
+        may_retract=permissions.allows(current_user, "retract", g.practice),
+        corrections=correction_panel(entry, correction_form, permissions.allows(
+            current_user, permissions.category_action(entry.category), g.practice)))
     db.session.commit()
     return body
 
@@ -144,10 +157,14 @@ def entry(patient_id, entry_id):
 @records_bp.route("/patients/<int:patient_id>/records/<int:entry_id>/release", methods=["POST"])
 @staff_required()
 def release(patient_id, entry_id):
-    """Release a draft or a held result to the patient."""
-    _patient, entry = _entry_or_404(patient_id, entry_id)
-    _posted(ButtonForm())
-    released = records.release(entry, login.origin())
+    """Release a draft or a held result to the patient (an admin releasing a hold says why)."""
+    patient, entry = _entry_or_404(patient_id, entry_id)
+    form = _posted(ReleaseForm())
+    try:
+        released = records.release(entry, login.origin(), form.reason.data)
+    except records.RecordError as error:
+        db.session.rollback()
+        return show(patient, entry, release_form=form, problem=_refused(form, error))
     db.session.commit()
     flash_message("record_released" if released else "record_not_released")
     return _to_entry(entry)
@@ -173,7 +190,7 @@ def hold(patient_id, entry_id):
     form = _posted(HoldForm())
     try:
         records.hold(entry, form.reason.data, current_user, g.practice, login.origin())
-    except records.RecordError as error:
+    except records.RecordError as error:  # a role that may not hold got a 403 (Refused)
         db.session.rollback()
         if not records.may_hold(current_user, g.practice, entry):
             return show(patient, entry, problem=error.message)

@@ -11,6 +11,7 @@ from ...services import (
     consent_reports,
     invitations,
     messaging,
+    permissions,
     profile,
     record_shares,
     records,
@@ -95,7 +96,7 @@ def chart(patient_id):
                            portal=chart_portal(patient, account, current_user),
                            age=charts.age_on(patient.date_of_birth, utcnow().date()),
                            consents=consents, assign_form=assign_form,
-                           conversations=messaging.chart_conversations(patient.id),
+                           conversations=messaging.chart_conversations(patient.id, staff=current_user),
                            undelivered=messaging.undelivered_notices(patient.id),
                            delivery_problem=messaging.delivery_problem,
                            record=chart_record(patient.id),
@@ -107,7 +108,7 @@ def chart_shares(patient_id, staff):
     return {"shares": record_shares.chart_shares(patient_id), "state": record_shares.state,
             "category_keys": record_shares.category_keys, "categories": records.CATEGORIES,
             "stop_reasons": page_texts.SHARE_STOP_REASONS,
-            "may_stop": profile.may_suspend(staff)}
+            "may_stop": permissions.allows(staff, "stop_share")}
 
 
 def chart_portal(patient, account, staff):

@@ -1,0 +1,80 @@
+"""Staff roles in Chromium over HTTPS (issue 19, part 1): a front desk's chart offers no
+clinical publishing (only the kinds the role may publish, no CSV import, no retract), and the
+admin's page of what each role may do works without JavaScript, on a desktop and a 375 px
+phone, axe-core clean."""
+
+import pyotp
+import pytest
+from conftest import turn_on_two_step
+from playwright.sync_api import expect
+
+from portal.models import StaffUser
+
+from .test_https_flows import staff_password_step
+
+FRONT_DESK = "frontdesk@practice.test"
+ADMIN = "admin@practice.test"
+
+
+def signed_in(open_https_context, app, make_staff, staff_password, kind, role, email,
+              java_script=True):
+    """A page of a new staff member of `role`, signed in over HTTPS with two-step."""
+    member = make_staff(role, email=email, name=f"{role.title()} Member")
+    secret, _codes = turn_on_two_step(app, StaffUser, member.id)
+    page = open_https_context(kind, java_script_enabled=java_script).new_page()
+    staff_password_step(page, email, staff_password)
+    page.wait_for_url("**/sign-in/code")
+    page.get_by_label("Sign-in code").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/staff/patients")
+    return page
+
+
+@pytest.mark.parametrize("kind", ["desktop", "phone"])
+def test_a_front_desk_chart_offers_no_clinical_publishing(
+        app, https_server, open_https_context, make_staff, staff_password, add_patient,
+        save_practice, axe_check, assert_phone_layout, kind):
+    save_practice()
+    chart_id = add_patient(account_number="ROLE-77")
+    page = signed_in(open_https_context, app, make_staff, staff_password, kind, "front_desk",
+                     FRONT_DESK)
+    page.goto(f"/staff/patients/{chart_id}")
+    section = page.locator("#health-record")
+    expect(section).to_contain_text("You may publish: Appointment, Statement, Document.")
+    axe_check(page)
+    if kind == "phone":
+        assert_phone_layout(page)
+    section.get_by_role("link", name="Publish a record").click()
+    links = page.locator("main ul.settings-list a")
+    expect(links).to_have_text(["Appointment", "Statement", "Document"])
+    expect(page.get_by_text("Import lab results or immunizations")).to_have_count(0)
+    expect(page.get_by_role("link", name="Lab result")).to_have_count(0)
+    axe_check(page)
+    # A clinical form asked for by its address is refused.
+    response = page.goto(f"/staff/patients/{chart_id}/records/new?category=lab")
+    assert response.status == 403
+
+
+@pytest.mark.parametrize("kind", ["desktop", "phone"])
+def test_the_admin_changes_what_a_role_may_do_without_javascript(
+        app, https_server, open_https_context, make_staff, staff_password, save_practice,
+        axe_check, assert_phone_layout, kind):
+    save_practice()
+    page = signed_in(open_https_context, app, make_staff, staff_password, kind, "admin", ADMIN,
+                     java_script=False)
+    page.goto("/admin/permissions")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What each staff role may do")
+    axe_check(page)
+    if kind == "phone":
+        assert_phone_layout(page)
+    group = page.get_by_role("group", name="Retract an entry entered in error")
+    expect(group.get_by_label("Nurse")).to_be_checked()
+    group.get_by_label("Nurse").uncheck()
+    page.get_by_role("button", name="Save what each role may do").click()
+    page.wait_for_url("**/admin/permissions")
+    expect(page.get_by_text("What each staff role may do was saved.")).to_be_visible()
+    expect(page.get_by_role("group", name="Retract an entry entered in error")
+           .get_by_label("Nurse")).not_to_be_checked()
+    axe_check(page)
+    if kind == "phone":
+        assert_phone_layout(page)
