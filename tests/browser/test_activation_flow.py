@@ -21,7 +21,6 @@ import re
 import subprocess
 from datetime import date
 
-import pyotp
 import pytest
 from conftest import turn_on_two_step
 from playwright.sync_api import expect
@@ -32,7 +31,7 @@ from portal.flash_messages import get_message
 from portal.models import Invitation, PatientAccount, StaffUser
 
 from .test_enroll_flow import draw_signature, stored_signatures
-from .test_https_flows import Mailbox, PostLog, assert_host_cookies, staff_password_step
+from .test_https_flows import Mailbox, PostLog, assert_host_cookies, staff_signs_in
 from .test_messages_flow import assert_unique_ids
 
 FRONT_DESK = "frontdesk@practice.test"
@@ -251,11 +250,7 @@ def test_letter_enrollment_over_https(app, https_server, open_https_context, mak
     # -- Staff sign in with password and code, and print the letter. -------------------------
     staff_context = open_https_context("desktop")
     staff = posts.watch(staff_context.new_page())
-    staff_password_step(staff, FRONT_DESK, staff_password)
-    staff.wait_for_url("**/sign-in/code")
-    staff.get_by_label("Sign-in code").fill(pyotp.TOTP(secret).now())
-    staff.get_by_role("button", name="Continue").click()
-    staff.wait_for_url(f"{base}/staff/patients")
+    staff_signs_in(staff, FRONT_DESK, staff_password, secret)
     code, letter, download = print_letter(staff, chart, tmp_path)
     assert download.url == f"{base}/staff/patients/{chart}/activation-letter.pdf", download.url
     assert_host_cookies(staff_context)

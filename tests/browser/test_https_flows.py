@@ -117,6 +117,25 @@ def staff_password_step(page, email_address, password):
     page.get_by_role("button", name="Sign in").click()
 
 
+def staff_signs_in(page, email_address, password, secret):
+    """Password, then the authenticator's current code: the staff patient list is open."""
+    staff_password_step(page, email_address, password)
+    page.wait_for_url("**/sign-in/code")
+    page.get_by_label("Sign-in code").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/staff/patients")
+
+
+def new_staff_page(app, open_https_context, make_staff, staff_password, role, email_address, kind,
+                   java_script=True):
+    """A page of a new staff member of `role` with two-step on, signed in over HTTPS."""
+    member = make_staff(role, email=email_address, name=f"{role.title()} Member")
+    secret, _codes = turn_on_two_step(app, StaffUser, member.id)
+    page = open_https_context(kind, java_script_enabled=java_script).new_page()
+    staff_signs_in(page, email_address, staff_password, secret)
+    return page
+
+
 def test_every_form_posts_over_https(https_server, open_https_context, make_staff, staff_password,
                                      add_patient, save_practice, outbox, patient_sign_in):
     base = https_server.url
@@ -296,11 +315,7 @@ def test_paper_signature_verification_and_publishing_post_over_https(
     secret, _codes = turn_on_two_step(app, StaffUser, admin.id)
     context = open_https_context("desktop")
     page = posts.watch(context.new_page())
-    staff_password_step(page, admin.email, staff_password)
-    page.wait_for_url("**/sign-in/code")
-    page.get_by_label("Sign-in code").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(f"{base}/staff/patients")
+    staff_signs_in(page, admin.email, staff_password, secret)
 
     # -- A paper signature with its scan: a multipart post over TLS. -------------------------
     paper = f"/staff/patients/{chart}/consents/{consent}/paper"

@@ -21,7 +21,6 @@ import io
 import re
 from datetime import timedelta
 
-import pyotp
 import pytest
 from conftest import PATIENT_PASSWORD, turn_on_two_step
 from playwright.sync_api import expect
@@ -31,7 +30,7 @@ from portal.extensions import db
 from portal.models import Conversation, MessageTopic, PatientAccount, ReplyTemplate, StaffUser
 from portal.services import audit, messaging
 
-from .test_https_flows import PostLog, assert_host_cookies, staff_password_step
+from .test_https_flows import PostLog, assert_host_cookies, staff_signs_in
 
 NURSE_EMAIL = "nurse@practice.test"
 TOPIC = "Prescription refill"
@@ -377,11 +376,7 @@ def test_compose_and_answer_over_https(app, https_server, open_https_context, ma
 
     nurse_context = open_https_context("desktop")
     nurse = posts.watch(nurse_context.new_page())
-    staff_password_step(nurse, NURSE_EMAIL, staff_password)
-    nurse.wait_for_url("**/sign-in/code")
-    nurse.get_by_label("Sign-in code").fill(pyotp.TOTP(secret).now())
-    nurse.get_by_role("button", name="Continue").click()
-    nurse.wait_for_url(f"{base}/staff/patients")
+    staff_signs_in(nurse, NURSE_EMAIL, staff_password, secret)
     staff_answer(nurse, conversation_id, lambda: (assert_unique_ids(nurse), axe_check(nurse)))
     assert_host_cookies(nurse_context)
 

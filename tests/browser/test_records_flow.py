@@ -28,7 +28,6 @@ import json
 import re
 import zipfile
 
-import pyotp
 import pytest
 from conftest import PATIENT_PASSWORD, turn_on_two_step
 from playwright.sync_api import expect
@@ -37,7 +36,7 @@ from records_data import pdf_text
 from portal.models import StaffUser
 from portal.services.files import strip_pdf
 
-from .test_https_flows import PostLog, assert_host_cookies, staff_password_step
+from .test_https_flows import PostLog, assert_host_cookies, staff_signs_in
 from .test_messages_flow import assert_unique_ids
 
 NURSE_EMAIL = "nurse@practice.test"
@@ -456,11 +455,7 @@ def test_the_record_walk_over_https(app, https_server, open_trusting_context, ma
 
     staff_context = open_trusting_context("desktop")
     staff = posts.watch(staff_context.new_page())
-    staff_password_step(staff, NURSE_EMAIL, staff_password)
-    staff.wait_for_url("**/sign-in/code")
-    staff.get_by_label("Sign-in code").fill(pyotp.TOTP(secret).now())
-    staff.get_by_role("button", name="Continue").click()
-    staff.wait_for_url(f"{base}/staff/patients")
+    staff_signs_in(staff, NURSE_EMAIL, staff_password, secret)
     open_chart(staff, patient_id)
     lab_id = publish_lab(staff, patient_id)
     assert staff.url == f"{base}/staff/patients/{patient_id}/records/{lab_id}", staff.url

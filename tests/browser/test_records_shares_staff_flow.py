@@ -9,28 +9,13 @@ button. axe-core finds nothing on any of these pages, on the desktop and on the 
 
 import re
 
-import pyotp
-from conftest import PATIENT_PASSWORD, turn_on_two_step
+from conftest import PATIENT_PASSWORD
 from playwright.sync_api import expect
 
-from portal.models import StaffUser
-
-from .test_https_flows import PostLog, assert_host_cookies, staff_password_step
+from .test_https_flows import PostLog, assert_host_cookies, new_staff_page
 from .test_records_share_flow import RECIPIENT, make_share
 
 REASON = "Patient called: the code was sent to the wrong clinic"
-
-
-def staff_signs_in(app, open_https_context, make_staff, staff_password, role, email, kind):
-    member = make_staff(role, email=email, name=f"Test {role}")
-    secret, _codes = turn_on_two_step(app, StaffUser, member.id)
-    page = open_https_context(kind).new_page()
-    staff_password_step(page, email, staff_password)
-    page.wait_for_url("**/sign-in/code")
-    page.get_by_label("Sign-in code").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/staff/patients")
-    return page
 
 
 def test_staff_see_and_stop_a_share_over_https(
@@ -45,7 +30,7 @@ def test_staff_see_and_stop_a_share_over_https(
     make_share(patient)
 
     # -- A front-desk clerk on a phone: the panel, no stop button. ----------------------------
-    clerk = staff_signs_in(app, open_https_context, make_staff, staff_password, "front_desk",
+    clerk = new_staff_page(app, open_https_context, make_staff, staff_password, "front_desk",
                            "desk@practice.test", "phone")
     clerk.goto(chart)
     panel = clerk.locator("#record-shares")
@@ -57,7 +42,7 @@ def test_staff_see_and_stop_a_share_over_https(
 
     # -- A nurse at her desk stops it, with a reason. ----------------------------------------
     # Not in the PostLog: its first post is refused on purpose (400, no reason given).
-    nurse = staff_signs_in(app, open_https_context, make_staff, staff_password, "nurse",
+    nurse = new_staff_page(app, open_https_context, make_staff, staff_password, "nurse",
                            "nurse2@practice.test", "desktop")
     nurse.goto(chart)
     panel = nurse.locator("#record-shares")
