@@ -566,3 +566,14 @@ def sign_in_with_code(client, email, secret, password=STAFF_PASSWORD):
     """A staff member with two-step on signs in: password, then the app's code."""
     assert AuthActions(client).sign_in(email, password).headers["Location"] == "/sign-in/code"
     assert send_code(client, code_at(secret)).headers["Location"] == "/staff/patients"
+
+
+@pytest.fixture
+def topics(app):
+    """{label: id} of the practice's default message topics (made once, as `portal demo` does)."""
+    from portal.services import messaging
+
+    with app.app_context():
+        messaging.ensure_topics()
+        db.session.commit()
+        return {topic.label: topic.id for topic in messaging.offered_topics()}

@@ -57,15 +57,6 @@ def browser(robin, patient_client):
     return patient_client("robin")
 
 
-@pytest.fixture
-def topics(app):
-    """{label: id} of the practice's default topics."""
-    with app.app_context():
-        messaging.ensure_topics()
-        db.session.commit()
-        return {topic.label: topic.id for topic in messaging.offered_topics()}
-
-
 def question(topics):
     return topics["Question for my care team"]
 

@@ -83,16 +83,6 @@ def sender(make_account, patient_client):
     return patient_client("robin")
 
 
-@pytest.fixture
-def topics(app):
-    from portal.services import messaging
-
-    with app.app_context():
-        messaging.ensure_topics()
-        db.session.commit()
-        return {topic.label: topic.id for topic in messaging.offered_topics()}
-
-
 def attachments(app):
     """(bytes, size recorded) of every stored attachment."""
     with app.app_context():
