@@ -7,7 +7,7 @@ PORT   ?= 5000
 .PHONY: run test lint bench system-deps lock upgrade clean
 
 run: $(VENV)/.installed-run
-	$(BIN)/portal db upgrade
+	$(BIN)/portal setup
 	$(BIN)/portal demo
 	PORT=$(PORT) ./scripts/serve.sh
 

@@ -24,7 +24,7 @@ def main():
 
 def init_app(app):
     for command in (create_staff, reset_staff_password, disable_staff, enable_staff,
-                    send_mail, demo, audit_group):
+                    send_mail, setup, demo, audit_group):
         app.cli.add_command(command)
     app.cli.add_command(rotate_totp_key)
     app.cli.add_command(verify_pdf)
@@ -134,6 +134,20 @@ def send_mail(watch, interval):
             if sent or failed:
                 click.echo(f"Sent {sent} email(s); {failed} will be retried.")
         time.sleep(interval)
+
+
+@click.command("setup")
+@with_appcontext
+def setup():
+    """Bring the database up to date (migrations), then add the practice's defaults."""
+    from flask_migrate import upgrade
+
+    from .services.setup import install_defaults
+
+    upgrade()
+    made = install_defaults()
+    db.session.commit()
+    click.echo("Added " + " and ".join(made) + "." if made else "The database is up to date.")
 
 
 @click.command("demo")

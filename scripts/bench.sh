@@ -70,7 +70,7 @@ mkdir -m 700 "$PORTAL_INSTANCE_PATH"
 
 echo "== Setting up a throwaway demo practice in a temp folder"
 # The demo prints the admin's one-time password: keep that output out of the terminal.
-"$BIN/portal" db upgrade >"$work/setup.log" 2>&1 || { cat "$work/setup.log" >&2; exit 1; }
+"$BIN/portal" setup >"$work/setup.log" 2>&1 || { cat "$work/setup.log" >&2; exit 1; }
 "$BIN/portal" demo >>"$work/setup.log" 2>&1 || { grep -iv password "$work/setup.log" >&2; exit 1; }
 grep -E '^(Set up|Added)' "$work/setup.log" | sed 's/^/  /'
 
