@@ -24,6 +24,7 @@ from portal.extensions import db
 from portal.models import OutboxEmail, StaffUser
 from portal.services import audit
 from portal.services.passwords import hash_password
+from portal.services.setup import install_defaults
 
 # Fixtures kept in their own module, shared by every test that needs them.
 pytest_plugins = ("records_data",)
@@ -124,6 +125,10 @@ def app(request, database_url, tmp_path, app_overrides):
     """
     overrides = {**app_overrides, **getattr(request, "param", {})}
     app = create_app({**_settings(database_url, tmp_path / "instance"), **overrides})
+    if request.node.get_closest_marker("no_defaults") is None:
+        with app.app_context():  # as `portal setup` leaves a new practice
+            install_defaults()
+            db.session.commit()
     yield app
     with app.app_context():
         db.session.rollback()

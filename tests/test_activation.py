@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.flash_messages import get_message
 from portal.models import Invitation, OutboxEmail, Patient, PatientAccount
-from portal.services import activation
+from portal.services import codes
 
 ACCOUNT_NUMBER = "MG-2002"
 BORN = date(1961, 7, 23)
@@ -85,14 +85,14 @@ def letters(app):
 # -- the code itself ----------------------------------------------------------------------------
 
 def test_a_code_is_12_characters_of_32_without_look_alikes_in_groups_of_four():
-    assert len(activation.ALPHABET) == 32 and len(set(activation.ALPHABET)) == 32  # 5 bits each
-    assert not set("0O1I") & set(activation.ALPHABET)
-    codes = {activation.new_code() for _ in range(200)}
-    assert len(codes) == 200
-    for code in codes:
-        assert len(code) == 12 and set(code) <= set(activation.ALPHABET)  # 60 bits
-    assert activation.grouped("ABCDEFGHJKLM") == "ABCD EFGH JKLM"
-    assert activation.normalize_code(" abcd-efgh jklm ") == "ABCDEFGHJKLM"
+    assert len(codes.ALPHABET) == 32 and len(set(codes.ALPHABET)) == 32  # 5 bits each
+    assert not set("0O1I") & set(codes.ALPHABET)
+    made = {codes.new_code(12) for _ in range(200)}
+    assert len(made) == 200
+    for code in made:
+        assert len(code) == 12 and set(code) <= set(codes.ALPHABET)  # 60 bits
+    assert codes.grouped("ABCDEFGHJKLM") == "ABCD EFGH JKLM"
+    assert codes.normalize(" abcd-efgh jklm ") == "ABCDEFGHJKLM"
 
 
 # -- the whole flow -----------------------------------------------------------------------------
@@ -265,7 +265,7 @@ def test_wrong_or_malformed_codes_say_what_to_fix_and_are_audited(app, client, s
 def test_guessing_codes_is_limited_per_address(app, client, staff_client, patient):
     _, code = print_letter(staff_client, patient)
     for guess in range(10):
-        assert enter_code(client, f"ABCD EFGH {activation.ALPHABET[guess]}KLM").status_code == 400
+        assert enter_code(client, f"ABCD EFGH {codes.ALPHABET[guess]}KLM").status_code == 400
     assert enter_code(client, "ABCD EFGH JKLM").status_code == 429
     assert enter_code(client, code).status_code == 429, "the right code waits too"
     other = app.test_client()
@@ -282,7 +282,7 @@ def test_guessing_over_all_addresses_cannot_lock_out_a_real_letter(app, staff_cl
         browser = app.test_client()
         browser.environ_base["REMOTE_ADDR"] = f"198.51.100.{number}"
         for guess in range(10):
-            wrong_code = f"ABCD EFGH {activation.ALPHABET[guess]}KLM"
+            wrong_code = f"ABCD EFGH {codes.ALPHABET[guess]}KLM"
             assert enter_code(browser, wrong_code).status_code == 400
         assert enter_code(browser, code).status_code == 429  # its own 10 are spent
     fresh = app.test_client()

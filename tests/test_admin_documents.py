@@ -456,6 +456,7 @@ def test_every_change_is_audited_as_the_admin(client, admin, app, audit_trail):
 # -- who may reach the pages, forged ids and forged posts --------------------------------------
 
 @pytest.mark.parametrize("role", ["provider", "nurse", "front_desk", "billing"])
+@pytest.mark.no_defaults  # counts every row it makes
 def test_only_admins_reach_the_document_pages(app, staff_client, role):
     browser = staff_client(role)
     for url in ("/admin/documents", "/admin/documents/new", "/admin/documents/1",

@@ -1,5 +1,6 @@
 """The `portal` commands: create-staff, reset-staff-password, demo."""
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -18,6 +19,7 @@ from portal.services.demo import DEMO_ADMIN_EMAIL, DEMO_PATIENTS
 GOOD_PASSWORD = "juniper kettle lantern 77"
 
 
+@pytest.mark.no_defaults  # counts every row it makes
 def test_create_staff_reads_the_password_from_stdin(runner, app, client):
     result = runner.invoke(args=["create-staff", "Nurse.Jo@Practice.example", "--name", "Jo Rivera",
                                  "--role", "nurse"], input=GOOD_PASSWORD + "\n")

@@ -11,13 +11,9 @@ The code opens /activate. From there the emailed invitation's rules hold
 account steps, single use, and a newer letter or emailed invitation voids the older one.
 """
 
-import hashlib
-import hmac
-import re
 import secrets
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -25,62 +21,14 @@ from ..database import lock_for_write
 from ..extensions import db
 from ..models import Invitation, StaffUser
 from ..models.types import utcnow
-from . import audit, invitations, ratelimit
+from . import audit, codes, invitations, ratelimit
 from .accounts import account_for_patient
 from .pdf import render_pdf
 from .tokens import external_url
 
-# 32 symbols, none a look-alike of another (no 0 or O, no 1 or I): 5 bits each, so a
-# 12-character code holds 60 bits.
-ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-CODE_LENGTH = 12
-GROUP = 4
+CODE_LENGTH = 12  # 60 bits (services/codes.py)
 ACTIVATE_PATH = "/activate"
-_SEPARATORS = re.compile(r"[\s\-‐‑–—.]+")
-
-
-def new_code(length=CODE_LENGTH):
-    """A fresh random code of `length` symbols of ALPHABET (record shares use shorter ones)."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(length))
-
-
-def grouped(code):
-    """The code as printed and read aloud: groups of four ("K7QM 4XRT 9HDP")."""
-    return " ".join(code[start:start + GROUP] for start in range(0, len(code), GROUP))
-
-
-def normalize_code(typed):
-    """The code as typed, in capitals, without the spaces or dashes between its groups."""
-    return _SEPARATORS.sub("", typed or "").upper()
-
-
-def code_problem(code, length=CODE_LENGTH):
-    """Why a normalized code cannot be one of ours ("length" or "characters"), else None."""
-    if len(code) != length:
-        return "length"
-    if any(symbol not in ALPHABET for symbol in code):
-        return "characters"
-    return None
-
-
-def _keyed(secret, code, purpose):
-    key = hashlib.sha256(purpose + b"\0" + secret.encode()).digest()
-    return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
-
-
-def code_hash(code, purpose=b"portal activation code"):
-    """The keyed hash a code is stored by: HMAC-SHA256 under a key derived from the secret key
-    for this `purpose` (each kind of code has its own key)."""
-    return _keyed(current_app.config["SECRET_KEY"], code, purpose)
-
-
-def code_hashes(code, purpose=b"portal activation code"):
-    """Every hash a code may have been stored by: under the secret key, then under each of
-    SECRET_KEY_FALLBACKS (PORTAL_SECRET_KEY_FALLBACKS), so rotating the key keeps older
-    letters and shares working. Look codes up by all of them."""
-    config = current_app.config
-    secrets_ = [config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or [])]
-    return [_keyed(secret, code, purpose) for secret in dict.fromkeys(secrets_)]
+_PURPOSE = b"portal activation code"
 
 
 def letter_refusal(patient, account):
@@ -106,9 +54,9 @@ def print_letter(patient, practice, origin):
     if refusal:
         raise invitations.InvitationRefused(refusal)
     invitations.void_open_invitations(patient.id, "superseded", origin)
-    code = new_code()
+    code = codes.new_code(CODE_LENGTH)
     invitation = Invitation(kind="letter", patient_id=patient.id, email="",
-                            nonce=secrets.token_urlsafe(32), code_hash=code_hash(code),
+                            nonce=secrets.token_urlsafe(32), code_hash=codes.keyed_hash(code, _PURPOSE),
                             sent_by_id=origin.account.id,
                             expires_at=utcnow() + timedelta(days=practice.activation_code_days))
     db.session.add(invitation)
@@ -125,7 +73,7 @@ def letter_pdf(patient, invitation, code, practice):
     are what the letter's finder would need besides the code."""
     return render_pdf("activation_letter", title=_("Set up your patient portal account"),
                       practice=practice, subject=_("Patient portal activation letter"),
-                      footer=practice.name, patient=patient, code=grouped(code),
+                      footer=practice.name, patient=patient, code=codes.grouped(code),
                       expires_at=invitation.expires_at, address=external_url(ACTIVATE_PATH))
 
 
@@ -135,11 +83,11 @@ def find_letter(typed):
     problem is None when the code can be used, else "malformed" (not a code of ours at all),
     "unknown" (no letter has it), "used", "void" or "expired".
     """
-    code = normalize_code(typed)
-    if code_problem(code):
+    code = codes.normalize(typed)
+    if codes.problem(code, CODE_LENGTH):
         return None, "malformed"
     invitation = db.session.scalar(select(Invitation).where(
-        Invitation.kind == "letter", Invitation.code_hash.in_(code_hashes(code))))
+        Invitation.kind == "letter", Invitation.code_hash.in_(codes.keyed_hashes(code, _PURPOSE))))
     if invitation is None:
         return None, "unknown"
     state = invitations.invitation_state(invitation)

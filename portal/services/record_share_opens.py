@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import RecordShare, RecordShareOpen
 from ..models.types import utcnow
-from . import activation, audit, ratelimit
+from . import audit, codes, ratelimit
 from .access import LARGEST_ID
 from .record_shares import OPEN_MINUTES, acting_as
 
@@ -32,7 +32,7 @@ def open_in_browser(share):
     nonce = secrets.token_urlsafe(32)
     until = utcnow() + timedelta(minutes=OPEN_MINUTES)
     db.session.add(RecordShareOpen(share_id=share.id, open_until=until,
-                                   nonce_hash=activation.code_hash(nonce, _OPEN_PURPOSE)))
+                                   nonce_hash=codes.keyed_hash(nonce, _OPEN_PURPOSE)))
     return nonce, until
 
 
@@ -42,7 +42,7 @@ def _open_row(share_id, nonce):
         return None
     return db.session.scalar(select(RecordShareOpen).where(
         RecordShareOpen.share_id == share_id, RecordShareOpen.closed_at.is_(None),
-        RecordShareOpen.nonce_hash.in_(activation.code_hashes(nonce, _OPEN_PURPOSE))))
+        RecordShareOpen.nonce_hash.in_(codes.keyed_hashes(nonce, _OPEN_PURPOSE))))
 
 
 def is_open(share, nonce):

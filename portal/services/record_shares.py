@@ -3,7 +3,7 @@
 The patient picks what to share (the whole record, or some categories) and for how long (1 to
 30 days), and names who it is for. They get a link and a separate access code to give the
 provider: the link alone opens nothing. Both are shown to the patient once and kept only as
-keyed hashes (activation.code_hash, each with its own key), so a copy of the database can
+keyed hashes (codes.keyed_hash, each with its own key), so a copy of the database can
 neither open a share nor test a guess. A lost code means revoking the share and making a new
 one.
 
@@ -35,14 +35,14 @@ from ..database import lock_for_write
 from ..extensions import db
 from ..models import RecordShare
 from ..models.types import utcnow
-from . import activation, audit, permissions, records
+from . import audit, codes, permissions, records
 from .access import LARGEST_ID
 from .errors import FieldError
 from .mail import send_email
 from .tokens import external_url
 
 SHORTEST_DAYS, LONGEST_DAYS = 1, 30
-CODE_LENGTH = 8  # 40 bits from activation.ALPHABET, e.g. "K7QM 4XRT"
+CODE_LENGTH = 8  # 40 bits from codes.ALPHABET, e.g. "K7QM 4XRT"
 MAX_WRONG_CODES = 10  # then the share locks for good
 OPEN_MINUTES = 60  # a browser given the right code keeps the share open this long
 RECIPIENT_MAX = 120
@@ -63,18 +63,18 @@ class ShareError(FieldError):
 
 
 def _link_hash(token):
-    return activation.code_hash(token, _LINK_PURPOSE)
+    return codes.keyed_hash(token, _LINK_PURPOSE)
 
 
 def _code_hash(share_link_hash, code):
     # Bound to its share: the same code on two shares has two hashes.
-    return activation.code_hash(f"{share_link_hash}:{code}", _CODE_PURPOSE)
+    return codes.keyed_hash(f"{share_link_hash}:{code}", _CODE_PURPOSE)
 
 
 def _code_matches(share, code):
     """The code against the share's hash under the secret key and each fallback key."""
     found = False
-    for candidate in activation.code_hashes(f"{share.link_hash}:{code}", _CODE_PURPOSE):
+    for candidate in codes.keyed_hashes(f"{share.link_hash}:{code}", _CODE_PURPOSE):
         found |= secrets.compare_digest(candidate, share.code_hash)
     return found
 
@@ -137,7 +137,7 @@ def create(patient_id, account, *, recipient, whole_record, categories, days, or
         raise ShareError(refused[field], field)
     recipient, days = " ".join(recipient.split()), _whole_number(days)
     chosen = [] if whole_record else [key for key in records.CATEGORIES if key in categories]
-    token, code = secrets.token_urlsafe(24), activation.new_code(CODE_LENGTH)
+    token, code = secrets.token_urlsafe(24), codes.new_code(CODE_LENGTH)
     link_hash = _link_hash(token)
     share = RecordShare(patient_id=patient_id, created_by_id=account.id, recipient=recipient,
                         whole_record=bool(whole_record), categories=chosen, link_hash=link_hash,
@@ -163,7 +163,7 @@ def link_url(token):
 
 def grouped_code(code):
     """The access code as shown and read aloud: "K7QM 4XRT"."""
-    return activation.grouped(code)
+    return codes.grouped(code)
 
 
 def find_by_link(token):
@@ -173,7 +173,7 @@ def find_by_link(token):
     if not token or len(token) > 100:
         return None, "unknown"
     share = db.session.scalar(select(RecordShare).where(RecordShare.link_hash.in_(
-        activation.code_hashes(token, _LINK_PURPOSE))))
+        codes.keyed_hashes(token, _LINK_PURPOSE))))
     if share is None:
         return None, "unknown"
     problem = state(share)
@@ -202,11 +202,11 @@ def check_code(share, typed, origin):
     transaction (the caller commits whatever the answer)."""
     lock_for_write(db.session, f"record_share:{share.id}")
     db.session.refresh(share)  # the count as it is now, under the lock
-    code = activation.normalize_code(typed)
+    code = codes.normalize(typed)
     actor = acting_as(share, origin)
     if state(share) != "active":
         return False
-    if not activation.code_problem(code, CODE_LENGTH) and _code_matches(share, code):
+    if not codes.problem(code, CODE_LENGTH) and _code_matches(share, code):
         share.opened_count += 1
         share.last_opened_at = utcnow()
         audit.record("record_share.opened", actor, patient_id=share.patient_id,

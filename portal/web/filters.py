@@ -1,12 +1,11 @@
 """Template helpers: the practice and the policy numbers on every page, and dates and times
 shown in the practice's zone."""
 
-from datetime import UTC, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from flask import g, request
 
-from ..services import recovery, sessions
+from ..services import clock, recovery, sessions
 from ..services.practice import get_practice
 
 # The idle warning (static/js/idle-warning.js) shows this long before the idle time-out.
@@ -46,10 +45,7 @@ def _current_practice():
 
 def practice_zone():
     """The practice's time zone (UTC when the setting is missing or unknown)."""
-    try:
-        return ZoneInfo(g.practice.time_zone)
-    except (AttributeError, KeyError, ValueError):
-        return UTC
+    return clock.zone(_current_practice())
 
 
 def local_time(moment, fmt="%b %d, %Y %I:%M %p %Z"):

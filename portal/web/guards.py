@@ -66,6 +66,9 @@ def patient_required(view):
             return login_manager.unauthorized()
         if not access.is_patient(current_user):
             abort(403)
+        # Whose record this page is about: every patient page and download reads it here.
+        # Today it is always the signed-in patient; proxy access will set it from a switcher.
+        g.patient = current_user.patient
         if request.endpoint not in CONSENT_GATE_OPEN:
             if documents.ensure_defaults():  # a portal upgraded from before consents
                 db.session.commit()

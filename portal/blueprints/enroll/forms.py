@@ -4,7 +4,7 @@ from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ...forms import DateOfBirthField, NewPasswordFields, SecurityQuestionFields, SigningFields, strip
-from ...services import activation
+from ...services import activation, codes
 from ...services.accounts import personal_words, username_problem
 from ...services.signing import name_matches
 
@@ -38,7 +38,7 @@ class ActivationCodeForm(FlaskForm):
     )
 
     def validate_code(self, field):
-        problem = activation.code_problem(activation.normalize_code(field.data))
+        problem = codes.problem(codes.normalize(field.data), activation.CODE_LENGTH)
         if problem == "length":
             raise ValidationError(_l("An activation code has 12 letters and numbers. Check it "
                                      "against your letter."))

@@ -1,4 +1,4 @@
-from flask import render_template
+from flask import g, render_template
 from flask_login import current_user
 
 from ...services import signing
@@ -10,4 +10,4 @@ from . import bp
 @patient_required
 def home():
     return render_template("patient/home.html", account=current_user,
-                           renewal=signing.renewal_due(current_user.patient_id))
+                           renewal=signing.renewal_due(g.patient.id))
