@@ -1,10 +1,15 @@
 """Writing the audit trail. One function, called wherever something must be on the record."""
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import delete, select
 
 from ..extensions import db
-from ..models import AuditEvent
+from ..models import AuditEvent, Patient
 from ..models.audit import AUDIT_RETENTION_DAYS
+from ..models.types import utcnow
+from .typed_input import normalize_account_number, parse_date
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,13 @@ def record(action, origin, *, actor=None, patient_id=None, object_type="", objec
     return event
 
 
+def about_account(account):
+    """The audit fields naming a sign-in account (a patient's or a staff member's) and, for a
+    patient, the chart: `audit.record(action, origin, **about_account(account))`."""
+    return {"object_type": f"{account.kind}_account", "object_id": account.id,
+            "patient_id": getattr(account, "patient_id", None)}
+
+
 def record_export(origin, object_type, object_id="", *, patient_id=None, file_format="",
                   byte_count=None):
     """Put a download or export on the record: every file that leaves the portal goes here.
@@ -103,12 +115,6 @@ def prune(older_than_years, now=None):
         raise RetentionError(
             f"Audit entries are kept for {RETENTION_YEARS} years: "
             f"--older-than-years must be {RETENTION_YEARS} or more.")
-    from datetime import timedelta
-
-    from sqlalchemy import delete
-
-    from ..models.types import utcnow
-
     cutoff = (now or utcnow()) - timedelta(days=older_than_years * 366)
     result = db.session.execute(delete(AuditEvent).where(AuditEvent.at < cutoff))
     count = result.rowcount or 0
@@ -123,13 +129,6 @@ def search_statement(filters, zone):
     `filters` holds action (part of the action name), actor (staff email, part), an account
     number, and date_from/date_to (whole days in the practice's time zone `zone`).
     """
-    from datetime import datetime, time, timedelta
-
-    from sqlalchemy import select
-
-    from ..models import Patient
-    from .patients import normalize_account_number, parse_date
-
     statement = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if filters.get("action"):
         statement = statement.where(AuditEvent.action.contains(filters["action"], autoescape=True))
@@ -150,10 +149,6 @@ def search_statement(filters, zone):
 
 def account_numbers(events):
     """Patient id -> account number for a page of events, in one query (no N+1)."""
-    from sqlalchemy import select
-
-    from ..models import Patient
-
     ids = {event.patient_id for event in events if event.patient_id}
     if not ids:
         return {}

@@ -20,11 +20,11 @@ from ..database import lock_for_write
 from ..extensions import db
 from ..models import Invitation, Patient
 from ..models.types import utcnow
-from . import audit, signing
+from . import audit
 from .accounts import account_for_patient, create_account
 from .mail import send_email
-from .patients import normalize_account_number
 from .tokens import check_token, external_url, make_token
+from .typed_input import normalize_account_number
 
 MAX_IDENTITY_FAILURES = 5
 
@@ -237,12 +237,13 @@ def invitation_patient(invitation):
     return db.session.get(Patient, invitation.patient_id)
 
 
-def enroll(invitation, *, username, password, question, answer, consent, practice, origin):
-    """Open the account for a verified invitation and sign the portal consent with it.
-    Returns (account, problem); the caller commits.
+def enroll(invitation, *, username, password, question, answer, policy_text, origin):
+    """Open the account for a verified invitation. Returns (account, problem); the caller
+    commits.
 
-    `consent` is what the patient filled in to sign (signing.ConsentInput): the account's
-    first signature, with its sealed PDF, is made in the same transaction.
+    `policy_text` is the body of the portal consent the patient signs with the account: the
+    caller signs it (consents' signing.sign, signer the new account) in the same transaction,
+    so the account and its first signature stand or fall together.
 
     Under the invitation's lock the invitation is checked again, so of two submissions at
     once exactly one creates the account; the other gets problem "used". The unique
@@ -256,10 +257,7 @@ def enroll(invitation, *, username, password, question, answer, consent, practic
         return None, "used"
     account = create_account(patient, username=username, email=invitation.email,
                              password=password, question=question, answer=answer,
-                             policy_text=consent.version.body, origin=origin)
-    signing.sign(patient, consent.version, signer=signing.Signer(consent.name, "patient", account),
-                 answers={}, attestations=consent.attestations, drawing=consent.drawing,
-                 submission_key=consent.submission_key, practice=practice, origin=origin)
+                             policy_text=policy_text, origin=origin)
     invitation.used_at = utcnow()
     audit.record("invitation.used", origin, actor=account, patient_id=patient.id,
                  object_type="invitation", object_id=invitation.id)

@@ -1,37 +1,20 @@
 """Patient charts: finding, creating and changing them, each change on the audit trail."""
 
 import re
-from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 
 from ..extensions import db
 from ..models import Patient
 from . import audit
+from .typed_input import normalize_account_number, parse_date
 
 CHART_FIELDS = (
     "account_number", "first_name", "middle_name", "last_name", "preferred_name",
     "date_of_birth", "sex", "email", "phone", "address_line1", "address_line2", "city",
     "state", "postal_code", "status",
 )
-DATE_FORMATS = ("%m/%d/%Y", "%m-%d-%Y", "%Y-%m-%d", "%m/%d/%y")
 PAGE_SIZE = 25
-
-
-def normalize_account_number(value):
-    """An account number as stored: trimmed, upper case."""
-    return (value or "").strip().upper()
-
-
-def parse_date(text):
-    """A date typed as MM/DD/YYYY, MM-DD-YYYY or YYYY-MM-DD; None when it is not one."""
-    text = (text or "").strip()
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 def search_statement(query):
@@ -89,15 +72,14 @@ def create_patient(values, origin):
 
 
 def update_patient(patient, values, origin):
-    """Change a chart; return the changed field names (audited by name, never by value)."""
+    """Change a chart; return the changed field names (audited by name, never by value).
+
+    When "email" is among them, the caller also voids the invitations sent to the old
+    address (invitations.void_for_email_change): invitations sit above charts."""
     changed = _apply(patient, values)
     if changed:
         audit.record("patient.updated", origin, patient_id=patient.id, object_type="patient",
                      object_id=patient.id, detail="changed: " + ", ".join(changed))
-    if "email" in changed:
-        from .invitations import void_for_email_change  # imports this module
-
-        void_for_email_change(patient, origin)
     return changed
 
 

@@ -16,7 +16,7 @@ from wtforms.validators import (
 
 from ...forms import choices, lower, strip
 from ...services.files import FILE_KINDS
-from ...services.patients import parse_date
+from ...services.typed_input import parse_date
 from .document_forms import WholeNumberField
 
 TIME_ZONES = {

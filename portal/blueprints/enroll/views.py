@@ -128,11 +128,7 @@ def account():
     signing_problem = None
     if form.validate_on_submit():
         try:
-            created, problem = invitations.enroll(
-                invitation, username=form.username.data, password=form.password.data,
-                question=form.question.data, answer=form.answer.data,
-                consent=_consent_input(form, version), practice=g.practice,
-                origin=login.origin())
+            created, problem = _open_account(form, invitation, version, patient)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
@@ -159,13 +155,21 @@ def account():
                            strength=form.strength_note() if form.is_submitted() else None)
 
 
-def _consent_input(form, version):
-    """The portal consent as the patient signed it on the account page."""
-    return signing.ConsentInput(
-        version=version, name=form.legal_name.data,
-        attestations=form.ticked_statements(version),
-        drawing=signing.clean_drawing(form.drawing.data),
-        submission_key=form.submission_key.data or signing.new_submission_key())
+def _open_account(form, invitation, version, patient):
+    """Open the account, then sign the portal consent with it in the same transaction (the
+    account and its first signature stand or fall together). Returns (account, problem)."""
+    origin = login.origin()
+    new_account, problem = invitations.enroll(
+        invitation, username=form.username.data, password=form.password.data,
+        question=form.question.data, answer=form.answer.data, policy_text=version.body,
+        origin=origin)
+    if new_account is not None:
+        signing.sign(patient, version, signer=signing.Signer(form.legal_name.data, "patient", new_account),
+                     answers={}, attestations=form.ticked_statements(version),
+                     drawing=signing.clean_drawing(form.drawing.data),
+                     submission_key=form.submission_key.data or signing.new_submission_key(),
+                     practice=g.practice, origin=origin)
+    return new_account, problem
 
 
 def _integrity_problem(form, patient):

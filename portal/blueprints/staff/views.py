@@ -133,7 +133,10 @@ def edit_patient(patient_id):
     patient = chart_or_404(patient_id)
     form = PatientForm(obj=patient, patient_id=patient.id)
     if form.validate_on_submit():
-        changed = charts.update_patient(patient, form.chart_values(), login.origin())
+        origin = login.origin()
+        changed = charts.update_patient(patient, form.chart_values(), origin)
+        if "email" in changed:  # links sent to the old address must stop working
+            invitations.void_for_email_change(patient, origin)
         db.session.commit()
         flash_message("patient_updated" if changed else "patient_unchanged")
         return redirect(url_for("staff.chart", patient_id=patient.id))
