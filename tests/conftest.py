@@ -311,7 +311,7 @@ class Outbox:
 
     def process_requests(self):
         """The mail worker's first step: answer waiting forgot-password/username requests."""
-        from portal.services.recovery import process_requests
+        from portal.services.recovery_requests import process_requests
 
         with self.app.app_context():
             return process_requests()
@@ -546,13 +546,13 @@ def two_step_required(app):
 
 def turn_on_two_step(app, model, account_id, with_codes=False):
     """Turn two-step on for an account directly; returns (secret, recovery codes)."""
-    from portal.services import twostep
+    from portal.services import twostep_recovery_codes
 
     with app.app_context():
         account = db.session.get(model, account_id)
         account.totp_secret = pyotp.random_base32(32)
         account.totp_enabled_at = START - timedelta(days=1)
-        codes = twostep.regenerate_recovery_codes(account, audit.SYSTEM) if with_codes else []
+        codes = twostep_recovery_codes.regenerate_recovery_codes(account, audit.SYSTEM) if with_codes else []
         db.session.commit()
         return account.totp_secret, codes
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.flash_messages import get_message
 from portal.models import AuditEvent, PatientAccount, RecoveryCode, StaffUser
-from portal.services import twostep
+from portal.services import twostep_recovery_codes
 
 CODE_FAILED = get_message("two_step_code_failed")[0]
 
@@ -291,7 +291,7 @@ def test_staff_make_new_recovery_codes(client, auth, app, make_staff, clock):
                          page_url="/staff/two-step")
     assert response.get_data(as_text=True).count("<li><code>") == 10
     with app.app_context():
-        assert twostep.recovery_codes_left(db.session.get(StaffUser, nurse.id)) == 10
+        assert twostep_recovery_codes.recovery_codes_left(db.session.get(StaffUser, nurse.id)) == 10
 
 
 def test_admin_turns_off_a_patients_two_step_from_the_chart(app, auth, client, make_staff, robin,

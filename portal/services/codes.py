@@ -1,6 +1,7 @@
-"""Codes people read and type: activation letters, record share codes and the verification
-code on signed PDFs. One alphabet, one way to group them for reading aloud, one way to read
-back what was typed, and one keyed hash to store them by.
+"""Codes people read and type: activation letters, record share codes, the verification
+code on signed PDFs, two-step recovery codes and one-time staff passwords. One alphabet (the
+two older kinds keep theirs, see new_code), one way to group them for reading aloud, one way
+to read back what was typed, and one keyed hash to store them by.
 
 The alphabet has 32 symbols, none a look-alike of another (no 0 or O, no 1 or I): each symbol
 holds 5 bits, so a 12-symbol code holds 60 bits.
@@ -17,9 +18,10 @@ ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _SEPARATORS = re.compile(r"[\s\-‐‑–—.]+")
 
 
-def new_code(length):
-    """A fresh random code of `length` symbols of ALPHABET."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+def new_code(length, alphabet=ALPHABET):
+    """A fresh random code of `length` symbols of ALPHABET (or of another `alphabet`, for the
+    codes made before this module: two-step recovery codes, one-time staff passwords)."""
+    return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
 def grouped(code, size=4, separator=" "):

@@ -24,11 +24,6 @@ def _row_key(account):
     return f"reauth-{account.kind}:{account.id}"
 
 
-def _about(account):
-    return {"object_type": f"{account.kind}_account", "object_id": account.id,
-            "patient_id": getattr(account, "patient_id", None)}
-
-
 def confirm_password(account, password, purpose, origin):
     """Check the current password typed on a form; returns "ok", "wrong" or "ended".
 
@@ -41,7 +36,7 @@ def confirm_password(account, password, purpose, origin):
         return "ok"
     lock_for_write(db.session, _row_key(account))
     audit.record(f"{account.kind}.reauth_failed", origin, actor=account, detail=purpose,
-                 **_about(account))
+                 **audit.about_account(account))
     throttle.record_failure(throttle.account_failure_key(account), origin.ip)
     throttle.record_failure(_row_key(account), None)
     if throttle.failure_count(_row_key(account)) < WRONG_IN_A_ROW_LIMIT:
@@ -51,7 +46,7 @@ def confirm_password(account, password, purpose, origin):
     end_all_sessions(account, "reauth-failed")
     audit.record(f"{account.kind}.reauth_limit", origin, actor=account,
                  detail="5 wrong current passwords in a row: signed out everywhere",
-                 **_about(account))
+                 **audit.about_account(account))
     send_email(account.email, _("You were signed out of the portal"), "reauth_limit",
                name=account.name)
     keep_now(db.session)

@@ -1,7 +1,5 @@
 """Staff accounts: creating them, their passwords, and disabling or enabling them."""
 
-import secrets
-
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -11,7 +9,7 @@ from ..extensions import db
 from ..models import StaffUser
 from ..models.staff import STAFF_ROLES
 from ..models.types import utcnow
-from . import audit
+from . import audit, codes
 from .access import LARGEST_ID
 from .mail import send_email
 from .passwords import hash_password, password_problem
@@ -91,9 +89,9 @@ def one_time_password(staff):
     other staff page (web/guards.staff_required). The caller ends sessions and commits.
     """
     while True:
-        password = "-".join(
-            "".join(secrets.choice(ONE_TIME_ALPHABET) for _i in range(ONE_TIME_GROUP_SIZE))
-            for _j in range(ONE_TIME_GROUPS))
+        password = codes.grouped(codes.new_code(ONE_TIME_GROUPS * ONE_TIME_GROUP_SIZE,
+                                                ONE_TIME_ALPHABET),
+                                 size=ONE_TIME_GROUP_SIZE, separator="-")
         if password_problem(password, [staff.email.split("@")[0], staff.name]) is None:
             break
     staff.password_hash = hash_password(password)

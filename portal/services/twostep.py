@@ -4,27 +4,35 @@ An account has two-step sign-in on when `totp_enabled_at` is set. While it is be
 `totp_secret` already holds the new secret (created by a POST, never by a page view) and
 `totp_enabled_at` is still empty. Codes are single use: the newest time step used is kept in
 `totp_last_step`, and only later steps are accepted (one step either side of now, for clocks
-that drift). Wrong codes count as sign-in failures in services/throttle.
+that drift). Wrong codes count as sign-in failures in services/throttle, and toward the total
+cap in services/twostep_lock. Recovery codes are made and used up in
+services/twostep_recovery_codes.
 """
 
 import base64
-import hashlib
 import hmac
 import io
-import secrets
 from dataclasses import dataclass
 
 import pyotp
 import segno
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
 
 from ..database import keep_now, lock_for_write
 from ..extensions import db
-from ..models import RecoveryCode
 from ..models.types import utcnow
-from . import audit, notices, permissions, record_shares, secretbox, throttle, twostep_lock
+from . import (
+    audit,
+    codes,
+    notices,
+    permissions,
+    record_shares,
+    secretbox,
+    throttle,
+    twostep_lock,
+    twostep_recovery_codes,
+)
 from .mail import send_email
 from .passwords import void_hash
 from .recovery import issue_reset_link
@@ -35,9 +43,6 @@ from .staff import one_time_password
 ISSUER = "Patient Portal"
 STEP_SECONDS = 30
 DRIFT_STEPS = 1
-RECOVERY_CODE_COUNT = 10
-# 16 base32 characters = 80 random bits per recovery code.
-RECOVERY_CODE_CHARS = 16
 
 
 def is_enabled(account):
@@ -63,15 +68,6 @@ def second_step(account):
     return None
 
 
-def _patient_id(account):
-    return getattr(account, "patient_id", None)
-
-
-def _about(account):
-    return {"object_type": f"{account.kind}_account", "object_id": account.id,
-            "patient_id": _patient_id(account)}
-
-
 # -- setting up -------------------------------------------------------------------------
 
 def start_setup(account):
@@ -83,8 +79,7 @@ def start_setup(account):
 
 def grouped_secret(account):
     """The secret as people type it into an older phone: groups of four letters."""
-    secret = secretbox.decrypt(account.totp_secret) or ""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return codes.grouped(secretbox.decrypt(account.totp_secret) or "")
 
 
 def qr_data_uri(account):
@@ -104,16 +99,16 @@ def enable(account, code, origin):
     if is_enabled(account) or not account.totp_secret or not _accept_totp(account, code):
         return None
     account.totp_enabled_at = utcnow()
-    codes = _new_recovery_codes(account)
-    audit.record("twostep.enabled", origin, actor=account, **_about(account))
+    recovery_codes = twostep_recovery_codes.new_recovery_codes(account)
+    audit.record("twostep.enabled", origin, actor=account, **audit.about_account(account))
     notices.account_changed(account, "two_step_on")
-    return codes
+    return recovery_codes
 
 
 def disable(account, origin):
     """Turn two-step off (the caller has checked the password)."""
     _clear(account)
-    audit.record("twostep.disabled", origin, actor=account, **_about(account))
+    audit.record("twostep.disabled", origin, actor=account, **audit.about_account(account))
     notices.account_changed(account, "two_step_off")
 
 
@@ -165,7 +160,7 @@ def reset_by_admin(account, origin):
     send_email(account.email, _("Two-step sign-in for your portal account was reset"),
                "two_step_reset_by_practice", name=account.name, staff=account.kind == "staff",
                link_sent=outcome.link_sent)
-    audit.record("twostep.reset_by_admin", origin, **_about(account),
+    audit.record("twostep.reset_by_admin", origin, **audit.about_account(account),
                  detail=f"reset by {admin.email} for {getattr(account, 'email', '')}: {done}")
     return outcome
 
@@ -175,11 +170,10 @@ def _clear(account):
     account.totp_secret = None
     account.totp_enabled_at = None
     account.totp_last_step = None
-    db.session.execute(update(RecoveryCode).where(*_codes_of(account), RecoveryCode.used_at.is_(None))
-                       .values(used_at=utcnow()))
+    twostep_recovery_codes.void_unused(account)
 
 
-# -- codes ------------------------------------------------------------------------------
+# -- app codes --------------------------------------------------------------------------
 
 def _digits(code):
     return "".join(ch for ch in (code or "") if not ch.isspace())
@@ -211,62 +205,6 @@ def _accept_totp(account, code):
     return False
 
 
-def _normalize_recovery(code):
-    return "".join(ch for ch in (code or "").casefold() if ch.isalnum())
-
-
-def _hash_recovery(code):
-    """SHA-256, not argon2: each code holds 80 random bits, so no guessing can reverse the
-    hash, and ten argon2 hashes (about a second) would slow every enrollment for nothing."""
-    return hashlib.sha256(_normalize_recovery(code).encode()).hexdigest()
-
-
-def _codes_of(account):
-    return (RecoveryCode.account_kind == account.kind, RecoveryCode.account_id == account.id)
-
-
-def _new_recovery_codes(account):
-    """Replace the account's recovery codes with ten new ones; return them (shown once)."""
-    db.session.execute(update(RecoveryCode).where(*_codes_of(account), RecoveryCode.used_at.is_(None))
-                       .values(used_at=utcnow()))
-    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
-    codes = []
-    for _i in range(RECOVERY_CODE_COUNT):
-        raw = "".join(secrets.choice(alphabet) for _j in range(RECOVERY_CODE_CHARS))
-        code = "-".join(raw[i:i + 4] for i in range(0, RECOVERY_CODE_CHARS, 4))
-        codes.append(code)
-        db.session.add(RecoveryCode(account_kind=account.kind, account_id=account.id,
-                                    code_hash=_hash_recovery(code)))
-    return codes
-
-
-def regenerate_recovery_codes(account, origin):
-    """New recovery codes for an account with two-step on (caller checked password or code)."""
-    codes = _new_recovery_codes(account)
-    audit.record("twostep.recovery_codes_regenerated", origin, actor=account, **_about(account))
-    notices.account_changed(account, "recovery_codes")
-    return codes
-
-
-def recovery_codes_left(account):
-    """How many unused recovery codes the account has."""
-    return db.session.scalar(select(func.count(RecoveryCode.id)).where(
-        *_codes_of(account), RecoveryCode.used_at.is_(None)))
-
-
-def _use_recovery_code(account, code):
-    """True when `code` is one of the account's unused recovery codes; it is used up now."""
-    if len(_normalize_recovery(code)) != RECOVERY_CODE_CHARS:
-        return False
-    used = db.session.execute(
-        update(RecoveryCode)
-        .where(*_codes_of(account), RecoveryCode.used_at.is_(None),
-               RecoveryCode.code_hash == _hash_recovery(code))
-        .values(used_at=utcnow())
-    )
-    return used.rowcount == 1
-
-
 # -- the sign-in step -------------------------------------------------------------------
 
 def _second_key(account):
@@ -288,23 +226,23 @@ def sign_in_code(account, code, origin):
         raise AddressBlocked
     second = _second_key(account)
     if twostep_lock.is_locked(account):
-        audit.record(f"{account.kind}.sign_in_refused_locked", origin, **_about(account),
+        audit.record(f"{account.kind}.sign_in_refused_locked", origin, **audit.about_account(account),
                      detail="two-step locked")
         keep_now(db.session)
         raise twostep_lock.TwoStepLocked
     if throttle.locked_until(second):
-        audit.record(f"{account.kind}.sign_in_refused_locked", origin, **_about(account),
+        audit.record(f"{account.kind}.sign_in_refused_locked", origin, **audit.about_account(account),
                      detail="two-step code")
         keep_now(db.session)
         return False, None
     if _accept_totp(account, code):
         throttle.clear_failures(second)
-        audit.record("twostep.verified", origin, actor=account, **_about(account))
+        audit.record("twostep.verified", origin, actor=account, **audit.about_account(account))
         return True, None
-    if _use_recovery_code(account, code):
+    if twostep_recovery_codes.use_recovery_code(account, code):
         throttle.clear_failures(second)
-        left = recovery_codes_left(account)
-        audit.record("twostep.recovery_code_used", origin, actor=account, **_about(account),
+        left = twostep_recovery_codes.recovery_codes_left(account)
+        audit.record("twostep.recovery_code_used", origin, actor=account, **audit.about_account(account),
                      detail=f"{left} left")
         return True, left
     if _record_code_failure(account, second, origin):
@@ -318,7 +256,7 @@ def _record_code_failure(account, second, origin):
     lock_for_write(db.session, second)
     db.session.refresh(account, ["twostep_wrong_codes", "twostep_wrong_since",
                                  "twostep_locked_at"])
-    about = _about(account)
+    about = audit.about_account(account)
     audit.record("twostep.code_failed", origin, **about)
     locked = twostep_lock.count_wrong_code(account, origin)
     if throttle.record_failure(second, origin.ip) and not locked:

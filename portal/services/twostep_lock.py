@@ -38,11 +38,6 @@ def is_locked(account):
     return account.twostep_locked_at is not None
 
 
-def _about(account):
-    return {"object_type": f"{account.kind}_account", "object_id": account.id,
-            "patient_id": getattr(account, "patient_id", None)}
-
-
 def count_wrong_code(account, origin):
     """Count a wrong code (one made while the second step was open). True when it is the
     50th within 24 hours: the second step locks and the owner is emailed, once."""
@@ -54,7 +49,7 @@ def count_wrong_code(account, origin):
     if account.twostep_wrong_codes < TOTAL_LIMIT:
         return False
     account.twostep_locked_at = now
-    audit.record("twostep.locked", origin, **_about(account),
+    audit.record("twostep.locked", origin, **audit.about_account(account),
                  detail="50 wrong codes within 24 hours: the second step is locked until the "
                         "owner unlocks it from the emailed link or the practice resets it")
     token = make_token("twostep-unlock", {"k": account.kind, "i": account.id,
@@ -101,5 +96,5 @@ def unlock_by_owner(account, origin):
     session of the account ends (the caller commits)."""
     clear(account)
     end_all_sessions(account, "two-step unlocked")
-    audit.record("twostep.unlocked", origin, **_about(account),
+    audit.record("twostep.unlocked", origin, **audit.about_account(account),
                  detail="unlocked by the owner from the emailed link")

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...services import ratelimit, recovery
+from ...services import ratelimit, recovery, recovery_requests
 from ...services.accounts import personal_words
 from ...web import login
 from . import bp
@@ -35,7 +35,7 @@ def forgot_username():
     form = ForgotUsernameForm()
     if form.validate_on_submit():
         _limit("forgot-username")
-        recovery.request_username(form.email.data, form.date_of_birth.data, login.origin())
+        recovery_requests.request_username(form.email.data, form.date_of_birth.data, login.origin())
         db.session.commit()
         flash_message("username_requested")
         return redirect(url_for("auth.sign_in"))
@@ -47,7 +47,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         _limit("forgot-password")
-        recovery.request_reset(form.name.data, login.origin())
+        recovery_requests.request_reset(form.name.data, login.origin())
         db.session.commit()
         flash_message("reset_requested")
         return redirect(url_for("auth.sign_in"))

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message, get_message
-from ...services import twostep, twostep_lock
+from ...services import twostep, twostep_lock, twostep_recovery_codes
 from ...services.signin import AddressBlocked
 from ...web import login
 from ...web.guards import patient_required, staff_required
@@ -96,7 +96,7 @@ def _manage_page(on=None, off=None, regenerate=None):
     account = _me()
     return render_template(
         "twostep/manage.html", enabled=twostep.is_enabled(account),
-        left=twostep.recovery_codes_left(account) if twostep.is_enabled(account) else 0,
+        left=twostep_recovery_codes.recovery_codes_left(account) if twostep.is_enabled(account) else 0,
         on_form=on or PasswordCheckForm(prefix="on"), off_form=off or PasswordCheckForm(prefix="off"),
         regenerate_form=regenerate or PasswordCheckForm(prefix="codes"))
 
@@ -183,7 +183,7 @@ def _new_recovery_codes(manage_endpoint):
         return redirect(url_for(manage_endpoint))
     if not _password_ok(form):
         return _manage_page(regenerate=form)
-    codes = twostep.regenerate_recovery_codes(_me(), login.origin())
+    codes = twostep_recovery_codes.regenerate_recovery_codes(_me(), login.origin())
     db.session.commit()
     flash_message("two_step_codes_regenerated")
     return _show_codes(codes, url_for(manage_endpoint))
