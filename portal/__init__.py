@@ -33,17 +33,7 @@ def create_app(test_config=None, *, migrations=True):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
-    db.init_app(app)
-    database.init_app(app)
-    if migrations:
-        from flask_migrate import Migrate
-
-        Migrate(render_as_batch=True).init_app(
-            app, db, directory=str(Path(__file__).parent.parent / "migrations"))
-    csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "en", timezone_selector=lambda: "UTC")
-    _translate_templates_once_per_request(app)
-    login_manager.init_app(app)
+    _init_extensions(app, migrations)
 
     from . import cli, web
 
@@ -51,6 +41,22 @@ def create_app(test_config=None, *, migrations=True):
     cli.init_app(app)
     _register_blueprints(app)
     return app
+
+
+def _init_extensions(app, migrations):
+    """The database (with its connection rules), migrations when wanted, CSRF, translations
+    and sign-in."""
+    db.init_app(app)
+    database.init_app(app)
+    if migrations:
+        from flask_migrate import Migrate  # Alembic is loaded only where it is used
+
+        Migrate(render_as_batch=True).init_app(
+            app, db, directory=str(Path(__file__).parent.parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "en", timezone_selector=lambda: "UTC")
+    _translate_templates_once_per_request(app)
+    login_manager.init_app(app)
 
 
 def _translate_templates_once_per_request(app):
