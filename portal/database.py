@@ -13,6 +13,8 @@ import os
 
 from sqlalchemy import event, text
 
+from .extensions import db
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
@@ -41,8 +43,6 @@ def protect_sqlite_file(uri):
 
 def init_app(app):
     """Apply these rules to the app's database engine (create_app calls it after db)."""
-    from .extensions import db
-
     with app.app_context():
         for engine in db.engines.values():
             event.listen(engine, "connect", _configure_sqlite)

@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 
 from ..config import read_totp_key_file, totp_key_file, write_totp_key_file
 from ..extensions import db
+from ..models import PatientAccount, StaffUser
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +111,6 @@ def _reencrypt(stored, keys):
     return _box(keys).rotate(stored.encode("ascii")).decode("ascii")
 
 
-def _models():
-    from ..models import PatientAccount, StaffUser
-
-    return (StaffUser, PatientAccount)
-
-
 def reencrypt_all(keys=None):
     """Re-encrypt every stored secret with the primary key. Returns how many were changed.
 
@@ -124,7 +119,7 @@ def reencrypt_all(keys=None):
     """
     keys = tuple(keys or current_keys())
     changed = 0
-    for model in _models():
+    for model in (StaffUser, PatientAccount):
         rows = db.session.execute(
             select(model.id, model.totp_secret).where(model.totp_secret.is_not(None))
         ).all()
