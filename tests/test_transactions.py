@@ -116,12 +116,13 @@ def test_the_session_check_writes_apart_from_the_page(app, client, make_account,
         assert "test.page_work" not in db.session.scalars(select(AuditEvent.action)).all()
 
 
-@pytest.mark.parametrize("module", ["signin", "twostep", "recovery", "reauth", "ratelimit"])
+@pytest.mark.parametrize("module", ["signin", "twostep", "recovery", "recovery_requests", "reauth",
+                                    "ratelimit"])
 def test_services_commit_only_through_keep_now(module):
     """The one place a request's service may commit is database.keep_now."""
     from pathlib import Path
 
     source = (Path(__file__).parent.parent / "portal" / "services" / f"{module}.py").read_text()
     lines = [line for line in source.splitlines() if "session.commit()" in line]
-    allowed = {"recovery": 2}  # process_requests: the mail worker's round, one per request
+    allowed = {"recovery_requests": 2}  # process_requests: the mail worker's round, one per request
     assert len(lines) == allowed.get(module, 0), lines
