@@ -19,7 +19,8 @@ ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 
 
 def _normalize(code):
-    return "".join(ch for ch in (code or "").casefold() if ch.isalnum())
+    # Read back as every typed code is (codes.normalize), in the lower case they were hashed in.
+    return codes.normalize(code).lower()
 
 
 def _hash(code):
