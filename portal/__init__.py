@@ -30,9 +30,7 @@ def create_app(test_config=None, *, migrations=True):
     app.config.from_mapping(settings)  # SECRET_KEY_FALLBACKS too: Flask's sessions accept them
     database.protect_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     _configure_framework(app)
-    if app.config["PROXY_COUNT"]:
-        count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    _trust_proxies(app)
 
     db.init_app(app)
     database.init_app(app)
@@ -52,6 +50,13 @@ def create_app(test_config=None, *, migrations=True):
     cli.init_app(app)
     _register_blueprints(app)
     return app
+
+
+def _trust_proxies(app):
+    """Behind PROXY_COUNT reverse proxies, take the address, scheme and host they pass on."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _translate_templates_once_per_request(app):
