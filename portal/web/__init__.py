@@ -1,7 +1,9 @@
 """The web layer: what every request and response share, between the blueprints and the
 services. login (who is signed in, the guards), headers (security headers and cross-site
 checks), errors (error pages, safe crash logs, refused-access audit), filters (template
-helpers), session_data (per-browser values kept server-side), routing (ids in URLs)."""
+helpers, the reply time a topic promises), session_data (per-browser values kept
+server-side), routing (ids in URLs), downloads (the audited attachment every file goes out
+as), paging (the page number a list asks for)."""
 
 import logging
 
