@@ -74,7 +74,7 @@ def test_no_such_topic_or_reply_is_404(client, admin):
 
 @pytest.mark.no_defaults  # the admin's button adds them here (`portal setup` does in a new practice)
 def test_the_defaults_appear_once_and_on_the_record(client, admin, app, audit_trail):
-    add_defaults = ("/admin/message-topics/defaults", {}, "/admin/message-topics")
+    add_defaults = ("/admin/message-topics", {})
     assert post_form(client, *add_defaults).headers["Location"] == "/admin/message-topics"
     page = client.get("/admin/message-topics").get_data(as_text=True)
     for label in ("Appointment request", "Prescription refill", "Billing question",

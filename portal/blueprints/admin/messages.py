@@ -7,7 +7,7 @@ instead, and so is a saved reply (services/messages/admin.py). The default topic
 itself never writes).
 """
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, redirect, render_template, request, url_for
 
 from ...extensions import db
 from ...flash_messages import flash_message
@@ -20,23 +20,19 @@ from .forms import ButtonForm
 from .message_forms import ReplyTemplateForm, TopicForm
 
 
-@bp.route("/message-topics")
+@bp.route("/message-topics", methods=["GET", "POST"])
 @staff_required()
 def message_topics():
-    """Every topic, offered or not, in the order patients see them."""
+    """Every topic, offered or not, in the order patients see them. The list's one POST is
+    its button in a practice with no topics: add the default ones."""
+    if request.method == "POST":
+        if not ButtonForm().validate_on_submit():
+            abort(400)
+        if admin.add_default_topics(login.origin()):
+            db.session.commit()
+        return redirect(url_for("admin.message_topics"))
     return render_template("admin/messages/topics.html", topics=topics.all_topics(),
                            topic_forms=TOPIC_FORMS)
-
-
-@bp.route("/message-topics/defaults", methods=["POST"])
-@staff_required()
-def add_default_message_topics():
-    """The list's button in a practice with no topics: add the default ones."""
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    if admin.add_default_topics(login.origin()):
-        db.session.commit()
-    return redirect(url_for("admin.message_topics"))
 
 
 def _topic_page(topic):
