@@ -11,12 +11,12 @@ from flask import abort, redirect, render_template, request, url_for
 
 from ...extensions import db
 from ...flash_messages import flash_message
+from ...forms import ButtonForm
 from ...models.messages import TOPIC_FORMS
 from ...services.messages import admin, topics
 from ...web import login
 from ...web.guards import staff_required
 from . import bp
-from .forms import ButtonForm
 from .message_forms import ReplyTemplateForm, TopicForm
 
 

@@ -6,30 +6,20 @@ flashes and redirects; every page works without JavaScript."""
 import logging
 
 from flask import abort, g, redirect, render_template, request, url_for
-from flask_babel import ngettext
 from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...services import audit
+from ...forms import show_refusal
 from ...services.messages import attachments, conversations, inbox, limits, topics
 from ...web import downloads, login
+from ...web.filters import reply_time
 from ...web.guards import patient_required
+from ...web.paging import requested_page
 from . import bp
 from .forms import ArchiveForm, ChooseTopicForm, ComposeForm, ReplyForm
 
 log = logging.getLogger("portal")
-# A page number past any inbox; a larger one would overflow the database's OFFSET.
-LAST_PAGE = 100_000
-
-
-def reply_time(topic):
-    """"2 business days": how soon the practice promises to answer on `topic`."""
-    return ngettext("%(num)d business day", "%(num)d business days", topic.reply_business_days)
-
-
-def _page():
-    return min(max(request.args.get("page", 1, type=int), 1), LAST_PAGE)
 
 
 def _offer(form, offered):
@@ -41,16 +31,6 @@ def _offer(form, offered):
 def _uploads():
     return [attachments.Upload(file.filename or "", file.read())
             for file in request.files.getlist("attachments")]
-
-
-def _refuse(form, refused):
-    """Undo anything begun and show the service's message at its field; returns it as the
-    page's message instead when the form has no such field."""
-    db.session.rollback()
-    if refused.field not in form:
-        return refused.message
-    form[refused.field].errors = [*form[refused.field].errors, refused.message]
-    return None
 
 
 def _attachment_policy():
@@ -76,7 +56,7 @@ def _own_or_404(conversation_id):
 def inbox_page():
     """The patient's conversations, newest first; ?archived=1 lists the archived ones."""
     archived = request.args.get("archived") == "1"
-    page = inbox.patient_inbox(g.patient.id, _page(), archived=archived)
+    page = inbox.patient_inbox(g.patient.id, requested_page(), archived=archived)
     return render_template("messages/inbox.html", page=page, archived=archived)
 
 
@@ -85,7 +65,7 @@ def inbox_page():
 def sent():
     """Every message sent from the patient's side, newest first, each linking to its
     conversation."""
-    page = inbox.patient_sent(g.patient.id, _page())
+    page = inbox.patient_sent(g.patient.id, requested_page())
     return render_template("messages/sent.html", page=page)
 
 
@@ -107,7 +87,8 @@ def compose():
                 details=form.details(topic), files=checked,
                 submission_key=form.submission_key.data, origin=login.origin())
         except limits.MessageError as refused:
-            problem = _refuse(form, refused)
+            db.session.rollback()
+            problem = show_refusal(form, refused)
         else:
             db.session.commit()
             flash_message("message_sent", days=reply_time(conversation.topic))
@@ -154,7 +135,8 @@ def reply(conversation_id):
                                         files=checked, submission_key=form.submission_key.data,
                                         origin=login.origin())
         except limits.MessageError as refused:
-            problem = _refuse(form, refused)
+            db.session.rollback()
+            problem = show_refusal(form, refused)
         else:
             db.session.commit()
             flash_message("message_reply_sent")
@@ -205,8 +187,6 @@ def attachment(attachment_id):
     if data is None:
         log.warning("message attachment %s no longer matches its SHA-256; not served", found.id)
         return render_template("messages/attachment_unavailable.html"), 404
-    audit.record_export(login.origin(), "message_attachment", found.id,
-                        patient_id=g.patient.id, file_format=attachments.file_format(found),
-                        byte_count=len(data))
-    db.session.commit()
-    return downloads.attachment(data, attachments.download_name(found), found.content_type)
+    return downloads.audited(data, attachments.download_name(found), found.content_type,
+                             login.origin(), "message_attachment", found.id,
+                             patient_id=g.patient.id, file_format=attachments.file_format(found))

@@ -10,18 +10,17 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
+from ...forms import ButtonForm, show_refusal
 from ...models.messages import POOLS
 from ...services import permissions
 from ...services.messages import attachments, conversations, inbox, limits
 from ...web import login
 from ...web.guards import staff_required
-from .forms import ButtonForm
 from .message_forms import MoveForm, NoteForm, StaffReplyForm
 from .messages import (
     assign_form,
     conversation_or_404,
     messages_bp,
-    refused,
     show,
     to_conversation,
     uploads,
@@ -47,7 +46,7 @@ def reply(conversation_id):
                                   submission_key=form.submission_key.data, origin=login.origin())
     except limits.MessageError as error:
         db.session.rollback()
-        return show(conversation, failed=form, problem=refused(form, error), reply=form)
+        return show(conversation, failed=form, problem=show_refusal(form, error), reply=form)
     db.session.commit()
     flash_message("staff_reply_sent")
     return to_conversation(conversation)
@@ -63,7 +62,7 @@ def note(conversation_id):
         conversations.add_note(current_user, conversation, body=form.note.data, origin=login.origin())
     except limits.MessageError as error:
         db.session.rollback()
-        return show(conversation, failed=form, problem=refused(form, error), note=form)
+        return show(conversation, failed=form, problem=show_refusal(form, error), note=form)
     db.session.commit()
     flash_message("note_added")
     return to_conversation(conversation)
@@ -99,7 +98,7 @@ def move(conversation_id):
         conversations.move_to_pool(current_user, conversation, form.pool.data, origin=login.origin())
     except limits.MessageError as error:
         db.session.rollback()
-        return show(conversation, failed=form, problem=refused(form, error), move=form)
+        return show(conversation, failed=form, problem=show_refusal(form, error), move=form)
     db.session.commit()
     flash_message("conversation_moved", pool=POOLS[form.pool.data])
     if not permissions.may_read_conversation(current_user, conversation):

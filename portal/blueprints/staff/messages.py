@@ -19,17 +19,17 @@ from wtforms.fields.choices import SelectChoice
 
 from ...extensions import db
 from ...flash_messages import flash_message
+from ...forms import ButtonForm, show_refusal
 from ...models.messages import POOLS, STATUSES
 from ...models.patients import sorted_name
 from ...models.types import utcnow
-from ...services import audit
 from ...services.messages import admin, attachments, conversations, inbox, limits, topics
 from ...web import login
-from ...web.downloads import attachment
+from ...web.downloads import audited
 from ...web.filters import local_time
 from ...web.guards import chart_or_404, staff_required
+from ...web.paging import requested_page
 from . import bp
-from .forms import ButtonForm
 from .message_forms import (
     AssignForm,
     MoveForm,
@@ -42,7 +42,6 @@ from .message_forms import (
 
 log = logging.getLogger("portal")
 messages_bp = Blueprint("messages", __name__)
-LAST_PAGE = 100_000  # a page number beyond any inbox (and within every database's integers)
 
 
 def conversation_or_404(conversation_id):
@@ -70,15 +69,6 @@ def _describe_files(form, practice):
         "file itself, not its name.", types=attachments.allowed_description(practice),
         size=practice.attachment_max_mb, count=limits.MAX_FILES)
     return True
-
-
-def refused(form, error):
-    """Put a MessageError on the field it names; the text for the summary when no field does."""
-    field = form._fields.get(error.field) if error.field else None
-    if field is None:
-        return error.message
-    field.errors = [error.message]
-    return None
 
 
 # --- The shared inbox -----------------------------------------------------------------------
@@ -149,8 +139,7 @@ def inbox_page():
     if len(pools) < len(POOLS):
         form.limit_pools(pools)
     filters = form.queue_filter(inbox.default_pool(current_user))
-    page = inbox.staff_queue(current_user, filters,
-                             min(request.args.get("page", 1, type=int), LAST_PAGE))
+    page = inbox.staff_queue(current_user, filters, requested_page())
     inbox.record_queue_viewed(login.origin(), filters, page)
     # Drawn before the commit, which would expire the rows and reload each one (N+1).
     body = render_template("staff/messages/inbox.html", form=form, page=page,
@@ -218,12 +207,9 @@ def attachment_file(attachment_id):
         log.warning("message attachment %s does not match its SHA-256: download refused", file.id)
         return render_template("staff/messages/attachment_damaged.html",
                                conversation=conversation), 409
-    audit.record_export(login.origin(), "message_attachment", file.id,
-                        patient_id=conversation.patient_id,
-                        file_format=attachments.file_format(file),
-                        byte_count=len(data))
-    db.session.commit()
-    return attachment(data, attachments.download_name(file), file.content_type)
+    return audited(data, attachments.download_name(file), file.content_type, login.origin(),
+                   "message_attachment", file.id, patient_id=conversation.patient_id,
+                   file_format=attachments.file_format(file))
 
 
 # --- Staff start a conversation -------------------------------------------------------------
@@ -246,7 +232,7 @@ def start(patient_id):
                 files=files, submission_key=form.submission_key.data, origin=login.origin())
         except limits.MessageError as error:
             db.session.rollback()
-            problem = refused(form, error)
+            problem = show_refusal(form, error)
         else:
             db.session.commit()
             flash_message("staff_conversation_started")

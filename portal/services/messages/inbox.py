@@ -165,6 +165,9 @@ def staff_queue(staff, filters, page=1):
     else:
         order = (Conversation.last_message_at.desc(), Conversation.id.desc())
     page = max(1, page or 1)
+    total = db.session.scalar(select(func.count()).select_from(Conversation).where(*conditions))
+    if (page - 1) * PAGE_SIZE >= total:  # the clamp paging.page_of keeps: no OFFSET past the end
+        return Page([], page, PAGE_SIZE, total)
     # The page's conversations are chosen on their own table first, and only those 25 joined
     # to their patients: joined first, every matching row is joined, then sorted (8x slower).
     shown = (select(Conversation.id).where(*conditions).order_by(*order)
@@ -176,7 +179,6 @@ def staff_queue(staff, filters, page=1):
         .join(Patient, Patient.id == Conversation.patient_id)
         .outerjoin(StaffUser, StaffUser.id == Conversation.assigned_to_id)
         .order_by(*order)).all()
-    total = db.session.scalar(select(func.count()).select_from(Conversation).where(*conditions))
     return Page(rows, page, PAGE_SIZE, total)
 
 
