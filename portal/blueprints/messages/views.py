@@ -28,11 +28,6 @@ def _offer(form, offered):
     return next((topic for topic in offered if topic.id == form.topic.data), None)
 
 
-def _uploads():
-    return [attachments.Upload(file.filename or "", file.read())
-            for file in request.files.getlist("attachments")]
-
-
 def _attachment_policy():
     """What the forms say about attachments, from the practice's settings."""
     practice = g.practice
@@ -81,7 +76,8 @@ def compose():
     topic = _offer(form, offered)
     if form.validate_on_submit():
         try:
-            checked = attachments.check_files(_uploads(), g.practice)
+            checked = attachments.check_files(attachments.received(form.attachments.data),
+                                             g.practice)
             conversation = conversations.start_conversation(
                 current_user, topic, subject=form.subject.data, body=form.body.data,
                 details=form.details(topic), files=checked,
@@ -130,7 +126,8 @@ def reply(conversation_id):
     conversation, form, problem = _own_or_404(conversation_id), ReplyForm(), None
     if form.validate_on_submit():
         try:
-            checked = attachments.check_files(_uploads(), g.practice)
+            checked = attachments.check_files(attachments.received(form.attachments.data),
+                                             g.practice)
             conversations.patient_reply(current_user, conversation, body=form.body.data,
                                         files=checked, submission_key=form.submission_key.data,
                                         origin=login.origin())

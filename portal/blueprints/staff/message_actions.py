@@ -23,7 +23,6 @@ from .messages import (
     messages_bp,
     show,
     to_conversation,
-    uploads,
 )
 
 
@@ -41,7 +40,7 @@ def reply(conversation_id):
     conversation = conversation_or_404(conversation_id)
     form = _posted(StaffReplyForm())
     try:
-        files = attachments.check_files(uploads(form), g.practice)
+        files = attachments.check_files(attachments.received(form.attachments.data), g.practice)
         conversations.staff_reply(current_user, conversation, body=form.body.data, files=files,
                                   submission_key=form.submission_key.data, origin=login.origin())
     except limits.MessageError as error:

@@ -54,12 +54,6 @@ def to_conversation(conversation, fragment=""):
     return redirect(url_for(".conversation", conversation_id=conversation.id) + fragment)
 
 
-def uploads(form):
-    """The files of a form as attachments.Upload (a file input left empty sends none)."""
-    return [attachments.Upload(upload.filename or "", upload.read())
-            for upload in form.attachments.data or [] if upload]
-
-
 def _describe_files(form, practice):
     """True when the practice accepts files; the file input's hint then says which."""
     if not practice.attachments_allowed:
@@ -226,7 +220,7 @@ def start(patient_id):
     if form.validate_on_submit():
         topic = next((topic for topic in offered if topic.id == form.topic.data), None)
         try:
-            files = attachments.check_files(uploads(form), g.practice)
+            files = attachments.check_files(attachments.received(form.attachments.data), g.practice)
             started = conversations.staff_start(
                 current_user, patient, topic, subject=form.subject.data, body=form.body.data,
                 files=files, submission_key=form.submission_key.data, origin=login.origin())

@@ -38,6 +38,12 @@ class CheckedFile:
     data: bytes = field(repr=False)
 
 
+def received(files):
+    """The files a form's file input sent (werkzeug FileStorage), as Uploads; an input left
+    empty sends none."""
+    return [Upload(file.filename or "", file.read()) for file in files or () if file]
+
+
 # --- Checking -------------------------------------------------------------------------------
 
 def allowed_kinds(practice):
