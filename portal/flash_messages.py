@@ -1,18 +1,16 @@
-"""Every message a person is flashed, in one catalogue: key -> (text, category).
+"""Every text a person is flashed, in one catalogue (FLASHES): key -> (text, category).
 
 Views flash by key; tests assert the same text through get_message(), so wording changes
-in one place. A number a message quotes is a %(name)s placeholder: a policy length comes
-from the rule itself (MINUTES_FROM), anything else is passed in by the view.
+in one place. A number a text quotes is a %(name)s placeholder: a policy length comes
+from the rule itself (quoted_lengths.py), anything else is passed in by the view.
 """
-
-from datetime import timedelta
 
 from flask import flash
 from flask_babel import lazy_gettext as _l
 
-from .services import recovery, sessions, throttle
+from .quoted_lengths import quoted_minutes
 
-MESSAGES = {
+FLASHES = {
     "signed_in": (_l("You are signed in."), "success"),
     "signed_out": (_l("You have signed out."), "success"),
     "staff_sign_in_failed": (
@@ -244,6 +242,9 @@ MESSAGES = {
     "conversation_moved": (_l("The conversation was moved to the %(pool)s pool."), "success"),
     "conversation_closed": (_l("The conversation was closed. If the patient writes again, it "
                                "opens again."), "success"),
+    # Messages (the practice admin's side)
+    "topic_saved": (_l("The topic was saved."), "success"),
+    "reply_template_saved": (_l("The saved reply was saved."), "success"),
     # Health records (the staff side)
     "record_published": (_l("The record was published. The patient can see it now."), "success"),
     "record_drafted": (_l("The record was saved as a draft. The patient does not see it until "
@@ -272,31 +273,16 @@ MESSAGES = {
     "share_closed": (_l("You closed the shared record in this browser."), "success"),
     "staff_share_stopped": (_l("The share was stopped. Its link and code no longer open "
                                "anything."), "success"),
-    # Messages (the practice admin's side)
-    "topic_saved": (_l("The topic was saved."), "success"),
-    "reply_template_saved": (_l("The saved reply was saved."), "success"),
-}
-
-
-# The rule whose length a message quotes as %(minutes)s, read when the message is shown.
-MINUTES_FROM = {
-    "two_step_expired": lambda: sessions.PENDING_LIFETIME,
-    "staff_sign_in_failed": lambda: throttle.WINDOW,
-    "patient_sign_in_failed": lambda: throttle.WINDOW,
-    "two_step_code_failed": lambda: throttle.WINDOW,
-    "session_expired": lambda: sessions.IDLE_TIMEOUT,
-    "reset_requested": lambda: recovery.RESET_LIFETIME,
-    "assisted_reset_sent": lambda: recovery.RESET_LIFETIME,
-    "two_step_reset_patient": lambda: recovery.RESET_LIFETIME,
 }
 
 
 def get_message(key, **values):
     """The (text, category) pair for a key, text rendered in the current language with its
     placeholders filled from `values` (and %(minutes)s from the rule it quotes)."""
-    text, category = MESSAGES[key]
-    if key in MINUTES_FROM:
-        values.setdefault("minutes", MINUTES_FROM[key]() // timedelta(minutes=1))
+    text, category = FLASHES[key]
+    minutes = quoted_minutes(key)
+    if minutes is not None:
+        values.setdefault("minutes", minutes)
     return (str(text) % values if values else str(text)), category
 
 

@@ -11,7 +11,7 @@ seed: add fictional patients (each with a portal account) and conversations unti
    conversations, so their inbox has full pages; the rest is spread over the other
    patients and the topics. Each conversation's columns (status, waiting_since,
    last_message_at, last_staff_message_at, assignee, patient_read_at) are what the
-   messaging service would have left (services/messaging.py). Conversations older than two
+   messages service would have left (services/messages/conversations.py). Conversations older than two
    weeks were answered; most of those are closed.
 conversation-url: the demo patient's page for a conversation of 9 messages (for wrk).
 queries: the SQL statements each page runs, in this process through the app's test client,
@@ -88,7 +88,7 @@ def _authors(rng, count):
 
 
 def conversation_rows(rng, ids, patient, topic, staff_ids, count, now):
-    """One conversation and its messages as the messaging service would have left them:
+    """One conversation and its messages as the messages service would have left them:
     (conversation row, message rows). `patient` is (patient id, account id); `topic` is
     (id, pool, form)."""
     conversation_id = next(ids["conversations"])
@@ -152,7 +152,7 @@ def _bench_staff(connection, now):
     from sqlalchemy import select
 
     from portal.models import StaffUser
-    from portal.services.messaging import ROLE_POOLS
+    from portal.services.messages.inbox import ROLE_POOLS
     from portal.services.passwords import hash_password
 
     table = StaffUser.__table__
@@ -220,13 +220,13 @@ def seed(n_patients, n_messages, rng=None):
     from portal.extensions import db
     from portal.models import Conversation, Message, Patient, PatientAccount
     from portal.models.types import utcnow
-    from portal.services import messaging
     from portal.services.demo import DEMO_PATIENT_ACCOUNT
+    from portal.services.messages.topics import ensure_topics, offered_topics
 
     rng, now, engine = rng or random.Random(9), utcnow(), db.engine
-    messaging.ensure_topics()
+    ensure_topics()
     db.session.commit()
-    topics = [(topic.id, topic.pool, topic.form) for topic in messaging.offered_topics()]
+    topics = [(topic.id, topic.pool, topic.form) for topic in offered_topics()]
     db.session.close()
     with engine.begin() as connection:
         staff = _bench_staff(connection, now)

@@ -576,9 +576,9 @@ def sign_in_with_code(client, email, secret, password=STAFF_PASSWORD):
 @pytest.fixture
 def topics(app):
     """{label: id} of the practice's default message topics (made once, as `portal demo` does)."""
-    from portal.services import messaging
+    from portal.services.messages.topics import ensure_topics, offered_topics
 
     with app.app_context():
-        messaging.ensure_topics()
+        ensure_topics()
         db.session.commit()
-        return {topic.label: topic.id for topic in messaging.offered_topics()}
+        return {topic.label: topic.id for topic in offered_topics()}

@@ -26,7 +26,10 @@ from portal.models import (
     RecordEntry,
     StaffUser,
 )
-from portal.services import audit, documents, message_admin, messaging, record_shares, records
+from portal.services import audit, documents, record_shares, records
+from portal.services.messages import attachments, conversations
+from portal.services.messages.admin import create_reply_template
+from portal.services.messages.topics import all_topics, ensure_topics
 from portal.services.practice import get_practice
 
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)>"
@@ -48,7 +51,7 @@ def _seed(app, admin_id, account_id):
         patient = db.session.get(Patient, account.patient_id)
         by_admin = audit.Origin(admin, "127.0.0.1", "test")
         by_patient = audit.Origin(account, "127.0.0.1", "test")
-        messaging.ensure_topics()
+        ensure_topics()
         documents.ensure_defaults()
         practice = get_practice()
         for column in PRACTICE_TEXTS:
@@ -61,18 +64,18 @@ def _seed(app, admin_id, account_id):
         db.session.add(provider)
         for column in PATIENT_TEXTS:
             setattr(patient, column, PAYLOAD)
-        topics = messaging.all_topics()
+        topics = all_topics()
         for number, topic in enumerate(topics):
             topic.label = f"{PAYLOAD}{number}"
         plain = next(topic for topic in topics if topic.form == "plain" and topic.active)
-        reply = message_admin.create_reply_template({"title": PAYLOAD, "body": PAYLOAD}, by_admin)
-        conversation = messaging.start_conversation(
+        reply = create_reply_template({"title": PAYLOAD, "body": PAYLOAD}, by_admin)
+        conversation = conversations.start_conversation(
             account, plain, subject=PAYLOAD, body=PAYLOAD, origin=by_patient,
-            files=[messaging.CheckedFile(f"{PAYLOAD}.pdf", "application/pdf", PDF)])
-        messaging.staff_reply(admin, conversation, body=PAYLOAD, origin=by_admin)
-        messaging.add_note(admin, conversation, body=PAYLOAD, origin=by_admin)
-        messaging.staff_start(admin, patient, plain, subject=PAYLOAD, body=PAYLOAD,
-                              origin=by_admin)
+            files=[attachments.CheckedFile(f"{PAYLOAD}.pdf", "application/pdf", PDF)])
+        conversations.staff_reply(admin, conversation, body=PAYLOAD, origin=by_admin)
+        conversations.add_note(admin, conversation, body=PAYLOAD, origin=by_admin)
+        conversations.staff_start(admin, patient, plain, subject=PAYLOAD, body=PAYLOAD,
+                                  origin=by_admin)
         consent = documents.new_document("consent", PAYLOAD, by_admin)
         documents.update_draft(consent, body=PAYLOAD, attestations=[PAYLOAD])
         documents.publish(consent, by_admin)

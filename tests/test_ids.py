@@ -8,7 +8,7 @@ from flask import url_for
 from werkzeug.routing import IntegerConverter
 
 from portal.extensions import db
-from portal.services import messaging
+from portal.services.messages.topics import ensure_topics
 
 PAST_64_BITS = 2**64 + 1
 PAST_32_BITS = 2**31
@@ -54,7 +54,7 @@ def people(app, make_account, staff_client, patient_client):
     staff and admin route, the patient every patient route."""
     account = make_account()
     with app.app_context():
-        messaging.ensure_topics()
+        ensure_topics()
         db.session.commit()
     staff = staff_client("admin", direct=True)
     patient = patient_client("robin")

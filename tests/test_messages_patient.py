@@ -25,7 +25,9 @@ from portal.models import (
     PatientAccount,
     StaffUser,
 )
-from portal.services import audit, messaging
+from portal.services import audit
+from portal.services.messages import conversations
+from portal.services.messages.topics import offered_topics
 from portal.services.practice import get_practice, update_practice
 
 KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
@@ -121,9 +123,9 @@ def staff_writes(app, conversation_id, staff, body="Please come in on Monday.", 
         conversation = db.session.get(Conversation, conversation_id)
         origin = audit.Origin(member, "10.0.0.5", "Staff browser")
         if note:
-            messaging.add_note(member, conversation, body=body, origin=origin)
+            conversations.add_note(member, conversation, body=body, origin=origin)
         else:
-            messaging.staff_reply(member, conversation, body=body, origin=origin)
+            conversations.staff_reply(member, conversation, body=body, origin=origin)
         db.session.commit()
 
 
@@ -469,12 +471,12 @@ def test_staff_cannot_open_the_patient_s_pages(app, staff_client):
 def add_conversations(app, robin, topics, number):
     with app.app_context():
         account = db.session.get(PatientAccount, robin.id)
-        topic = messaging.offered_topics()[0]
+        topic = offered_topics()[0]
         for index in range(number):
-            messaging.start_conversation(account, topic, subject=f"Question {index:02d}",
-                                         body="Body text", details={"reason": "r", "days": "d",
-                                                                     "times": "t"},
-                                         origin=audit.SYSTEM)
+            conversations.start_conversation(account, topic, subject=f"Question {index:02d}",
+                                             body="Body text", details={"reason": "r", "days": "d",
+                                                                         "times": "t"},
+                                             origin=audit.SYSTEM)
         db.session.commit()
 
 

@@ -29,7 +29,9 @@ from portal.models import (
     ReplyTemplate,
     StaffUser,
 )
-from portal.services import audit, messaging
+from portal.services import audit
+from portal.services.messages import attachments, conversations
+from portal.services.messages.topics import ensure_topics
 from portal.services.patients import create_patient
 from portal.services.practice import PRACTICE_ID
 
@@ -67,11 +69,11 @@ def start(app, account_id, subject=SUBJECT, body=FIRST_TEXT, topic="Question for
           files=()):
     """The patient writes (through the service, as the patient pages would); the id."""
     with app.test_request_context():
-        messaging.ensure_topics()
+        ensure_topics()
         account = db.session.get(PatientAccount, account_id)
-        conversation = messaging.start_conversation(
+        conversation = conversations.start_conversation(
             account, topic_named(topic), subject=subject, body=body, origin=ORIGIN,
-            files=messaging.check_files(list(files), db.session.get(Practice, PRACTICE_ID)))
+            files=attachments.check_files(list(files), db.session.get(Practice, PRACTICE_ID)))
         db.session.commit()
         return conversation.id
 
@@ -150,8 +152,8 @@ def test_oldest_waiting_first_with_its_age_and_overdue_in_words(
     older_id = start(app, robin.id, subject="Knee pain after the fall")
     clock.tick(timedelta(hours=1))
     with app.test_request_context():
-        messaging.staff_reply(db.session.get(StaffUser, nurse.id),
-                              db.session.get(Conversation, older_id), body="Rest it.", origin=ORIGIN)
+        conversations.staff_reply(db.session.get(StaffUser, nurse.id),
+                                  db.session.get(Conversation, older_id), body="Rest it.", origin=ORIGIN)
         db.session.commit()
     # Tuesday 10:00: Sam writes (due by the end of Thursday).
     clock.move_to(datetime(2026, 11, 24, 15, 0, tzinfo=UTC))
@@ -159,9 +161,9 @@ def test_oldest_waiting_first_with_its_age_and_overdue_in_words(
     # Wednesday 10:00: Robin writes again (due by the end of Friday).
     clock.move_to(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))
     with app.test_request_context():
-        messaging.patient_reply(db.session.get(PatientAccount, robin.id),
-                                db.session.get(Conversation, older_id), body="Still sore.",
-                                origin=ORIGIN)
+        conversations.patient_reply(db.session.get(PatientAccount, robin.id),
+                                    db.session.get(Conversation, older_id), body="Still sore.",
+                                    origin=ORIGIN)
         db.session.commit()
     # Friday Nov 27, 13:00 in New York.
     clock.move_to(datetime(2026, 11, 27, 18, 0, tzinfo=UTC))
@@ -180,7 +182,7 @@ def test_oldest_waiting_first_with_its_age_and_overdue_in_words(
 def add_conversations(app, numbers, assignees=()):
     """One patient (with an account) and one conversation each, some assigned."""
     with app.test_request_context():
-        messaging.ensure_topics()
+        ensure_topics()
         topic = topic_named("Question for my care team")
         for n in numbers:
             patient = create_patient({"account_number": f"Q{n:04d}", "first_name": f"First{n}",
@@ -193,8 +195,8 @@ def add_conversations(app, numbers, assignees=()):
                                      security_question="childhood_hero", security_answer_hash="unused")
             db.session.add(account)
             db.session.flush()
-            conversation = messaging.start_conversation(account, topic, subject=f"Question {n}",
-                                                        body="A question.", origin=ORIGIN)
+            conversation = conversations.start_conversation(account, topic, subject=f"Question {n}",
+                                                            body="A question.", origin=ORIGIN)
             if assignees:
                 conversation.assigned_to_id = assignees[n % len(assignees)]
         db.session.commit()
@@ -219,7 +221,7 @@ def test_the_inbox_runs_as_many_queries_for_3_conversations_as_for_60(
 def test_a_conversation_page_runs_as_many_queries_for_2_messages_as_for_12(
         app, make_account, make_staff, staff_client):
     account = make_account()
-    conversation_id = start(app, account.id, files=[messaging.Upload("a.png", png_bytes())])
+    conversation_id = start(app, account.id, files=[attachments.Upload("a.png", png_bytes())])
     writers = [make_staff("nurse", email=f"writer{n}@practice.test").id for n in range(3)]
     browser = staff_client("nurse", direct=True)
 
@@ -227,8 +229,8 @@ def test_a_conversation_page_runs_as_many_queries_for_2_messages_as_for_12(
         with app.test_request_context():
             conversation = db.session.get(Conversation, conversation_id)
             for n in range(count):
-                messaging.add_note(db.session.get(StaffUser, writers[n % 3]), conversation,
-                                   body=f"Note {n}", origin=ORIGIN)
+                conversations.add_note(db.session.get(StaffUser, writers[n % 3]), conversation,
+                                       body=f"Note {n}", origin=ORIGIN)
             db.session.commit()
 
     write(1)
@@ -437,7 +439,7 @@ def test_an_undelivered_notice_shows_on_the_chart_in_plain_words(
 def test_staff_download_an_attachment_safely_and_on_the_record(
         app, make_account, staff_client, audit_trail):
     account = make_account()
-    conversation_id = start(app, account.id, files=[messaging.Upload("rash photo.png", png_bytes())])
+    conversation_id = start(app, account.id, files=[attachments.Upload("rash photo.png", png_bytes())])
     nurse = staff_client("nurse", direct=True)
     page = text_of(nurse.get(url(conversation_id)))
     link = re.search(r'href="(/staff/messages/attachments/(\d+))"', page)
@@ -456,7 +458,7 @@ def test_staff_download_an_attachment_safely_and_on_the_record(
 def test_a_damaged_attachment_is_refused_with_a_clear_page(
         app, make_account, staff_client, audit_trail, caplog):
     account = make_account()
-    conversation_id = start(app, account.id, files=[messaging.Upload("rash.png", png_bytes())])
+    conversation_id = start(app, account.id, files=[attachments.Upload("rash.png", png_bytes())])
     with app.app_context():
         attachment_id = db.session.scalar(select(MessageAttachment.id))
         db.session.execute(update(MessageAttachment).values(data=b"\x89PNG\r\n\x1a\n damaged"))

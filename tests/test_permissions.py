@@ -25,7 +25,9 @@ from portal.models import (
     RecordEntry,
     StaffUser,
 )
-from portal.services import audit, messaging, permissions, records
+from portal.services import audit, permissions, records
+from portal.services.messages import conversations
+from portal.services.messages.topics import ensure_topics
 from portal.services.practice import PRACTICE_ID
 
 ROLES = ("admin", "provider", "nurse", "front_desk", "billing")
@@ -372,9 +374,9 @@ def start_conversation(app, account_id, topic):
     from portal.models import MessageTopic
 
     with app.test_request_context():
-        messaging.ensure_topics()
+        ensure_topics()
         chosen = db.session.scalar(select(MessageTopic).where(MessageTopic.label == topic))
-        conversation = messaging.start_conversation(
+        conversation = conversations.start_conversation(
             db.session.get(PatientAccount, account_id), chosen, subject="About my tablets",
             body="A question for the practice.", origin=ORIGIN, files=[])
         db.session.commit()

@@ -14,7 +14,8 @@ from records_data import PDF, change, pdf_text, text, words
 
 from portal.extensions import db
 from portal.models import RecordEntry
-from portal.services import messaging, records
+from portal.services import records
+from portal.services.messages.topics import offered_topics
 from portal.services.practice import get_practice, update_practice
 
 
@@ -148,7 +149,7 @@ def test_the_bills_page_shows_the_balance_due_and_a_billing_question_link(app, r
     assert "Office visit 03/05/2026 $125.00 $40.00" in words(page)
     assert "Lab work 02/01/2026 $1,250.50 $1,212.50" in words(page)
     with app.app_context():
-        [billing] = [topic for topic in messaging.offered_topics() if topic.pool == "billing"]
+        [billing] = [topic for topic in offered_topics() if topic.pool == "billing"]
         billing_id, billing_label = billing.id, billing.label
     link = re.search(r'<a class="button" href="([^"]+)">Ask a billing question</a>', text(page))
     assert link.group(1) == f"/messages/new?topic={billing_id}"

@@ -168,9 +168,9 @@ def test_no_get_request_changes_data(app, client, auth, make_staff, make_account
     """Crawl every GET route signed in: nothing but audit and session rows may change."""
     account = make_account()
     with app.app_context():  # defaults a practice gets on first view, by design, made first
-        from portal.services import messaging
+        from portal.services.messages.topics import ensure_topics
 
-        messaging.ensure_topics()
+        ensure_topics()
         db.session.commit()
     if who == "staff":
         auth.sign_in(make_staff().email)

@@ -3,7 +3,7 @@
 A conversation belongs to one patient and one topic; the topic routes it to a staff pool and
 sets the reply time the practice promises. Messages are never edited or deleted: a patient
 archives a conversation (it stays for staff), staff close it. An internal note is a message
-staff write for each other; nothing a patient sees ever reads one (services/messaging.py).
+staff write for each other; nothing a patient sees ever reads one (services/messages/).
 Attachments live in the database, so a backup holds them, with the SHA-256 checked on every
 download.
 """
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from ..extensions import db
 from .types import BigId, UTCDateTime, utcnow
 
-# Staff pools a topic routes to (each staff role but admin works one pool; see messaging.py).
+# Staff pools a topic routes to (each staff role but admin works one pool; see services/messages/inbox.py).
 POOLS = {"front_desk": _l("Front desk"), "nurse": _l("Nurse"), "billing": _l("Billing"),
          "provider": _l("Provider")}
 # What a topic's form asks for beyond subject and body.

@@ -10,11 +10,13 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Conversation, Patient, Practice
-from . import documents, messaging, signing
+from . import documents, signing
 from .accounts import account_for_patient, create_account
 from .audit import SYSTEM
+from .messages import conversations, topics
 from .patients import create_patient
 from .practice import PRACTICE_ID
+from .setup import install_defaults
 from .signin import find_staff_by_email
 from .staff import create_staff_account
 
@@ -136,22 +138,21 @@ def _load_patient_account():
 
 
 def _load_messages():
-    """The message topics, and one answered conversation for the demo patient."""
-    messaging.ensure_topics()
+    """One answered conversation for the demo patient (on a default topic)."""
     patient = db.session.scalar(select(Patient).where(Patient.account_number == DEMO_PATIENT_ACCOUNT))
     if db.session.scalar(select(Conversation.id).where(Conversation.patient_id == patient.id).limit(1)):
         return "The demo conversation is already there."
     account = account_for_patient(patient.id)
     admin = find_staff_by_email(DEMO_ADMIN_EMAIL)
-    refill = next(topic for topic in messaging.offered_topics() if topic.form == "refill")
-    conversation = messaging.start_conversation(
+    refill = next(topic for topic in topics.offered_topics() if topic.form == "refill")
+    conversation = conversations.start_conversation(
         account, refill, subject="Refill for my inhaler",
         body="Could you renew my inhaler prescription? I have about a week left.",
         details={"medication": "Albuterol inhaler", "dose": "2 puffs as needed",
                  "pharmacy": "Springfield Corner Pharmacy"}, origin=SYSTEM)
-    messaging.staff_reply(admin, conversation, origin=SYSTEM,
-                          body="We have sent the renewal to your pharmacy. It should be ready "
-                               "tomorrow afternoon.")
+    conversations.staff_reply(admin, conversation, origin=SYSTEM,
+                              body="We have sent the renewal to your pharmacy. It should be "
+                                   "ready tomorrow afternoon.")
     return "Added a demo conversation for the demo patient."
 
 
@@ -159,6 +160,7 @@ def load_demo():
     """Load whatever part of the demo practice is missing; return lines to print (the caller
     commits)."""
     lines = [_load_practice(), *_load_admin(), _load_patients()]
+    install_defaults(SYSTEM)  # as `portal setup` does: the demo signs a consent, writes on a topic
     db.session.flush()
     lines += _load_patient_account()
     db.session.flush()

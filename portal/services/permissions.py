@@ -89,7 +89,7 @@ CATEGORY_ACTIONS = {  # in records.CATEGORIES' order
     "document": "publish_front",
 }
 
-# The staff pool each role works (services/messaging.py); admins have none of their own.
+# The staff pool each role works (services/messages/inbox.py); admins have none of their own.
 ROLE_POOLS = {"front_desk": "front_desk", "nurse": "nurse", "billing": "billing",
               "provider": "provider"}
 

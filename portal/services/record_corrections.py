@@ -1,7 +1,7 @@
 """Requests to correct the health record (issue 10, item 6): a patient reports that an entry of
 their record is wrong, staff record the outcome.
 
-A request is a secure-message conversation (services/messaging.py makes it, with all of its
+A request is a secure-message conversation (services/messages/conversations.py makes it, with all of its
 rules: lengths, the one-time key, the staff inbox, the reply time) and a RecordCorrection row
 tying it to the entry. Rules:
 - A patient may ask only about a released entry of their own chart (the caller finds it with
@@ -25,9 +25,10 @@ from ..database import lock_for_write
 from ..extensions import db
 from ..models import RecordCorrection
 from ..models.types import utcnow
-from . import audit, messaging, permissions, records
+from . import audit, permissions, records
 from .access import LARGEST_ID
 from .errors import FieldError
+from .messages import conversations, inbox, limits
 from .record_staff import staff_names
 
 TEXT_MAX = 2000      # what the patient writes
@@ -78,8 +79,8 @@ def reference(entry):
 
 def _subject(entry):
     subject = _("Correction request: %(title)s", title=entry.title)
-    if len(subject) > messaging.SUBJECT_MAX:
-        subject = subject[:messaging.SUBJECT_MAX - 1].rstrip() + "…"
+    if len(subject) > limits.SUBJECT_MAX:
+        subject = subject[:limits.SUBJECT_MAX - 1].rstrip() + "…"
     return subject
 
 
@@ -92,9 +93,9 @@ def request_correction(account, entry, text, *, submission_key=None, origin):
     text = _checked(text, TEXT_MAX, _l("Write what is wrong."), "text")
     body = "\n\n".join((_("I am asking for a correction to this item of my health record:"),
                         reference(entry), _("What is wrong:"), text))
-    conversation = messaging.start_in_pool(account, pool_for(entry), subject=_subject(entry),
-                                           body=body, submission_key=submission_key,
-                                           origin=origin)
+    conversation = conversations.start_in_pool(account, pool_for(entry), subject=_subject(entry),
+                                               body=body, submission_key=submission_key,
+                                               origin=origin)
     earlier = db.session.scalar(select(RecordCorrection).where(
         RecordCorrection.conversation_id == conversation.id))
     if earlier is not None:
@@ -172,9 +173,9 @@ def decide(staff, correction, entry, outcome, explanation, origin):
                                _l("Explain why the record is not changed."), "explanation")
     elif explanation:
         explanation = _checked(explanation, OUTCOME_MAX, "", "explanation")
-    conversation = messaging.staff_conversation(correction.conversation_id)
-    messaging.staff_reply(staff, conversation, body=_outcome_reply(entry, outcome, explanation),
-                          origin=origin)
+    conversation = inbox.staff_conversation(correction.conversation_id)
+    conversations.staff_reply(staff, conversation, body=_outcome_reply(entry, outcome, explanation),
+                              origin=origin)
     correction.status, correction.outcome = outcome, explanation
     correction.decided_by_id, correction.decided_at = staff.id, utcnow()
     audit.record("record.correction_decided", origin, patient_id=correction.patient_id,

@@ -5,7 +5,8 @@ They are made once, by `portal setup` (migrate, then this) and by `portal demo`,
 page that reads them: a GET never writes.
 """
 
-from . import audit, documents, message_admin
+from . import audit, documents
+from .messages.admin import add_default_topics
 
 
 def install_defaults(origin=audit.SYSTEM):
@@ -14,6 +15,6 @@ def install_defaults(origin=audit.SYSTEM):
     made = []
     if documents.ensure_defaults(origin):
         made.append("the default consent and health history form")
-    if message_admin.add_default_topics(origin):
+    if add_default_topics(origin):
         made.append("the default message topics")
     return made

@@ -11,7 +11,8 @@ from flask_login import current_user
 
 from ..extensions import db, login_manager
 from ..flash_messages import flash_message
-from ..services import access, documents, messaging, permissions, signing
+from ..services import access, documents, permissions, signing
+from ..services.messages import inbox
 
 # The one staff page open to someone who must replace a one-time password from an admin.
 PASSWORD_CHANGE_ENDPOINT = "staff.account_password"  # noqa: S105 - an endpoint name
@@ -78,7 +79,7 @@ def patient_required(view):
                 flash_message("consent_needed", title=version.title)
                 return redirect(url_for("documents.sign", document_id=document.id, required=1))
         # The navigation's "Messages (N)": replies the patient has not opened yet.
-        g.unread_messages = messaging.unread_count(current_user.patient_id)
+        g.unread_messages = inbox.unread_count(g.patient.id)
         return view(*args, **kwargs)
 
     return wrapped

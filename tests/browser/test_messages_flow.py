@@ -28,7 +28,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Conversation, MessageTopic, PatientAccount, ReplyTemplate, StaffUser
-from portal.services import audit, messaging
+from portal.services import audit
+from portal.services.messages import conversations
+from portal.services.messages.topics import ensure_topics
 
 from .test_https_flows import PostLog, assert_host_cookies, staff_signs_in
 
@@ -63,10 +65,10 @@ def older_conversation(app, make_account):
     account = make_account(username="sam", account_number="T-1002", first_name="Sam",
                            last_name="Okafor", email="sam.okafor@example.com")
     with app.test_request_context():
-        messaging.ensure_topics()
+        ensure_topics()
         topic = db.session.scalar(select(MessageTopic).where(
             MessageTopic.label == "Question for my care team"))
-        conversation = messaging.start_conversation(
+        conversation = conversations.start_conversation(
             db.session.get(PatientAccount, account.id), topic, subject=OLDER_SUBJECT,
             body="Should I still use it twice a day?", origin=audit.SYSTEM)
         earlier = conversation.created_at - timedelta(hours=4)

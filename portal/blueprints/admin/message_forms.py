@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from ...forms import choices, strip
 from ...models.messages import POOLS, TOPIC_FORMS
-from ...services.messaging import BODY_MAX
+from ...services.messages.limits import BODY_MAX
 from .document_forms import WholeNumberField
 
 LABEL_MAX = 80

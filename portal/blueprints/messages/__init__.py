@@ -1,5 +1,5 @@
 """The patient's secure messages with the care team: inbox, compose, conversation, reply,
-archive and attachment downloads. Every rule is in services/messaging.py."""
+archive and attachment downloads. Every rule is in services/messages/."""
 
 from flask import Blueprint
 

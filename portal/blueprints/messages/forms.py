@@ -1,4 +1,4 @@
-"""The patient's message forms. They parse what was sent; services/messaging.py decides
+"""The patient's message forms. They parse what was sent; services/messages/ decides
 whether it may be sent (topic, lengths, a topic's own fields, attachments), so each rule and
 its wording live in one place."""
 
@@ -9,7 +9,7 @@ from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from ...forms import counted, one_newline, posted_id, strip
-from ...services import messaging
+from ...services.messages import limits, topics
 
 
 class TopicChoice:
@@ -41,8 +41,8 @@ def _detail_fields():
     """One text input per topic field the service asks for (medication, dose, pharmacy;
     reason, days, times), labelled as the service labels it."""
     return {key: StringField(label, filters=[strip],
-                             render_kw={"maxlength": messaging.DETAIL_MAX, "autocomplete": "off"})
-            for fields in messaging.TOPIC_FIELDS.values() for key, label, _required in fields}
+                             render_kw={"maxlength": limits.DETAIL_MAX, "autocomplete": "off"})
+            for fields in topics.TOPIC_FIELDS.values() for key, label, _required in fields}
 
 
 TopicDetails = type("TopicDetails", (), _detail_fields())
@@ -54,16 +54,16 @@ class ComposeForm(TopicChoice, TopicDetails, AttachmentFields, FlaskForm):
     subject = StringField(
         _l("Subject"), filters=[strip],
         description=_l("A few words, for example “Refill for my blood pressure tablets”. Up to "
-                       "%(limit)d characters.", limit=messaging.SUBJECT_MAX),
-        render_kw=counted(messaging.SUBJECT_MAX, autocomplete="off"))
+                       "%(limit)d characters.", limit=limits.SUBJECT_MAX),
+        render_kw=counted(limits.SUBJECT_MAX, autocomplete="off"))
     body = TextAreaField(
         _l("Your message"), filters=[one_newline],
-        description=_l("Up to %(limit)d characters.", limit=messaging.BODY_MAX),
-        render_kw=counted(messaging.BODY_MAX, rows=10))
+        description=_l("Up to %(limit)d characters.", limit=limits.BODY_MAX),
+        render_kw=counted(limits.BODY_MAX, rows=10))
 
     def details(self, topic):
         """{key: typed value} of the topic's own fields (none without a topic)."""
-        fields = messaging.topic_fields(topic) if topic is not None else ()
+        fields = topics.topic_fields(topic) if topic is not None else ()
         return {key: self[key].data for key, _label, _required in fields}
 
 
@@ -72,8 +72,8 @@ class ReplyForm(AttachmentFields, FlaskForm):
 
     body = TextAreaField(
         _l("Your reply"), filters=[one_newline],
-        description=_l("Up to %(limit)d characters.", limit=messaging.BODY_MAX),
-        render_kw=counted(messaging.BODY_MAX, rows=8))
+        description=_l("Up to %(limit)d characters.", limit=limits.BODY_MAX),
+        render_kw=counted(limits.BODY_MAX, rows=8))
 
 
 class ArchiveForm(FlaskForm):

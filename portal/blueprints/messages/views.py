@@ -1,88 +1,57 @@
 """The patient's messages: the inbox (and the archived ones), writing a new message in two
 steps (the topic, then the message), a conversation with its reply form, archiving and
-attachment downloads. Each view parses the form, calls services/messaging.py, commits,
+attachment downloads. Each view parses the form, calls services/messages/, commits,
 flashes and redirects; every page works without JavaScript."""
 
 import logging
 
 from flask import abort, g, redirect, render_template, request, url_for
-from flask_babel import ngettext
 from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...services import audit, messaging
+from ...forms import show_refusal
+from ...services.messages import attachments, conversations, inbox, limits, topics
 from ...web import downloads, login
+from ...web.filters import reply_time
 from ...web.guards import patient_required
+from ...web.paging import requested_page
 from . import bp
 from .forms import ArchiveForm, ChooseTopicForm, ComposeForm, ReplyForm
 
 log = logging.getLogger("portal")
-# A page number past any inbox; a larger one would overflow the database's OFFSET.
-LAST_PAGE = 100_000
 
 
-def reply_time(topic):
-    """"2 business days": how soon the practice promises to answer on `topic`."""
-    return ngettext("%(num)d business day", "%(num)d business days", topic.reply_business_days)
-
-
-def _page():
-    return min(max(request.args.get("page", 1, type=int), 1), LAST_PAGE)
-
-
-def _topics():
-    """The topics offered, the practice's defaults added the first time anyone asks."""
-    if messaging.ensure_topics():
-        db.session.commit()
-    return messaging.offered_topics()
-
-
-def _offer(form, topics):
+def _offer(form, offered):
     """Put the topics on the form's radio buttons; returns the one chosen, else None."""
-    form.topic.choices = [(topic.id, topic.label) for topic in topics]
-    return next((topic for topic in topics if topic.id == form.topic.data), None)
-
-
-def _uploads():
-    return [messaging.Upload(file.filename or "", file.read())
-            for file in request.files.getlist("attachments")]
-
-
-def _refuse(form, refused):
-    """Undo anything begun and show the service's message at its field; returns it as the
-    page's message instead when the form has no such field."""
-    db.session.rollback()
-    if refused.field not in form:
-        return refused.message
-    form[refused.field].errors = [*form[refused.field].errors, refused.message]
-    return None
+    form.topic.choices = [(topic.id, topic.label) for topic in offered]
+    return next((topic for topic in offered if topic.id == form.topic.data), None)
 
 
 def _attachment_policy():
     """What the forms say about attachments, from the practice's settings."""
     practice = g.practice
-    return {"allowed": practice.attachments_allowed, "max_files": messaging.MAX_FILES,
-            "types": messaging.allowed_description(practice),
+    return {"allowed": practice.attachments_allowed, "max_files": limits.MAX_FILES,
+            "types": attachments.allowed_description(practice),
             # By type, not ending, so a picker also offers "photo.jpeg" and the photo library.
             "accept": ",".join(sorted({kind for kind, _magic in
-                                       messaging.allowed_kinds(practice).values()})),
+                                       attachments.allowed_kinds(practice).values()})),
             "file_mb": practice.attachment_max_mb, "message_mb": practice.attachment_message_max_mb}
 
 
 def _own_or_404(conversation_id):
-    conversation = messaging.patient_conversation(current_user.patient_id, conversation_id)
+    conversation = inbox.patient_conversation(g.patient.id, conversation_id)
     if conversation is None:
         abort(404)
     return conversation
 
 
-@bp.route("/messages")
+@bp.route("/messages", endpoint="inbox")
 @patient_required
-def inbox():
+def inbox_page():
     """The patient's conversations, newest first; ?archived=1 lists the archived ones."""
     archived = request.args.get("archived") == "1"
-    page = messaging.patient_inbox(current_user.patient_id, _page(), archived=archived)
+    page = inbox.patient_inbox(g.patient.id, requested_page(), archived=archived)
     return render_template("messages/inbox.html", page=page, archived=archived)
 
 
@@ -91,7 +60,7 @@ def inbox():
 def sent():
     """Every message sent from the patient's side, newest first, each linking to its
     conversation."""
-    page = messaging.patient_sent(current_user.patient_id, _page())
+    page = inbox.patient_sent(g.patient.id, requested_page())
     return render_template("messages/sent.html", page=page)
 
 
@@ -100,45 +69,47 @@ def sent():
 def compose():
     """Write a new message: without ?topic= the first step (choose the topic), with it the
     message itself, asking that topic's own questions."""
-    topics = _topics()
+    offered = topics.offered_topics()
     if request.method == "GET":
-        return _compose_start(topics)
+        return _compose_start(offered)
     form, problem = ComposeForm(), None
-    topic = _offer(form, topics)
+    topic = _offer(form, offered)
     if form.validate_on_submit():
         try:
-            checked = messaging.check_files(_uploads(), g.practice)
-            conversation = messaging.start_conversation(
+            checked = attachments.check_files(attachments.received(form.attachments.data),
+                                             g.practice)
+            conversation = conversations.start_conversation(
                 current_user, topic, subject=form.subject.data, body=form.body.data,
                 details=form.details(topic), files=checked,
                 submission_key=form.submission_key.data, origin=login.origin())
-        except messaging.MessageError as refused:
-            problem = _refuse(form, refused)
+        except limits.MessageError as refused:
+            db.session.rollback()
+            problem = show_refusal(form, refused)
         else:
             db.session.commit()
             flash_message("message_sent", days=reply_time(conversation.topic))
             return redirect(url_for("messages.conversation", conversation_id=conversation.id))
-    return _compose_page(form, topics, topic, problem)
+    return _compose_page(form, offered, topic, problem)
 
 
-def _compose_start(topics):
+def _compose_start(offered):
     choose = ChooseTopicForm(request.args)
-    topic = _offer(choose, topics)
+    topic = _offer(choose, offered)
     if "topic" in request.args and choose.validate() and topic is not None:
         form = ComposeForm(topic=topic.id)
-        _offer(form, topics)
-        return _compose_page(form, topics, topic)
-    return render_template("messages/choose_topic.html", choose=choose, topics=topics,
+        _offer(form, offered)
+        return _compose_page(form, offered, topic)
+    return render_template("messages/choose_topic.html", choose=choose, topics=offered,
                            reply_time=reply_time)
 
 
-def _compose_page(form, topics, topic, problem=None):
+def _compose_page(form, offered, topic, problem=None):
     """The message step: the chosen topic's questions, or the topic buttons again when the
     topic posted is not one offered."""
     if not form.submission_key.data:
-        form.submission_key.data = messaging.new_submission_key()
+        form.submission_key.data = conversations.new_submission_key()
     return render_template("messages/compose.html", form=form, topic=topic, problem=problem,
-                           topics=topics, fields=messaging.topic_fields(topic) if topic else (),
+                           topics=offered, fields=topics.topic_fields(topic) if topic else (),
                            policy=_attachment_policy(), reply_time=reply_time)
 
 
@@ -155,12 +126,14 @@ def reply(conversation_id):
     conversation, form, problem = _own_or_404(conversation_id), ReplyForm(), None
     if form.validate_on_submit():
         try:
-            checked = messaging.check_files(_uploads(), g.practice)
-            messaging.patient_reply(current_user, conversation, body=form.body.data, files=checked,
-                                    submission_key=form.submission_key.data,
-                                    origin=login.origin())
-        except messaging.MessageError as refused:
-            problem = _refuse(form, refused)
+            checked = attachments.check_files(attachments.received(form.attachments.data),
+                                             g.practice)
+            conversations.patient_reply(current_user, conversation, body=form.body.data,
+                                        files=checked, submission_key=form.submission_key.data,
+                                        origin=login.origin())
+        except limits.MessageError as refused:
+            db.session.rollback()
+            problem = show_refusal(form, refused)
         else:
             db.session.commit()
             flash_message("message_reply_sent")
@@ -172,13 +145,13 @@ def reply(conversation_id):
 def _conversation_page(conversation, form, problem=None):
     """The conversation page, read and recorded as read. The page is drawn before the
     commit, which would otherwise reload every message it shows."""
-    messages = messaging.patient_messages(conversation)
+    messages = inbox.patient_messages(conversation)
     if conversation.unread_for_patient:
         g.unread_messages = max(0, g.unread_messages - 1)  # the navigation's count, now
-    messaging.mark_read(conversation)
-    messaging.record_read(login.origin(), conversation, messages)
+    conversations.mark_read(conversation)
+    inbox.record_read(login.origin(), conversation, messages)
     if not form.submission_key.data:
-        form.submission_key.data = messaging.new_submission_key()
+        form.submission_key.data = conversations.new_submission_key()
     page = render_template("messages/conversation.html", conversation=conversation,
                            messages=messages, form=form, problem=problem,
                            policy=_attachment_policy())
@@ -193,7 +166,7 @@ def archive(conversation_id):
     conversation, form = _own_or_404(conversation_id), ArchiveForm()
     if not form.validate_on_submit():
         abort(400)
-    messaging.archive(current_user, conversation, form.archiving)
+    conversations.archive(conversation, form.archiving)
     db.session.commit()
     flash_message("conversation_archived" if form.archiving else "conversation_restored")
     return redirect(url_for("messages.inbox"))
@@ -204,16 +177,13 @@ def archive(conversation_id):
 def attachment(attachment_id):
     """An attachment of the patient's own conversation, as a download; another patient's
     number is simply not found."""
-    found = messaging.patient_attachment(current_user.patient_id, attachment_id)
+    found = attachments.patient_attachment(g.patient.id, attachment_id)
     if found is None:
         abort(404)
-    data = messaging.attachment_bytes(found)
+    data = attachments.attachment_bytes(found)
     if data is None:
         log.warning("message attachment %s no longer matches its SHA-256; not served", found.id)
         return render_template("messages/attachment_unavailable.html"), 404
-    file_format = messaging.EXTENSIONS.get(found.content_type, "bin")
-    audit.record_export(login.origin(), "message_attachment", found.id,
-                        patient_id=current_user.patient_id, file_format=file_format,
-                        byte_count=len(data))
-    db.session.commit()
-    return downloads.attachment(data, messaging.download_name(found), found.content_type)
+    return downloads.audited(data, attachments.download_name(found), found.content_type,
+                             login.origin(), "message_attachment", found.id,
+                             patient_id=g.patient.id, file_format=attachments.file_format(found))

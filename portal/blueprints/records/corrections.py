@@ -8,8 +8,9 @@ from flask_login import current_user
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...models.messages import POOLS
-from ...services import messaging, record_corrections, records
+from ...services import record_corrections, records
 from ...services.errors import FieldError
+from ...services.messages import conversations
 from ...web import login
 from ...web.filters import reply_time
 from ...web.guards import patient_required
@@ -46,7 +47,7 @@ def correction(category, entry_id):
             flash_message("correction_requested", days=reply_time(conversation.topic))
             return redirect(url_for("messages.conversation", conversation_id=conversation.id))
     if not form.submission_key.data:
-        form.submission_key.data = messaging.new_submission_key()
+        form.submission_key.data = conversations.new_submission_key()
     records.record_viewed(login.origin(), current_user.patient_id, f"correction {kind.key}",
                           [found])
     page = render_template("records/correction.html", category=kind, entry=found, form=form,

@@ -10,7 +10,8 @@ from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
-from ...services import messaging, record_files, record_shares, records
+from ...services import record_files, record_shares, records
+from ...services.messages import topics
 from ...web import login
 from ...web.filters import practice_zone
 from ...web.guards import patient_required
@@ -66,9 +67,7 @@ def table(category, entries):
 def _billing_question_url():
     """A new message on the practice's billing topic (its pool is "billing"), else the first
     step of a new message."""
-    if messaging.ensure_topics():
-        db.session.flush()
-    topic = next((topic for topic in messaging.offered_topics() if topic.pool == BILLING_POOL),
+    topic = next((topic for topic in topics.offered_topics() if topic.pool == BILLING_POOL),
                  None)
     return url_for("messages.compose", topic=topic.id if topic else None)
 

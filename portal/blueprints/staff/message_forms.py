@@ -1,4 +1,4 @@
-"""Forms of the staff message pages. They parse what was sent; services/messaging.py decides
+"""Forms of the staff message pages. They parse what was sent; services/messages/ decides
 whether it may be sent (lengths, topic, pool, attachments), so each rule and its wording live
 in one place and its MessageError lands on the field it names."""
 
@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ...forms import choices, one_newline, posted_id, strip
 from ...models.messages import POOLS
-from ...services import messaging
+from ...services.messages import inbox, limits
 
 ALL_POOLS = "all"
 QUEUE_STATUSES = {"active": _l("New and open"), "new": _l("New"),
@@ -34,7 +34,7 @@ class QueueFilterForm(FlaskForm):
         self.pool.choices = [choice for choice in self.pool.choices if choice.value in pools]
 
     def queue_filter(self, default_pool):
-        """The chosen filters as messaging.QueueFilter; a value not offered counts as unset."""
+        """The chosen filters as inbox.QueueFilter; a value not offered counts as unset."""
         offered = [choice.value for choice in self.pool.choices]
         pool = self.pool.data if self.pool.data in offered else default_pool or ALL_POOLS
         self.pool.data = pool
@@ -42,8 +42,8 @@ class QueueFilterForm(FlaskForm):
             self.status.data = "active"
         if self.assigned.data not in ASSIGNED:
             self.assigned.data = ""
-        return messaging.QueueFilter(pool="" if pool == ALL_POOLS else pool,
-                                     status=self.status.data, assigned=self.assigned.data)
+        return inbox.QueueFilter(pool="" if pool == ALL_POOLS else pool,
+                                 status=self.status.data, assigned=self.assigned.data)
 
 
 class AttachmentFields:
@@ -79,15 +79,15 @@ class StaffReplyForm(AttachmentFields, FlaskForm):
     body = TextAreaField(
         _l("Your reply"), filters=[one_newline],
         description=_l("The patient reads this. Up to %(limit)d characters.",
-                       limit=messaging.BODY_MAX),
-        render_kw={"rows": 10, "data-char-limit": messaging.BODY_MAX})
+                       limit=limits.BODY_MAX),
+        render_kw={"rows": 10, "data-char-limit": limits.BODY_MAX})
 
 
 class NoteForm(FlaskForm):
     note = TextAreaField(
         _l("Internal note"), filters=[one_newline],
         description=_l("For the care team only: the patient never sees it. Up to %(limit)d "
-                       "characters.", limit=messaging.NOTE_MAX),
+                       "characters.", limit=limits.NOTE_MAX),
         render_kw={"rows": 4})
 
 
@@ -108,12 +108,12 @@ class StartForm(AttachmentFields, FlaskForm):
     subject = StringField(
         _l("Subject"), filters=[strip],
         description=_l("The patient sees it in their portal, never in an email. Up to "
-                       "%(limit)d characters.", limit=messaging.SUBJECT_MAX),
+                       "%(limit)d characters.", limit=limits.SUBJECT_MAX),
         render_kw={"autocomplete": "off"})
     body = TextAreaField(
         _l("Message"), filters=[one_newline],
-        description=_l("Up to %(limit)d characters.", limit=messaging.BODY_MAX),
-        render_kw={"rows": 10, "data-char-limit": messaging.BODY_MAX})
+        description=_l("Up to %(limit)d characters.", limit=limits.BODY_MAX),
+        render_kw={"rows": 10, "data-char-limit": limits.BODY_MAX})
 
     def set_choices(self, topics):
         """Every topic, with the pool it routes to (one not offered to patients says so)."""

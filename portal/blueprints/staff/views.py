@@ -10,7 +10,6 @@ from ...services import (
     activation,
     consent_reports,
     invitations,
-    messaging,
     paging,
     permissions,
     profile,
@@ -20,6 +19,7 @@ from ...services import (
 )
 from ...services import patients as charts
 from ...services.accounts import account_for_patient
+from ...services.messages import inbox
 from ...web import login, session_data
 from ...web.filters import practice_zone
 from ...web.guards import chart_or_404, staff_required
@@ -98,9 +98,9 @@ def chart(patient_id):
                            portal=chart_portal(patient, account, current_user),
                            age=charts.age_on(patient.date_of_birth, utcnow().date()),
                            consents=consents, assign_form=assign_form,
-                           conversations=messaging.chart_conversations(patient.id, staff=current_user),
-                           undelivered=messaging.undelivered_notices(patient.id),
-                           delivery_problem=messaging.delivery_problem,
+                           conversations=inbox.chart_conversations(patient.id, staff=current_user),
+                           undelivered=inbox.undelivered_notices(patient.id),
+                           delivery_problem=inbox.delivery_problem,
                            record=chart_record(patient.id),
                            shares=chart_shares(patient.id, current_user))
 

@@ -1,5 +1,5 @@
 """The practice admin's side of messages: the topics patients write about and the saved
-replies staff start from.
+replies (reply templates) staff start from.
 
 Neither is ever deleted: a conversation points at its topic, and an admin may want a saved
 reply back. Both are turned off instead (active=False): a topic turned off is no longer
@@ -12,24 +12,26 @@ audit trail. The caller commits.
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import MessageTopic, ReplyTemplate
-from . import audit, messaging
-from .access import LARGEST_ID
-from .errors import FieldError
+from ...extensions import db
+from ...models import MessageTopic, ReplyTemplate
+from .. import audit
+from ..access import LARGEST_ID
+from ..errors import FieldError
+from .topics import ensure_topics
 
-TOPIC_FIELDS = ("label", "pool", "form", "reply_business_days", "position", "active")
-TEMPLATE_FIELDS = ("title", "body", "active")
+# What the admin's forms may change on a topic and on a saved reply.
+TOPIC_COLUMNS = ("label", "pool", "form", "reply_business_days", "position", "active")
+TEMPLATE_COLUMNS = ("title", "body", "active")
 
 
-class MessageAdminError(FieldError):
-    """A change that cannot be saved: `message` for the admin, `field` for the form."""
+class TopicError(FieldError):
+    """A topic change that cannot be saved: `message` for the admin, `field` for the form."""
 
 
 def add_default_topics(origin):
     """The default topics, added when the practice has none yet (on the record); True when
-    added."""
-    added = messaging.ensure_topics()
+    added. Setup and the admin's button call it, never a page that reads."""
+    added = ensure_topics()
     if added:
         audit.record("message_topic.created", origin, object_type="message_topic",
                      detail="the default topics")
@@ -53,14 +55,14 @@ def _check_label(label, topic=None):
     if topic is not None:
         same = same.where(MessageTopic.id != topic.id)
     if db.session.scalar(same.limit(1)) is not None:
-        raise MessageAdminError(_("Another topic is already called “%(label)s”. Choose "
+        raise TopicError(_("Another topic is already called “%(label)s”. Choose "
                                    "another name.", label=label), "label")
 
 
 def create_topic(values, origin):
-    """A new topic from the form's values; MessageAdminError when its name is taken."""
+    """A new topic from the form's values; TopicError when its name is taken."""
     _check_label(values["label"])
-    topic = MessageTopic(**{name: values[name] for name in TOPIC_FIELDS})
+    topic = MessageTopic(**{name: values[name] for name in TOPIC_COLUMNS})
     db.session.add(topic)
     db.session.flush()
     audit.record("message_topic.created", origin, object_type="message_topic",
@@ -72,11 +74,19 @@ def update_topic(topic, values, origin):
     """Apply the form's values; the names of the fields that changed (on the record when
     any did)."""
     _check_label(values["label"], topic)
-    changed = _apply(topic, values, TOPIC_FIELDS)
+    changed = _apply(topic, values, TOPIC_COLUMNS)
     if changed:
         audit.record("message_topic.updated", origin, object_type="message_topic",
                      object_id=topic.id, detail=_changes(topic, changed))
     return changed
+
+
+def reply_templates(active_only=True):
+    """The saved replies by title (with `active_only`, only those staff may pick)."""
+    statement = select(ReplyTemplate).order_by(ReplyTemplate.title)
+    if active_only:
+        statement = statement.where(ReplyTemplate.active)
+    return db.session.scalars(statement).all()
 
 
 def template_by_id(template_id):
@@ -96,7 +106,7 @@ def create_reply_template(values, origin):
 
 def update_reply_template(template, values, origin):
     """Apply new values (title, body, active); the names of the fields that changed."""
-    changed = _apply(template, values, TEMPLATE_FIELDS)
+    changed = _apply(template, values, TEMPLATE_COLUMNS)
     if changed:
         audit.record("reply_template.updated", origin, object_type="reply_template",
                      object_id=template.id, detail=_changes(template, changed))

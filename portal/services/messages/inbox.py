@@ -1,0 +1,247 @@
+"""Reading messages: the patient's inbox, sent list and conversation; the staff queue with its
+filters and counts; the chart's latest conversations and the notices that did not reach the
+patient. Every read of a conversation, and every page of the queue, goes on the audit trail.
+
+A patient sees only their own conversations and never an internal note: every patient query
+here filters both (patient_conversation, patient_messages).
+"""
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select
+
+from ...extensions import db
+from ...models import Conversation, Message, MessageTopic, OutboxEmail, Patient, StaffUser
+from ...models.messages import POOLS, STATUSES
+from .. import audit, permissions
+from ..access import LARGEST_ID
+from ..paging import Page, page_of
+
+PAGE_SIZE = 25
+OPEN_STATUSES = tuple(status for status in STATUSES if status != "closed")
+# The staff pool each role works (admins see every pool): services/permissions.py.
+ROLE_POOLS = permissions.ROLE_POOLS
+
+
+# --- The patient's side ---------------------------------------------------------------------
+
+def patient_inbox(patient_id, page=1, archived=False):
+    """A Page of the patient's conversations, newest first (a count and one query)."""
+    statement = (select(Conversation)
+                 .where(Conversation.patient_id == patient_id,
+                        Conversation.patient_archived.is_(archived))
+                 .order_by(Conversation.last_message_at.desc(), Conversation.id.desc()))
+    return page_of(statement, page, PAGE_SIZE, scalars=True)
+
+
+def patient_sent(patient_id, page=1):
+    """A Page of (message, conversation): what was sent from the patient's side, newest
+    first (a count and one query, and one for the attachments)."""
+    statement = (select(Message, Conversation)
+                 .join(Conversation, Conversation.id == Message.conversation_id)
+                 .where(Conversation.patient_id == patient_id, Message.patient_account_id.is_not(None))
+                 .order_by(Message.id.desc()))
+    return page_of(statement, page, PAGE_SIZE)
+
+
+def unread_count(patient_id):
+    """How many of the patient's conversations have a reply they have not opened."""
+    return db.session.scalar(select(func.count()).select_from(Conversation).where(
+        Conversation.patient_id == patient_id,
+        Conversation.last_staff_message_at.is_not(None),
+        or_(Conversation.patient_read_at.is_(None),
+            Conversation.last_staff_message_at > Conversation.patient_read_at)))
+
+
+def patient_conversation(patient_id, conversation_id):
+    """The patient's own conversation, else None (the caller answers 404)."""
+    conversation = staff_conversation(conversation_id)  # any conversation; then, theirs only
+    if conversation is None or conversation.patient_id != patient_id:
+        return None
+    return conversation
+
+
+def patient_messages(conversation):
+    """What the patient may read of a conversation, oldest first: never an internal note."""
+    return db.session.scalars(select(Message).where(
+        Message.conversation_id == conversation.id, Message.internal.is_(False))
+        .order_by(Message.id)).all()
+
+
+def record_read(origin, conversation, messages):
+    """Every read of a conversation's messages, by staff or patient, goes on the record."""
+    ids = [message.id for message in messages]
+    audit.record("message.read", origin, patient_id=conversation.patient_id,
+                 object_type="conversation", object_id=conversation.id,
+                 detail=f"messages: {', '.join(map(str, ids))}"[:2000])
+
+
+# --- The staff side -------------------------------------------------------------------------
+
+def staff_conversation(conversation_id, staff=None):
+    """A conversation for staff, else None. With `staff`, raises permissions.Refused for one
+    outside what their role may read (every pool, or their own pool only)."""
+    if not 0 < conversation_id <= LARGEST_ID:
+        return None
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is not None and staff is not None:
+        permissions.require_conversation(staff, conversation)
+    return conversation
+
+
+def staff_messages(conversation):
+    """Every message of a conversation, notes included, oldest first, with their authors."""
+    return db.session.scalars(select(Message).where(Message.conversation_id == conversation.id)
+                              .order_by(Message.id)).all()
+
+
+def staff_members():
+    """Active staff who may be assigned a conversation, by name."""
+    return db.session.scalars(select(StaffUser).where(StaffUser.active)
+                              .order_by(StaffUser.name)).all()
+
+
+@dataclass
+class QueueFilter:
+    """The staff inbox's filters, as the page's GET form gives them."""
+
+    pool: str = ""        # "" for every pool
+    status: str = "active"  # new, open, waiting, closed, or active (new and open)
+    assigned: str = ""    # "", "me", "unassigned"
+
+
+def readable_pools(staff):
+    """The pools whose conversations `staff` may read: every one, or their role's own."""
+    if permissions.allows(staff, "read_all_conversations"):
+        return list(POOLS)
+    return [pool for pool in (ROLE_POOLS.get(staff.role),) if pool]
+
+
+def default_pool(staff):
+    """The pool a staff member's inbox opens on: their role's, or every pool for admins."""
+    return ROLE_POOLS.get(staff.role, "")
+
+
+def _own_pool_only(staff):
+    """The condition that keeps a role that reads only its own pool to that pool (none for
+    a role that reads every pool, or when no staff member is given)."""
+    if staff is None or permissions.allows(staff, "read_all_conversations"):
+        return ()
+    return (Conversation.pool == ROLE_POOLS.get(staff.role, ""),)
+
+
+# What a row of the staff inbox shows: columns, not whole rows of four tables (reading them
+# into objects was a fifth of the page's time).
+QUEUE_COLUMNS = (
+    Conversation.id, Conversation.subject, Conversation.pool, Conversation.status,
+    Conversation.waiting_since, Conversation.last_message_at, MessageTopic.label.label("topic"),
+    MessageTopic.reply_business_days, Patient.last_name, Patient.first_name,
+    Patient.account_number, StaffUser.name.label("assignee"))
+
+
+def _queue_conditions(staff, filters):
+    conditions = list(_own_pool_only(staff))  # whatever the filter asks
+    if filters.status == "active":
+        conditions.append(Conversation.status.in_(("new", "open")))
+    elif filters.status in STATUSES:
+        conditions.append(Conversation.status == filters.status)
+    if filters.pool in POOLS:
+        conditions.append(Conversation.pool == filters.pool)
+    if filters.assigned == "me":
+        conditions.append(Conversation.assigned_to_id == staff.id)
+    elif filters.assigned == "unassigned":
+        conditions.append(Conversation.assigned_to_id.is_(None))
+    return conditions
+
+
+def staff_queue(staff, filters, page=1):
+    """A Page of rows of QUEUE_COLUMNS: the waiting ones oldest first, the rest newest first.
+    A count and one query, whatever the page size. A role that may not read every
+    conversation sees its own pool's only, whatever the filter asks."""
+    conditions = _queue_conditions(staff, filters)
+    if filters.status in ("active", "new", "open"):
+        order = (Conversation.waiting_since, Conversation.id)
+    else:
+        order = (Conversation.last_message_at.desc(), Conversation.id.desc())
+    page = max(1, page or 1)
+    total = db.session.scalar(select(func.count()).select_from(Conversation).where(*conditions))
+    if (page - 1) * PAGE_SIZE >= total:  # the clamp paging.page_of keeps: no OFFSET past the end
+        return Page([], page, PAGE_SIZE, total)
+    # The page's conversations are chosen on their own table first, and only those 25 joined
+    # to their patients: joined first, every matching row is joined, then sorted (8x slower).
+    shown = (select(Conversation.id).where(*conditions).order_by(*order)
+             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).subquery())
+    rows = db.session.execute(
+        select(*QUEUE_COLUMNS)
+        .join(shown, shown.c.id == Conversation.id)
+        .join(MessageTopic, MessageTopic.id == Conversation.topic_id)
+        .join(Patient, Patient.id == Conversation.patient_id)
+        .outerjoin(StaffUser, StaffUser.id == Conversation.assigned_to_id)
+        .order_by(*order)).all()
+    return Page(rows, page, PAGE_SIZE, total)
+
+
+def queue_counts(staff=None):
+    """{(pool, status): count} of every conversation not closed (one query); with `staff`
+    whose role reads only its own pool, that pool's only."""
+    rows = db.session.execute(
+        select(Conversation.pool, Conversation.status, func.count())
+        # in, not !=: reads the index
+        .where(Conversation.status.in_(OPEN_STATUSES), *_own_pool_only(staff))
+        .group_by(Conversation.pool, Conversation.status)).all()
+    return {(pool, status): count for pool, status, count in rows}
+
+
+def record_queue_viewed(origin, filters, page):
+    """Put a page of the shared inbox on the audit trail: the filters and the conversation ids
+    it showed (never names or subjects)."""
+    shown = ", ".join(str(row.id) for row in page.items) or "none"
+    audit.record("message.queue_viewed", origin, object_type="conversation",
+                 detail=f"pool: {filters.pool or 'all'}; status: {filters.status}; "
+                        f"assigned: {filters.assigned or 'anyone'}; page: {page.page}; "
+                        f"shown: {shown}")
+
+
+# --- The chart ------------------------------------------------------------------------------
+
+def chart_conversations(patient_id, limit=10, staff=None):
+    """The chart's latest conversations, newest first; with `staff` whose role reads only its
+    own pool, that pool's only (the chart never links to one they may not open)."""
+    return db.session.scalars(select(Conversation).where(Conversation.patient_id == patient_id,
+                                                         *_own_pool_only(staff))
+                              .order_by(Conversation.last_message_at.desc()).limit(limit)).all()
+
+
+def undelivered_notices(patient_id):
+    """Emails about this chart the outbox could not deliver (gave up, or failing now)."""
+    return db.session.scalars(select(OutboxEmail).where(
+        OutboxEmail.patient_id == patient_id, OutboxEmail.sent_at.is_(None),
+        or_(OutboxEmail.gave_up_at.is_not(None), and_(OutboxEmail.attempts > 0,
+                                                      OutboxEmail.last_error != "")))
+        .order_by(OutboxEmail.created_at.desc())).all()
+
+
+# What went wrong with an email, for the chart, by the exception the mail worker recorded.
+DELIVERY_PROBLEMS = (
+    (("SMTPRecipientsRefused",),
+     _l("The patient's email server refused the address. It may be mistyped or no longer in "
+        "use: check it with the patient.")),
+    (("SMTPAuthenticationError", "SMTPSenderRefused", "SMTPNotSupportedError", "SMTPHeloError"),
+     _l("The practice's mail server refused to send it. The practice admin should check the "
+        "mail settings.")),
+    (("SMTPConnectError", "SMTPServerDisconnected", "ConnectionRefusedError", "TimeoutError",
+      "gaierror", "SSLError", "SSLCertVerificationError", "OSError"),
+     _l("The practice's mail server could not be reached.")),
+    (("SMTPDataError", "SMTPResponseException"),
+     _l("The receiving mail server turned the email away.")),
+)
+
+
+def delivery_problem(email):
+    """Why an outbox email was not delivered, in words staff can act on (never its text)."""
+    kind = (email.last_error or "").split(":", 1)[0].strip()
+    for kinds, words in DELIVERY_PROBLEMS:
+        if kind in kinds:
+            return words
+    return _l("The email could not be sent.")
