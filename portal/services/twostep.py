@@ -24,9 +24,10 @@ from ..database import keep_now, lock_for_write
 from ..extensions import db
 from ..models import RecoveryCode
 from ..models.types import utcnow
-from . import audit, notices, permissions, record_shares, secretbox, throttle, twostep_lock
+from . import audit, notices, permissions, secretbox, throttle, twostep_lock
 from .mail import send_email
 from .passwords import void_hash
+from .records import shares as record_shares
 from .recovery import issue_reset_link
 from .sessions import end_all_sessions
 from .signin import AddressBlocked, notify_lock

@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...services import record_corrections
 from ...services.errors import FieldError
+from ...services.records import corrections
 from ...web import login
 from ...web.guards import staff_required
 from . import bp
@@ -26,12 +26,12 @@ def decide(patient_id, entry_id, correction_id):
     """Record a request's outcome (corrected, or not changed with an explanation); the patient
     is told in the conversation."""
     patient, entry = _entry_or_404(patient_id, entry_id)
-    correction = record_corrections.entry_request(entry, correction_id) or abort(404)
+    correction = corrections.entry_request(entry, correction_id) or abort(404)
     form = OutcomeForm(correction.id)
     if not form.validate_on_submit():
         abort(400)
     try:
-        record_corrections.decide(current_user, correction, entry, form.outcome.data,
+        corrections.decide(current_user, correction, entry, form.outcome.data,
                                   form.explanation.data, login.origin())
     except FieldError as error:
         db.session.rollback()

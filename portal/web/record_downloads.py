@@ -1,18 +1,18 @@
-"""The record's downloads as responses, for the patient (views.py) and for a provider with a
-share (blueprints/shared): each file is built, put on the audit trail as `origin` (the patient,
-or the share) with the chart it belongs to, committed, and handed out as an attachment. The
-routes decide what may be downloaded; nothing here does."""
+"""The record's downloads as responses, for the patient (blueprints/records/downloads.py) and
+for a provider with a share (blueprints/record_share): each file is built, put on the audit
+trail as `origin` (the patient, or the share) with the chart it belongs to, committed, and
+handed out as an attachment. The routes decide what may be downloaded; nothing here does."""
 
 import logging
 from datetime import timedelta
 
 from flask import g, render_template
 
-from ...extensions import db
-from ...page_texts import DOWNLOAD_LIMITED
-from ...services import audit, ratelimit, record_export, record_files, record_share_opens, records
-from ...web import downloads
-from ...web.filters import practice_zone
+from ..extensions import db
+from ..page_texts import DOWNLOAD_LIMITED
+from ..services import audit, clock, ratelimit
+from ..services.records import entries, export, pdfs, share_opens
+from . import downloads
 
 log = logging.getLogger("portal")
 
@@ -20,66 +20,65 @@ log = logging.getLogger("portal")
 def counted(kind, actor):
     """Count a download of `kind` ("zip", or "pdf" for PDFs and documents) by `actor` (the
     patient's account or the share): None when allowed, else the 429 page saying how long to
-    wait (services/record_share_opens.count_download)."""
+    wait (services/records/share_opens.count_download)."""
     try:
-        record_share_opens.count_download(kind, actor)
+        share_opens.count_download(kind, actor)
     except ratelimit.RateLimited:
         title, text = DOWNLOAD_LIMITED[kind]
         minutes = ratelimit.WINDOW // timedelta(minutes=1)
         return render_template("errors/error.html", code=429, title=title,
                                text=text % {"limit": ratelimit.LIMITS[
-                                   record_share_opens.DOWNLOAD_BUCKETS[kind]], "minutes": minutes},
+                                   share_opens.DOWNLOAD_BUCKETS[kind]], "minutes": minutes},
                                incident_id=None), 429
     return None
 
 
 def entry_pdf(entry, patient, origin):
     """One entry as a PDF under the practice letterhead."""
-    pdf = record_files.entry_pdf(entry, patient, g.practice)
+    pdf = pdfs.entry_pdf(entry, patient, g.practice)
     audit.record_export(origin, "record_entry", entry.id, patient_id=patient.id,
                         file_format="pdf", byte_count=len(pdf))
     db.session.commit()
-    return downloads.attachment(pdf, records.file_name(entry, "pdf"), "application/pdf")
+    return downloads.attachment(pdf, entries.file_name(entry, "pdf"), "application/pdf")
 
 
 def category_pdf(category, patient, origin):
     """Every released entry of one category as one PDF."""
-    entries = records.patient_category_entries(patient.id, category.key)
-    pdf = record_files.category_pdf(category, entries, patient, g.practice)
-    records.record_viewed(origin, patient.id, f"pdf {category.key}", entries)
+    shown = entries.patient_category_entries(patient.id, category.key)
+    pdf = pdfs.category_pdf(category, shown, patient, g.practice)
+    entries.record_viewed(origin, patient.id, f"pdf {category.key}", shown)
     audit.record_export(origin, "record_category", category.key, patient_id=patient.id,
                         file_format="pdf", byte_count=len(pdf))
     db.session.commit()
-    return downloads.attachment(pdf, record_files.category_file_name(category),
-                                "application/pdf")
+    return downloads.attachment(pdf, pdfs.category_file_name(category), "application/pdf")
 
 
 def document_file(entry, origin):
     """A document entry's original file (PDF or image), as published; a page saying it is
     unavailable (404) when the stored copy no longer matches its SHA-256."""
-    data = records.document_file(entry)
+    data = entries.document_file(entry)
     if data is None:
         log.warning("record document %s no longer matches its SHA-256; not served", entry.id)
         return render_template("records/file_unavailable.html", entry=entry), 404
     audit.record_export(origin, "record_file", entry.id, patient_id=entry.patient_id,
-                        file_format=records.file_name(entry).rsplit(".", 1)[-1],
+                        file_format=entries.file_name(entry).rsplit(".", 1)[-1],
                         byte_count=len(data))
     db.session.commit()
-    return downloads.attachment(data, records.file_name(entry), entry.file_type)
+    return downloads.attachment(data, entries.file_name(entry), entry.file_type)
 
 
 def archive(patient, origin, categories=None):
     """The whole record, or only `categories` (a share's), as one ZIP streamed from a
-    temporary file (services/record_export.py)."""
-    made = record_export.build_archive(patient, g.practice, practice_zone(),
-                                       categories=categories)
+    temporary file (services/records/export.py)."""
+    made = export.build_archive(patient, g.practice, clock.zone(g.practice),
+                                categories=categories)
     try:
-        records.record_viewed(origin, patient.id, "zip", made.entries)
+        entries.record_viewed(origin, patient.id, "zip", made.entries)
         audit.record_export(origin, "record_archive", "", patient_id=patient.id,
                             file_format="zip", byte_count=made.size)
         db.session.commit()
     except BaseException:
         made.file.close()
         raise
-    return downloads.attachment_file(made.file, made.size, record_export.ARCHIVE_NAME,
+    return downloads.attachment_file(made.file, made.size, export.ARCHIVE_NAME,
                                      "application/zip")
