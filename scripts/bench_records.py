@@ -23,7 +23,7 @@ queries: the SQL statements each record page runs, in this process through the a
 pdf: one entry as a PDF (/records/lab/<id>.pdf, an abnormal result of the demo patient)
    through gunicorn with the patient's cookie, RUNS times (20) after warming both workers;
    issue 10 asks for a median <= 200 ms.
-zip: the demo patient's whole record as a ZIP (services/record_export.build_archive, as
+zip: the demo patient's whole record as a ZIP (services/records/export.build_archive, as
    /records/download.zip makes it), in this process, RUNS times (3); issue 10 asks for a
    median <= 2 s. Prints its size and the process's peak memory.
 Prints PROBLEM lines and exits 1 when a promise is not kept.

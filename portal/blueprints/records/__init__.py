@@ -1,7 +1,7 @@
 """The patient's health record: an overview of every category, a category's released entries,
 one entry, and each as a download (a PDF, or a document's original file), and the whole record
-as one ZIP (services/record_export.py). Every rule of what a patient may read is in
-services/records.py; the PDFs are built in services/record_files.py."""
+as one ZIP (services/records/export.py). Every rule of what a patient may read is in
+services/records/entries.py; the PDFs are built in services/records/pdfs.py."""
 
 from flask import Blueprint
 

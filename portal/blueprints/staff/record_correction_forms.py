@@ -1,6 +1,6 @@
 """The outcome form of a patient's correction request, and what the staff entry page's
 "Correction requests" section shows. The form carries what was chosen and typed;
-services/record_corrections.py decides whether it may be saved and words the refusal."""
+services/records/corrections.py decides whether it may be saved and words the refusal."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm

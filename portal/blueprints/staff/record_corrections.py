@@ -1,5 +1,5 @@
 """Staff record the outcome of a patient's correction request, from the entry's staff page
-(its "Correction requests" section). services/record_corrections.py holds the rules and posts
+(its "Correction requests" section). services/records/corrections.py holds the rules and posts
 the outcome in the conversation; the view parses the form, calls it, commits, flashes and
 redirects, or shows the entry page again with the refused form."""
 

@@ -1,5 +1,5 @@
 """Forms of the staff health-record pages. A record's form is built from its category's Field
-list in services/records.py (every category is described there once), so a new field shows up
+list in services/records/categories.py (every category is described there once), so a new field shows up
 here without an edit. The fields only carry what was typed: entries.publish decides what may be
 stored, and its RecordError lands on the field it names."""
 

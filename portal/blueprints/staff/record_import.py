@@ -2,7 +2,7 @@
 checked (a preview: "OK" or the problem in words), then publish the whole file, or nothing.
 
 A blueprint nested in the staff one ("staff.record_import.*", URLs under /staff). The rules are
-in services/record_import.py: the preview and the final save both read the file in full, so
+in services/records/csv_import.py: the preview and the final save both read the file in full, so
 the text the preview page sends back is trusted no more than the upload was.
 """
 

@@ -1,5 +1,5 @@
 """Forms of the CSV import (staff/records/import.html and import_preview.html). They only carry
-what was sent: services/record_import.py reads the file, checks every row and words every
+what was sent: services/records/csv_import.py reads the file, checks every row and words every
 refusal, which lands on the input it names."""
 
 from flask_babel import lazy_gettext as _l

@@ -1,7 +1,7 @@
 """A chart's record shares for staff: every staff role that reads charts sees them on the chart
 (views.chart); the roles the practice's table lets "stop a record share" (services/permissions;
 by default admins, providers and nurses) may stop one, with a reason. The rules are in
-services/record_shares.py."""
+services/records/shares.py."""
 
 from flask import abort, redirect, render_template, url_for
 

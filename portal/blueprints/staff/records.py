@@ -3,7 +3,7 @@ draft), read one with its status in words, release, retract or hold it for revie
 document's file, and the practice's list of held results.
 
 A blueprint nested in the staff one ("staff.records.*", URLs under /staff). Every rule is in
-services/records.py (services/record_staff.py reads names and files for these pages); a view
+services/records/entries.py (services/records/staff.py reads names and files for these pages); a view
 parses its form, calls one service function, commits, flashes and redirects.
 """
 
