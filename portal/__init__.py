@@ -1,5 +1,6 @@
 """The patient portal: create_app() builds the Flask application."""
 
+import functools
 import os
 from pathlib import Path
 
@@ -29,9 +30,7 @@ def create_app(test_config=None, *, migrations=True):
     app.config.from_mapping(settings)  # SECRET_KEY_FALLBACKS too: Flask's sessions accept them
     database.protect_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     _configure_framework(app)
-    if app.config["PROXY_COUNT"]:
-        count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    _trust_proxies(app)
 
     db.init_app(app)
     database.init_app(app)
@@ -51,6 +50,13 @@ def create_app(test_config=None, *, migrations=True):
     cli.init_app(app)
     _register_blueprints(app)
     return app
+
+
+def _trust_proxies(app):
+    """Behind PROXY_COUNT reverse proxies, take the address, scheme and host they pass on."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _translate_templates_once_per_request(app):
@@ -95,6 +101,9 @@ def _configure_framework(app):
 
 
 def _register_blueprints(app):
+    """Every blueprint, and the nesting of the staff side of auth and twostep under staff
+    (which owns /staff/...: "staff.auth.*", "staff.twostep.*"). Blueprints never import each
+    other; the nesting is done here."""
     from .blueprints.admin import bp as admin_bp
     from .blueprints.auth import bp as auth_bp
     from .blueprints.documents import bp as documents_bp
@@ -120,5 +129,16 @@ def _register_blueprints(app):
     app.register_blueprint(record_share_bp)
     app.register_blueprint(profile_bp)
     app.register_blueprint(twostep_bp)
+    _nest_staff_pages()
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+@functools.cache
+def _nest_staff_pages():
+    """Nest the staff side of auth and twostep under staff, once per process: a blueprint's
+    setup is closed once an app registered it, and the tests build many apps."""
+    from .blueprints import auth, staff, twostep
+
+    staff.bp.register_blueprint(auth.staff_bp)
+    staff.bp.register_blueprint(twostep.staff_bp)

@@ -1,8 +1,11 @@
-"""Form pieces shared by every blueprint: the date-of-birth field and input filters."""
+"""Form pieces shared by every blueprint: the button form, the service's refusal shown on its
+field, the counted text box, the current-password field, the date-of-birth field and input
+filters."""
 
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, StopValidation, ValidationError
@@ -14,6 +17,39 @@ from .services.passwords import MAX_LENGTH, password_problem
 
 DATE_PARTS = ("month", "day", "year")
 EARLIEST_BIRTH_YEAR = 1900
+# The words of the remaining-characters count (static/js/messages.js fills in the number).
+CHARACTERS_LEFT = _l("Characters left: %(num)s")
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button (and its CSRF token)."""
+
+
+def show_refusal(form, error):
+    """Show a service's refusal (services.errors.FieldError) on the field it names, after any
+    error already there. Returns the message for the page's error summary when `form` has no
+    such field (or the refusal names none), else None. The caller undoes what was begun."""
+    field = form._fields.get(error.field) if error.field else None
+    if field is None:
+        return error.message
+    field.errors = [*field.errors, error.message]
+    return None
+
+
+def counted(limit, **render_kw):
+    """The attributes of a text box of at most `limit` characters, counted down as you type."""
+    return {"maxlength": limit, "data-char-limit": limit, "data-char-text": CHARACTERS_LEFT,
+            **render_kw}
+
+
+def current_password_field():
+    """The signed-in person's current password, asked again before a change that matters."""
+    return PasswordField(
+        _l("Your current password"),
+        description=_l("To keep your account safe, confirm it is you."),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 def strip(value):
@@ -185,11 +221,17 @@ class SigningFields:
     drawing = HiddenField()
     submission_key = HiddenField()
 
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        # The statements are inputs the page draws from the document, not fields of the
+        # form: read them here, from the same posted data the fields come from.
+        formdata = self.meta.wrap_formdata(self, formdata)
+        posted = formdata.getlist("attest") if formdata is not None else []
+        self._ticked = {int(value) for value in posted if value.isdigit() and len(value) < 6}
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
+
     def ticked(self):
         """The positions of the statements ticked (inputs named "attest"), for redrawing."""
-        from flask import request
-
-        return {int(value) for value in request.form.getlist("attest") if value.isdigit()}
+        return set(self._ticked)
 
     def ticked_statements(self, version):
         """The texts of the statements of `version` the signer ticked, in order."""

@@ -12,8 +12,8 @@ from ...services import messaging
 from ...services.errors import FieldError
 from ...services.records import corrections, entries
 from ...web import login, record_pages
+from ...web.filters import reply_time
 from ...web.guards import patient_required
-from ..messages.views import reply_time
 from . import bp
 from .forms import CorrectionForm
 

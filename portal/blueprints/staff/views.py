@@ -11,6 +11,7 @@ from ...services import (
     consent_reports,
     invitations,
     messaging,
+    paging,
     permissions,
     profile,
     twostep,
@@ -21,6 +22,7 @@ from ...services.records import categories, shares
 from ...web import login, session_data
 from ...web.filters import practice_zone
 from ...web.guards import chart_or_404, staff_required
+from ...web.paging import requested_page
 from . import bp
 from .consent_forms import AssignFormForm
 from .forms import PatientForm, PatientSearchForm, SuspendForm
@@ -49,8 +51,8 @@ def patients():
         return redirect(url_for("staff.patients"))
     if request.method == "POST":
         return render_template("staff/patients.html", form=form, page=None)
-    page = db.paginate(charts.search_statement(query),
-                       per_page=charts.PAGE_SIZE, error_out=False, count=True)
+    page = paging.page_of(charts.search_statement(query), requested_page(), charts.PAGE_SIZE,
+                          scalars=True)
     charts.record_list_viewed(page.items, query, page.page, login.origin())
     # Drawn before the commit, which would expire the rows and reload each one (N+1).
     body = render_template("staff/patients.html", form=form, page=page, searching=bool(query))
