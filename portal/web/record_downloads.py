@@ -1,16 +1,16 @@
 """The record's downloads as responses, for the patient (blueprints/records/downloads.py) and
 for a provider with a share (blueprints/record_share): each file is built, put on the audit
 trail as `origin` (the patient, or the share) with the chart it belongs to, committed, and
-handed out as an attachment. The routes decide what may be downloaded; nothing here does."""
+handed out as an attachment (web/downloads.audited). The routes decide what may be
+downloaded; nothing here does."""
 
 import logging
 from datetime import timedelta
 
 from flask import g, render_template
 
-from ..extensions import db
 from ..page_texts import DOWNLOAD_LIMITED
-from ..services import audit, clock, ratelimit
+from ..services import clock, ratelimit
 from ..services.records import entries, export, pdfs, share_opens
 from . import downloads
 
@@ -36,10 +36,8 @@ def counted(kind, actor):
 def entry_pdf(entry, patient, origin):
     """One entry as a PDF under the practice letterhead."""
     pdf = pdfs.entry_pdf(entry, patient, g.practice)
-    audit.record_export(origin, "record_entry", entry.id, patient_id=patient.id,
-                        file_format="pdf", byte_count=len(pdf))
-    db.session.commit()
-    return downloads.attachment(pdf, entries.file_name(entry, "pdf"), "application/pdf")
+    return downloads.audited(pdf, entries.file_name(entry, "pdf"), "application/pdf", origin,
+                             "record_entry", entry.id, patient_id=patient.id)
 
 
 def category_pdf(category, patient, origin):
@@ -47,10 +45,8 @@ def category_pdf(category, patient, origin):
     shown = entries.patient_category_entries(patient.id, category.key)
     pdf = pdfs.category_pdf(category, shown, patient, g.practice)
     entries.record_viewed(origin, patient.id, f"pdf {category.key}", shown)
-    audit.record_export(origin, "record_category", category.key, patient_id=patient.id,
-                        file_format="pdf", byte_count=len(pdf))
-    db.session.commit()
-    return downloads.attachment(pdf, pdfs.category_file_name(category), "application/pdf")
+    return downloads.audited(pdf, pdfs.category_file_name(category), "application/pdf", origin,
+                             "record_category", category.key, patient_id=patient.id)
 
 
 def document_file(entry, origin):
@@ -60,11 +56,8 @@ def document_file(entry, origin):
     if data is None:
         log.warning("record document %s no longer matches its SHA-256; not served", entry.id)
         return render_template("records/file_unavailable.html", entry=entry), 404
-    audit.record_export(origin, "record_file", entry.id, patient_id=entry.patient_id,
-                        file_format=entries.file_name(entry).rsplit(".", 1)[-1],
-                        byte_count=len(data))
-    db.session.commit()
-    return downloads.attachment(data, entries.file_name(entry), entry.file_type)
+    return downloads.audited(data, entries.file_name(entry), entry.file_type, origin,
+                             "record_file", entry.id, patient_id=entry.patient_id)
 
 
 def archive(patient, origin, categories=None):
@@ -74,11 +67,8 @@ def archive(patient, origin, categories=None):
                                 categories=categories)
     try:
         entries.record_viewed(origin, patient.id, "zip", made.entries)
-        audit.record_export(origin, "record_archive", "", patient_id=patient.id,
-                            file_format="zip", byte_count=made.size)
-        db.session.commit()
     except BaseException:
         made.file.close()
         raise
-    return downloads.attachment_file(made.file, made.size, export.ARCHIVE_NAME,
-                                     "application/zip")
+    return downloads.audited_file(made.file, made.size, export.ARCHIVE_NAME, "application/zip",
+                                  origin, "record_archive", patient_id=patient.id)

@@ -6,14 +6,13 @@ gets the patient as `patient`, and the rest of its context as keywords. A builde
 the patient may read (released entries of their own chart), puts the read on the audit trail,
 draws the page and commits: drawn first, since the commit would reload the entries it shows."""
 
-from flask import abort, g, render_template, request
+from flask import abort, g, render_template
 
 from ..extensions import db
 from ..services import clock
 from ..services.records import categories, entries, pdfs
+from .paging import requested_page
 
-# A page number past any record; a larger one would overflow the database's OFFSET.
-LAST_PAGE = 100_000
 # A category's table: after the title, the date it is filed under and these fields, the ones a
 # patient looks for first (the entry's page and PDF show every field).
 COLUMNS = {
@@ -27,11 +26,6 @@ COLUMNS = {
     "statement": ("amount", "balance"),
     "document": ("kind",),
 }
-
-
-def page_number():
-    """The `?page=` asked for, from 1 to LAST_PAGE."""
-    return min(max(request.args.get("page", 1, type=int), 1), LAST_PAGE)
 
 
 def category_or_404(key, shown=None):
@@ -84,7 +78,7 @@ def overview_page(pages, patient, shown, **context):
 
 def category_page(pages, patient, origin, category, **context):
     """One category's released entries, newest first, 25 a page; the read is audited."""
-    page = entries.patient_page(patient.id, category.key, page_number())
+    page = entries.patient_page(patient.id, category.key, requested_page())
     entries.record_viewed(origin, patient.id, f"list {category.key}", page.items)
     columns, rows = table(category, page.items)
     html = render_template(f"{pages}/category.html", patient=patient, category=category,

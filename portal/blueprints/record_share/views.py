@@ -16,7 +16,6 @@ from flask import abort, g, redirect, render_template, request, session, url_for
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...models import Patient
 from ...page_texts import SHARE_PROBLEMS
 from ...services import audit, ratelimit
 from ...services.records import categories, share_opens, shares
@@ -65,7 +64,7 @@ def share_open(view):
             return refused
         if not _is_open(share):
             return redirect(url_for("record_share.code"))
-        g.share, g.shared_patient = share, db.session.get(Patient, share.patient_id)
+        g.share, g.shared_patient = share, shares.shared_patient(share)
         return view(*args, **kwargs)
 
     return wrapped

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
+from ...forms import show_refusal
 from ...models.messages import POOLS
 from ...services import messaging
 from ...services.errors import FieldError
@@ -16,15 +17,6 @@ from ...web.filters import reply_time
 from ...web.guards import patient_required
 from . import bp
 from .forms import CorrectionForm
-
-
-def _refused(form, refused):
-    """Undo what was begun; the message at its field, or for the summary when no field has it."""
-    db.session.rollback()
-    if refused.field not in form:
-        return refused.message
-    form[refused.field].errors = [refused.message]
-    return None
 
 
 @bp.route("/records/<category>/<int:entry_id>/correction", methods=["GET", "POST"])
@@ -40,7 +32,8 @@ def correction(category, entry_id):
                 current_user, found, form.text.data, submission_key=form.submission_key.data,
                 origin=login.origin())
         except FieldError as refused:
-            problem = _refused(form, refused)
+            db.session.rollback()
+            problem = show_refusal(form, refused)
         else:
             db.session.commit()
             flash_message("correction_requested", days=reply_time(conversation.topic))

@@ -6,8 +6,9 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...services.records import history as access_history
-from ...web import login, record_pages
+from ...web import login
 from ...web.guards import patient_required
+from ...web.paging import requested_page
 from . import bp
 
 
@@ -15,7 +16,7 @@ from . import bp
 @patient_required
 def history():
     """The record's access history: practice staff by role, the patient as "You"."""
-    number = record_pages.page_number()
+    number = requested_page()
     page = access_history.history_page(g.patient.id, current_user.id, number)
     access_history.record_history_viewed(login.origin(), g.patient.id, page)
     html = render_template("records/history.html", page=page)

@@ -8,13 +8,14 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
+from ...forms import show_refusal
 from ...services.errors import FieldError
 from ...services.records import corrections
 from ...web import login
 from ...web.guards import staff_required
 from . import bp
 from .record_correction_forms import OutcomeForm
-from .records import _entry_or_404, _refused, show
+from .records import _entry_or_404, show
 
 corrections_bp = Blueprint("record_corrections", __name__)
 
@@ -35,7 +36,7 @@ def decide(patient_id, entry_id, correction_id):
                                   form.explanation.data, login.origin())
     except FieldError as error:
         db.session.rollback()
-        return show(patient, entry, problem=_refused(form, error), correction_form=form)
+        return show(patient, entry, problem=show_refusal(form, error), correction_form=form)
     db.session.commit()
     flash_message("correction_decided")
     return redirect(url_for("staff.records.entry", patient_id=patient.id, entry_id=entry.id,

@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 
 from ...extensions import db
 from ...flash_messages import flash_message
+from ...forms import show_refusal
 from ...services.records import csv_import
 from ...web import login
 from ...web.guards import chart_or_404, staff_required
 from . import bp
 from .record_import_forms import ConfirmForm, UploadForm
-from .records import _posted, _refused
+from .records import _posted
 
 import_bp = Blueprint("record_import", __name__)
 
@@ -49,7 +50,7 @@ def upload(patient_id):
         try:
             batch = csv_import.read(form.category.data, form.upload())
         except csv_import.CsvError as error:
-            problem = _refused(form, error)
+            problem = show_refusal(form, error)
         else:
             return _preview(patient, batch, form.release.data)
     return _upload_page(patient, form, problem)

@@ -17,12 +17,12 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
+from ...forms import show_refusal
 from ...models.types import utcnow
-from ...services import audit, permissions
+from ...services import permissions
 from ...services.files import EXTENSIONS
 from ...services.records import categories, entries, staff
-from ...web import login
-from ...web.downloads import attachment
+from ...web import downloads, login
 from ...web.filters import local_time
 from ...web.guards import chart_or_404, staff_required
 from . import bp
@@ -51,15 +51,6 @@ def _posted(form):
     if not form.validate_on_submit():
         abort(400)
     return form
-
-
-def _refused(form, error):
-    """Put a RecordError on the field it names; the text for the summary when no field does."""
-    field = form._fields.get(error.field) if error.field else None
-    if field is None:
-        return error.message
-    field.errors = [error.message]
-    return None
 
 
 def held_words(entry, now):
@@ -113,7 +104,7 @@ def new(patient_id):
                                     release=form.releases(), file=form.upload())
         except categories.RecordError as error:
             db.session.rollback()
-            problem = _refused(form, error)
+            problem = show_refusal(form, error)
         else:
             db.session.commit()
             flash_message("record_published" if entry.status == "released" else "record_drafted")
@@ -165,7 +156,7 @@ def release(patient_id, entry_id):
         released = entries.release(entry, login.origin(), form.reason.data)
     except categories.RecordError as error:
         db.session.rollback()
-        return show(patient, entry, release_form=form, problem=_refused(form, error))
+        return show(patient, entry, release_form=form, problem=show_refusal(form, error))
     db.session.commit()
     flash_message("record_released" if released else "record_not_released")
     return _to_entry(entry)
@@ -195,7 +186,7 @@ def hold(patient_id, entry_id):
         db.session.rollback()
         if not entries.may_hold(current_user, g.practice, entry):
             return show(patient, entry, problem=error.message)
-        return show(patient, entry, hold_form=form, problem=_refused(form, error))
+        return show(patient, entry, hold_form=form, problem=show_refusal(form, error))
     db.session.commit()
     flash_message("record_held")
     return _to_entry(entry)
@@ -213,10 +204,9 @@ def document(patient_id, entry_id):
         log.warning("record document %s does not match its SHA-256: download refused", entry.id)
         return render_template("staff/records/file_damaged.html", patient=patient,
                                entry=entry), 409
-    audit.record_export(login.origin(), "record_document", entry.id, patient_id=patient.id,
-                        file_format=EXTENSIONS.get(entry.file_type, "bin"), byte_count=len(data))
-    db.session.commit()
-    return attachment(data, entries.file_name(entry), entry.file_type)
+    return downloads.audited(data, entries.file_name(entry), entry.file_type, login.origin(),
+                             "record_document", entry.id, patient_id=patient.id,
+                             file_format=EXTENSIONS.get(entry.file_type, "bin"))
 
 
 # --- The practice's held results ------------------------------------------------------------

@@ -33,7 +33,7 @@ from sqlalchemy import select
 
 from ...database import lock_for_write
 from ...extensions import db
-from ...models import RecordShare
+from ...models import Patient, RecordShare
 from ...models.types import utcnow
 from .. import audit, codes, permissions
 from ..access import LARGEST_ID
@@ -190,6 +190,11 @@ def opened_share(share_id):
         return None, "unknown"
     problem = state(share)
     return share, (None if problem == "active" else problem)
+
+
+def shared_patient(share):
+    """The patient whose record `share` shows."""
+    return db.session.get(Patient, share.patient_id)
 
 
 def acting_as(share, origin):
