@@ -112,9 +112,9 @@ def _register_blueprints(app):
     from .blueprints.patient import bp as patient_bp
     from .blueprints.profile import bp as profile_bp
     from .blueprints.public import bp as public_bp
+    from .blueprints.record_share import bp as record_share_bp
     from .blueprints.records import bp as records_bp
     from .blueprints.recovery import bp as recovery_bp
-    from .blueprints.shared import bp as shared_bp
     from .blueprints.staff import bp as staff_bp
     from .blueprints.twostep import bp as twostep_bp
 
@@ -126,7 +126,7 @@ def _register_blueprints(app):
     app.register_blueprint(records_bp)
     app.register_blueprint(enroll_bp)
     app.register_blueprint(recovery_bp)
-    app.register_blueprint(shared_bp)
+    app.register_blueprint(record_share_bp)
     app.register_blueprint(profile_bp)
     app.register_blueprint(twostep_bp)
     _nest_staff_pages()

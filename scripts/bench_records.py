@@ -8,7 +8,7 @@ Usage: bench_records.py seed N_PATIENTS N_ENTRIES
 seed: add fictional charts (scripts/bench_messages.py makes them, each with a portal account)
    and record entries until the database holds N_PATIENTS charts and N_ENTRIES entries. Bulk
    inserts (SQLAlchemy Core, one transaction per batch), so 50,000 entries take seconds; the
-   rows are what records.publish would have stored (facts through records.checked_facts,
+   rows are what entries.publish would have stored (facts through categories.checked_facts,
    documents with a small PDF and its SHA-256), without its audit rows. The demo patient
    (DEMO-1001, username avery) gets 500 released entries of every category (up to half of
    N_ENTRIES; labs most, a document in twenty), so their pages and their whole-record ZIP are
@@ -23,7 +23,7 @@ queries: the SQL statements each record page runs, in this process through the a
 pdf: one entry as a PDF (/records/lab/<id>.pdf, an abnormal result of the demo patient)
    through gunicorn with the patient's cookie, RUNS times (20) after warming both workers;
    issue 10 asks for a median <= 200 ms.
-zip: the demo patient's whole record as a ZIP (services/record_export.build_archive, as
+zip: the demo patient's whole record as a ZIP (services/records/export.build_archive, as
    /records/download.zip makes it), in this process, RUNS times (3); issue 10 asks for a
    median <= 2 s. Prints its size and the process's peak memory.
 Prints PROBLEM lines and exits 1 when a promise is not kept.
@@ -96,13 +96,13 @@ def values(category, number, day):
 
 
 def entry_row(patient_id, category_key, number, status, staff_id, now, seen):
-    """One record_entries row as records.publish (and release, hold) would have stored it;
+    """One record_entries row as entries.publish (and release, hold) would have stored it;
     `seen`: whether the patient has opened it."""
-    from portal.services import records
+    from portal.services.records import categories
 
-    category = records.CATEGORIES[category_key]
+    category = categories.CATEGORIES[category_key]
     day = date(2026, 1, 1) - timedelta(days=number % 3000)
-    facts = records.checked_facts(category, values(category_key, number, day))
+    facts = categories.checked_facts(category, values(category_key, number, day))
     released = status in ("released", "retracted")
     row = {
         "patient_id": patient_id, "category": category_key, "status": status,
@@ -356,22 +356,23 @@ def whole_record(runs=ZIP_RUNS):
     from zoneinfo import ZoneInfo
 
     from portal.extensions import db
-    from portal.services import pdf, record_export
+    from portal.services import pdf
     from portal.services.practice import get_practice
+    from portal.services.records import export
 
     app = _app()
     with app.test_request_context():
         patient = _demo_patient()
         practice = get_practice()
         zone = ZoneInfo(practice.time_zone)
-        record_export.build_archive(patient, practice, zone).file.close()  # a warm worker
+        export.build_archive(patient, practice, zone).file.close()  # a warm worker
         db.session.rollback()
         pdf.give_back_memory()  # as a worker does once a PDF's response has gone out
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         times = []
         for _ in range(int(runs)):
             started = time.perf_counter()
-            made = record_export.build_archive(patient, practice, zone)
+            made = export.build_archive(patient, practice, zone)
             times.append(time.perf_counter() - started)
             made.file.close()
             db.session.rollback()

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Patient, RecordEntry, StaffUser
-from portal.services import audit, records
+from portal.services import audit
+from portal.services.records import entries
 
 LAB = {"test": "Glucose, fasting", "value": "126", "unit": "mg/dL", "reference_range": "70-99",
        "flag": "high", "collected_on": "03/01/2026", "resulted_on": "03/02/2026"}
@@ -116,7 +117,7 @@ def publish(app, robin, nurse):
             staff = db.session.get(StaffUser, (by or nurse).id)
             if category == "statement" and by is None:  # nurses publish no statements
                 staff = _statement_publisher(staff)
-            entry = records.publish(patient, category, {**SAMPLES[category], **values},
+            entry = entries.publish(patient, category, {**SAMPLES[category], **values},
                                     audit.Origin(staff, "127.0.0.1", "test"), release=release,
                                     file=file if category == "document" else None)
             db.session.commit()

@@ -156,9 +156,12 @@ def test_no_download_route_goes_unaudited(app):
         # test_records_export.py: test_the_whole_record_downloads_as_one_audited_zip
         "/records/download.zip",
         # test_records_share.py: test_the_provider_reads_and_downloads_the_shared_record (all 4)
-        "/shared/record/<category>/<int:entry_id>.pdf",
+        "/record-share/record/<category>/<int:entry_id>.pdf",
+        "/record-share/record/<category>.pdf",
+        "/record-share/record/documents/<int:entry_id>/file",
+        "/record-share/record/download.zip",
+        # two of them at their old /shared URLs: each only redirects (301) to its new URL
         "/shared/record/<category>.pdf",
-        "/shared/record/documents/<int:entry_id>/file",
         "/shared/record/download.zip",
     }
     downloads = {rule.rule for rule in app.url_map.iter_rules()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Patient, RecordEntry
-from portal.services import records
+from portal.services.records import categories, entries
 
 SCRIPT = Path(__file__).parent.parent / "scripts" / "bench_records.py"
 
@@ -61,17 +61,17 @@ def test_the_counts_and_the_demo_patient_s_share(app, demo, bench):
 
 def test_the_rows_read_as_published(app, demo):
     with app.app_context():
-        page = records.patient_page(demo.patient_id, "lab")
-        assert page.total == 80 and len(page.items) == records.PAGE_SIZE
+        page = entries.patient_page(demo.patient_id, "lab")
+        assert page.total == 80 and len(page.items) == entries.PAGE_SIZE
         newest = page.items[0]
         assert newest.title == "Test 0" and newest.facts["resulted_on"] == "2026-01-01"
-        assert dict(records.facts_for_people(newest))["Resulted on"] == "01/01/2026"
+        assert dict(categories.facts_for_people(newest))["Resulted on"] == "01/01/2026"
         assert [entry.recorded_on for entry in page.items] == sorted(
             (entry.recorded_on for entry in page.items), reverse=True)
         abnormal = [entry for entry in page.items if entry.abnormal]
         assert abnormal and all(entry.facts["flag"] == "high" for entry in abnormal)
-        [document, *_] = records.patient_category_entries(demo.patient_id, "document")
-        assert records.document_file(document).startswith(b"%PDF-")
+        [document, *_] = entries.patient_category_entries(demo.patient_id, "document")
+        assert entries.document_file(document).startswith(b"%PDF-")
         held = db.session.scalars(select(RecordEntry).where(RecordEntry.status == "held")).all()
         assert all(entry.category == "lab" and entry.hold_reason for entry in held)
-        assert records.overview(demo.patient_id)["lab"] == (80, 8)  # the 20 newest are new
+        assert entries.overview(demo.patient_id)["lab"] == (80, 8)  # the 20 newest are new

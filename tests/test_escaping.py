@@ -26,11 +26,13 @@ from portal.models import (
     RecordEntry,
     StaffUser,
 )
-from portal.services import audit, documents, record_shares, records
+from portal.services import audit, documents
 from portal.services.messages import attachments, conversations
 from portal.services.messages.admin import create_reply_template
 from portal.services.messages.topics import all_topics, ensure_topics
 from portal.services.practice import get_practice
+from portal.services.records import entries as record_entries
+from portal.services.records import shares
 
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 # The payload as markup, in whatever case or shortening a page gives it.
@@ -92,16 +94,16 @@ def _seed(app, admin_id, account_id):
             values = {key: PAYLOAD if key in ("test", "vaccine", "name", "substance", "reason",
                                               "notes", "title", "kind", "provider", "dose")
                       else value for key, value in values.items()}
-            entries[category] = records.publish(
+            entries[category] = record_entries.publish(
                 patient, category, values, by_admin, release=True,
                 file=PDF if category == "document" else None)
-        held = records.publish(patient, "lab", {**SAMPLES["lab"], "test": PAYLOAD}, by_admin,
+        held = record_entries.publish(patient, "lab", {**SAMPLES["lab"], "test": PAYLOAD}, by_admin,
                                release=False)
         held.status, held.held_at, held.held_by_id = "held", held.created_at, provider.id
         held.hold_reason = PAYLOAD
-        draft = records.publish(patient, "lab", {**SAMPLES["lab"], "test": PAYLOAD}, by_admin,
+        draft = record_entries.publish(patient, "lab", {**SAMPLES["lab"], "test": PAYLOAD}, by_admin,
                                 release=False)
-        share, _token, _code = record_shares.create(
+        share, _token, _code = shares.create(
             patient.id, account, recipient=PAYLOAD, whole_record=True, categories=[], days=7,
             origin=by_patient)
         db.session.commit()

@@ -25,10 +25,11 @@ from portal.models import (
     RecordEntry,
     StaffUser,
 )
-from portal.services import audit, permissions, records
+from portal.services import audit, permissions
 from portal.services.messages import conversations
 from portal.services.messages.topics import ensure_topics
 from portal.services.practice import PRACTICE_ID
+from portal.services.records import entries
 
 ROLES = ("admin", "provider", "nurse", "front_desk", "billing")
 ORIGIN = audit.Origin(None, "203.0.113.7", "Test browser 1.0")
@@ -135,12 +136,12 @@ def make_entry(app, patient_id, category="lab", status="released", held_by=None)
         patient = db.session.get(Patient, patient_id)
         author = db.session.scalar(select(StaffUser).where(StaffUser.role == "admin")
                                    .order_by(StaffUser.id))
-        entry = records.publish(patient, category, CATEGORIES[category][0],
+        entry = entries.publish(patient, category, CATEGORIES[category][0],
                                 audit.Origin(author, "203.0.113.7", "Test"),
                                 release=status == "released")
         if status == "held":
             provider = db.session.get(StaffUser, held_by)
-            records.hold(entry, HOLD_REASON, provider, db.session.get(Practice, PRACTICE_ID),
+            entries.hold(entry, HOLD_REASON, provider, db.session.get(Practice, PRACTICE_ID),
                          audit.Origin(provider, "203.0.113.7", "Test"))
         db.session.commit()
         return entry.id

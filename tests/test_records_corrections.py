@@ -19,8 +19,8 @@ from portal.models import (
     RecordCorrection,
     RecordEntry,
 )
-from portal.services import records
 from portal.services.practice import get_practice, update_practice
+from portal.services.records import categories, entries
 
 WRONG = "The unit should be mmol/L, and I had this test in February, not March."
 
@@ -79,7 +79,7 @@ def test_a_request_goes_to_the_pool_that_keeps_that_part_of_the_record(
     with app.app_context():
         entry = db.session.get(RecordEntry, entry_id)
         title, day = entry.title, entry.recorded_on.strftime("%m/%d/%Y")
-        label = str(records.CATEGORIES[category].label)
+        label = str(categories.CATEGORIES[category].label)
     page = text(robin_client.get(f"/records/{category}/{entry_id}"))
     assert f'href="{correction_url(category, entry_id)}">Report something wrong</a>' in page
     form = robin_client.get(correction_url(category, entry_id))
@@ -179,9 +179,9 @@ def test_drafts_held_and_retracted_entries_are_not_there_to_ask_about(app, robin
     draft = publish("lab", release=False)
     held = publish("lab", release=False, by=provider)
     retracted = publish("lab")
-    change(app, held, lambda entry, origin: records.hold(
+    change(app, held, lambda entry, origin: entries.hold(
         entry, "Discuss with the patient first", origin.account, get_practice(), origin))
-    change(app, retracted, records.retract)
+    change(app, retracted, entries.retract)
     token = csrf_token(robin_client, "/profile")
     for hidden in (draft, held, retracted):
         assert robin_client.get(correction_url("lab", hidden)).status_code == 404

@@ -15,8 +15,8 @@ from records_data import PDF, change, pdf_text
 
 from portal.extensions import db
 from portal.models import RecordEntry
-from portal.services import record_export, records
 from portal.services.practice import get_practice, update_practice
+from portal.services.records import entries, export
 
 ORDER = ("lab", "immunization", "medication", "allergy", "problem", "appointment", "visit",
          "statement", "document")
@@ -260,12 +260,12 @@ def test_nothing_unreleased_or_of_another_patient_is_in_the_zip(robin_client, pu
     publish("immunization", release=False, vaccine="Draft vaccine")
 
     def hold(entry, origin):
-        records.hold(entry, "Discuss with the patient first", origin.account, get_practice(),
+        entries.hold(entry, "Discuss with the patient first", origin.account, get_practice(),
                      origin)
 
     change(app, held, hold)
-    change(app, retracted, records.retract)
-    change(app, retracted_scan, records.retract)
+    change(app, retracted, entries.retract)
+    change(app, retracted_scan, entries.retract)
     morgan = make_account(username="morgan", account_number="T-2002",
                           email="morgan@example.com", first_name="Morgan")
     other_lab = publish("lab", patient_id=morgan.patient_id, test="Morgan's glucose")
@@ -311,9 +311,9 @@ def test_a_large_archive_goes_to_disk_is_streamed_and_closed(robin_client, publi
         built.append(build(*args, **kwargs))
         return built[-1]
 
-    build = record_export.build_archive
-    monkeypatch.setattr(record_export, "SPOOL_BYTES", 1024)
-    monkeypatch.setattr(record_export, "build_archive", spy)
+    build = export.build_archive
+    monkeypatch.setattr(export, "SPOOL_BYTES", 1024)
+    monkeypatch.setattr(export, "build_archive", spy)
     entry_id = publish("document")
     response = robin_client.get("/records/download.zip")
     [made] = built

@@ -11,8 +11,10 @@ from records_data import change, text
 
 from portal.extensions import db
 from portal.models import Patient, PatientAccount, RecordEntry, StaffUser
-from portal.services import audit, record_staff, records
+from portal.services import audit
 from portal.services.practice import get_practice
+from portal.services.records import entries
+from portal.services.records import staff as record_staff
 
 
 def history(robin_client, page=None):
@@ -142,7 +144,7 @@ def _hold(app, entry_id, provider):
     with app.app_context():
         entry = db.session.get(RecordEntry, entry_id)
         member = db.session.get(StaffUser, provider.id)
-        records.hold(entry, "Tell the patient in person first", member, get_practice(),
+        entries.hold(entry, "Tell the patient in person first", member, get_practice(),
                      audit.Origin(member, "127.0.0.1", "test"))
         db.session.commit()
     assert stored(app, RecordEntry, entry_id).status == "held"
@@ -167,11 +169,11 @@ def test_staff_opening_a_held_or_draft_entry_leaves_no_line_until_it_is_released
     for hint in ("not shared with you", "Potassium", "Sodium"):
         assert hint not in page
 
-    change(app, held, records.release)
+    change(app, held, entries.release)
     assert history(robin_client) == ["A nurse at the practice opened Potassium, held",
                                      "A nurse at the practice opened Potassium, held",
                                      "A provider at the practice opened Potassium, held"]
-    change(app, draft, records.retract)  # retracted before release: never a line
+    change(app, draft, entries.retract)  # retracted before release: never a line
     assert len(history(robin_client)) == 3
 
 
@@ -179,6 +181,6 @@ def test_an_entry_retracted_after_release_keeps_its_lines_unnamed(app, robin_cli
                                                                   publish):
     lab = publish("lab", test="Glucose, fasting")
     staff_opened(app, nurse, lab)
-    change(app, lab, records.retract)
+    change(app, lab, entries.retract)
     assert history(robin_client) == [
         "A nurse at the practice opened an entry that is not shared with you"]

@@ -16,7 +16,9 @@ from werkzeug.test import encode_multipart
 
 from portal.extensions import db
 from portal.models import Patient, RecordEntry, StaffUser
-from portal.services import audit, record_import, records
+from portal.services import audit
+from portal.services.records import categories, csv_import
+from portal.services.records import entries as record_entries
 
 LAB_HEADINGS = "test,value,unit,reference_range,flag,collected_on,resulted_on"
 LAB_ROWS = ('"Glucose, fasting",126,mg/dL,70-99,high,03/01/2026,03/02/2026',
@@ -248,13 +250,13 @@ def test_the_service_reads_and_refuses_without_a_request(app, patient, make_staf
     """The rule below the pages: a batch with any problem is never published."""
     staff = make_staff("nurse", email="nurse@practice.test")
     with app.app_context():
-        batch = record_import.read("lab", BAD_LAB_CSV)
+        batch = csv_import.read("lab", BAD_LAB_CSV)
         assert [(row.number, row.fine) for row in batch.rows] == [
             (2, True), (3, False), (5, False), (6, False), (7, False)]
         assert (batch.problems, batch.valid) == (4, False)
         origin = audit.Origin(db.session.get(StaffUser, staff.id), "127.0.0.1", "test")
-        with pytest.raises(record_import.CsvError):
-            record_import.publish_batch(db.session.get(Patient, patient.id), batch, origin,
+        with pytest.raises(csv_import.CsvError):
+            csv_import.publish_batch(db.session.get(Patient, patient.id), batch, origin,
                                         release=True)
         db.session.commit()
     assert entries(app) == []
@@ -262,16 +264,16 @@ def test_the_service_reads_and_refuses_without_a_request(app, patient, make_staf
 
 def test_a_failure_part_way_through_saving_leaves_nothing(app, nurse, patient, monkeypatch):
     preview = upload(nurse, patient.id, LAB_CSV)
-    publish, calls = records.publish, []
+    publish, calls = record_entries.publish, []
 
     def fails_on_the_third(*args, **kwargs):
         calls.append(1)
         if len(calls) == 3:
-            raise records.RecordError("refused", "test")
+            raise categories.RecordError("refused", "test")
         return publish(*args, **kwargs)
 
-    monkeypatch.setattr(records, "publish", fails_on_the_third)
-    with pytest.raises(records.RecordError):
+    monkeypatch.setattr(record_entries, "publish", fails_on_the_third)
+    with pytest.raises(categories.RecordError):
         confirm(nurse, patient.id, preview)
     assert len(calls) == 3 and entries(app) == []
 

@@ -14,13 +14,13 @@ from records_data import PDF, change, pdf_text, text, words
 
 from portal.extensions import db
 from portal.models import RecordEntry
-from portal.services import records
 from portal.services.messages.topics import offered_topics
 from portal.services.practice import get_practice, update_practice
+from portal.services.records import categories, entries
 
 
 def title_of(category, title):
-    return {records.CATEGORIES[category].title: title}
+    return {categories.CATEGORIES[category].title: title}
 
 
 def overview_line(page, label):
@@ -265,11 +265,11 @@ def test_drafts_held_and_retracted_entries_are_on_no_page_or_pdf(robin_client, p
     retracted = publish("lab", test="Retracted result")
 
     def hold(entry, origin):
-        records.hold(entry, "Discuss with the patient first", origin.account, get_practice(),
+        entries.hold(entry, "Discuss with the patient first", origin.account, get_practice(),
                      origin)
 
     change(app, held, hold)
-    change(app, retracted, records.retract)
+    change(app, retracted, entries.retract)
     assert overview_line(robin_client.get("/records"), "Lab and test results") \
         == "Lab and test results 1 entry 1 new"
     listed = text(robin_client.get("/records/lab"))

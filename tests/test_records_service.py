@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Patient, Practice, RecordEntry, StaffUser
-from portal.services import audit, permissions, records
+from portal.services import audit, permissions
 from portal.services.practice import get_practice
+from portal.services.records import categories, entries
 
 LAB = {"test": "Glucose, fasting", "value": "126", "unit": "mg/dL", "reference_range": "70-99",
        "flag": "high", "collected_on": "03/01/2026", "resulted_on": "03/02/2026"}
@@ -32,15 +33,15 @@ def origin(staff):
 
 def test_a_lab_result_keeps_its_facts_flag_and_date(chart):
     patient, nurse, _ = chart
-    entry = records.publish(patient, "lab", LAB, origin(nurse), release=True)
+    entry = entries.publish(patient, "lab", LAB, origin(nurse), release=True)
     db.session.commit()
     assert (entry.title, entry.recorded_on, entry.status) == ("Glucose, fasting", date(2026, 3, 2),
                                                               "released")
     assert entry.abnormal and entry.facts["resulted_on"] == "2026-03-02"
-    assert records.facts_for_people(entry)[:5] == [
+    assert categories.facts_for_people(entry)[:5] == [
         ("Test name", "Glucose, fasting"), ("Result", "126"), ("Unit", "mg/dL"),
         ("Reference range", "70-99"), ("Flag", "High")]
-    normal = records.publish(patient, "lab", {**LAB, "flag": "normal"}, origin(nurse), release=True)
+    normal = entries.publish(patient, "lab", {**LAB, "flag": "normal"}, origin(nurse), release=True)
     assert not normal.abnormal
 
 
@@ -59,8 +60,8 @@ def test_bad_input_names_its_field_and_saves_nothing(chart, make_staff, category
     patient, nurse, _provider = chart
     if category == "statement":  # billing publishes statements, nurses do not (issue 19)
         nurse = db.session.get(StaffUser, make_staff("billing", email="bill@practice.test").id)
-    with pytest.raises(records.RecordError) as refused:
-        records.publish(patient, category, values, origin(nurse), release=True)
+    with pytest.raises(categories.RecordError) as refused:
+        entries.publish(patient, category, values, origin(nurse), release=True)
     assert (refused.value.field, str(refused.value.message)) == (field, message)
     db.session.rollback()
     assert db.session.scalars(select(RecordEntry)).all() == []
@@ -69,42 +70,42 @@ def test_bad_input_names_its_field_and_saves_nothing(chart, make_staff, category
 def test_a_patient_reads_only_released_entries_of_their_own_chart(chart, make_patient):
     patient, nurse, provider = chart
     other = db.session.get(Patient, make_patient(account_number="REC-2").id)
-    released = records.publish(patient, "lab", LAB, origin(nurse), release=True)
-    draft = records.publish(patient, "lab", LAB, origin(nurse), release=False)
-    retracted = records.publish(patient, "lab", LAB, origin(nurse), release=True)
-    records.retract(retracted, origin(nurse))
-    theirs = records.publish(other, "lab", LAB, origin(nurse), release=True)
+    released = entries.publish(patient, "lab", LAB, origin(nurse), release=True)
+    draft = entries.publish(patient, "lab", LAB, origin(nurse), release=False)
+    retracted = entries.publish(patient, "lab", LAB, origin(nurse), release=True)
+    entries.retract(retracted, origin(nurse))
+    theirs = entries.publish(other, "lab", LAB, origin(nurse), release=True)
     db.session.commit()
-    page = records.patient_page(patient.id, "lab")
+    page = entries.patient_page(patient.id, "lab")
     assert [entry.id for entry in page.items] == [released.id] and page.total == 1
-    assert records.patient_entry(patient.id, released.id) is released
+    assert entries.patient_entry(patient.id, released.id) is released
     for hidden in (draft, retracted, theirs):
-        assert records.patient_entry(patient.id, hidden.id) is None
-    assert records.overview(patient.id) == {"lab": (1, 1)}
-    records.mark_seen(released)
-    assert records.overview(patient.id) == {"lab": (1, 0)}
+        assert entries.patient_entry(patient.id, hidden.id) is None
+    assert entries.overview(patient.id) == {"lab": (1, 1)}
+    entries.mark_seen(released)
+    assert entries.overview(patient.id) == {"lab": (1, 0)}
 
 
 def test_holds_need_the_practice_s_leave_a_provider_and_a_reason(chart):
     patient, nurse, provider = chart
     practice = db.session.get(Practice, 1) or get_practice()
-    entry = records.publish(patient, "lab", LAB, origin(provider), release=False)
+    entry = entries.publish(patient, "lab", LAB, origin(provider), release=False)
     practice.result_holds_allowed = False
-    with pytest.raises(records.RecordError):
-        records.hold(entry, "Discuss with the patient first", provider, practice, origin(provider))
+    with pytest.raises(categories.RecordError):
+        entries.hold(entry, "Discuss with the patient first", provider, practice, origin(provider))
     practice.result_holds_allowed = True
     with pytest.raises(permissions.Refused):  # providers only (issue 19)
-        records.hold(entry, "Discuss with the patient first", nurse, practice, origin(nurse))
-    with pytest.raises(records.RecordError) as short:
-        records.hold(entry, "no", provider, practice, origin(provider))
+        entries.hold(entry, "Discuss with the patient first", nurse, practice, origin(nurse))
+    with pytest.raises(categories.RecordError) as short:
+        entries.hold(entry, "no", provider, practice, origin(provider))
     assert short.value.field == "reason"
-    records.hold(entry, "Discuss with the patient first", provider, practice, origin(provider))
+    entries.hold(entry, "Discuss with the patient first", provider, practice, origin(provider))
     db.session.commit()
     assert entry.status == "held" and entry.held_by_id == provider.id
-    assert records.held_entries() == [entry]
-    assert records.patient_entry(patient.id, entry.id) is None
-    assert records.release(entry, origin(provider)) and entry.status == "released"
-    assert records.patient_entry(patient.id, entry.id) is entry
+    assert entries.held_entries() == [entry]
+    assert entries.patient_entry(patient.id, entry.id) is None
+    assert entries.release(entry, origin(provider)) and entry.status == "released"
+    assert entries.patient_entry(patient.id, entry.id) is entry
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     shown = [action for action in actions if action.startswith("record.")]
     assert shown == ["record.drafted", "record.held", "record.released"]
@@ -117,8 +118,8 @@ def test_a_document_is_typed_by_its_bytes_and_images_lose_their_metadata(chart):
 
     patient, nurse, _ = chart
     values = {"title": "Chest X-ray report", "kind": "Radiology report", "document_on": "03/01/2026"}
-    with pytest.raises(records.RecordError) as refused:
-        records.publish(patient, "document", values, origin(nurse), release=True,
+    with pytest.raises(categories.RecordError) as refused:
+        entries.publish(patient, "document", values, origin(nurse), release=True,
                         file=b"<html><script>alert(1)</script></html>")
     assert refused.value.field == "file"
     image = Image.new("RGB", (4, 4), "white")
@@ -126,7 +127,7 @@ def test_a_document_is_typed_by_its_bytes_and_images_lose_their_metadata(chart):
     exif[0x010F] = "Camera maker with a secret"
     raw = io.BytesIO()
     image.save(raw, "JPEG", exif=exif)
-    entry = records.publish(patient, "document", values, origin(nurse), release=True,
+    entry = entries.publish(patient, "document", values, origin(nurse), release=True,
                             file=raw.getvalue())
     assert entry.file_type == "image/jpeg" and b"secret" not in entry.file_data
-    assert records.file_name(entry) == f"document-{entry.id}.jpg"
+    assert entries.file_name(entry) == f"document-{entry.id}.jpg"

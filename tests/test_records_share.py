@@ -19,12 +19,12 @@ from records_data import PDF, change, pdf_text, text, words
 from portal.extensions import db
 from portal.models import RecordShare
 from portal.models.types import utcnow
-from portal.services import records
+from portal.services.records import entries
 
-SHARE_LINK = re.compile(r'id="share-link">http://portal\.test(/shared\?s=[^<]+)<')
+SHARE_LINK = re.compile(r'id="share-link">http://portal\.test(/record-share\?s=[^<]+)<')
 SHARE_CODE = re.compile(r'id="share-code">([A-Z0-9 ]+)<')
-CODE_PAGE = "/shared"
-RECORD = "/shared/record"
+CODE_PAGE = "/record-share"
+RECORD = "/record-share/record"
 
 
 def make_share(patient, recipient="Dr. Lee, Lakeside Cardiology", scope="whole", days="7",
@@ -168,7 +168,7 @@ def test_the_provider_reads_and_downloads_the_shared_record(app, shared, robin, 
     entry = provider.get(f"{RECORD}/lab/{ids['lab']}")
     assert "Abnormal: high." in words(entry)
     with app.app_context():  # the provider's reading does not mark it seen for the patient
-        assert db.session.get(records.RecordEntry, ids["lab"]).patient_seen_at is None
+        assert db.session.get(entries.RecordEntry, ids["lab"]).patient_seen_at is None
 
     pdf = provider.get(f"{RECORD}/lab/{ids['lab']}.pdf")
     assert pdf.headers["Content-Disposition"] == f'attachment; filename="lab-{ids["lab"]}.pdf"'
@@ -207,10 +207,31 @@ def test_the_link_alone_opens_nothing(app, robin_client, publish):
     assert "Open the link you were given" in text(stranger.get(RECORD))
 
 
+def test_a_link_sent_before_the_move_to_record_share_still_opens_the_code_page(
+        app, robin_client, publish):
+    """Links emailed and printed before the URLs moved say /shared: a GET there redirects
+    permanently to /record-share with the same query, which opens the code page."""
+    publish("lab")
+    link, code, _page = make_share(robin_client)
+    old_link = link.replace("/record-share?", "/shared?", 1)
+    provider = app.test_client()
+    moved = provider.get(old_link)
+    assert moved.status_code == 301 and moved.headers["Location"] == link
+    assert provider.get(link).headers["Location"] == CODE_PAGE
+    code_page = provider.get(CODE_PAGE)
+    assert code_page.status_code == 200 and "Access code" in text(code_page)
+    assert enter_code(provider, code).headers["Location"] == RECORD
+    for old, new in (("/shared", CODE_PAGE), ("/shared/record", RECORD),
+                     ("/shared/record/lab?page=2", f"{RECORD}/lab?page=2")):
+        answer = provider.get(old)
+        assert answer.status_code == 301 and answer.headers["Location"] == new
+    assert provider.post("/shared/close").status_code == 404  # only GETs keep their old URL
+
+
 def test_an_unknown_or_damaged_link_opens_nothing(app, robin_client):
     link, _code, _page = make_share(robin_client)
     provider = app.test_client()
-    for bad in (link[:-3] + "abc", "/shared?s=", "/shared?s=" + "x" * 300):
+    for bad in (link[:-3] + "abc", "/record-share?s=", "/record-share?s=" + "x" * 300):
         answer = provider.get(bad)
         assert answer.status_code == 404, bad
         assert "This link does not open a shared record" in text(answer)
@@ -314,9 +335,9 @@ def test_held_draft_and_retracted_entries_never_reach_a_share(app, robin_client,
     held = publish("lab", release=False, test="Held potassium")
     draft = publish("immunization", release=False, vaccine="Draft vaccine")
     retracted = publish("lab", test="Retracted sodium")
-    change(app, retracted, records.retract)
+    change(app, retracted, entries.retract)
     with app.app_context():
-        entry = db.session.get(records.RecordEntry, held)
+        entry = db.session.get(entries.RecordEntry, held)
         entry.status = "held"
         db.session.commit()
     publish("lab", test="Released calcium")
@@ -385,6 +406,6 @@ def test_staff_and_visitors_cannot_manage_shares(staff_client, client):
 
 def test_closing_forgets_the_share_in_this_browser(app, shared):
     provider, _ids, _link, _code = shared
-    answer = post_form(provider, "/shared/close", {}, page_url=RECORD, follow_redirects=True)
+    answer = post_form(provider, "/record-share/close", {}, page_url=RECORD, follow_redirects=True)
     assert "You closed the shared record in this browser." in words(answer)
     assert provider.get(RECORD).status_code == 400

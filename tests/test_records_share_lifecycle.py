@@ -152,7 +152,7 @@ def test_a_cookie_replayed_after_close_opens_nothing(app, robin_client, audit_tr
     provider = open_share(app, link, code)
     name = app.config["SESSION_COOKIE_NAME"]
     kept = provider.get_cookie(name).value
-    answer = post_form(provider, "/shared/close", {}, page_url=RECORD)
+    answer = post_form(provider, "/record-share/close", {}, page_url=RECORD)
     assert answer.status_code == 302
     assert provider.get(RECORD).status_code == 400
     replay = app.test_client()
@@ -215,7 +215,7 @@ def test_a_new_share_emails_the_patient_a_notice_without_health_information(
     for body in (notice.body_text, notice.body_html):
         assert "http://portal.test/records/shares" in body
         assert "5 days" in body
-        for secret in ("Lee", "Lakeside", "Cardiology", "Lab", "lab", "/shared"):
+        for secret in ("Lee", "Lakeside", "Cardiology", "Lab", "lab", "/record-share"):
             assert secret not in body, secret
 
 

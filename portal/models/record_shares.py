@@ -2,7 +2,7 @@
 
 The patient chooses what (the whole record or some categories) and for how long (1 to 30
 days). The share is opened by a link and a separate access code; both are shown to the patient
-once and kept here only as keyed hashes (services/record_shares.py), so a copy of the database
+once and kept here only as keyed hashes (services/records/shares.py), so a copy of the database
 can neither open a share nor test a guess. Nothing is deleted: a revoked or expired share stays,
 and its uses stay on the audit trail, where the patient's access history reads them.
 """
@@ -57,7 +57,7 @@ class RecordShareOpen(db.Model):
     """One browser given the right access code: its cookie holds a random nonce, kept here
     only as a hash, and the share is open in that browser while this row is (until
     `open_until`, and not closed). "Close the shared record" closes the row, so a replayed
-    cookie opens nothing (services/record_shares.py)."""
+    cookie opens nothing (services/records/shares.py)."""
 
     __tablename__ = "record_share_opens"
 

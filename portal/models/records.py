@@ -3,7 +3,7 @@ immunizations, medications, allergies, problems, appointments, visit summaries, 
 documents (a PDF or an image, e.g. a radiology report).
 
 One table for every kind: the kind's own facts (a lab's value, unit and range; a vaccine's lot)
-are a JSON object whose fields services/records.py defines per category, so a list page reads
+are a JSON object whose fields services/records/categories.py defines per category, so a list page reads
 one indexed table whatever the category. Entries are drafts until released; a lab result may be
 held for a provider's review, with a written reason. Nothing here is ever deleted: an entry
 entered in error is marked so (`status` "retracted") and leaves the patient's pages.

@@ -30,7 +30,7 @@ from ..models.types import utcnow
 from . import audit
 from .access import LARGEST_ID
 from .patients import age_on
-from .records import MAX_NUMBER_CHARS
+from .records.categories import MAX_NUMBER_CHARS
 
 ADULT_AGE = 18
 PORTAL_CONSENT_MONTHS = 12

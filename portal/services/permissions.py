@@ -81,7 +81,7 @@ EDITABLE = tuple(key for key, action in ACTIONS.items() if not action.fixed)
 
 # Which action publishing (and releasing a draft of, and deciding corrections to) each
 # category of record needs (services/records.CATEGORIES).
-CATEGORY_ACTIONS = {  # in records.CATEGORIES' order
+CATEGORY_ACTIONS = {  # in categories.CATEGORIES' order
     "lab": "publish_clinical", "immunization": "publish_clinical",
     "medication": "publish_clinical", "allergy": "publish_clinical",
     "problem": "publish_clinical", "appointment": "publish_front",

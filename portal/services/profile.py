@@ -16,10 +16,11 @@ from .. import page_texts
 from ..extensions import db
 from ..models import AuditEvent, AuthSession
 from ..models.types import utcnow
-from . import audit, notices, permissions, record_shares
+from . import audit, notices, permissions
 from .accounts import hash_answer
 from .mail import send_email
 from .passwords import hash_password
+from .records import shares as record_shares
 from .sessions import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, end_all_sessions
 from .tokens import check_token, external_url, make_token
 

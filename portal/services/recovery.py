@@ -21,10 +21,11 @@ from ..database import keep_now, lock_for_write
 from ..extensions import db
 from ..models import PasswordReset, Patient, PatientAccount
 from ..models.types import utcnow
-from . import audit, record_shares
+from . import audit
 from .accounts import answer_matches, hash_answer
 from .mail import send_email
 from .passwords import hash_password
+from .records import shares as record_shares
 from .sessions import end_all_sessions
 from .tokens import check_token, external_url, make_token
 

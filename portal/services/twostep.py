@@ -27,7 +27,6 @@ from . import (
     codes,
     notices,
     permissions,
-    record_shares,
     secretbox,
     throttle,
     twostep_lock,
@@ -35,6 +34,7 @@ from . import (
 )
 from .mail import send_email
 from .passwords import void_hash
+from .records import shares as record_shares
 from .recovery import issue_reset_link
 from .sessions import end_all_sessions
 from .signin import AddressBlocked, notify_lock

@@ -10,7 +10,8 @@ from records_data import PDF, SAMPLES
 
 from portal.extensions import db
 from portal.models import Patient, StaffUser
-from portal.services import audit, records
+from portal.services import audit
+from portal.services.records import entries as record_entries
 
 
 def publish_record(app, patient_id, staff_id):
@@ -31,7 +32,7 @@ def publish_record(app, patient_id, staff_id):
         patient = db.session.get(Patient, patient_id)
         origin = audit.Origin(db.session.get(StaffUser, staff_id), "127.0.0.1", "test")
         for category, values in entries:
-            entry = records.publish(patient, category, {**SAMPLES[category], **values}, origin,
+            entry = record_entries.publish(patient, category, {**SAMPLES[category], **values}, origin,
                                     release=True, file=PDF if category == "document" else None)
             db.session.flush()
             ids.setdefault(category, entry.id)

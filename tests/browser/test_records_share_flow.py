@@ -27,7 +27,8 @@ from records_data import SAMPLES
 
 from portal.extensions import db
 from portal.models import Patient, StaffUser
-from portal.services import audit, records
+from portal.services import audit
+from portal.services.records import entries
 
 from .test_https_flows import PostLog, assert_host_cookies
 from .test_messages_flow import assert_unique_ids
@@ -45,7 +46,7 @@ def record(app, make_account, make_staff):
         origin = audit.Origin(db.session.get(StaffUser, make_staff("nurse").id), "127.0.0.1",
                               "test")
         for category in ("lab", "immunization"):
-            records.publish(patient, category, SAMPLES[category], origin, release=True)
+            entries.publish(patient, category, SAMPLES[category], origin, release=True)
         db.session.commit()
     return account
 
@@ -104,7 +105,7 @@ def test_share_the_lab_results_and_the_provider_reads_them(
     assert page.title().startswith("Error:")
     ok()
     link, code = make_share(page)
-    assert link.startswith("http://portal.test/shared?s="), link
+    assert link.startswith("http://portal.test/record-share?s="), link
     assert re.fullmatch(r"[2-9A-HJ-NP-Z]{4} [2-9A-HJ-NP-Z]{4}", code), code
     ok()
     page.get_by_role("link", name="Go to your shares").click()
@@ -116,7 +117,7 @@ def test_share_the_lab_results_and_the_provider_reads_them(
     provider = open_context("desktop", java_script_enabled=javascript).new_page()
     check = checker(provider, phone=False)
     provider.goto(link.removeprefix("http://portal.test"))
-    provider.wait_for_url(re.compile(r"/shared$"))  # the token is out of the address bar
+    provider.wait_for_url(re.compile(r"/record-share$"))  # the token is out of the address bar
     expect(provider.get_by_role("heading", level=1)).to_have_text("Type the access code")
     check()
     enter_code(provider, "ZZZZ ZZZZ" if code != "ZZZZ ZZZZ" else "YYYY YYYY")
@@ -124,7 +125,7 @@ def test_share_the_lab_results_and_the_provider_reads_them(
         "That access code is not right.")
     check()
     enter_code(provider, code.lower())
-    provider.wait_for_url(re.compile(r"/shared/record$"))
+    provider.wait_for_url(re.compile(r"/record-share/record$"))
     expect(provider.get_by_role("heading", level=1)).to_have_text("Shared health record")
     expect(provider.locator(".shared-banner")).to_contain_text(
         "Shared health record of Robin Quill, born 04/09/1980.")
@@ -172,15 +173,15 @@ def test_a_share_over_https(app, https_server, open_https_context, open_trusting
     page = posts.watch(context.new_page())
     patient_sign_in(page, "robin", PATIENT_PASSWORD)
     link, code = make_share(page, days="1")
-    assert link.startswith(f"{base}/shared?s="), link
+    assert link.startswith(f"{base}/record-share?s="), link
     assert_host_cookies(context)
 
     provider_context = open_trusting_context("desktop")  # clicks its download link
     provider = posts.watch(provider_context.new_page())
     provider.goto(link)
-    provider.wait_for_url(f"{base}/shared")
+    provider.wait_for_url(f"{base}/record-share")
     enter_code(provider, code)
-    provider.wait_for_url(f"{base}/shared/record")
+    provider.wait_for_url(f"{base}/record-share/record")
     assert_host_cookies(provider_context)
     with provider.expect_download() as downloading:
         provider.get_by_role("link", name="Download everything shared (ZIP)").click()
@@ -191,5 +192,5 @@ def test_a_share_over_https(app, https_server, open_https_context, open_trusting
     assert "Influenza" not in fhir  # only the lab results were shared
 
     posted = posts.check()
-    for path in ("/sign-in", "/records/shares/new", "/shared"):
+    for path in ("/sign-in", "/records/shares/new", "/record-share"):
         assert path in posted, (path, posted)

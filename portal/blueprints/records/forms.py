@@ -1,4 +1,4 @@
-"""The patient's health-record forms. They carry what was typed; services/record_corrections.py
+"""The patient's health-record forms. They carry what was typed; services/records/corrections.py
 decides whether it may be sent (empty, too long) and words the refusal, so each rule lives in
 one place."""
 
@@ -14,7 +14,8 @@ from ...forms import (
     one_newline,
     strip,
 )
-from ...services import record_corrections, record_shares, records
+from ...services.records import corrections, shares
+from ...services.records.categories import CATEGORIES
 
 
 class MarkedRequired:
@@ -33,31 +34,31 @@ class CorrectionForm(FlaskForm):
     text = TextAreaField(
         _l("What is wrong?"), filters=[one_newline], validators=[MarkedRequired()],
         description=_l("Say what is wrong and, if you know it, what it should say. Up to "
-                       "%(limit)s characters.", limit=f"{record_corrections.TEXT_MAX:,}"),
-        render_kw=counted(record_corrections.TEXT_MAX, rows=8))
+                       "%(limit)s characters.", limit=f"{corrections.TEXT_MAX:,}"),
+        render_kw=counted(corrections.TEXT_MAX, rows=8))
     submission_key = HiddenField()
 
 
 class ShareForm(FlaskForm):
     """Share the record with another provider: with whom, what, and for how many days.
-    services/record_shares.py checks each answer and words the refusals."""
+    services/records/shares.py checks each answer and words the refusals."""
 
     recipient = StringField(
         _l("Who are you sharing with?"), filters=[strip], validators=[MarkedRequired()],
         description=_l("The provider or clinic, for example Dr. Lee, Lakeside Cardiology. Your "
                        "list of shares and your record's history name the share this way."),
-        render_kw={"maxlength": record_shares.RECIPIENT_MAX, "autocomplete": "off"})
+        render_kw={"maxlength": shares.RECIPIENT_MAX, "autocomplete": "off"})
     scope = RequiredRadioField(
         _l("What do you want to share?"), validators=[MarkedRequired()],
         choices=choices({"whole": _l("My whole record, including what the practice adds later"),
                          "parts": _l("Only the parts I tick below")}))
     categories = SelectMultipleField(
         _l("Parts of your record"), validate_choice=False,
-        choices=choices({key: category.plural for key, category in records.CATEGORIES.items()}))
+        choices=choices({key: category.plural for key, category in CATEGORIES.items()}))
     days = StringField(
         _l("For how many days?"), filters=[strip], default="7", validators=[MarkedRequired()],
         description=_l("From %(low)d to %(high)d days. You can stop sharing sooner at any "
-                       "time.", low=record_shares.SHORTEST_DAYS, high=record_shares.LONGEST_DAYS),
+                       "time.", low=shares.SHORTEST_DAYS, high=shares.LONGEST_DAYS),
         render_kw={"inputmode": "numeric", "maxlength": 2, "autocomplete": "off"})
     # A share hands the record to someone else: the same check as the profile pages
     # (services/reauth.py counts a wrong one).

@@ -1,14 +1,15 @@
 """Sharing the health record with another provider: the patient's list of shares, a new share
-(who, what, how many days), and stopping one. The rules are in services/record_shares.py; the
-provider's pages are the `shared` blueprint."""
+(who, what, how many days), and stopping one. The rules are in services/records/shares.py; the
+provider's pages are the `record_share` blueprint."""
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ... import page_texts
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...services import record_shares, records
+from ...services.records import categories
+from ...services.records import shares as record_shares
 from ...web import login
 from ...web.guards import patient_required
 from . import bp
@@ -16,7 +17,7 @@ from .forms import ShareForm
 
 
 def _share_or_404(share_id):
-    share = record_shares.patient_share(current_user.patient_id, share_id)
+    share = record_shares.patient_share(g.patient.id, share_id)
     if share is None:
         abort(404)
     return share
@@ -27,10 +28,10 @@ def _share_or_404(share_id):
 def shares():
     """The patient's shares, newest first: who, what, until when, how often opened, and a
     button to stop each one still working."""
-    found = record_shares.patient_shares(current_user.patient_id)
+    found = record_shares.patient_shares(g.patient.id)
     return render_template("records/shares.html", shares=found, state=record_shares.state,
                            category_keys=record_shares.category_keys,
-                           categories=records.CATEGORIES,
+                           categories=categories.CATEGORIES,
                            stop_reasons=page_texts.SHARE_STOP_REASONS)
 
 
@@ -48,7 +49,7 @@ def new_share():
             form[field].errors = [message]
         if valid and not refused and login.confirm_current_password(
                 form.current_password, "profile_wrong_password", "record share"):
-            share, token, code = record_shares.create(current_user.patient_id, current_user,
+            share, token, code = record_shares.create(g.patient.id, current_user,
                                                       origin=login.origin(), **answers)
             db.session.commit()
             # Shown on this answer alone (never stored, never in a URL; pages are no-store).
@@ -56,11 +57,11 @@ def new_share():
                                    link=record_shares.link_url(token),
                                    code=record_shares.grouped_code(code),
                                    category_keys=record_shares.category_keys(share),
-                                   categories=records.CATEGORIES,
+                                   categories=categories.CATEGORIES,
                                    max_wrong=record_shares.MAX_WRONG_CODES), 201
     status = 400 if request.method == "POST" else 200
     return render_template("records/share_new.html", form=form,
-                           categories=records.CATEGORIES), status
+                           categories=categories.CATEGORIES), status
 
 
 @bp.route("/records/shares/<int:share_id>/stop", methods=["POST"])

@@ -1,6 +1,6 @@
 """The outcome form of a patient's correction request, and what the staff entry page's
 "Correction requests" section shows. The form carries what was chosen and typed;
-services/record_corrections.py decides whether it may be saved and words the refusal."""
+services/records/corrections.py decides whether it may be saved and words the refusal."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -8,7 +8,7 @@ from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from ...forms import one_newline, strip
-from ...services import record_corrections
+from ...services.records import corrections
 
 OUTCOME_CHOICES = (SelectChoice("corrected", _l("Corrected: the record was changed")),
                    SelectChoice("not_changed", _l("Not changed: explain why below")))
@@ -23,8 +23,8 @@ class OutcomeForm(FlaskForm):
         _l("Explanation for the patient"), filters=[strip, one_newline],
         description=_l("The patient reads this in the conversation. Required when the record "
                        "is not changed. Up to %(limit)s characters.",
-                       limit=f"{record_corrections.OUTCOME_MAX:,}"),
-        render_kw={"rows": 4, "maxlength": record_corrections.OUTCOME_MAX})
+                       limit=f"{corrections.OUTCOME_MAX:,}"),
+        render_kw={"rows": 4, "maxlength": corrections.OUTCOME_MAX})
 
     def __init__(self, correction_id, **kwargs):
         super().__init__(prefix=f"correction-{correction_id}", **kwargs)
@@ -32,10 +32,10 @@ class OutcomeForm(FlaskForm):
 
 
 def correction_panel(entry, failed=None, may_decide=True):
-    """The entry's correction requests (record_corrections.entry_requests) and an outcome form
+    """The entry's correction requests (corrections.entry_requests) and an outcome form
     for each open one when `may_decide` (the role may publish this kind of record); `failed`
     is a refused OutcomeForm, shown again with its errors."""
-    rows = record_corrections.entry_requests(entry.id)
+    rows = corrections.entry_requests(entry.id)
     forms = {}
     for row in rows:
         if row.correction.status != "open" or not may_decide:

@@ -1,5 +1,5 @@
 """Staff record the outcome of a patient's correction request, from the entry's staff page
-(its "Correction requests" section). services/record_corrections.py holds the rules and posts
+(its "Correction requests" section). services/records/corrections.py holds the rules and posts
 the outcome in the conversation; the view parses the form, calls it, commits, flashes and
 redirects, or shows the entry page again with the refused form."""
 
@@ -8,13 +8,14 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...services import record_corrections
+from ...forms import show_refusal
 from ...services.errors import FieldError
+from ...services.records import corrections
 from ...web import login
 from ...web.guards import staff_required
 from . import bp
 from .record_correction_forms import OutcomeForm
-from .records import _entry_or_404, _refused, show
+from .records import _entry_or_404, show
 
 corrections_bp = Blueprint("record_corrections", __name__)
 
@@ -26,16 +27,16 @@ def decide(patient_id, entry_id, correction_id):
     """Record a request's outcome (corrected, or not changed with an explanation); the patient
     is told in the conversation."""
     patient, entry = _entry_or_404(patient_id, entry_id)
-    correction = record_corrections.entry_request(entry, correction_id) or abort(404)
+    correction = corrections.entry_request(entry, correction_id) or abort(404)
     form = OutcomeForm(correction.id)
     if not form.validate_on_submit():
         abort(400)
     try:
-        record_corrections.decide(current_user, correction, entry, form.outcome.data,
+        corrections.decide(current_user, correction, entry, form.outcome.data,
                                   form.explanation.data, login.origin())
     except FieldError as error:
         db.session.rollback()
-        return show(patient, entry, problem=_refused(form, error), correction_form=form)
+        return show(patient, entry, problem=show_refusal(form, error), correction_form=form)
     db.session.commit()
     flash_message("correction_decided")
     return redirect(url_for("staff.records.entry", patient_id=patient.id, entry_id=entry.id,

@@ -1,6 +1,6 @@
 """Forms of the staff health-record pages. A record's form is built from its category's Field
-list in services/records.py (every category is described there once), so a new field shows up
-here without an edit. The fields only carry what was typed: records.publish decides what may be
+list in services/records/categories.py (every category is described there once), so a new field shows up
+here without an edit. The fields only carry what was typed: entries.publish decides what may be
 stored, and its RecordError lands on the field it names."""
 
 from flask_babel import gettext as _
@@ -11,7 +11,7 @@ from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from ...forms import one_newline, strip
-from ...services import records
+from ...services.records import entries
 
 # What each kind of field expects, for its hint (the service reads these forms and no other).
 KIND_HINTS = {
@@ -23,7 +23,7 @@ SHORT_KINDS = ("date", "time", "money", "number")  # drawn as short inputs
 
 
 class MarkedRequired:
-    """Marks a field required for the page (aria-required); records.publish checks it and
+    """Marks a field required for the page (aria-required); entries.publish checks it and
     words the message, so a missing answer is refused in one place."""
 
     field_flags = {"required": True}
@@ -63,7 +63,7 @@ class RecordForm(FlaskForm):
                 for item in self.category.fields]
 
     def values(self):
-        """{field name: typed text} for records.publish."""
+        """{field name: typed text} for entries.publish."""
         return {item.name: self[item.name].data for item in self.category.fields}
 
     def releases(self):
@@ -83,7 +83,7 @@ def record_form_class(category):
     if category.key == "document":
         fields["file"] = FileField(_l("File"), description=_(
             "A PDF, PNG or JPEG file of at most %(size)d MB. The type is read from the file "
-            "itself, not its name.", size=records.MAX_FILE_MB), validators=[MarkedRequired()])
+            "itself, not its name.", size=entries.MAX_FILE_MB), validators=[MarkedRequired()])
     return type(f"{category.key.title()}RecordForm", (RecordForm,),
                 {"category": category, **fields})
 
@@ -100,7 +100,7 @@ class HoldForm(FlaskForm):
 
 class ReleaseForm(FlaskForm):
     """Release an entry to the patient. An admin releasing a provider's hold writes why
-    (records.release_needs_reason); the field is drawn only then."""
+    (entries.release_needs_reason); the field is drawn only then."""
 
     reason = TextAreaField(
         _l("Why you release this held result"), filters=[strip, one_newline],

@@ -2,7 +2,7 @@
 checked (a preview: "OK" or the problem in words), then publish the whole file, or nothing.
 
 A blueprint nested in the staff one ("staff.record_import.*", URLs under /staff). The rules are
-in services/record_import.py: the preview and the final save both read the file in full, so
+in services/records/csv_import.py: the preview and the final save both read the file in full, so
 the text the preview page sends back is trusted no more than the upload was.
 """
 
@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...services import record_import
+from ...forms import show_refusal
+from ...services.records import csv_import
 from ...web import login
 from ...web.guards import chart_or_404, staff_required
 from . import bp
 from .record_import_forms import ConfirmForm, UploadForm
-from .records import _posted, _refused
+from .records import _posted
 
 import_bp = Blueprint("record_import", __name__)
 
@@ -24,8 +25,8 @@ import_bp = Blueprint("record_import", __name__)
 def _upload_page(patient, form, problem=None):
     """The upload form, with the columns each kind of file has."""
     return render_template("staff/records/import.html", patient=patient, form=form,
-                           problem=problem, categories=[record_import.importable(key) for key
-                                                        in record_import.IMPORTABLE])
+                           problem=problem, categories=[csv_import.importable(key) for key
+                                                        in csv_import.IMPORTABLE])
 
 
 def _preview(patient, batch, release):
@@ -47,9 +48,9 @@ def upload(patient_id):
     form, problem = UploadForm(), None
     if form.validate_on_submit():
         try:
-            batch = record_import.read(form.category.data, form.upload())
-        except record_import.CsvError as error:
-            problem = _refused(form, error)
+            batch = csv_import.read(form.category.data, form.upload())
+        except csv_import.CsvError as error:
+            problem = show_refusal(form, error)
         else:
             return _preview(patient, batch, form.release.data)
     return _upload_page(patient, form, problem)
@@ -63,12 +64,12 @@ def confirm(patient_id):
     patient = chart_or_404(patient_id)
     form = _posted(ConfirmForm())
     try:
-        batch = record_import.read(form.category.data, form.text.data)
-    except record_import.CsvError as error:
+        batch = csv_import.read(form.category.data, form.text.data)
+    except csv_import.CsvError as error:
         return _upload_page(patient, UploadForm(formdata=None), error.message)
     if not batch.valid:
         return _preview(patient, batch, form.release.data)
-    entries = record_import.publish_batch(patient, batch, login.origin(),
+    entries = csv_import.publish_batch(patient, batch, login.origin(),
                                           release=form.releases())
     db.session.commit()
     flash_message("records_imported" if form.releases() else "records_imported_as_drafts",

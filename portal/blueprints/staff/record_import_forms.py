@@ -1,5 +1,5 @@
 """Forms of the CSV import (staff/records/import.html and import_preview.html). They only carry
-what was sent: services/record_import.py reads the file, checks every row and words every
+what was sent: services/records/csv_import.py reads the file, checks every row and words every
 refusal, which lands on the input it names."""
 
 from flask_babel import lazy_gettext as _l
@@ -8,7 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
 
-from ...services import record_import
+from ...services.records import csv_import
 from .record_forms import MarkedRequired
 
 IMPORT_KINDS = (("lab", _l("Lab results")), ("immunization", _l("Immunizations")))
@@ -32,8 +32,8 @@ class UploadForm(ReleaseChoice, FlaskForm):
                           choices=[SelectChoice(value, label) for value, label in IMPORT_KINDS])
     file = FileField(_l("CSV file"), validators=[MarkedRequired()], description=_l(
         "A CSV file (comma-separated values) of at most %(size)d MB and %(rows)d rows. In a "
-        "spreadsheet, choose Save as, then CSV.", size=record_import.MAX_MB,
-        rows=record_import.MAX_ROWS))
+        "spreadsheet, choose Save as, then CSV.", size=csv_import.MAX_MB,
+        rows=csv_import.MAX_ROWS))
     release = RadioField(_l("When the patient sees them"), default="publish",
                          validate_choice=False,
                          choices=[SelectChoice(value, label) for value, label in RELEASES])
@@ -41,7 +41,7 @@ class UploadForm(ReleaseChoice, FlaskForm):
     def upload(self):
         """The file's bytes, read no further than one byte past the limit (None without a
         file): the service refuses a larger one without the rest in memory."""
-        return self.file.data.read(record_import.MAX_BYTES + 1) if self.file.data else None
+        return self.file.data.read(csv_import.MAX_BYTES + 1) if self.file.data else None
 
 
 class ConfirmForm(ReleaseChoice, FlaskForm):

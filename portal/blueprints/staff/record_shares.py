@@ -1,13 +1,13 @@
 """A chart's record shares for staff: every staff role that reads charts sees them on the chart
 (views.chart); the roles the practice's table lets "stop a record share" (services/permissions;
 by default admins, providers and nurses) may stop one, with a reason. The rules are in
-services/record_shares.py."""
+services/records/shares.py."""
 
 from flask import abort, redirect, render_template, url_for
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...services import record_shares
+from ...services.records import shares
 from ...web import login
 from ...web.guards import chart_or_404, staff_required
 from . import bp
@@ -20,15 +20,15 @@ def stop_share(patient_id, share_id):
     """Stop one of the chart's shares now, with a reason (staff read it on the chart; the
     patient reads "stopped by the practice")."""
     patient = chart_or_404(patient_id)
-    share = record_shares.patient_share(patient.id, share_id) or abort(404)
+    share = shares.patient_share(patient.id, share_id) or abort(404)
     form = StopShareForm()
     if form.validate_on_submit():
-        problem = record_shares.staff_stop_problem(form.reason.data)
+        problem = shares.staff_stop_problem(form.reason.data)
         if problem is None:
-            done = record_shares.stop_by_staff(share, form.reason.data, login.origin())
+            done = shares.stop_by_staff(share, form.reason.data, login.origin())
             db.session.commit()
             flash_message("staff_share_stopped" if done else "share_already_stopped")
             return redirect(url_for("staff.chart", patient_id=patient.id) + "#record-shares")
         form.reason.errors = [problem]
     return render_template("staff/stop_share.html", form=form, patient=patient, share=share,
-                           state=record_shares.state(share)), 400 if form.errors else 200
+                           state=shares.state(share)), 400 if form.errors else 200

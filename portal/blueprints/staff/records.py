@@ -3,7 +3,7 @@ draft), read one with its status in words, release, retract or hold it for revie
 document's file, and the practice's list of held results.
 
 A blueprint nested in the staff one ("staff.records.*", URLs under /staff). Every rule is in
-services/records.py (services/record_staff.py reads names and files for these pages); a view
+services/records/entries.py (services/records/staff.py reads names and files for these pages); a view
 parses its form, calls one service function, commits, flashes and redirects.
 """
 
@@ -17,11 +17,12 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
+from ...forms import show_refusal
 from ...models.types import utcnow
-from ...services import audit, permissions, record_staff, records
+from ...services import permissions
 from ...services.files import EXTENSIONS
-from ...web import login
-from ...web.downloads import attachment
+from ...services.records import categories, entries, staff
+from ...web import downloads, login
 from ...web.filters import local_time
 from ...web.guards import chart_or_404, staff_required
 from . import bp
@@ -38,7 +39,7 @@ STATUS_WORDS = {"draft": _l("Draft"), "released": _l("Released"), "held": _l("He
 def _entry_or_404(patient_id, entry_id):
     """(patient, entry) of a chart this staff member may see; another chart's entry is 404."""
     patient = chart_or_404(patient_id)
-    return patient, records.staff_entry(patient.id, entry_id) or abort(404)
+    return patient, entries.staff_entry(patient.id, entry_id) or abort(404)
 
 
 def _to_entry(entry):
@@ -52,18 +53,9 @@ def _posted(form):
     return form
 
 
-def _refused(form, error):
-    """Put a RecordError on the field it names; the text for the summary when no field does."""
-    field = form._fields.get(error.field) if error.field else None
-    if field is None:
-        return error.message
-    field.errors = [error.message]
-    return None
-
-
 def held_words(entry, now):
     """How long a result has been held, for people: "held 3 days"."""
-    return ngettext("held %(num)d day", "held %(num)d days", record_staff.hold_days(entry, now))
+    return ngettext("held %(num)d day", "held %(num)d days", staff.hold_days(entry, now))
 
 
 def status_words(entry, names, now):
@@ -83,7 +75,7 @@ def status_words(entry, names, now):
 def chart_record(patient_id):
     """What the chart's "Health record" section shows (staff/records/_chart.html), with the
     kinds of record this staff member's role may publish."""
-    return {"entries": records.chart_entries(patient_id), "categories": records.CATEGORIES,
+    return {"entries": entries.chart_entries(patient_id), "categories": categories.CATEGORIES,
             "statuses": STATUS_WORDS, "publishable": permissions.publishable(current_user)}
 
 
@@ -101,18 +93,18 @@ def new(patient_id):
     if not key:
         return render_template(
             "staff/records/categories.html", patient=patient,
-            categories=[records.CATEGORIES[key] for key in allowed],
+            categories=[categories.CATEGORIES[key] for key in allowed],
             may_import=permissions.allows(current_user, "publish_clinical"))
-    category = records.CATEGORIES.get(key) or abort(404)
+    category = categories.CATEGORIES.get(key) or abort(404)
     permissions.require(current_user, permissions.category_action(category.key))
     form, problem = record_form_class(category)(), None
     if form.validate_on_submit():
         try:
-            entry = records.publish(patient, category.key, form.values(), login.origin(),
+            entry = entries.publish(patient, category.key, form.values(), login.origin(),
                                     release=form.releases(), file=form.upload())
-        except records.RecordError as error:
+        except categories.RecordError as error:
             db.session.rollback()
-            problem = _refused(form, error)
+            problem = show_refusal(form, error)
         else:
             db.session.commit()
             flash_message("record_published" if entry.status == "released" else "record_drafted")
@@ -128,17 +120,17 @@ def show(patient, entry, hold_form=None, problem=None, correction_form=None, rel
     may do. A refused hold comes back in `hold_form` with its errors, a release without its
     reason in `release_form`, a refused correction outcome in `correction_form`; `problem` is
     a message for the summary that no field holds."""
-    names = record_staff.staff_names((entry.created_by_id, entry.released_by_id,
+    names = staff.staff_names((entry.created_by_id, entry.released_by_id,
                                       entry.held_by_id))
-    record_staff.record_entry_viewed(login.origin(), entry)
+    staff.record_entry_viewed(login.origin(), entry)
     body = render_template(
         "staff/records/entry.html", patient=patient, entry=entry,
-        category=records.CATEGORIES[entry.category], facts=records.facts_for_people(entry),
+        category=categories.CATEGORIES[entry.category], facts=categories.facts_for_people(entry),
         status=status_words(entry, names, utcnow()), names=names, problem=problem,
-        may_hold=records.may_hold(current_user, g.practice, entry),
+        may_hold=entries.may_hold(current_user, g.practice, entry),
         hold_form=hold_form or HoldForm(formdata=None),
-        may_release=records.may_release(current_user, entry, g.practice),
-        release_reason=records.release_needs_reason(current_user, entry),
+        may_release=entries.may_release(current_user, entry, g.practice),
+        release_reason=entries.release_needs_reason(current_user, entry),
         release_form=release_form or ReleaseForm(formdata=None),
         may_retract=permissions.allows(current_user, "retract", g.practice),
         corrections=correction_panel(entry, correction_form, permissions.allows(
@@ -161,10 +153,10 @@ def release(patient_id, entry_id):
     patient, entry = _entry_or_404(patient_id, entry_id)
     form = _posted(ReleaseForm())
     try:
-        released = records.release(entry, login.origin(), form.reason.data)
-    except records.RecordError as error:
+        released = entries.release(entry, login.origin(), form.reason.data)
+    except categories.RecordError as error:
         db.session.rollback()
-        return show(patient, entry, release_form=form, problem=_refused(form, error))
+        return show(patient, entry, release_form=form, problem=show_refusal(form, error))
     db.session.commit()
     flash_message("record_released" if released else "record_not_released")
     return _to_entry(entry)
@@ -176,7 +168,7 @@ def retract(patient_id, entry_id):
     """Take an entry entered in error off the patient's pages (staff still see it, marked)."""
     _patient, entry = _entry_or_404(patient_id, entry_id)
     _posted(ButtonForm())
-    retracted = records.retract(entry, login.origin())
+    retracted = entries.retract(entry, login.origin())
     db.session.commit()
     flash_message("record_retracted" if retracted else "record_already_retracted")
     return _to_entry(entry)
@@ -189,12 +181,12 @@ def hold(patient_id, entry_id):
     patient, entry = _entry_or_404(patient_id, entry_id)
     form = _posted(HoldForm())
     try:
-        records.hold(entry, form.reason.data, current_user, g.practice, login.origin())
-    except records.RecordError as error:  # a role that may not hold got a 403 (Refused)
+        entries.hold(entry, form.reason.data, current_user, g.practice, login.origin())
+    except categories.RecordError as error:  # a role that may not hold got a 403 (Refused)
         db.session.rollback()
-        if not records.may_hold(current_user, g.practice, entry):
+        if not entries.may_hold(current_user, g.practice, entry):
             return show(patient, entry, problem=error.message)
-        return show(patient, entry, hold_form=form, problem=_refused(form, error))
+        return show(patient, entry, hold_form=form, problem=show_refusal(form, error))
     db.session.commit()
     flash_message("record_held")
     return _to_entry(entry)
@@ -207,15 +199,14 @@ def document(patient_id, entry_id):
     patient, entry = _entry_or_404(patient_id, entry_id)
     if entry.category != "document":
         abort(404)
-    data = records.document_file(entry)
+    data = entries.document_file(entry)
     if data is None:
         log.warning("record document %s does not match its SHA-256: download refused", entry.id)
         return render_template("staff/records/file_damaged.html", patient=patient,
                                entry=entry), 409
-    audit.record_export(login.origin(), "record_document", entry.id, patient_id=patient.id,
-                        file_format=EXTENSIONS.get(entry.file_type, "bin"), byte_count=len(data))
-    db.session.commit()
-    return attachment(data, records.file_name(entry), entry.file_type)
+    return downloads.audited(data, entries.file_name(entry), entry.file_type, login.origin(),
+                             "record_document", entry.id, patient_id=patient.id,
+                             file_format=EXTENSIONS.get(entry.file_type, "bin"))
 
 
 # --- The practice's held results ------------------------------------------------------------
@@ -225,8 +216,8 @@ def document(patient_id, entry_id):
 def held():
     """Every held result, the oldest hold first, with who held it, why and for how long."""
     now = utcnow()
-    rows = record_staff.held_results(now)
-    record_staff.record_held_listed(login.origin(), rows)
+    rows = staff.held_results(now)
+    staff.record_held_listed(login.origin(), rows)
     body = render_template("staff/records/held.html", rows=rows,
                            ages={row.entry.id: held_words(row.entry, now) for row in rows})
     db.session.commit()

@@ -13,13 +13,12 @@ from ...services import (
     paging,
     permissions,
     profile,
-    record_shares,
-    records,
     twostep,
 )
 from ...services import patients as charts
 from ...services.accounts import account_for_patient
 from ...services.messages import inbox
+from ...services.records import categories, shares
 from ...web import login, session_data
 from ...web.filters import practice_zone
 from ...web.guards import chart_or_404, staff_required
@@ -107,8 +106,8 @@ def chart(patient_id):
 
 def chart_shares(patient_id, staff):
     """The chart's record shares, and whether this staff member may stop one."""
-    return {"shares": record_shares.chart_shares(patient_id), "state": record_shares.state,
-            "category_keys": record_shares.category_keys, "categories": records.CATEGORIES,
+    return {"shares": shares.chart_shares(patient_id), "state": shares.state,
+            "category_keys": shares.category_keys, "categories": categories.CATEGORIES,
             "stop_reasons": page_texts.SHARE_STOP_REASONS,
             "may_stop": permissions.allows(staff, "stop_share")}
 

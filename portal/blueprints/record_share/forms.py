@@ -9,7 +9,7 @@ from ...forms import strip
 
 
 class ShareCodeForm(FlaskForm):
-    """The access code of a shared record; services/record_shares.check_code checks it."""
+    """The access code of a shared record; services/records/shares.check_code checks it."""
 
     code = StringField(
         _l("Access code"), filters=[strip],

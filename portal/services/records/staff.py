@@ -1,4 +1,4 @@
-"""Health records on the staff side, beside the rules in services/records.py: the names a staff
+"""Health records on the staff side, beside the rules in entries.py: the names a staff
 page shows next to entries (who released or held one, whose chart a held result is on) read in
 one query per kind whatever the number of entries, and staff reads put on the audit trail."""
 
@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Patient, StaffUser
-from . import audit, records
+from ...extensions import db
+from ...models import Patient, StaffUser
+from .. import audit
+from .entries import held_entries
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def hold_days(entry, now):
 
 def held_results(now):
     """Every held result as a HeldResult, the oldest hold first (three queries in all)."""
-    entries = records.held_entries()
+    entries = held_entries()
     patient_ids = {entry.patient_id for entry in entries}
     patients = {patient.id: patient for patient in db.session.scalars(
         select(Patient).where(Patient.id.in_(patient_ids)))} if patient_ids else {}

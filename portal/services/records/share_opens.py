@@ -1,7 +1,7 @@
 """A shared record in the provider's browser, and the limits on its downloads (issue 19).
 
 After the right access code, a browser holds a random nonce in its signed session; only the
-nonce's keyed hash is kept (record_share_opens), with the opening's end (OPEN_MINUTES). The
+nonce's keyed hash is kept (share_opens), with the opening's end (OPEN_MINUTES). The
 share is open in that browser while the row is: "Close the shared record" closes the row, so a
 copy of the cookie kept from before opens nothing. Stopping the share ends every opening at
 once (the share's own state is checked first, on every request).
@@ -16,12 +16,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import RecordShare, RecordShareOpen
-from ..models.types import utcnow
-from . import audit, codes, ratelimit
-from .access import LARGEST_ID
-from .record_shares import OPEN_MINUTES, acting_as
+from ...extensions import db
+from ...models import RecordShare, RecordShareOpen
+from ...models.types import utcnow
+from .. import audit, codes, ratelimit
+from ..access import LARGEST_ID
+from .shares import OPEN_MINUTES, acting_as
 
 _OPEN_PURPOSE = b"portal record share open"
 

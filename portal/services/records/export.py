@@ -1,8 +1,8 @@
 """The whole health record as one ZIP a patient takes away: a PDF of every released entry
-(services/record_files.record_pdf), the documents as published, the same record as FHIR R4
-(services/record_fhir.py) and a README saying what is there and what was left out.
+(services/pdfs.record_pdf), the documents as published, the same record as FHIR R4
+(services/fhir.py) and a README saying what is there and what was left out.
 
-Only released entries of the patient's own chart go in (records.patient_category_entries per
+Only released entries of the patient's own chart go in (entries.patient_category_entries per
 category). The archive is written into a spooled temporary file, in memory up to SPOOL_BYTES
 and on disk (an unnamed temporary file) past that, so a large record is never held twice; the
 web layer streams it out and closes it. Documents are read one at a time and let go once
@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 
 from flask import render_template
 
-from ..extensions import db
-from ..models.types import utcnow
-from . import record_fhir, record_files, records
+from ...extensions import db
+from ...models.types import utcnow
+from . import fhir, pdfs
+from .categories import CATEGORIES, fact_text
+from .entries import document_file, file_name, patient_category_entries
 
 ARCHIVE_NAME = "health-record.zip"
 SUMMARY_NAME = "record-summary.pdf"
@@ -45,7 +47,7 @@ class Archive:
 def released_entries(patient_id, categories=None):
     """{category key: the patient's released entries, newest first}, in CATEGORIES order:
     every category, or only the keys in `categories` (a share's)."""
-    return {key: records.patient_category_entries(patient_id, key) for key in records.CATEGORIES
+    return {key: patient_category_entries(patient_id, key) for key in CATEGORIES
             if categories is None or key in categories}
 
 
@@ -62,8 +64,8 @@ def build_archive(patient, practice, zone, now=None, categories=None):
             files, left_out = _write_documents(archive, entries.get("document", []), stamp)
             names = {number: name for number, (name, *_) in files.items()}
             _write(archive, SUMMARY_NAME,
-                   record_files.record_pdf(entries, patient, practice, names), stamp)
-            bundle = record_fhir.bundle(patient, entries, files, zone, now)
+                   pdfs.record_pdf(entries, patient, practice, names), stamp)
+            bundle = fhir.bundle(patient, entries, files, zone, now)
             _write(archive, FHIR_NAME, json.dumps(bundle, ensure_ascii=False, indent=1).encode(),
                    stamp, compress=True)
             _write(archive, README_NAME, readme(practice, now.astimezone(zone), entries,
@@ -90,11 +92,11 @@ def _write_documents(archive, documents, stamp):
     ({entry id: (name in the archive, size, SHA-1 as base64)}, [entries left out, damaged])."""
     files, left_out = {}, []
     for entry in documents:
-        data = records.document_file(entry)
+        data = document_file(entry)
         if data is None:
             left_out.append(entry)
         else:
-            name = f"{DOCUMENTS_FOLDER}/{records.file_name(entry)}"
+            name = f"{DOCUMENTS_FOLDER}/{file_name(entry)}"
             _write(archive, name, data, stamp)
             sha1 = base64.b64encode(hashlib.sha1(data, usedforsecurity=False).digest()).decode()
             files[entry.id] = (name, len(data), sha1)
@@ -105,11 +107,11 @@ def _write_documents(archive, documents, stamp):
 def readme(practice, when, entries, files, left_out):
     """The archive's README.txt: what each file is, what the FHIR copy leaves out, and the
     documents left out (their stored copy is damaged). `when`: the download's local time."""
-    day = records.CATEGORIES["document"].field("document_on")
+    day = CATEGORIES["document"].field("document_on")
     return render_template(
         "records/archive_readme.txt", practice=practice, when=when, files=files,
-        counts=[(records.CATEGORIES[key], len(found)) for key, found in entries.items()],
-        left_out=[(entry.title, records.fact_text(day, (entry.facts or {}).get(day.name)))
+        counts=[(CATEGORIES[key], len(found)) for key, found in entries.items()],
+        left_out=[(entry.title, fact_text(day, (entry.facts or {}).get(day.name)))
                   for entry in left_out],
-        left_out_of_fhir=[records.CATEGORIES[key] for key in record_fhir.LEFT_OUT if key in entries],
+        left_out_of_fhir=[CATEGORIES[key] for key in fhir.LEFT_OUT if key in entries],
         names={"summary": SUMMARY_NAME, "fhir": FHIR_NAME, "documents": DOCUMENTS_FOLDER}) + "\n"

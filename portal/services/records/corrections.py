@@ -5,7 +5,7 @@ A request is a secure-message conversation (services/messages/conversations.py m
 rules: lengths, the one-time key, the staff inbox, the reply time) and a RecordCorrection row
 tying it to the entry. Rules:
 - A patient may ask only about a released entry of their own chart (the caller finds it with
-  records.patient_entry: anything else is a 404 before this module is reached).
+  entries.patient_entry: anything else is a 404 before this module is reached).
 - The request goes to the staff pool that keeps that part of the record (CORRECTION_POOLS,
   the one place that says so), and names the entry: its kind, title, date and number.
 - Staff record one outcome per request: corrected, or not changed with a written
@@ -21,15 +21,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..database import lock_for_write
-from ..extensions import db
-from ..models import RecordCorrection
-from ..models.types import utcnow
-from . import audit, permissions, records
-from .access import LARGEST_ID
-from .errors import FieldError
-from .messages import conversations, inbox, limits
-from .record_staff import staff_names
+from ...database import lock_for_write
+from ...extensions import db
+from ...models import RecordCorrection
+from ...models.types import utcnow
+from .. import audit, permissions
+from ..access import LARGEST_ID
+from ..errors import FieldError
+from ..messages import conversations, inbox, limits
+from .categories import CATEGORIES
+from .staff import staff_names
 
 TEXT_MAX = 2000      # what the patient writes
 OUTCOME_MAX = 2000   # what staff write with the outcome
@@ -68,7 +69,7 @@ def _checked(text, limit, empty_message, field):
 
 def reference(entry):
     """The lines that name an entry in a message: its kind, title, date and number."""
-    category = records.CATEGORIES[entry.category]
+    category = CATEGORIES[entry.category]
     return "\n".join((
         _("Kind of record: %(kind)s", kind=category.label),
         _("Title: %(title)s", title=entry.title),

@@ -1,42 +1,35 @@
 """The health record as files a patient takes away: one entry, a whole category, or the whole
-record (for its archive, services/record_export.py), as a PDF under the practice letterhead
+record (for its archive, export.py), as a PDF under the practice letterhead
 (services/pdf.py).
 
-Callers pass only what the patient may read (records.patient_entry and
-records.patient_category_entries): nothing here decides who may see what. File names hold the
+Callers pass only what the patient may read (entries.patient_entry and
+entries.patient_category_entries): nothing here decides who may see what. File names hold the
 category and a number, never a personal name (they land in the Downloads folder).
 """
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
-from . import records
-from .pdf import render_pdf
-
-
-def _zone(practice):
-    try:
-        return ZoneInfo(practice.time_zone)
-    except (KeyError, ValueError, TypeError):
-        return ZoneInfo("UTC")
+from .. import clock
+from ..pdf import render_pdf
+from .categories import CATEGORIES, fact_text, facts_for_people
 
 
 def _context(patient, practice):
     """What every record PDF shows besides its entries: whose record it is, and when it was
     printed (in the practice's time zone, as are the release dates)."""
-    zone = _zone(practice)
+    zone = clock.zone(practice)
     return {"patient": patient, "zone": zone, "printed_on": datetime.now(zone).date()}
 
 
 def entry_pdf(entry, patient, practice):
     """One released entry as a PDF (bytes): its facts under the practice letterhead, titled
     with the entry's title; an abnormal result is said in words."""
-    category = records.CATEGORIES[entry.category]
+    category = CATEGORIES[entry.category]
     return render_pdf("record_entry", title=entry.title, practice=practice,
                       subject=str(category.label), entry=entry, category=category,
-                      facts=records.facts_for_people(entry), **_context(patient, practice))
+                      facts=facts_for_people(entry), **_context(patient, practice))
 
 
 def category_pdf(category, entries, patient, practice):
@@ -53,7 +46,7 @@ def _rows(category, entries):
     """(entry, [(label, text)]) per entry, without the title's fact: each entry's heading
     says it."""
     title_label = str(category.field(category.title).label)
-    return [(entry, [fact for fact in records.facts_for_people(entry) if fact[0] != title_label])
+    return [(entry, [fact for fact in facts_for_people(entry) if fact[0] != title_label])
             for entry in entries]
 
 
@@ -64,7 +57,7 @@ def record_pdf(entries, patient, practice, files):
     `entries`: {category key: released entries, newest first}, in CATEGORIES order (every
     category, or a share's); `files`: {document entry id:
     the name of its file in the archive}, a document missing there is said to be left out."""
-    sections = [(records.CATEGORIES[key], _rows(records.CATEGORIES[key], found),
+    sections = [(CATEGORIES[key], _rows(CATEGORIES[key], found),
                  balance_due(found) if key == "statement" else None)
                 for key, found in entries.items()]
     return render_pdf("record_summary", title=_("Health record"), practice=practice,
@@ -83,5 +76,5 @@ def balance_due(entries):
     one debt many times). `entries`: statements, newest first. None without any."""
     if not entries:
         return None
-    category = records.CATEGORIES["statement"]
-    return records.fact_text(category.field("balance"), (entries[0].facts or {}).get("balance"))
+    category = CATEGORIES["statement"]
+    return fact_text(category.field("balance"), (entries[0].facts or {}).get("balance"))

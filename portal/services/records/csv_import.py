@@ -1,5 +1,5 @@
 """A CSV import of lab results or immunizations for one patient: a file read into rows, each
-row checked by the rule that checks a typed entry (records.checked_facts), and the rows of a
+row checked by the rule that checks a typed entry (categories.checked_facts), and the rows of a
 file saved only when every one of them is fine, in one transaction.
 
 Rules:
@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from . import audit, permissions, records
-from .errors import FieldError
+from .. import audit, permissions
+from ..errors import FieldError
+from . import entries
+from .categories import CATEGORIES, Category, RecordError, checked_facts
 
 IMPORTABLE = ("lab", "immunization")
 MAX_ROWS = 500
@@ -44,7 +46,7 @@ class CsvError(FieldError):
 @dataclass(frozen=True)
 class Row:
     """One data row: its number as a spreadsheet shows it, its cells as written ({field name:
-    text}), the values records.publish is given, and its problem in words (None when fine)."""
+    text}), the values entries.publish is given, and its problem in words (None when fine)."""
 
     number: int
     cells: dict
@@ -61,7 +63,7 @@ class Row:
 class Batch:
     """A file read for one category: its text (for the page to send back) and its rows."""
 
-    category: records.Category
+    category: Category
     text: str
     rows: tuple
 
@@ -96,7 +98,7 @@ def importable(category_key):
     CsvError on the "category" input."""
     if category_key not in IMPORTABLE:
         raise CsvError(_l("Choose lab results or immunizations."), "category")
-    return records.CATEGORIES[category_key]
+    return CATEGORIES[category_key]
 
 
 def _text_of(data):
@@ -175,7 +177,7 @@ def _cell_value(item, text):
 
 
 def _row(category, columns, number, cells):
-    """One data row, checked by records.checked_facts."""
+    """One data row, checked by checked_facts."""
     extra = cells[len(columns):]
     written = {item.name: cell.strip() for item, cell in zip(columns, cells, strict=False)}
     written = {item.name: written.get(item.name, "") for item in category.fields}
@@ -184,8 +186,8 @@ def _row(category, columns, number, cells):
         return Row(number, written, values,
                    _l("This row has more cells than the first row has headings."))
     try:
-        records.checked_facts(category, values)
-    except records.RecordError as error:
+        checked_facts(category, values)
+    except RecordError as error:
         item = category.field(error.field)
         problem = error.message
         if item.kind == "choice":
@@ -229,9 +231,10 @@ def publish_batch(patient, batch, origin, *, release):
     permissions.require_origin(origin, "publish_clinical")
     if not batch.valid:
         raise _refused(_l("Nothing was saved: correct every row first."))
-    entries = [records.publish(patient, batch.category.key, row.values, origin, release=release)
-               for row in batch.rows]
+    published = [entries.publish(patient, batch.category.key, row.values, origin,
+                                 release=release)
+                 for row in batch.rows]
     audit.record("record.imported", origin, patient_id=patient.id, object_type="patient",
                  object_id=patient.id, detail=f"category: {batch.category.key}; "
-                 f"rows: {len(entries)}; {'released' if release else 'drafts'}")
-    return entries
+                 f"rows: {len(published)}; {'released' if release else 'drafts'}")
+    return published

@@ -22,14 +22,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, cast, func, or_, select
 
-from ..extensions import db
-from ..models import AuditEvent, RecordEntry, RecordShare, StaffUser
-from . import audit, records
-from .access import LARGEST_ID
-from .paging import Page
+from ...extensions import db
+from ...models import AuditEvent, RecordEntry, RecordShare, StaffUser
+from .. import audit
+from ..access import LARGEST_ID
+from ..paging import Page
+from .categories import CATEGORIES
 
 PAGE_SIZE = 25
-# The audit rows that are an opening or a download of the record (records.py, record_staff.py,
+# The audit rows that are an opening or a download of the record (entries.py, staff.py,
 # the patient's and staff's download views, and the whole-record ZIP).
 HISTORY_ACTIONS = ("record.viewed", "record.staff_viewed", "record_entry.exported",
                    "record_category.exported", "record_file.exported",
@@ -168,7 +169,7 @@ def _titles(patient_id, events):
 
 
 def _category_words(key):
-    category = records.CATEGORIES.get(key)
+    category = CATEGORIES.get(key)
     if category is None:
         return _("record")
     plural = str(category.plural)

@@ -10,7 +10,7 @@ one.
 Guessing is stopped twice over: each wrong code counts against the share, which locks at
 MAX_WRONG_CODES, and against the address (services/ratelimit.py "share-code").
 
-A share shows only what the patient may read (records.py: released entries of their own chart)
+A share shows only what the patient may read (entries.py: released entries of their own chart)
 in the chosen categories, read-only. Every use (a code accepted or refused, a page, a download)
 is on the audit trail with the share as the actor, so the patient's access history names it
 ("Someone with the link you shared with Dr. Lee opened ..."). Nothing is deleted: a revoked or
@@ -21,7 +21,7 @@ patient's stop, staff on the chart, and stop_all from each event that ends every
 the account for its safety (suspension, a completed password reset, an admin's two-step reset,
 sign out everywhere), each with its reason (STOP_REASONS) and audited. Creating one needs the
 current password (the view, services/reauth.py) and emails the patient a notice. The
-provider's browser and the download limits are in record_share_opens.py.
+provider's browser and the download limits are in share_opens.py.
 """
 
 import secrets
@@ -31,22 +31,23 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..database import lock_for_write
-from ..extensions import db
-from ..models import RecordShare
-from ..models.types import utcnow
-from . import audit, codes, permissions, records
-from .access import LARGEST_ID
-from .errors import FieldError
-from .mail import send_email
-from .tokens import external_url
+from ...database import lock_for_write
+from ...extensions import db
+from ...models import Patient, RecordShare
+from ...models.types import utcnow
+from .. import audit, codes, permissions
+from ..access import LARGEST_ID
+from ..errors import FieldError
+from ..mail import send_email
+from ..tokens import external_url
+from .categories import CATEGORIES
 
 SHORTEST_DAYS, LONGEST_DAYS = 1, 30
 CODE_LENGTH = 8  # 40 bits from codes.ALPHABET, e.g. "K7QM 4XRT"
 MAX_WRONG_CODES = 10  # then the share locks for good
 OPEN_MINUTES = 60  # a browser given the right code keeps the share open this long
 RECIPIENT_MAX = 120
-SHARED_PATH = "/shared"
+SHARE_PATH = "/record-share"  # the old "/shared" still redirects (links already sent)
 LIST_LIMIT = 50  # shares on the patient's page, newest first
 _LINK_PURPOSE = b"portal record share link"
 _CODE_PURPOSE = b"portal record share code"
@@ -93,9 +94,9 @@ def state(share, now=None):
 def category_keys(share):
     """The category keys this share shows, in CATEGORIES order."""
     if share.whole_record:
-        return list(records.CATEGORIES)
+        return list(CATEGORIES)
     chosen = set(share.categories or ())
-    return [key for key in records.CATEGORIES if key in chosen]
+    return [key for key in CATEGORIES if key in chosen]
 
 
 def allows(share, category_key):
@@ -118,7 +119,7 @@ def problems(recipient, whole_record, categories, days):
                                 "Cardiology.")
     elif len(recipient) > RECIPIENT_MAX:
         found["recipient"] = _l("Use at most %(max)d characters.", max=RECIPIENT_MAX)
-    if not whole_record and not set(categories or ()) & set(records.CATEGORIES):
+    if not whole_record and not set(categories or ()) & set(CATEGORIES):
         found["categories"] = _l("Choose the whole record, or at least one part of it.")
     number = _whole_number(days)
     if number is None or not SHORTEST_DAYS <= number <= LONGEST_DAYS:
@@ -136,7 +137,7 @@ def create(patient_id, account, *, recipient, whole_record, categories, days, or
         field = next(iter(refused))
         raise ShareError(refused[field], field)
     recipient, days = " ".join(recipient.split()), _whole_number(days)
-    chosen = [] if whole_record else [key for key in records.CATEGORIES if key in categories]
+    chosen = [] if whole_record else [key for key in CATEGORIES if key in categories]
     token, code = secrets.token_urlsafe(24), codes.new_code(CODE_LENGTH)
     link_hash = _link_hash(token)
     share = RecordShare(patient_id=patient_id, created_by_id=account.id, recipient=recipient,
@@ -158,7 +159,7 @@ def create(patient_id, account, *, recipient, whole_record, categories, days, or
 
 def link_url(token):
     """The address the patient gives the provider (the token is put away on arrival)."""
-    return external_url(f"{SHARED_PATH}?s={token}")
+    return external_url(f"{SHARE_PATH}?s={token}")
 
 
 def grouped_code(code):
@@ -189,6 +190,11 @@ def opened_share(share_id):
         return None, "unknown"
     problem = state(share)
     return share, (None if problem == "active" else problem)
+
+
+def shared_patient(share):
+    """The patient whose record `share` shows."""
+    return db.session.get(Patient, share.patient_id)
 
 
 def acting_as(share, origin):

@@ -1,7 +1,7 @@
 """The health record as FHIR R4 (4.0.1): a Bundle of type "collection" that other health apps
-and providers can read, for the record's archive (services/record_export.py).
+and providers can read, for the record's archive (export.py).
 
-Callers pass only what the patient may read (records.patient_category_entries): nothing here
+Callers pass only what the patient may read (entries.patient_category_entries): nothing here
 decides who may see what. Each entry becomes one resource; what has no element of its own in
 R4 (a visit's notes, a vaccine's dose, a prescriber) is still in the resource's narrative,
 which lists every fact as the patient's pages word it. Bills and statements have no resource
@@ -19,7 +19,7 @@ from datetime import date, datetime, time
 
 from markupsafe import escape
 
-from . import records
+from .categories import CATEGORIES, facts_for_people
 
 LEFT_OUT = ("statement",)  # categories that have no resource in the Bundle
 # Resource ids and full URLs: the same entry gets the same ones in every download.
@@ -87,13 +87,13 @@ def _text(value):
 def _narrative(entry):
     """Every fact of the entry as the patient's pages word it, as XHTML."""
     lines = "".join(f"<p>{escape(label)}: {escape(text)}</p>"
-                    for label, text in records.facts_for_people(entry))
+                    for label, text in facts_for_people(entry))
     return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{lines}</div>'}
 
 
 def _note(entry, *names):
     """Annotations for the facts that have no element of their own ("Dose: 0.5 mL")."""
-    category = records.CATEGORIES[entry.category]
+    category = CATEGORIES[entry.category]
     notes = [f"{category.field(name).label}: {(entry.facts or {}).get(name)}" for name in names
              if (entry.facts or {}).get(name)]
     return {"note": [_text(note) for note in notes]} if notes else {}
@@ -179,7 +179,7 @@ def _encounter(entry, facts, patient_url, *, zone, **_):
     return {"resourceType": "Encounter", "status": status,
             "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
                       "code": "AMB", "display": "ambulatory"},
-            "type": [_text(str(records.CATEGORIES[entry.category].label))],
+            "type": [_text(str(CATEGORIES[entry.category].label))],
             "subject": {"reference": patient_url},
             "participant": [{"individual": {"display": facts["provider"]}}],
             "period": period, "reasonCode": [_text(facts["reason"])]}
