@@ -27,7 +27,7 @@ ERROR_PAGES = {
              "the reference below.")),
 }
 
-# Why a share stopped (services/record_shares.STOP_REASONS), for the patient's list of shares.
+# Why a share stopped (services/records/shares.STOP_REASONS), for the patient's list of shares.
 SHARE_STOP_REASONS = {
     "patient": _l("Stopped by you"),
     "staff": _l("Stopped by the practice"),

@@ -40,13 +40,13 @@ class RecordShare(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Why it stopped (services/record_shares.STOP_REASONS: "patient", "suspended",
+    # Why it stopped (services/records/shares.STOP_REASONS: "patient", "suspended",
     # "password-reset", "two-step-reset", "sign-out-all", "staff"), for the patient's list.
     revoked_reason: Mapped[str | None] = mapped_column(String(20))
     # A staff member's own words when staff stopped it (staff read them on the chart; the
     # patient reads only "stopped by the practice", as the words may hold health details).
     revoked_note: Mapped[str | None] = mapped_column(String(500))
-    # Wrong access codes typed; at services/record_shares.MAX_WRONG_CODES the share locks.
+    # Wrong access codes typed; at services/records/shares.MAX_WRONG_CODES the share locks.
     wrong_codes: Mapped[int] = mapped_column(default=0)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opened_count: Mapped[int] = mapped_column(default=0)

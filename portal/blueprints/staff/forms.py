@@ -106,7 +106,7 @@ class PatientForm(FlaskForm):
 
 
 class StopShareForm(FlaskForm):
-    """Why staff stop a patient's record share; services/record_shares.staff_stop_problem
+    """Why staff stop a patient's record share; services/records/shares.staff_stop_problem
     checks it."""
 
     reason = TextAreaField(
