@@ -228,7 +228,7 @@ def verify_pdf(file):
     """Check the practice's seal on a PDF; exit 0 only when it is intact, this practice's
     own, and nothing was added to the file after it."""
     from .config import ConfigurationError
-    from .services.seal import verify_pdf as verify
+    from .services.consents.seal import verify_pdf as verify
 
     try:
         result = verify(file.read_bytes())
@@ -281,9 +281,9 @@ def seal_group():
 @with_appcontext
 def seal_list():
     """Every seal certificate the practice has used: fingerprint, subject, state."""
-    from .services import seal
+    from .services.consents import seal_keys
 
-    for fingerprint, subject, retired, current in seal.certificates():
+    for fingerprint, subject, retired, current in seal_keys.certificates():
         state = (f"retired {retired:%Y-%m-%d}" if retired else "") or ("in use" if current
                                                                       else "kept to verify")
         click.echo(f"{fingerprint}  {subject}  ({state})")
@@ -296,19 +296,19 @@ def seal_retire(fingerprint):
     """Retire a seal certificate (its SHA-256 FINGERPRINT, from `portal seal list`): PDFs it
     sealed before now still verify; nothing is sealed with it again."""
     from .config import ConfigurationError
-    from .services import seal
+    from .services.consents import seal_keys
 
     try:
-        subject, retired, replaced = seal.retire(fingerprint)
-    except (seal.SealError, ConfigurationError) as error:
+        subject, retired, replaced = seal_keys.retire(fingerprint)
+    except (seal_keys.SealError, ConfigurationError) as error:
         raise click.ClickException(str(error)) from error
     audit.record("seal.retired", audit.SYSTEM, object_type="seal_certificate",
-                 object_id=seal.fingerprint_text(fingerprint)[:40],
-                 detail=f"{subject}; fingerprint {seal.fingerprint_text(fingerprint)}; "
+                 object_id=seal_keys.fingerprint_text(fingerprint)[:40],
+                 detail=f"{subject}; fingerprint {seal_keys.fingerprint_text(fingerprint)}; "
                         f"retired {retired:%Y-%m-%d %H:%M:%S} UTC")
     db.session.commit()
     click.echo(f"Retired {subject} on {retired:%Y-%m-%d}. PDFs it sealed before stay verifiable.")
     if replaced:
         click.echo("It was the generated seal: a new certificate is made at the next seal.")
-    elif current_app.config.get("SEAL_P12") and seal.retired_at(seal.seal_certificate()):
+    elif current_app.config.get("SEAL_P12") and seal_keys.retired_at(seal_keys.seal_certificate()):
         click.echo("PORTAL_SEAL_P12 names it: sealing refuses until it names a new certificate.")

@@ -1,4 +1,5 @@
-"""Form pieces shared by every blueprint: the date-of-birth field and input filters."""
+"""Form pieces shared by every blueprint: the date-of-birth field, input filters, the new
+password and security question fields, and the signing fields every signing page uses."""
 
 from datetime import date
 
@@ -10,6 +11,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, StopValidation, Va
 from .models.accounts import SECURITY_QUESTIONS
 from .models.types import utcnow
 from .services.accounts import MIN_ANSWER_LENGTH, normalize_answer
+from .services.consents import signing
 from .services.passwords import MAX_LENGTH, password_problem
 
 DATE_PARTS = ("month", "day", "year")
@@ -166,11 +168,22 @@ class SecurityQuestionFields:
                                      n=MIN_ANSWER_LENGTH))
 
 
+class TickedField(Field):
+    """The statements a signer ticked: checkboxes the page draws itself, all named after this
+    field, each with the statement's position as its value. The data is the set of positions."""
+
+    def process_formdata(self, valuelist):
+        self.data = {int(value) for value in valuelist if value.isdigit()}
+
+
 class SigningFields:
     """What signing a document asks, on enrollment, consent and health form pages alike: the
-    typed full legal name, "I have read and agree", the optional drawn signature (a PNG data
-    URL the pad's script fills in; without JavaScript it stays empty) and the page's one-time
-    submission key. The statements to tick come from the document (inputs named "attest")."""
+    typed full legal name, "I have read and agree", the statements to tick (from the document,
+    inputs named "attest"), the optional drawn signature (a PNG data URL the pad's script fills
+    in; without JavaScript it stays empty) and the page's one-time submission key.
+
+    `signing_input(version)` gives what services/consents/signing.sign_as_patient takes, so
+    every page signs the same way and no view reads the signing inputs by hand."""
 
     legal_name = StringField(
         _l("Type your full legal name"), filters=[strip],
@@ -182,16 +195,29 @@ class SigningFields:
         _l("I have read and agree to this document"),
         validators=[DataRequired(_l("Tick “I have read and agree” to sign."))],
     )
+    attest = TickedField(default=())
     drawing = HiddenField()
     submission_key = HiddenField()
 
     def ticked(self):
-        """The positions of the statements ticked (inputs named "attest"), for redrawing."""
-        from flask import request
-
-        return {int(value) for value in request.form.getlist("attest") if value.isdigit()}
+        """The positions of the statements ticked, for redrawing the page."""
+        return set(self.attest.data or ())
 
     def ticked_statements(self, version):
         """The texts of the statements of `version` the signer ticked, in order."""
         ticked = self.ticked()
         return [text for index, text in enumerate(version.attestations or []) if index in ticked]
+
+    def fresh_key(self):
+        """Give the page a one-time submission key unless it already carries one."""
+        if not self.submission_key.data:
+            self.submission_key.data = signing.new_submission_key()
+
+    def signing_input(self, version):
+        """What the signer filled in to sign `version` (signing.SigningInput). Raises
+        signing.SigningError for a drawing that cannot be read."""
+        return signing.SigningInput(
+            version=version, name=self.legal_name.data or "",
+            attestations=self.ticked_statements(version),
+            drawing=signing.clean_drawing(self.drawing.data),
+            submission_key=self.submission_key.data or signing.new_submission_key())

@@ -23,7 +23,8 @@ from portal.models import (
     Signature,
 )
 from portal.models.types import utcnow
-from portal.services import accounts, invitations, signing
+from portal.services import accounts, invitations
+from portal.services.consents import reports
 from portal.services.practice import get_practice
 from portal.services.tokens import make_token
 
@@ -135,7 +136,7 @@ def test_invite_verify_enroll_and_sign_in(app, client, staff_client, patient, ou
         consent = db.session.get(DocumentVersion, signature.version_id)
         assert consent.title == "Patient portal consent" and consent.validity_months == 12
         assert account.policy_digest == accounts.policy_digest(consent.body)
-        assert signing.signature_pdf(signature.id).startswith(b"%PDF-")
+        assert reports.signature_pdf(signature.id).startswith(b"%PDF-")
         assert accounts.answer_matches(account, "grace  HOPPER!")
     invitation = the_invitation(app)
     assert invitation.used_at and invitation.identity_verified_at and invitation.identity_failures == 1

@@ -63,7 +63,7 @@ def people(app, make_account, staff_client, patient_client):
 
 def test_the_walk_covers_every_id_route_named_in_the_issue(app):
     rules = {rule.rule for rule in id_rules(app)}
-    for named in ("/documents/<int:document_id>/sign", "/documents/signed/<int:signature_id>.pdf",
+    for named in ("/consents/<int:document_id>/sign", "/consents/signed/<int:signature_id>.pdf",
                   "/staff/patients/<int:patient_id>/signatures/<int:signature_id>.pdf",
                   "/staff/patients/<int:patient_id>/signatures/<int:signature_id>/scan/download",
                   "/staff/patients/<int:patient_id>/consents/<int:document_id>/wet-signature.pdf",

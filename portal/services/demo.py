@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Conversation, Patient, Practice
-from . import documents, messaging, signing
+from . import messaging
 from .accounts import account_for_patient, create_account
 from .audit import SYSTEM
+from .consents import documents, signing
 from .patients import create_patient
 from .practice import PRACTICE_ID
 from .signin import find_staff_by_email

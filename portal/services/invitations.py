@@ -20,8 +20,9 @@ from ..database import lock_for_write
 from ..extensions import db
 from ..models import Invitation, Patient
 from ..models.types import utcnow
-from . import audit, signing
+from . import audit
 from .accounts import account_for_patient, create_account
+from .consents import signing
 from .mail import send_email
 from .patients import normalize_account_number
 from .tokens import check_token, external_url, make_token
@@ -241,7 +242,7 @@ def enroll(invitation, *, username, password, question, answer, consent, practic
     """Open the account for a verified invitation and sign the portal consent with it.
     Returns (account, problem); the caller commits.
 
-    `consent` is what the patient filled in to sign (signing.ConsentInput): the account's
+    `consent` is what the patient filled in to sign (signing.SigningInput): the account's
     first signature, with its sealed PDF, is made in the same transaction.
 
     Under the invitation's lock the invitation is checked again, so of two submissions at
@@ -257,9 +258,8 @@ def enroll(invitation, *, username, password, question, answer, consent, practic
     account = create_account(patient, username=username, email=invitation.email,
                              password=password, question=question, answer=answer,
                              policy_text=consent.version.body, origin=origin)
-    signing.sign(patient, consent.version, signer=signing.Signer(consent.name, "patient", account),
-                 answers={}, attestations=consent.attestations, drawing=consent.drawing,
-                 submission_key=consent.submission_key, practice=practice, origin=origin)
+    signing.sign_as_patient(patient, consent, account=account, answers={}, practice=practice,
+                            origin=origin)
     invitation.used_at = utcnow()
     audit.record("invitation.used", origin, actor=account, patient_id=patient.id,
                  object_type="invitation", object_id=invitation.id)

@@ -5,14 +5,15 @@ They are made once, by `portal setup` (migrate, then this) and by `portal demo`,
 page that reads them: a GET never writes.
 """
 
-from . import audit, documents, message_admin
+from . import audit, message_admin
+from .consents import defaults
 
 
 def install_defaults(origin=audit.SYSTEM):
     """Make whatever defaults the practice does not have yet (the caller commits); returns
     what it made, as short phrases for the command's output."""
     made = []
-    if documents.ensure_defaults(origin):
+    if defaults.ensure_defaults(origin):
         made.append("the default consent and health history form")
     if message_admin.add_default_topics(origin):
         made.append("the default message topics")

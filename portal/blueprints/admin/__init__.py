@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import documents, messaging, roles, staff_accounts, views  # noqa: E402,F401
+from . import consents, messaging, roles, staff_accounts, views  # noqa: E402,F401

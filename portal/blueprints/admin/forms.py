@@ -17,7 +17,7 @@ from wtforms.validators import (
 from ...forms import choices, lower, strip
 from ...services.files import FILE_KINDS
 from ...services.patients import parse_date
-from .document_forms import WholeNumberField
+from .consent_forms import WholeNumberField
 
 TIME_ZONES = {
     "America/New_York": _l("Eastern"),

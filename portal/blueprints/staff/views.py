@@ -8,7 +8,6 @@ from ...flash_messages import flash_message
 from ...models.types import utcnow
 from ...services import (
     activation,
-    consent_reports,
     invitations,
     messaging,
     permissions,
@@ -19,6 +18,7 @@ from ...services import (
 )
 from ...services import patients as charts
 from ...services.accounts import account_for_patient
+from ...services.consents import reports
 from ...web import login, session_data
 from ...web.filters import practice_zone
 from ...web.guards import chart_or_404, staff_required
@@ -88,7 +88,7 @@ def chart(patient_id):
     charts.record_chart_viewed(patient, login.origin())
     db.session.commit()
     account = account_for_patient(patient.id)
-    consents = consent_reports.chart_consents(patient, practice_zone())
+    consents = reports.chart_consents(patient, practice_zone())
     assign_form = AssignFormForm(formdata=None)
     assign_form.document_id.choices = [(document.id, version.title)
                                        for document, version in consents.forms]
