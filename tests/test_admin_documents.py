@@ -63,6 +63,7 @@ def document_count(app):
 
 # -- the list and the defaults --------------------------------------------------------------
 
+@pytest.mark.no_defaults  # a practice whose defaults were never made
 def test_the_list_offers_the_defaults_and_looking_makes_nothing(client, admin, app):
     page = client.get("/admin/consents").get_data(as_text=True)
     assert "Add the default consent and health form" in page

@@ -540,3 +540,25 @@ def test_a_stored_number_answer_is_at_most_30_characters(app, signed_in):
         assert draft.values["alcohol_drinks_per_week"] == longest
     refused = fill(signed_in, form_id, "save", f_alcohol_drinks_per_week=longest + "1")
     assert "Enter a number, such as 3 or 2.5." in text(refused)
+
+
+def test_an_old_emailed_link_lands_on_the_new_page(app, signed_in):
+    """The pages moved from /documents and /forms to /consents: a link from an older email or
+    a bookmark redirects permanently, with its query string, to the same page."""
+    document_id, _ = consent_ids(app)
+    response = signed_in.get(f"/documents/{document_id}/sign?required=1")
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"/consents/{document_id}/sign?required=1"
+    page = text(signed_in.get(response.headers["Location"]))
+    assert "Patient portal consent" in page and "Type your full legal name" in page
+    assert signed_in.get("/documents").headers["Location"] == "/consents"
+    with app.app_context():
+        form_id = db.session.scalar(select(Document.id).where(Document.kind == "form"))
+    assert signed_in.get(f"/forms/{form_id}").headers["Location"] == f"/consents/forms/{form_id}"
+    assert signed_in.get("/documents/signed/7.pdf").headers["Location"] == "/consents/signed/7.pdf"
+
+
+def test_the_admin_s_old_documents_pages_redirect_to_the_consents_pages(app, client, admin):
+    response = client.get("/admin/documents/3/draft")
+    assert response.status_code == 301 and response.headers["Location"] == "/admin/consents/3/draft"
+    assert client.get("/admin/documents").headers["Location"] == "/admin/consents"

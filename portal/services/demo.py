@@ -16,6 +16,7 @@ from .audit import SYSTEM
 from .consents import documents, signing
 from .patients import create_patient
 from .practice import PRACTICE_ID
+from .setup import install_defaults
 from .signin import find_staff_by_email
 from .staff import create_staff_account
 
@@ -160,6 +161,7 @@ def load_demo():
     """Load whatever part of the demo practice is missing; return lines to print (the caller
     commits)."""
     lines = [_load_practice(), *_load_admin(), _load_patients()]
+    install_defaults()  # as `portal setup` does: the demo patient signs the portal consent
     db.session.flush()
     lines += _load_patient_account()
     db.session.flush()

@@ -14,7 +14,7 @@ from ...extensions import db
 from ...flash_messages import flash_message
 from ...models.consents import SIGNER_ROLES
 from ...models.types import utcnow
-from ...services import audit
+from ...services import audit, clock
 from ...services.consents import blocks, documents, forms, reports, signing, verification
 from ...services.pdf import render_pdf
 from ...web import login
@@ -47,7 +47,7 @@ def _consent_or_404(patient_id, document_id):
     """(patient, document, version) of a consent in use that is for this patient, else 404."""
     patient = chart_or_404(patient_id)
     found = documents.published_consent(document_id)
-    today = utcnow().astimezone(practice_zone()).date()
+    today = clock.today(practice=g.practice)
     if found is None or not documents.applies_to(found[1], patient, today):
         abort(404)
     return patient, *found
@@ -106,7 +106,7 @@ def wet_signature_pdf(patient_id, document_id):
 def paper_signature(patient_id, document_id):
     """Record a consent signed on paper, with its scan if there is one."""
     patient, document, version = _consent_or_404(patient_id, document_id)
-    today = utcnow().astimezone(practice_zone()).date()
+    today = clock.today(practice=g.practice)
     # A minor's consent is usually signed by a parent: then the name is theirs to type.
     for_minor = not documents.is_adult(patient, today) or version.signers == "guardians_of_minors"
     form = PaperSignatureForm(signer_name="" if for_minor else patient.full_name,
