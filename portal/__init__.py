@@ -1,5 +1,6 @@
 """The patient portal: create_app() builds the Flask application."""
 
+import functools
 import os
 from pathlib import Path
 
@@ -95,6 +96,9 @@ def _configure_framework(app):
 
 
 def _register_blueprints(app):
+    """Every blueprint, and the nesting of the staff side of auth and twostep under staff
+    (which owns /staff/...: "staff.auth.*", "staff.twostep.*"). Blueprints never import each
+    other; the nesting is done here."""
     from .blueprints.admin import bp as admin_bp
     from .blueprints.auth import bp as auth_bp
     from .blueprints.consents import bp as consents_bp
@@ -120,5 +124,16 @@ def _register_blueprints(app):
     app.register_blueprint(shared_bp)
     app.register_blueprint(profile_bp)
     app.register_blueprint(twostep_bp)
+    _nest_staff_pages()
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+@functools.cache
+def _nest_staff_pages():
+    """Nest the staff side of auth and twostep under staff, once per process: a blueprint's
+    setup is closed once an app registered it, and the tests build many apps."""
+    from .blueprints import auth, staff, twostep
+
+    staff.bp.register_blueprint(auth.staff_bp)
+    staff.bp.register_blueprint(twostep.staff_bp)

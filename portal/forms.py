@@ -1,9 +1,12 @@
-"""Form pieces shared by every blueprint: the date-of-birth field, input filters, the new
-password and security question fields, and the signing fields every signing page uses."""
+"""Form pieces shared by every blueprint: the button form, the service's refusal shown on its
+field, the counted text box, the current-password field, the date-of-birth field, input
+filters, the new password and security question fields, and the signing fields every signing
+page uses."""
 
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, StopValidation, ValidationError
@@ -16,6 +19,39 @@ from .services.passwords import MAX_LENGTH, password_problem
 
 DATE_PARTS = ("month", "day", "year")
 EARLIEST_BIRTH_YEAR = 1900
+# The words of the remaining-characters count (static/js/messages.js fills in the number).
+CHARACTERS_LEFT = _l("Characters left: %(num)s")
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button (and its CSRF token)."""
+
+
+def show_refusal(form, error):
+    """Show a service's refusal (services.errors.FieldError) on the field it names, after any
+    error already there. Returns the message for the page's error summary when `form` has no
+    such field (or the refusal names none), else None. The caller undoes what was begun."""
+    field = form._fields.get(error.field) if error.field else None
+    if field is None:
+        return error.message
+    field.errors = [*field.errors, error.message]
+    return None
+
+
+def counted(limit, **render_kw):
+    """The attributes of a text box of at most `limit` characters, counted down as you type."""
+    return {"maxlength": limit, "data-char-limit": limit, "data-char-text": CHARACTERS_LEFT,
+            **render_kw}
+
+
+def current_password_field():
+    """The signed-in person's current password, asked again before a change that matters."""
+    return PasswordField(
+        _l("Your current password"),
+        description=_l("To keep your account safe, confirm it is you."),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 def strip(value):
@@ -173,7 +209,7 @@ class TickedField(Field):
     field, each with the statement's position as its value. The data is the set of positions."""
 
     def process_formdata(self, valuelist):
-        self.data = {int(value) for value in valuelist if value.isdigit()}
+        self.data = {int(value) for value in valuelist if value.isdigit() and len(value) < 6}
 
 
 class SigningFields:

@@ -45,9 +45,16 @@ def count_of(statement):
 
 def page_of(statement, page, per_page, scalars=False, total=None):
     """A Page of a select: its rows (or, with `scalars`, its first entity), a count (unless
-    the caller knows `total`) and one query."""
+    the caller knows `total`) and one query.
+
+    The one page clamp: `page` below 1 is page 1, and a page past the last one (a number
+    typed into the URL) is an empty page, asked of no query, so a huge number never reaches
+    the OFFSET (where it would overflow). The page keeps its number: the list pages say
+    "There is nothing on this page" and link back to the first."""
     if total is None:
         total = count_of(statement)
     page = max(1, page or 1)
+    if (page - 1) * per_page >= total:
+        return Page([], page, per_page, total)
     result = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))
     return Page(result.scalars().all() if scalars else result.all(), page, per_page, total)

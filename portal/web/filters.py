@@ -1,9 +1,10 @@
-"""Template helpers: the practice and the policy numbers on every page, and dates and times
-shown in the practice's zone."""
+"""Template helpers: the practice and the policy numbers on every page, dates and times
+shown in the practice's zone, and the reply time a topic promises."""
 
 from datetime import timedelta
 
 from flask import g, request
+from flask_babel import ngettext
 
 from ..services import clock, recovery, sessions
 from ..services.practice import get_practice
@@ -58,3 +59,9 @@ def local_time(moment, fmt="%b %d, %Y %I:%M %p %Z"):
 def us_date(day):
     """A calendar date as MM/DD/YYYY."""
     return day.strftime("%m/%d/%Y") if day else ""
+
+
+def reply_time(topic):
+    """"2 business days": how soon the practice promises to answer on `topic` (the message
+    pages and the record-correction page say it alike)."""
+    return ngettext("%(num)d business day", "%(num)d business days", topic.reply_business_days)

@@ -6,12 +6,12 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
+from ...forms import ButtonForm
 from ...services import staff as staff_accounts
 from ...services import twostep
 from ...web import login
 from ...web.guards import staff_required
 from . import bp
-from .forms import ButtonForm
 
 
 def _me():

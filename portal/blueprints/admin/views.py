@@ -2,11 +2,12 @@ from flask import redirect, render_template, url_for
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...services import audit
+from ...services import audit, paging
 from ...services.practice import SETTING_FIELDS, get_practice, update_practice
 from ...web import login, session_data
 from ...web.filters import practice_zone
 from ...web.guards import staff_required
+from ...web.paging import requested_page
 from . import bp
 from .forms import AuditFilterForm, PracticeSettingsForm
 
@@ -43,8 +44,8 @@ def audit_log():
                                             if name != "csrf_token" and field.data} or None)
         db.session.commit()
         return redirect(url_for("admin.audit_log"))
-    page = db.paginate(audit.search_statement(filters, practice_zone()),
-                       per_page=AUDIT_PAGE_SIZE, error_out=False, count=True)
+    page = paging.page_of(audit.search_statement(filters, practice_zone()), requested_page(),
+                          AUDIT_PAGE_SIZE, scalars=True)
     return render_template("admin/audit.html", form=form, page=page, filtering=bool(filters),
                            accounts=audit.account_numbers(page.items))
 

@@ -8,17 +8,8 @@ from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from ...forms import one_newline, posted_id, strip
+from ...forms import counted, one_newline, posted_id, strip
 from ...services import messaging
-
-# The words of the remaining-characters count (static/js/messages.js fills in the number).
-CHARACTERS_LEFT = _l("Characters left: %(num)s")
-
-
-def counted(limit, **render_kw):
-    """The attributes of a text box of at most `limit` characters, counted down as you type."""
-    return {"maxlength": limit, "data-char-limit": limit, "data-char-text": CHARACTERS_LEFT,
-            **render_kw}
 
 
 class TopicChoice:

@@ -1,22 +1,19 @@
-from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from ...forms import NewPasswordFields, RequiredRadioField, SecurityQuestionFields, choices, strip
+from ...forms import (
+    NewPasswordFields,
+    RequiredRadioField,
+    SecurityQuestionFields,
+    choices,
+    current_password_field,
+    strip,
+)
 from ...services.accounts import personal_words
 
 NOTICE_CHOICES = {"email": _l("Email me a notice (no health details)"), "none": _l("No email")}
-
-
-def current_password_field():
-    return PasswordField(
-        _l("Your current password"),
-        description=_l("To keep your account safe, confirm it is you."),
-        validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
-    )
 
 
 class ProfileAccountForm(FlaskForm):
@@ -70,12 +67,11 @@ class PreferencesForm(FlaskForm):
         """The form, showing the account's saved choices until something is posted."""
         saved = {name: "email" if getattr(account, name) else "none" for name in
                  ("notify_messages", "notify_results", "notify_appointments")}
-        return cls() if request.method == "POST" else cls(data=saved)
+        form = cls()
+        if not form.is_submitted():
+            form.process(formdata=None, data=saved)
+        return form
 
     def choices_made(self):
         return {field.name: field.data == "email" for field in
                 (self.notify_messages, self.notify_results, self.notify_appointments)}
-
-
-class ButtonForm(FlaskForm):
-    """A form that is only a button (and its CSRF token)."""

@@ -6,11 +6,12 @@ from flask_login import current_user
 from ... import page_texts
 from ...extensions import db
 from ...flash_messages import flash_message
+from ...forms import ButtonForm
 from ...services import profile
 from ...web import login
 from ...web.guards import patient_required
 from . import bp
-from .forms import ButtonForm, ChangeEmailForm, ChangePasswordForm, PreferencesForm, SecurityQuestionForm
+from .forms import ChangeEmailForm, ChangePasswordForm, PreferencesForm, SecurityQuestionForm
 
 # The confirmation link's token waits here, never in an address that stays in logs/history.
 EMAIL_TOKEN_KEY = "email_change_token"  # noqa: S105 - a key name, not a secret

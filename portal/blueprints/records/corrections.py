@@ -11,8 +11,8 @@ from ...models.messages import POOLS
 from ...services import messaging, record_corrections, records
 from ...services.errors import FieldError
 from ...web import login
+from ...web.filters import reply_time
 from ...web.guards import patient_required
-from ..messages.views import reply_time
 from . import bp
 from .forms import CorrectionForm
 from .views import _entry_or_404

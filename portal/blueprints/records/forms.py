@@ -6,10 +6,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 
-from ...forms import RequiredRadioField, choices, one_newline, strip
+from ...forms import (
+    RequiredRadioField,
+    choices,
+    counted,
+    current_password_field,
+    one_newline,
+    strip,
+)
 from ...services import record_corrections, record_shares, records
-from ..messages.forms import counted
-from ..profile.forms import current_password_field
 
 
 class MarkedRequired:

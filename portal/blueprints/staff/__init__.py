@@ -3,13 +3,8 @@
 from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
-
-# The staff side of other capabilities, so that this blueprint owns every /staff/... URL.
-from ..auth import staff_bp as auth_pages  # noqa: E402
-from ..twostep import staff_bp as two_step_pages  # noqa: E402
-
-bp.register_blueprint(auth_pages)
-bp.register_blueprint(two_step_pages)
+# The staff side of auth and twostep is nested under this blueprint, which owns every
+# /staff/... URL: create_app does it (portal/__init__.py), so no blueprint imports another.
 
 from . import (  # noqa: E402,F401
     account_views,

@@ -7,13 +7,13 @@ from flask import abort, g, redirect, render_template, url_for
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...services import activation, audit, invitations, profile, recovery, twostep
+from ...forms import ButtonForm
+from ...services import activation, invitations, profile, recovery, twostep
 from ...services.accounts import account_for_patient
-from ...web import login
-from ...web.downloads import attachment
+from ...web import downloads, login
 from ...web.guards import chart_or_404, staff_required
 from . import bp
-from .forms import ButtonForm, SuspendForm
+from .forms import SuspendForm
 
 
 def _back_to_chart(patient_id, section=""):
@@ -64,10 +64,9 @@ def activation_letter(patient_id):
         flash_message(f"letter_{refusal.reason}")
         return _back_to_chart(patient.id, "#portal-access")
     pdf = activation.letter_pdf(patient, invitation, code, g.practice)
-    audit.record_export(login.origin(), "activation_letter", invitation.id, patient_id=patient.id,
-                        file_format="pdf", byte_count=len(pdf))
-    db.session.commit()
-    return attachment(pdf, f"activation-letter-{invitation.id}.pdf", "application/pdf")
+    return downloads.audited(pdf, f"activation-letter-{invitation.id}.pdf", "application/pdf",
+                             login.origin(), "activation_letter", invitation.id,
+                             patient_id=patient.id)
 
 
 @bp.route("/patients/<int:patient_id>/invitation/revoke", methods=["POST"])

@@ -10,6 +10,7 @@ from ...services import (
     activation,
     invitations,
     messaging,
+    paging,
     permissions,
     profile,
     record_shares,
@@ -22,6 +23,7 @@ from ...services.consents import reports
 from ...web import login, session_data
 from ...web.filters import practice_zone
 from ...web.guards import chart_or_404, staff_required
+from ...web.paging import requested_page
 from . import bp
 from .consent_forms import AssignFormForm
 from .forms import PatientForm, PatientSearchForm, SuspendForm
@@ -50,8 +52,8 @@ def patients():
         return redirect(url_for("staff.patients"))
     if request.method == "POST":
         return render_template("staff/patients.html", form=form, page=None)
-    page = db.paginate(charts.search_statement(query),
-                       per_page=charts.PAGE_SIZE, error_out=False, count=True)
+    page = paging.page_of(charts.search_statement(query), requested_page(), charts.PAGE_SIZE,
+                          scalars=True)
     charts.record_list_viewed(page.items, query, page.page, login.origin())
     # Drawn before the commit, which would expire the rows and reload each one (N+1).
     body = render_template("staff/patients.html", form=form, page=page, searching=bool(query))
