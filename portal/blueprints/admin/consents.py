@@ -9,12 +9,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from ...extensions import db
 from ...flash_messages import flash_message
+from ...forms import ButtonForm
 from ...services.consents import blocks, defaults, documents, fields
 from ...web import login
 from ...web.guards import staff_required
 from . import bp
 from .consent_forms import NewDocumentForm, draft_form, field_form
-from .forms import ButtonForm
 
 
 def _document(document_id):

@@ -9,10 +9,10 @@ from ...extensions import db
 from ...flash_messages import flash_message
 from ...models import Document, DocumentVersion
 from ...models.types import utcnow
-from ...services import audit, clock
+from ...services import clock
 from ...services.consents import blocks, documents, forms, gate, reports, signing
 from ...web import login
-from ...web.downloads import attachment
+from ...web.downloads import audited
 from ...web.guards import patient_required
 from . import bp
 from .forms import DraftForm, SignForm
@@ -142,8 +142,6 @@ def signed_pdf(signature_id):
     """A signed copy, as stored at signing. Another patient's number is simply not found."""
     signature = reports.signature_of_patient(g.patient.id, signature_id) or abort(404)
     pdf = reports.signature_pdf(signature.id)
-    audit.record_export(login.origin(), "signature", signature.id,
-                        patient_id=signature.patient_id, file_format="pdf", byte_count=len(pdf))
-    db.session.commit()
-    return attachment(pdf, reports.file_name(signature), "application/pdf")
+    return audited(pdf, reports.file_name(signature), "application/pdf", login.origin(),
+                   "signature", signature.id, patient_id=signature.patient_id)
 

@@ -12,18 +12,19 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
+from ...forms import ButtonForm
 from ...models.consents import SIGNER_ROLES
 from ...models.types import utcnow
-from ...services import audit, clock
+from ...services import clock
 from ...services.consents import blocks, documents, forms, reports, signing, verification
 from ...services.pdf import render_pdf
 from ...web import login
-from ...web.downloads import attachment
+from ...web.downloads import attachment, audited
 from ...web.filters import practice_zone
 from ...web.guards import chart_or_404, staff_required
+from ...web.paging import requested_page
 from . import bp
 from .consent_forms import AssignFormForm, BatchPrintForm, PaperSignatureForm, VerifyForm
-from .forms import ButtonForm
 
 consents_bp = Blueprint("consents", __name__)
 SCAN_SUFFIXES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
@@ -31,10 +32,6 @@ SCAN_SUFFIXES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jp
 
 def _to_chart(patient_id):
     return redirect(url_for("staff.chart", patient_id=patient_id) + "#consents")
-
-
-def _page():
-    return request.args.get("page", 1, type=int)
 
 
 def _signature_or_404(patient_id, signature_id):
@@ -66,8 +63,8 @@ def signature_pdf(patient_id, signature_id):
         db.session.commit()
         flash_message("signature_damaged")
         return _to_chart(patient_id)
-    db.session.commit()
-    return attachment(pdf, reports.file_name(signature), "application/pdf")
+    return audited(pdf, reports.file_name(signature), "application/pdf", login.origin(),
+                   "signature", signature.id, patient_id=signature.patient_id)
 
 
 @consents_bp.route("/patients/<int:patient_id>/signatures/<int:signature_id>/scan/download")
@@ -75,11 +72,10 @@ def signature_pdf(patient_id, signature_id):
 def signature_scan(patient_id, signature_id):
     """The scan attached to a paper signature, as a download."""
     signature = _signature_or_404(patient_id, signature_id)
-    found = reports.stored_scan(signature, login.origin()) or abort(404)
-    db.session.commit()
-    data, content_type = found
+    data, content_type = reports.stored_scan(signature) or abort(404)
     name = reports.file_name(signature, f"scan.{SCAN_SUFFIXES.get(content_type, 'bin')}")
-    return attachment(data, name, content_type)
+    return audited(data, name, content_type, login.origin(), "signature_scan", signature.id,
+                   patient_id=signature.patient_id, file_format=content_type)
 
 
 @consents_bp.route("/patients/<int:patient_id>/consents/<int:document_id>/wet-signature.pdf")
@@ -93,11 +89,9 @@ def wet_signature_pdf(patient_id, document_id):
                      subject=f"{version.title}, version {version.number}",
                      patient=patient, version=version, blocks=blocks.body_blocks(version.body),
                      signer_roles=[str(label) for label in SIGNER_ROLES.values()])
-    audit.record_export(login.origin(), "wet_signature_form", version.id, patient_id=patient.id,
-                        file_format="pdf", byte_count=len(pdf))
-    db.session.commit()
-    return attachment(pdf, f"consent-for-signature-{version.document_id}-v{version.number}.pdf",
-                      "application/pdf")
+    return audited(pdf, f"consent-for-signature-{version.document_id}-v{version.number}.pdf",
+                   "application/pdf", login.origin(), "wet_signature_form", version.id,
+                   patient_id=patient.id)
 
 
 @consents_bp.route("/patients/<int:patient_id>/consents/<int:document_id>/paper",
@@ -175,7 +169,7 @@ def overview():
     """Every consent in use: signed, missing and ending soon; then the latest signatures."""
     summary = reports.consent_summary()
     soon = reports.expiring()
-    recent = reports.recent_signatures(_page())
+    recent = reports.recent_signatures(requested_page())
     shown = dict.fromkeys([patient.id for _s, patient, _v in soon] +
                           [patient.id for _s, patient, _v in recent.items])
     reports.record_listed("consent.report_viewed", shown, recent.page, login.origin())
@@ -193,7 +187,7 @@ def overview():
 def missing(document_id):
     """The active patients a consent is for who have not signed it (or whose signature ended)."""
     found = documents.published_consent(document_id) or abort(404)
-    page = reports.missing_patients(found[1], _page())
+    page = reports.missing_patients(found[1], requested_page())
     reports.record_listed("consent.missing_viewed", [p.id for p in page.items],
                                   page.page, login.origin(), object_id=document_id)
     body = render_template("staff/consents/missing.html", document=found[0], version=found[1],
@@ -258,7 +252,7 @@ def review_forms():
     """Submitted health forms waiting for review, oldest first (or, ?show=reviewed, those
     already reviewed)."""
     reviewed = request.args.get("show") == "reviewed"
-    page = forms.forms_for_review(reviewed, _page())
+    page = forms.forms_for_review(reviewed, requested_page())
     reports.record_listed("form.review_list_viewed",
                                   dict.fromkeys(p.id for _s, p, _v, _r in page.items),
                                   page.page, login.origin())

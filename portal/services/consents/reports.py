@@ -249,25 +249,22 @@ class StoredFileDamaged(RuntimeError):
 
 
 def stored_pdf(signature, origin):
-    """The signature's stored PDF, checked against its SHA-256 and put on the audit trail as
-    an export; StoredFileDamaged (recorded as such, not handed out) when it does not match."""
+    """The signature's stored PDF, checked against its SHA-256 (the caller hands it out as an
+    audited download); StoredFileDamaged, recorded as such, when it does not match."""
     pdf = signature_pdf(signature.id)
     if hashlib.sha256(pdf).hexdigest() != signature.pdf_sha256:
         audit.record("signature.integrity_failed", origin, patient_id=signature.patient_id,
                      object_type="signature", object_id=signature.id)
         raise StoredFileDamaged(signature.id)
-    audit.record_export(origin, "signature", signature.id, patient_id=signature.patient_id,
-                        file_format="pdf", byte_count=len(pdf))
     return pdf
 
 
-def stored_scan(signature, origin):
-    """(bytes, content type) of a paper signature's scan, else None; an export on record."""
+def stored_scan(signature):
+    """(bytes, content type) of a paper signature's scan, else None (the caller hands it out
+    as an audited download)."""
     scan = db.session.scalar(select(Signature.scan).where(Signature.id == signature.id))
     if not scan:
         return None
-    audit.record_export(origin, "signature_scan", signature.id, patient_id=signature.patient_id,
-                        file_format=signature.scan_type, byte_count=len(scan))
     return scan, signature.scan_type
 
 
