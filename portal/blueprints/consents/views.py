@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...models import Document, DocumentVersion
 from ...models.types import utcnow
 from ...services import clock
 from ...services.consents import blocks, documents, forms, gate, reports, signing
@@ -35,10 +34,8 @@ def _sign(form, version, answers):
 
 def _version_posted(document):
     """The version the page showed: 404 unless it is one of this document's versions."""
-    version = db.session.get(DocumentVersion, request.form.get("version_id", type=int) or 0)
-    if version is None or version.document_id != document.id or version.is_draft:
-        abort(404)
-    return version
+    version_id = request.form.get("version_id", type=int) or 0
+    return documents.published_version_of(document, version_id) or abort(404)
 
 
 @bp.route("/consents")
@@ -57,7 +54,7 @@ def index():
 
 def _consent_to_sign(document_id, now):
     """(document, current version) of a consent in use this patient signs, else 404."""
-    document = db.session.get(Document, document_id)
+    document = documents.document_by_id(document_id)
     if document is None or document.kind != "consent" or document.retired_at is not None:
         abort(404)
     version = documents.current_version(document)

@@ -58,6 +58,15 @@ def published_version(version_id, kind=None):
     return db.session.scalar(statement)
 
 
+def published_version_of(document, version_id):
+    """The published version `version_id` of this document (the version a signing page
+    showed), else None."""
+    version = db.session.get(DocumentVersion, version_id) if 0 < version_id <= LARGEST_ID else None
+    if version is None or version.document_id != document.id or version.is_draft:
+        return None
+    return version
+
+
 def portal_consent():
     """(document, current version) of the consent enrollment signs, else None (a practice
     whose defaults `portal setup` has not made yet)."""
