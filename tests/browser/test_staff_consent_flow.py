@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from portal.extensions import db
 from portal.services import audit
 from portal.services.consents import defaults, documents, forms, signing
+from portal.services.consents import fields as form_fields
 from portal.services.practice import get_practice
 
 CONSENT_TITLE = "Patient portal consent"
@@ -113,7 +114,7 @@ def add_document(app, kind, title, *, body="", fields=(), publish=True, **terms)
         version = documents.new_document(kind, title, audit.SYSTEM)
         documents.update_draft(version, body=body, **terms)
         for field in fields:
-            fields.save_field(version, field, audit.SYSTEM)
+            form_fields.save_field(version, field, audit.SYSTEM)
         if publish:
             documents.publish(version, audit.SYSTEM)
         db.session.commit()
