@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from ...database import lock_for_write
 from ...extensions import db
 from ...models import Document, DocumentVersion, FormAssignment, FormDraft, Patient, Signature, StaffUser
 from ...models.types import utcnow
@@ -103,8 +104,6 @@ def mark_reviewed(signature, staff, origin):
 def assign_form(patient, document_id, staff, origin):
     """Ask the patient to fill in a health form in use: (assignment, created). An open
     assignment of the same form is returned as it is (created False). The caller commits."""
-    from ...database import lock_for_write
-
     lock_for_write(db.session, f"form-assignment:{patient.id}:{document_id}")
     open_one = db.session.scalar(select(FormAssignment).where(
         FormAssignment.patient_id == patient.id, FormAssignment.document_id == document_id,
