@@ -106,7 +106,7 @@ def _register_blueprints(app):
     other; the nesting is done here."""
     from .blueprints.admin import bp as admin_bp
     from .blueprints.auth import bp as auth_bp
-    from .blueprints.documents import bp as documents_bp
+    from .blueprints.consents import bp as consents_bp
     from .blueprints.enroll import bp as enroll_bp
     from .blueprints.messages import bp as messages_bp
     from .blueprints.patient import bp as patient_bp
@@ -121,7 +121,7 @@ def _register_blueprints(app):
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(patient_bp)
-    app.register_blueprint(documents_bp)
+    app.register_blueprint(consents_bp)
     app.register_blueprint(messages_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(enroll_bp)

@@ -1,6 +1,7 @@
 """Form pieces shared by every blueprint: the button form, the service's refusal shown on its
-field, the counted text box, the current-password field, the date-of-birth field and input
-filters."""
+field, the counted text box, the current-password field, the date-of-birth field, input
+filters, the new password and security question fields, and the signing fields every signing
+page uses."""
 
 from datetime import date
 
@@ -13,6 +14,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, StopValidation, Va
 from .models.accounts import SECURITY_QUESTIONS
 from .models.types import utcnow
 from .services.accounts import MIN_ANSWER_LENGTH, normalize_answer
+from .services.consents import signing
 from .services.passwords import MAX_LENGTH, password_problem
 
 DATE_PARTS = ("month", "day", "year")
@@ -202,11 +204,22 @@ class SecurityQuestionFields:
                                      n=MIN_ANSWER_LENGTH))
 
 
+class TickedField(Field):
+    """The statements a signer ticked: checkboxes the page draws itself, all named after this
+    field, each with the statement's position as its value. The data is the set of positions."""
+
+    def process_formdata(self, valuelist):
+        self.data = {int(value) for value in valuelist if value.isdigit() and len(value) < 6}
+
+
 class SigningFields:
     """What signing a document asks, on enrollment, consent and health form pages alike: the
-    typed full legal name, "I have read and agree", the optional drawn signature (a PNG data
-    URL the pad's script fills in; without JavaScript it stays empty) and the page's one-time
-    submission key. The statements to tick come from the document (inputs named "attest")."""
+    typed full legal name, "I have read and agree", the statements to tick (from the document,
+    inputs named "attest"), the optional drawn signature (a PNG data URL the pad's script fills
+    in; without JavaScript it stays empty) and the page's one-time submission key.
+
+    `signing_input(version)` gives what services/consents/signing.sign_as_patient takes, so
+    every page signs the same way and no view reads the signing inputs by hand."""
 
     legal_name = StringField(
         _l("Type your full legal name"), filters=[strip],
@@ -218,22 +231,29 @@ class SigningFields:
         _l("I have read and agree to this document"),
         validators=[DataRequired(_l("Tick “I have read and agree” to sign."))],
     )
+    attest = TickedField(default=())
     drawing = HiddenField()
     submission_key = HiddenField()
 
-    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
-        # The statements are inputs the page draws from the document, not fields of the
-        # form: read them here, from the same posted data the fields come from.
-        formdata = self.meta.wrap_formdata(self, formdata)
-        posted = formdata.getlist("attest") if formdata is not None else []
-        self._ticked = {int(value) for value in posted if value.isdigit() and len(value) < 6}
-        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
-
     def ticked(self):
-        """The positions of the statements ticked (inputs named "attest"), for redrawing."""
-        return set(self._ticked)
+        """The positions of the statements ticked, for redrawing the page."""
+        return set(self.attest.data or ())
 
     def ticked_statements(self, version):
         """The texts of the statements of `version` the signer ticked, in order."""
         ticked = self.ticked()
         return [text for index, text in enumerate(version.attestations or []) if index in ticked]
+
+    def fresh_key(self):
+        """Give the page a one-time submission key unless it already carries one."""
+        if not self.submission_key.data:
+            self.submission_key.data = signing.new_submission_key()
+
+    def signing_input(self, version):
+        """What the signer filled in to sign `version` (signing.SigningInput). Raises
+        signing.SigningError for a drawing that cannot be read."""
+        return signing.SigningInput(
+            version=version, name=self.legal_name.data or "",
+            attestations=self.ticked_statements(version),
+            drawing=signing.clean_drawing(self.drawing.data),
+            submission_key=self.submission_key.data or signing.new_submission_key())

@@ -334,8 +334,8 @@ def _cases(app):
 
     from portal.extensions import db
     from portal.models import Conversation, Message, PatientAccount, StaffUser
-    from portal.services import documents, signing
     from portal.services.audit import SYSTEM
+    from portal.services.consents import documents, gate, signing
     from portal.services.demo import DEMO_ADMIN_EMAIL, DEMO_PATIENT_USERNAME
     from portal.services.practice import get_practice
 
@@ -355,7 +355,7 @@ def _cases(app):
             .join(Conversation, Conversation.patient_id == PatientAccount.patient_id)
             .where(PatientAccount.username.like("bench%"), Conversation.patient_archived.is_(False))
             .group_by(PatientAccount.id).having(func.count(Conversation.id) == 3).limit(1)) or 0)
-        if few is not None and signing.consent_due(few.patient) is not None:
+        if few is not None and gate.consent_due(few.patient) is not None:
             _document, consent = documents.portal_consent()  # so the consent gate lets them in
             signing.sign(few.patient, consent, signer=signing.Signer(few.patient.full_name,
                                                                      "patient", few),

@@ -39,7 +39,7 @@ def render_and_seal(runs):
     from portal.extensions import db
     from portal.models import Patient, Signature
     from portal.models.types import utcnow
-    from portal.services import documents, signing
+    from portal.services.consents import documents, signing
     from portal.services.practice import get_practice
 
     app = create_app()
@@ -136,7 +136,7 @@ def serve(base, patient_cookie, staff_cookie, master_pid):
 
 def portal_consent_id():
     from portal import create_app
-    from portal.services import documents
+    from portal.services.consents import documents
 
     with create_app().app_context():
         return documents.portal_consent()[0].id

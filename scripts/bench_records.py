@@ -206,11 +206,11 @@ def _let_in(account):
     """Sign the portal consent for a seeded patient who has not, so the consent gate lets them
     in (as bench_messages.py does for its patient with few conversations)."""
     from portal.extensions import db
-    from portal.services import documents, signing
     from portal.services.audit import SYSTEM
+    from portal.services.consents import documents, gate, signing
     from portal.services.practice import get_practice
 
-    if signing.consent_due(account.patient) is None:
+    if gate.consent_due(account.patient) is None:
         return
     _document, consent = documents.portal_consent()
     signing.sign(account.patient, consent,

@@ -248,7 +248,7 @@ def _consent_on_file(account):
     through: for tests about something else. Its PDF is a placeholder (rendering and sealing
     one per account would slow the suite); tests/test_consents.py signs for real."""
     from portal.models import Signature
-    from portal.services import documents, signing
+    from portal.services.consents import documents, gate, signing
 
     _document, version = documents.portal_consent()
     now = datetime.now(UTC)
@@ -256,7 +256,7 @@ def _consent_on_file(account):
         patient_id=account.patient_id, document_id=version.document_id, version_id=version.id,
         version_sha256=version.sha256, kind="consent", values={}, signer_name="Test Patient",
         signer_account_id=account.id, signed_at=now, signed_at_local=now.isoformat(),
-        time_zone="UTC", expires_at=signing.expiry_for(version, now),
+        time_zone="UTC", expires_at=gate.expiry_for(version, now),
         verification_code=signing.new_verification_code(),
         submission_key=signing.new_submission_key(), pdf=b"%PDF- placeholder", pdf_sha256=""))
 

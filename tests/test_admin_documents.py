@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Document, DocumentVersion, Practice
-from portal.services import audit, documents
+from portal.services import audit
+from portal.services.consents import blocks, documents, fields
 
 CONSENT = {
     "title": "Photography consent",
@@ -24,21 +25,21 @@ CONSENT = {
 
 def create(client, kind, title):
     """Start a new document through its page; returns its id (from the draft page URL)."""
-    response = post_form(client, "/admin/documents/new", {"kind": kind, "title": title},
-                         page_url=f"/admin/documents/new?kind={kind}")
-    found = re.fullmatch(r"/admin/documents/(\d+)/draft", response.headers["Location"])
+    response = post_form(client, "/admin/consents/new", {"kind": kind, "title": title},
+                         page_url=f"/admin/consents/new?kind={kind}")
+    found = re.fullmatch(r"/admin/consents/(\d+)/draft", response.headers["Location"])
     assert found, response.headers["Location"]
     return int(found.group(1))
 
 
 def save_draft(client, document_id, values, publish=False):
-    return post_form(client, f"/admin/documents/{document_id}/draft",
+    return post_form(client, f"/admin/consents/{document_id}/draft",
                      {**values, ("publish" if publish else "save"): "x"})
 
 
 def press(client, document_id, url):
     """A one-button form on the document's pages (its CSRF token from the document page)."""
-    return post_form(client, url, {}, page_url=f"/admin/documents/{document_id}")
+    return post_form(client, url, {}, page_url=f"/admin/consents/{document_id}")
 
 
 def versions(app, document_id):
@@ -62,14 +63,15 @@ def document_count(app):
 
 # -- the list and the defaults --------------------------------------------------------------
 
+@pytest.mark.no_defaults  # a practice whose defaults were never made
 def test_the_list_offers_the_defaults_and_looking_makes_nothing(client, admin, app):
-    page = client.get("/admin/documents").get_data(as_text=True)
+    page = client.get("/admin/consents").get_data(as_text=True)
     assert "Add the default consent and health form" in page
     assert document_count(app) == 0
 
-    response = post_form(client, "/admin/documents/defaults", {}, page_url="/admin/documents")
-    assert response.headers["Location"] == "/admin/documents"
-    page = client.get("/admin/documents").get_data(as_text=True)
+    response = post_form(client, "/admin/consents/defaults", {}, page_url="/admin/consents")
+    assert response.headers["Location"] == "/admin/consents"
+    page = client.get("/admin/consents").get_data(as_text=True)
     assert "Patient portal consent" in page and "Medical history questionnaire" in page
     assert "12 months" in page and "Required" in page and "All patients" in page
     assert "Add the default consent and health form" not in page
@@ -79,15 +81,15 @@ def test_the_list_offers_the_defaults_and_looking_makes_nothing(client, admin, a
 def test_a_first_own_document_brings_the_defaults_with_it(client, admin, app):
     create(client, "consent", "Photography consent")
     assert document_count(app) == 3
-    page = client.get("/admin/documents").get_data(as_text=True)
+    page = client.get("/admin/consents").get_data(as_text=True)
     assert page.index("Patient portal consent") < page.index("Medical history questionnaire")
     assert "Version 1 draft" in page and "Not published yet" in page
 
 
 def test_admins_see_the_documents_link_and_other_staff_do_not(client, admin, staff_client):
-    assert 'href="/admin/documents"' in client.get("/staff/patients").get_data(as_text=True)
+    assert 'href="/admin/consents"' in client.get("/staff/patients").get_data(as_text=True)
     nurse = staff_client("nurse")
-    assert 'href="/admin/documents"' not in nurse.get("/staff/patients").get_data(as_text=True)
+    assert 'href="/admin/consents"' not in nurse.get("/staff/patients").get_data(as_text=True)
 
 
 # -- a consent through two versions ------------------------------------------------------------
@@ -95,34 +97,34 @@ def test_admins_see_the_documents_link_and_other_staff_do_not(client, admin, sta
 def test_a_consent_is_drafted_published_and_versioned(client, admin, app):
     document_id = create(client, "consent", "Photo consent")
     response = save_draft(client, document_id, CONSENT)
-    assert response.headers["Location"] == f"/admin/documents/{document_id}/draft"
+    assert response.headers["Location"] == f"/admin/consents/{document_id}/draft"
     [draft] = versions(app, document_id)
     assert draft.is_draft and draft.title == "Photography consent"
     assert draft.attestations == ["I live in California", "I am 18 or older"]
     assert (draft.validity_months, draft.signers, draft.required) == (24, "adults", True)
-    page = client.get(f"/admin/documents/{document_id}/draft").get_data(as_text=True)
+    page = client.get(f"/admin/consents/{document_id}/draft").get_data(as_text=True)
     assert "<h3>Photos</h3>" in page and "<li>Never used for advertising</li>" in page
 
     response = save_draft(client, document_id, CONSENT, publish=True)
-    assert response.headers["Location"] == f"/admin/documents/{document_id}"
+    assert response.headers["Location"] == f"/admin/consents/{document_id}"
     [first] = versions(app, document_id)
     assert first.number == 1 and not first.is_draft
     assert re.fullmatch(r"[0-9a-f]{64}", first.sha256)
-    assert first.sha256 == documents.content_digest(first)
+    assert first.sha256 == blocks.content_digest(first)
     assert current_version_id(app, document_id) == first.id
-    page = client.get(f"/admin/documents/{document_id}").get_data(as_text=True)
+    page = client.get(f"/admin/consents/{document_id}").get_data(as_text=True)
     assert first.sha256[:12] in page and f'<td data-label="By">{admin.name}</td>' in page
     assert "24 months" in page and "<li>I live in California</li>" in page
 
-    response = press(client, document_id, f"/admin/documents/{document_id}/edit")
-    assert response.headers["Location"] == f"/admin/documents/{document_id}/draft"
+    response = press(client, document_id, f"/admin/consents/{document_id}/edit")
+    assert response.headers["Location"] == f"/admin/consents/{document_id}/draft"
     save_draft(client, document_id, {**CONSENT, "body": "A new text.", "validity_months": "12"})
     unchanged, second = versions(app, document_id)
     assert second.number == 2 and second.is_draft and second.body == "A new text."
     assert (unchanged.sha256, unchanged.body, unchanged.validity_months) == (
         first.sha256, first.body, 24)
     assert current_version_id(app, document_id) == first.id
-    page = client.get(f"/admin/documents/{document_id}").get_data(as_text=True)
+    page = client.get(f"/admin/consents/{document_id}").get_data(as_text=True)
     assert "We may photograph" in page and "A new text." not in page
     assert "Continue the draft of version 2" in page
 
@@ -138,8 +140,8 @@ def test_a_consent_is_drafted_published_and_versioned(client, admin, app):
 def test_editing_while_a_draft_is_open_reopens_that_draft(client, admin, app):
     document_id = create(client, "consent", "Photo consent")
     save_draft(client, document_id, CONSENT, publish=True)
-    press(client, document_id, f"/admin/documents/{document_id}/edit")
-    press(client, document_id, f"/admin/documents/{document_id}/edit")
+    press(client, document_id, f"/admin/consents/{document_id}/edit")
+    press(client, document_id, f"/admin/consents/{document_id}/edit")
     assert [version.number for version in versions(app, document_id)] == [1, 2]
 
 
@@ -154,11 +156,11 @@ def test_a_published_version_cannot_be_changed(client, admin, app):
         with pytest.raises(documents.DocumentError):
             documents.edit_draft(version, audit.SYSTEM, body="Changed")
         with pytest.raises(documents.DocumentError):
-            documents.save_field(version, {"label": "New?", "type": "text"}, audit.SYSTEM)
+            fields.save_field(version, {"label": "New?", "type": "text"}, audit.SYSTEM)
         db.session.rollback()
     # With no draft open, the draft page sends the admin back to the document.
-    response = client.get(f"/admin/documents/{document_id}/draft")
-    assert response.headers["Location"] == f"/admin/documents/{document_id}"
+    response = client.get(f"/admin/consents/{document_id}/draft")
+    assert response.headers["Location"] == f"/admin/consents/{document_id}"
 
 
 def test_publishing_an_empty_consent_shows_the_problem(client, admin, app):
@@ -221,7 +223,7 @@ QUESTIONS = [
 
 
 def add_question(client, document_id, values):
-    return post_form(client, f"/admin/documents/{document_id}/draft/fields/new",
+    return post_form(client, f"/admin/consents/{document_id}/draft/fields/new",
                      {"choices": "", "help": "", "name": "", **values})
 
 
@@ -234,7 +236,7 @@ def test_a_health_form_takes_one_question_of_each_type(client, admin, app):
     for values, name in QUESTIONS:
         response = add_question(client, document_id, values)
         assert response.headers["Location"] == \
-            f"/admin/documents/{document_id}/draft#question-{name}"
+            f"/admin/consents/{document_id}/draft#question-{name}"
     fields = fields_of(app, document_id)
     assert [field["type"] for field in fields] == [
         "text", "long_text", "yes_no", "single_choice", "multiple_choice", "date", "number"]
@@ -244,15 +246,15 @@ def test_a_health_form_takes_one_question_of_each_type(client, admin, app):
                          "choices": []}
     assert fields[3]["choices"] == ["A", "B", "AB", "O"] and fields[3]["required"] is False
     assert fields[6]["help"] == "On a usual night."
-    page = client.get(f"/admin/documents/{document_id}/draft").get_data(as_text=True)
+    page = client.get(f"/admin/consents/{document_id}/draft").get_data(as_text=True)
     assert "Blood type" in page and "Single choice: A; B; AB; O" in page
 
     response = save_draft(client, document_id, {"title": "Sleep and health", "body": "Hi."},
                           publish=True)
-    assert response.headers["Location"] == f"/admin/documents/{document_id}"
+    assert response.headers["Location"] == f"/admin/consents/{document_id}"
     [version] = versions(app, document_id)
     assert not version.is_draft and len(version.fields) == 7
-    page = client.get(f"/admin/documents/{document_id}").get_data(as_text=True)
+    page = client.get(f"/admin/consents/{document_id}").get_data(as_text=True)
     assert "How many hours do you sleep?" in page and "Date" in page
 
 
@@ -317,7 +319,7 @@ def test_a_question_is_edited_in_place(client, admin, app):
     document_id = create(client, "form", "Smoking")
     add_question(client, document_id, {"label": "Do you smoke?", "type": "yes_no"})
     add_question(client, document_id, {"label": "Since when?", "type": "date"})
-    url = f"/admin/documents/{document_id}/draft/fields/do_you_smoke"
+    url = f"/admin/consents/{document_id}/draft/fields/do_you_smoke"
     page = client.get(url).get_data(as_text=True)
     assert 'value="Do you smoke?"' in page and 'value="do_you_smoke"' in page
     response = post_form(client, url, {"label": "Do you smoke tobacco?", "type": "yes_no",
@@ -334,7 +336,7 @@ def test_questions_are_reordered_and_removed(client, admin, app, audit_trail):
     document_id = create(client, "form", "Order")
     for label in ("First", "Second", "Third"):
         add_question(client, document_id, {"label": label, "type": "text"})
-    draft_url = f"/admin/documents/{document_id}/draft"
+    draft_url = f"/admin/consents/{document_id}/draft"
     base = f"{draft_url}/fields"
 
     def move(name, direction):
@@ -361,15 +363,15 @@ def test_questions_of_a_published_form_change_only_in_the_next_draft(client, adm
     add_question(client, document_id, {"label": "Second", "type": "text"})
     save_draft(client, document_id, {"title": "Order", "body": ""}, publish=True)
     # No draft is open: the question pages send the admin back to the document.
-    url = f"/admin/documents/{document_id}/draft/fields/first/remove"
-    response = post_form(client, url, {}, page_url=f"/admin/documents/{document_id}")
-    assert response.headers["Location"] == f"/admin/documents/{document_id}"
-    press(client, document_id, f"/admin/documents/{document_id}/edit")
-    post_form(client, url, {}, page_url=f"/admin/documents/{document_id}/draft")
+    url = f"/admin/consents/{document_id}/draft/fields/first/remove"
+    response = post_form(client, url, {}, page_url=f"/admin/consents/{document_id}")
+    assert response.headers["Location"] == f"/admin/consents/{document_id}"
+    press(client, document_id, f"/admin/consents/{document_id}/edit")
+    post_form(client, url, {}, page_url=f"/admin/consents/{document_id}/draft")
     first, second = versions(app, document_id)
     assert [field["name"] for field in first.fields] == ["first", "second"]
     assert [field["name"] for field in second.fields] == ["second"]
-    assert first.sha256 == documents.content_digest(first)
+    assert first.sha256 == blocks.content_digest(first)
 
 
 # -- availability and retiring -----------------------------------------------------------------
@@ -378,15 +380,15 @@ def test_a_health_form_is_made_available_to_all_and_back(client, admin, app, aud
     document_id = create(client, "form", "Travel form")
     add_question(client, document_id, {"label": "Where to?", "type": "text"})
     save_draft(client, document_id, {"title": "Travel form", "body": ""}, publish=True)
-    page = client.get(f"/admin/documents/{document_id}").get_data(as_text=True)
+    page = client.get(f"/admin/consents/{document_id}").get_data(as_text=True)
     assert "Make it available to all patients" in page
-    press(client, document_id, f"/admin/documents/{document_id}/available-to-all/on")
+    press(client, document_id, f"/admin/consents/{document_id}/available-to-all/on")
     with app.app_context():
         assert db.session.get(Document, document_id).available_to_all is True
-    page = client.get(f"/admin/documents/{document_id}").get_data(as_text=True)
+    page = client.get(f"/admin/consents/{document_id}").get_data(as_text=True)
     assert "Every patient can now fill in this form." in page
     assert "Offer it only to patients staff assign it to" in page
-    press(client, document_id, f"/admin/documents/{document_id}/available-to-all/off")
+    press(client, document_id, f"/admin/consents/{document_id}/available-to-all/off")
     with app.app_context():
         assert db.session.get(Document, document_id).available_to_all is False
     assert [row.detail for row in audit_trail.rows("document.availability_changed")] == [
@@ -395,8 +397,8 @@ def test_a_health_form_is_made_available_to_all_and_back(client, admin, app, aud
 
 def test_a_consent_cannot_be_made_available_to_all(client, admin, app):
     document_id = create(client, "consent", "Photo consent")
-    response = press(client, document_id, f"/admin/documents/{document_id}/available-to-all/on")
-    assert response.headers["Location"] == f"/admin/documents/{document_id}"
+    response = press(client, document_id, f"/admin/consents/{document_id}/available-to-all/on")
+    assert response.headers["Location"] == f"/admin/consents/{document_id}"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Only a health form can be offered to all patients." in page
     with app.app_context():
@@ -406,27 +408,27 @@ def test_a_consent_cannot_be_made_available_to_all(client, admin, app):
 def test_a_document_is_retired_after_a_confirmation(client, admin, app, audit_trail):
     document_id = create(client, "consent", "Photo consent")
     save_draft(client, document_id, CONSENT, publish=True)
-    url = f"/admin/documents/{document_id}/retire"
+    url = f"/admin/consents/{document_id}/retire"
     assert "Retire “Photography consent”?" in client.get(url).get_data(as_text=True)
     response = post_form(client, url, {})
-    assert response.headers["Location"] == "/admin/documents"
-    page = client.get("/admin/documents").get_data(as_text=True)
+    assert response.headers["Location"] == "/admin/consents"
+    page = client.get("/admin/consents").get_data(as_text=True)
     assert page.index("Photography consent") > page.index("<h2>Retired</h2>")
     [row] = audit_trail.rows("document.retired")
     assert row.object_id == str(document_id) and row.actor_label == admin.email
     # A retired document is not edited any more.
-    press(client, document_id, f"/admin/documents/{document_id}/edit")
+    press(client, document_id, f"/admin/consents/{document_id}/edit")
     assert len(versions(app, document_id)) == 1
 
 
 def test_the_portal_consent_cannot_be_retired(client, admin, app):
-    post_form(client, "/admin/documents/defaults", {}, page_url="/admin/documents")
+    post_form(client, "/admin/consents/defaults", {}, page_url="/admin/consents")
     with app.app_context():
         _document, version = documents.portal_consent()
         document_id = version.document_id
-    page = client.get(f"/admin/documents/{document_id}").get_data(as_text=True)
-    assert f"/admin/documents/{document_id}/retire" not in page
-    response = client.get(f"/admin/documents/{document_id}/retire", follow_redirects=True)
+    page = client.get(f"/admin/consents/{document_id}").get_data(as_text=True)
+    assert f"/admin/consents/{document_id}/retire" not in page
+    response = client.get(f"/admin/consents/{document_id}/retire", follow_redirects=True)
     assert "it cannot be retired" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Document, document_id).retired_at is None
@@ -439,7 +441,7 @@ def test_every_change_is_audited_as_the_admin(client, admin, app, audit_trail):
     save_draft(client, document_id, {"title": "Audited form", "body": "Hello."})
     add_question(client, document_id, {"label": "Age", "type": "number"})
     save_draft(client, document_id, {"title": "Audited form", "body": "Hello."}, publish=True)
-    press(client, document_id, f"/admin/documents/{document_id}/edit")
+    press(client, document_id, f"/admin/consents/{document_id}/edit")
     actions = [action for action in audit_trail.actions() if action.startswith("document.")]
     assert actions == ["document.published", "document.published",  # the two defaults
                        "document.created", "document.draft_saved", "document.field_added",
@@ -459,21 +461,21 @@ def test_every_change_is_audited_as_the_admin(client, admin, app, audit_trail):
 @pytest.mark.no_defaults  # counts every row it makes
 def test_only_admins_reach_the_document_pages(app, staff_client, role):
     browser = staff_client(role)
-    for url in ("/admin/documents", "/admin/documents/new", "/admin/documents/1",
-                "/admin/documents/1/draft", "/admin/documents/1/draft/fields/new"):
+    for url in ("/admin/consents", "/admin/consents/new", "/admin/consents/1",
+                "/admin/consents/1/draft", "/admin/consents/1/draft/fields/new"):
         assert browser.get(url).status_code == 403, url
-    response = post_form(browser, "/admin/documents/new", {"kind": "consent", "title": "X"},
+    response = post_form(browser, "/admin/consents/new", {"kind": "consent", "title": "X"},
                          page_url="/staff/patients")
     assert response.status_code == 403
-    assert post_form(browser, "/admin/documents/defaults", {},
+    assert post_form(browser, "/admin/consents/defaults", {},
                      page_url="/staff/patients").status_code == 403
     assert document_count(app) == 0
 
 
 @pytest.mark.parametrize("url", [
-    "/admin/documents/999", "/admin/documents/999/draft", "/admin/documents/999/retire",
-    "/admin/documents/999/draft/fields/new", "/admin/documents/0",
-    "/admin/documents/99999999999999999999999", "/admin/documents/not-a-number",
+    "/admin/consents/999", "/admin/consents/999/draft", "/admin/consents/999/retire",
+    "/admin/consents/999/draft/fields/new", "/admin/consents/0",
+    "/admin/consents/99999999999999999999999", "/admin/consents/not-a-number",
 ])
 def test_unknown_documents_are_404(client, admin, url):
     assert client.get(url).status_code == 404
@@ -482,11 +484,11 @@ def test_unknown_documents_are_404(client, admin, url):
 def test_forged_posts_and_questions_are_404(client, admin, app):
     consent_id = create(client, "consent", "Photo consent")
     form_id = create(client, "form", "A form")
-    assert press(client, form_id, "/admin/documents/999/edit").status_code == 404
-    assert press(client, form_id, "/admin/documents/999/available-to-all/on").status_code == 404
-    assert client.get(f"/admin/documents/{form_id}/draft/fields/nothing").status_code == 404
-    assert client.get(f"/admin/documents/{consent_id}/draft/fields/new").status_code == 404
-    draft_url = f"/admin/documents/{form_id}/draft"
+    assert press(client, form_id, "/admin/consents/999/edit").status_code == 404
+    assert press(client, form_id, "/admin/consents/999/available-to-all/on").status_code == 404
+    assert client.get(f"/admin/consents/{form_id}/draft/fields/nothing").status_code == 404
+    assert client.get(f"/admin/consents/{consent_id}/draft/fields/new").status_code == 404
+    draft_url = f"/admin/consents/{form_id}/draft"
     assert post_form(client, f"{draft_url}/fields/nothing/remove", {},
                      page_url=draft_url).status_code == 404
     assert post_form(client, f"{draft_url}/fields/nothing/move/up", {},
@@ -497,11 +499,11 @@ def test_forged_posts_and_questions_are_404(client, admin, app):
 def test_posts_without_a_csrf_token_are_refused(client, admin, app):
     document_id = create(client, "consent", "Photo consent")
     before = document_count(app)
-    for url, data in [("/admin/documents/new", {"kind": "consent", "title": "Forged"}),
-                      ("/admin/documents/defaults", {}),
-                      (f"/admin/documents/{document_id}/draft", {**CONSENT, "save": "x"}),
-                      (f"/admin/documents/{document_id}/edit", {}),
-                      (f"/admin/documents/{document_id}/retire", {})]:
+    for url, data in [("/admin/consents/new", {"kind": "consent", "title": "Forged"}),
+                      ("/admin/consents/defaults", {}),
+                      (f"/admin/consents/{document_id}/draft", {**CONSENT, "save": "x"}),
+                      (f"/admin/consents/{document_id}/edit", {}),
+                      (f"/admin/consents/{document_id}/retire", {})]:
         response = client.post(url, data=data)
         assert response.status_code == 400, url
     assert document_count(app) == before

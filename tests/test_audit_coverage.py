@@ -138,6 +138,8 @@ def test_no_download_route_goes_unaudited(app):
         # test_staff_consents.py: test_the_wet_signature_pdf_is_prefilled_with_blank_lines
         "/staff/patients/<int:patient_id>/consents/<int:document_id>/wet-signature.pdf",
         # test_consents.py: test_a_signed_consent_keeps_its_evidence_and_a_sealed_pdf
+        "/consents/signed/<int:signature_id>.pdf",
+        # the address before the move: a permanent redirect to the one above (test_consents.py)
         "/documents/signed/<int:signature_id>.pdf",
         # test_messages_staff.py: test_staff_download_an_attachment_safely_and_on_the_record
         "/staff/messages/attachments/<int:attachment_id>",

@@ -13,7 +13,7 @@ from portal.models import (
     Signature,
     StaffUser,
 )
-from portal.services import signing
+from portal.services.consents import reports
 from portal.services.demo import DEMO_ADMIN_EMAIL, DEMO_PATIENTS
 
 GOOD_PASSWORD = "juniper kettle lantern 77"
@@ -72,7 +72,7 @@ def test_demo_loads_once_and_prints_a_generated_password(runner, app):
         # The demo patient signed the portal consent, with its sealed PDF.
         [signature] = db.session.scalars(select(Signature)).all()
         assert signature.kind == "consent" and signature.signer_name == "Avery Lindqvist"
-        assert signing.signature_pdf(signature.id).startswith(b"%PDF-")
+        assert reports.signature_pdf(signature.id).startswith(b"%PDF-")
         # ...and has one answered conversation: a refill request and the practice's reply.
         [conversation] = db.session.scalars(select(Conversation)).all()
         assert (conversation.subject, conversation.status) == ("Refill for my inhaler", "waiting")

@@ -16,9 +16,11 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.flash_messages import get_message
 from portal.models import AuditEvent, Document, DocumentVersion, FormDraft, OutboxEmail, Signature
-from portal.models.documents import SignatureChangedError
-from portal.services import audit, documents, seal, signing
+from portal.models.consents import SignatureChangedError
+from portal.services import audit
+from portal.services.consents import blocks, defaults, documents, gate, reports, seal, signing
 from portal.services.practice import get_practice
+from portal.services.setup import install_defaults
 
 LETTER_POINTS = (612, 792)
 KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="submission_key"')
@@ -56,17 +58,17 @@ def consent_ids(app):
 
 
 def sign_page(signed_in, document_id):
-    page = text(signed_in.get(f"/documents/{document_id}/sign"))
+    page = text(signed_in.get(f"/consents/{document_id}/sign"))
     found = KEY.search(page)
     return page, next(group for group in found.groups() if group), VERSION.search(page).group(1)
 
 
 def sign(signed_in, document_id, name="Robin Quill", **extra):
     page, key, version_id = sign_page(signed_in, document_id)
-    data = {"csrf_token": csrf_token(signed_in, f"/documents/{document_id}/sign"),
+    data = {"csrf_token": csrf_token(signed_in, f"/consents/{document_id}/sign"),
             "submission_key": key, "version_id": version_id, "legal_name": name, "agree": "y",
             **extra}
-    return signed_in.post(f"/documents/{document_id}/sign", data=data), data
+    return signed_in.post(f"/consents/{document_id}/sign", data=data), data
 
 
 def signatures(app):
@@ -78,18 +80,18 @@ def signatures(app):
 
 def stored_pdf(app, signature_id):
     with app.app_context():
-        return signing.signature_pdf(signature_id)
+        return reports.signature_pdf(signature_id)
 
 
 # -- the gate -------------------------------------------------------------------------------
 
 def test_the_gate_sends_a_patient_to_the_consent_and_lets_them_go_once_signed(app, signed_in):
     document_id, _ = consent_ids(app)
-    for page in ("/home", "/profile", "/documents", "/profile/activity"):
+    for page in ("/home", "/profile", "/consents", "/profile/activity"):
         response = signed_in.get(page)
         assert response.status_code == 302, page
-        assert response.headers["Location"] == f"/documents/{document_id}/sign?required=1"
-    shown = text(signed_in.get(f"/documents/{document_id}/sign?required=1"))
+        assert response.headers["Location"] == f"/consents/{document_id}/sign?required=1"
+    shown = text(signed_in.get(f"/consents/{document_id}/sign?required=1"))
     assert get_message("consent_needed", title="Patient portal consent")[0].replace("'", "'") in shown
     assert "What you agree to" in shown and "Not for emergencies" in shown  # the whole text
     # Help pages and signing out stay open.
@@ -104,16 +106,19 @@ def test_the_gate_sends_a_patient_to_the_consent_and_lets_them_go_once_signed(ap
     assert signed_in.get("/profile").status_code == 200
 
 
+@pytest.mark.no_defaults  # a portal from before consents existed
 def test_a_patient_from_before_consents_existed_is_asked_to_sign_on_their_next_visit(
         app, signed_in):
-    """An upgraded portal has no documents yet: the first patient page makes the defaults,
-    and the gate sends the patient to the portal consent."""
+    """An upgraded portal has no documents yet: `portal setup` (install_defaults) makes the
+    defaults, and on their next visit the gate sends the patient to the portal consent."""
     with app.app_context():
         assert db.session.scalar(select(func.count(Document.id))) == 0
+        install_defaults()  # what `portal setup` runs after migrating
+        db.session.commit()
     response = signed_in.get("/home")
     with app.app_context():
         document_id = db.session.scalar(select(Document.id).where(Document.is_portal_consent))
-    assert response.headers["Location"] == f"/documents/{document_id}/sign?required=1"
+    assert response.headers["Location"] == f"/consents/{document_id}/sign?required=1"
 
 
 def test_signing_out_stays_open_behind_the_gate(app, signed_in):
@@ -134,7 +139,7 @@ def test_the_gate_returns_when_the_consent_expires_12_months_on(app, robin, auth
     clock.move_to(START + timedelta(days=366))
     assert auth.patient_sign_in("robin").status_code == 302
     response = client.get("/home")
-    assert response.headers["Location"] == f"/documents/{document_id}/sign?required=1"
+    assert response.headers["Location"] == f"/consents/{document_id}/sign?required=1"
 
 
 # -- signing and its evidence ---------------------------------------------------------------
@@ -144,11 +149,11 @@ def test_a_signed_consent_keeps_its_evidence_and_a_sealed_pdf(app, clock, signed
     response, _ = sign(signed_in, document_id, name="Robin Q. Quill",
                        headers={"User-Agent": "Mozilla/5.0 Test"})
     [signature] = signatures(app)
-    assert response.headers["Location"] == f"/documents?signed={signature.id}"
+    assert response.headers["Location"] == f"/consents?signed={signature.id}"
     with app.app_context():
         version = db.session.get(DocumentVersion, version_id)
         assert signature.version_id == version_id and signature.version_sha256 == version.sha256
-        assert signature.version_sha256 == documents.content_digest(version)
+        assert signature.version_sha256 == blocks.content_digest(version)
     assert (signature.signer_name, signature.signer_role, signature.method) == (
         "Robin Q. Quill", "patient", "online")
     assert signature.signed_at == START
@@ -175,7 +180,7 @@ def test_a_signed_consent_keeps_its_evidence_and_a_sealed_pdf(app, clock, signed
         assert f"Page {number} of {len(pages)}" in footer
 
     # The patient downloads exactly the stored bytes.
-    download = signed_in.get(f"/documents/signed/{signature.id}.pdf")
+    download = signed_in.get(f"/consents/signed/{signature.id}.pdf")
     assert download.data == pdf
     assert download.headers["Content-Disposition"] == \
         f'attachment; filename="consent-{signature.verification_code}.pdf"'
@@ -228,7 +233,7 @@ def test_agreeing_is_required(app, signed_in):
 def test_a_second_submit_of_the_same_page_signs_once(app, signed_in):
     document_id, _ = consent_ids(app)
     first, data = sign(signed_in, document_id)
-    again = signed_in.post(f"/documents/{document_id}/sign", data=data)
+    again = signed_in.post(f"/consents/{document_id}/sign", data=data)
     assert first.status_code == again.status_code == 302
     assert first.headers["Location"] == again.headers["Location"]
     assert len(signatures(app)) == 1
@@ -292,7 +297,7 @@ def test_changing_the_document_after_signing_leaves_the_signed_pdf_byte_identica
         old = db.session.get(DocumentVersion, version_id)
         assert "New words only." not in old.body and old.sha256 == signature.version_sha256
     assert stored_pdf(app, signature.id) == before
-    assert signed_in.get(f"/documents/signed/{signature.id}.pdf").data == before
+    assert signed_in.get(f"/consents/signed/{signature.id}.pdf").data == before
 
 
 def test_a_page_left_open_across_a_new_version_asks_to_read_it_again(app, signed_in):
@@ -303,7 +308,7 @@ def test_a_page_left_open_across_a_new_version_asks_to_read_it_again(app, signed
         documents.update_draft(draft, body="Revised text.")
         documents.publish(draft, audit.SYSTEM)
         db.session.commit()
-    response = signed_in.post(f"/documents/{document_id}/sign", data={
+    response = signed_in.post(f"/consents/{document_id}/sign", data={
         "csrf_token": csrf_token(signed_in, "/policy"), "submission_key": key,
         "version_id": old_version, "legal_name": "Robin Quill", "agree": "y"})
     assert response.status_code == 200 and "published a new version" in text(response)
@@ -318,12 +323,12 @@ def test_forged_versions_and_other_patients_copies_are_not_found(app, signed_in,
         [theirs] = db.session.scalars(select(Signature).where(
             Signature.patient_id == other.patient_id)).all()
         form_id = db.session.scalar(select(Document.id).where(Document.kind == "form"))
-    assert signed_in.get(f"/documents/signed/{theirs.id}.pdf").status_code == 404
-    assert signed_in.get("/documents/99999/sign").status_code == 404
-    assert signed_in.get(f"/documents/{form_id}/sign").status_code == 404  # a form is not a consent
+    assert signed_in.get(f"/consents/signed/{theirs.id}.pdf").status_code == 404
+    assert signed_in.get("/consents/99999/sign").status_code == 404
+    assert signed_in.get(f"/consents/{form_id}/sign").status_code == 404  # a form is not a consent
     _, key, _ = sign_page(signed_in, document_id)
     for forged in ("99999", "abc", ""):
-        response = signed_in.post(f"/documents/{document_id}/sign", data={
+        response = signed_in.post(f"/consents/{document_id}/sign", data={
             "csrf_token": csrf_token(signed_in, "/policy"), "submission_key": key,
             "version_id": forged, "legal_name": "Robin Quill", "agree": "y"})
         assert response.status_code == 404, forged
@@ -345,7 +350,7 @@ def test_evidence_never_changes_once_stored(app, signed_in):
 
 def test_staff_cannot_use_the_patient_pages(app, staff_client):
     browser = staff_client("front_desk")
-    assert browser.get("/documents").status_code == 403
+    assert browser.get("/consents").status_code == 403
 
 
 # -- renewal --------------------------------------------------------------------------------
@@ -355,11 +360,11 @@ def test_30_days_before_expiry_a_reminder_shows_and_one_email_goes(app, clock, s
     sign(signed_in, document_id)
     clock.move_to(START + timedelta(days=334))  # 31 days before the end: nothing yet
     with app.test_request_context():
-        assert signing.send_renewal_reminders() == 0
+        assert gate.send_renewal_reminders() == 0
     clock.move_to(START + timedelta(days=336))  # 29 days before
     with app.test_request_context():
-        assert signing.send_renewal_reminders() == 1
-        assert signing.send_renewal_reminders() == 0  # one email, not one a round
+        assert gate.send_renewal_reminders() == 1
+        assert gate.send_renewal_reminders() == 0  # one email, not one a round
         [email] = db.session.scalars(select(OutboxEmail).where(
             OutboxEmail.template == "consent_renewal")).all()
         assert email.recipient == "robin.quill@example.com"
@@ -384,18 +389,18 @@ def test_30_days_before_expiry_a_reminder_shows_and_one_email_goes(app, clock, s
 
 def form_page(app):
     with app.app_context():
-        documents.ensure_defaults()
+        defaults.ensure_defaults()
         db.session.commit()
         form_id = db.session.scalar(select(Document.id).where(Document.kind == "form"))
     return form_id
 
 
 def fill(signed_in, form_id, action, **answers):
-    page = text(signed_in.get(f"/forms/{form_id}"))
+    page = text(signed_in.get(f"/consents/forms/{form_id}"))
     key = next(group for group in KEY.search(page).groups() if group)
-    data = {"csrf_token": csrf_token(signed_in, f"/forms/{form_id}"), "action": action,
+    data = {"csrf_token": csrf_token(signed_in, f"/consents/forms/{form_id}"), "action": action,
             "version_id": VERSION.search(page).group(1), "submission_key": key, **answers}
-    return signed_in.post(f"/forms/{form_id}", data=data)
+    return signed_in.post(f"/consents/forms/{form_id}", data=data)
 
 
 def test_a_health_form_saves_a_draft_resumes_and_submits_signed(app, signed_in):
@@ -406,7 +411,7 @@ def test_a_health_form_saves_a_draft_resumes_and_submits_signed(app, signed_in):
                  f_conditions=["Asthma or COPD", "Diabetes"], f_last_surgery_month="03",
                  f_last_surgery_day="07", f_last_surgery_year="2019")
     assert saved.status_code == 302
-    resumed = text(signed_in.get(f"/forms/{form_id}"))
+    resumed = text(signed_in.get(f"/consents/forms/{form_id}"))
     assert "Lisinopril 10 mg daily" in resumed
     assert 'value="Diabetes" checked' in resumed and 'value="2019"' in resumed
 
@@ -454,8 +459,8 @@ def test_a_form_not_offered_to_the_patient_is_not_found(app, signed_in):
     with app.app_context():
         db.session.get(Document, form_id).available_to_all = False
         db.session.commit()
-    assert signed_in.get(f"/forms/{form_id}").status_code == 404
-    assert signed_in.get("/forms/99999").status_code == 404
+    assert signed_in.get(f"/consents/forms/{form_id}").status_code == 404
+    assert signed_in.get("/consents/forms/99999").status_code == 404
 
 
 def test_signing_in_code_paths_sign_through_the_service(app, make_patient):
@@ -471,9 +476,9 @@ def test_signing_in_code_paths_sign_through_the_service(app, make_patient):
 
 def test_the_form_pages_post_with_their_tokens(app, signed_in):
     document_id, _ = consent_ids(app)
-    response = post_form(signed_in, f"/documents/{document_id}/sign",
+    response = post_form(signed_in, f"/consents/{document_id}/sign",
                          {"legal_name": "Robin Quill", "agree": "y"},
-                         page_url=f"/documents/{document_id}/sign")
+                         page_url=f"/consents/{document_id}/sign")
     assert response.status_code == 404  # no version posted: not a page this server drew
 
 
@@ -490,13 +495,13 @@ def test_ages_are_counted_on_the_practices_calendar(app, make_patient):
         portal_consent, _version = documents.portal_consent()
         documents.retire(portal_consent, audit.SYSTEM)  # only the adults' consent is asked for
         db.session.flush()
-        assert signing.consent_due(patient, evening) is None
-        missing = db.session.scalars(signing.missing_statement(adults, evening)).all()
+        assert gate.consent_due(patient, evening) is None
+        missing = db.session.scalars(reports.missing_statement(adults, evening)).all()
         assert patient.id not in [row.id for row in missing]
         next_day = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # the birthday, in New York too
-        assert signing.consent_due(patient, next_day)[1].title == "Adults' consent"
+        assert gate.consent_due(patient, next_day)[1].title == "Adults' consent"
         assert patient.id in [row.id for row in db.session.scalars(
-            signing.missing_statement(adults, next_day))]
+            reports.missing_statement(adults, next_day))]
 
 
 @pytest.mark.parametrize("action", ["save", "submit"])
@@ -535,3 +540,25 @@ def test_a_stored_number_answer_is_at_most_30_characters(app, signed_in):
         assert draft.values["alcohol_drinks_per_week"] == longest
     refused = fill(signed_in, form_id, "save", f_alcohol_drinks_per_week=longest + "1")
     assert "Enter a number, such as 3 or 2.5." in text(refused)
+
+
+def test_an_old_emailed_link_lands_on_the_new_page(app, signed_in):
+    """The pages moved from /documents and /forms to /consents: a link from an older email or
+    a bookmark redirects permanently, with its query string, to the same page."""
+    document_id, _ = consent_ids(app)
+    response = signed_in.get(f"/documents/{document_id}/sign?required=1")
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"/consents/{document_id}/sign?required=1"
+    page = text(signed_in.get(response.headers["Location"]))
+    assert "Patient portal consent" in page and "Type your full legal name" in page
+    assert signed_in.get("/documents").headers["Location"] == "/consents"
+    with app.app_context():
+        form_id = db.session.scalar(select(Document.id).where(Document.kind == "form"))
+    assert signed_in.get(f"/forms/{form_id}").headers["Location"] == f"/consents/forms/{form_id}"
+    assert signed_in.get("/documents/signed/7.pdf").headers["Location"] == "/consents/signed/7.pdf"
+
+
+def test_the_admin_s_old_documents_pages_redirect_to_the_consents_pages(app, client, admin):
+    response = client.get("/admin/documents/3/draft")
+    assert response.status_code == 301 and response.headers["Location"] == "/admin/consents/3/draft"
+    assert client.get("/admin/documents").headers["Location"] == "/admin/consents"

@@ -23,8 +23,10 @@ from portal.models import (
     Signature,
 )
 from portal.models.types import utcnow
-from portal.services import accounts, invitations, signing
+from portal.services import accounts, invitations
+from portal.services.consents import reports
 from portal.services.practice import get_practice
+from portal.services.setup import install_defaults
 from portal.services.tokens import make_token
 
 LINK = re.compile(r"http://portal\.test(/enroll\?t=[A-Za-z0-9_.\-]+)")
@@ -135,7 +137,7 @@ def test_invite_verify_enroll_and_sign_in(app, client, staff_client, patient, ou
         consent = db.session.get(DocumentVersion, signature.version_id)
         assert consent.title == "Patient portal consent" and consent.validity_months == 12
         assert account.policy_digest == accounts.policy_digest(consent.body)
-        assert signing.signature_pdf(signature.id).startswith(b"%PDF-")
+        assert reports.signature_pdf(signature.id).startswith(b"%PDF-")
         assert accounts.answer_matches(account, "grace  HOPPER!")
     invitation = the_invitation(app)
     assert invitation.used_at and invitation.identity_verified_at and invitation.identity_failures == 1
@@ -461,6 +463,7 @@ def test_strength_note_when_the_form_is_shown_again(app, client, staff_client, p
     assert "password-strength" not in text(client.get("/enroll/account"))
 
 
+@pytest.mark.no_defaults  # the policy is folded in when `portal setup` makes the defaults
 def test_the_account_page_shows_the_whole_consent_with_the_practices_own_policy(
         app, client, staff_client, patient):
     """A policy the practice wrote in its settings before consents were documents becomes the
@@ -469,6 +472,8 @@ def test_the_account_page_shows_the_whole_consent_with_the_practices_own_policy(
         practice = get_practice()
         practice.portal_policy = "Maple rules\n\nUse the portal for non-urgent questions only."
         db.session.add(practice)
+        db.session.commit()
+        install_defaults()  # then `portal setup` makes the defaults
         db.session.commit()
     verify(client, invite(staff_client, patient))
     page = text(client.get("/enroll/account"))

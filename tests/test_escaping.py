@@ -26,7 +26,8 @@ from portal.models import (
     RecordEntry,
     StaffUser,
 )
-from portal.services import audit, documents
+from portal.services import audit
+from portal.services.consents import defaults, documents, fields
 from portal.services.messages import attachments, conversations
 from portal.services.messages.admin import create_reply_template
 from portal.services.messages.topics import all_topics, ensure_topics
@@ -54,7 +55,7 @@ def _seed(app, admin_id, account_id):
         by_admin = audit.Origin(admin, "127.0.0.1", "test")
         by_patient = audit.Origin(account, "127.0.0.1", "test")
         ensure_topics()
-        documents.ensure_defaults()
+        defaults.ensure_defaults()
         practice = get_practice()
         for column in PRACTICE_TEXTS:
             setattr(practice, column, PAYLOAD)
@@ -82,9 +83,9 @@ def _seed(app, admin_id, account_id):
         documents.update_draft(consent, body=PAYLOAD, attestations=[PAYLOAD])
         documents.publish(consent, by_admin)
         form = documents.new_document("form", PAYLOAD, by_admin)
-        documents.save_field(form, {"label": PAYLOAD, "type": "text", "required": True,
+        fields.save_field(form, {"label": PAYLOAD, "type": "text", "required": True,
                                     "help": PAYLOAD}, by_admin)
-        documents.save_field(form, {"label": f"{PAYLOAD} 2", "type": "single_choice",
+        fields.save_field(form, {"label": f"{PAYLOAD} 2", "type": "single_choice",
                                     "choices": [PAYLOAD, f"{PAYLOAD} 2"]}, by_admin)
         documents.publish(form, by_admin)
         form_document = documents.document_by_id(form.document_id)
@@ -198,9 +199,9 @@ def test_error_messages_naming_typed_text_escape_it(app, make_staff, make_accoun
     account = make_account()
     values = _seed(app, admin.id, account.id)
     browser = patient_client("robin")
-    pages = [_post_page(browser, f"/forms/{values[1]['document_id']}",
+    pages = [_post_page(browser, f"/consents/forms/{values[1]['document_id']}",
                         {"legal_name": "Robin Quill", "agree": "y"}),
-             _post_page(browser, f"/documents/{values[0]['document_id']}/sign",
+             _post_page(browser, f"/consents/{values[0]['document_id']}/sign",
                         {"legal_name": f"{PAYLOAD} {PAYLOAD}", "agree": "y"})]
     texts = [page.get_data(as_text=True) for page in pages]
     assert [page.status_code for page in pages] == [200, 200]

@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import MessageAttachment, PatientAccount, Signature
-from portal.services import audit, messaging
+from portal.services import audit
+from portal.services.messages import attachments, conversations
+from portal.services.messages.topics import offered_topics
 
 WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
 
@@ -56,11 +58,11 @@ def patient_data(app, robin, publish, topics):
     document = publish("document")
     with app.app_context():
         account = db.session.get(PatientAccount, robin.id)
-        topic = messaging.offered_topics()[0]
-        conversation = messaging.start_conversation(
+        topic = offered_topics()[0]
+        conversation = conversations.start_conversation(
             account, topic, subject="A question", body="Body text",
             details={"reason": "r", "days": "d", "times": "t"},
-            files=[messaging.CheckedFile("scan.pdf", "application/pdf", PDF)], origin=audit.SYSTEM)
+            files=[attachments.CheckedFile("scan.pdf", "application/pdf", PDF)], origin=audit.SYSTEM)
         db.session.commit()
         signature = db.session.scalar(select(Signature).where(
             Signature.patient_id == robin.patient_id))

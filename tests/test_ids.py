@@ -63,7 +63,7 @@ def people(app, make_account, staff_client, patient_client):
 
 def test_the_walk_covers_every_id_route_named_in_the_issue(app):
     rules = {rule.rule for rule in id_rules(app)}
-    for named in ("/documents/<int:document_id>/sign", "/documents/signed/<int:signature_id>.pdf",
+    for named in ("/consents/<int:document_id>/sign", "/consents/signed/<int:signature_id>.pdf",
                   "/staff/patients/<int:patient_id>/signatures/<int:signature_id>.pdf",
                   "/staff/patients/<int:patient_id>/signatures/<int:signature_id>/scan/download",
                   "/staff/patients/<int:patient_id>/consents/<int:document_id>/wet-signature.pdf",
@@ -93,6 +93,7 @@ def test_the_largest_id_reaches_the_views_and_is_never_a_500(app, people):
               patient: csrf_token(patient, "/profile")}
     for browser in (staff, patient):
         answers = walk(app, browser, tokens[browser], LARGEST, patient_id)
+        # 301: an address that moved (web/routing.keep_old_url) redirects before any lookup.
         assert {url: status for url, status in answers.items()
-                if status not in (302, 400, 403, 404)} == {}
+                if status not in (301, 302, 400, 403, 404)} == {}
         assert list(answers.values()).count(404) >= 10

@@ -23,7 +23,7 @@ from cryptography.x509.oid import NameOID
 from pypdf import PdfReader, PdfWriter
 
 from portal.config import ConfigurationError
-from portal.services import seal
+from portal.services.consents import seal, seal_keys
 from portal.services.pdf import render_pdf
 from portal.services.practice import get_practice, update_practice
 
@@ -36,7 +36,7 @@ TITLE = "Consent to treatment"
 def practice_p12(tmp_path_factory):
     """A seal file as the portal makes it (RSA 3072 takes a moment: made once per module)."""
     path = tmp_path_factory.mktemp("seal") / "seal.p12"
-    path.write_bytes(seal._new_seal_p12(PRACTICE))
+    path.write_bytes(seal_keys.new_seal_p12(PRACTICE))
     return path
 
 
@@ -237,7 +237,7 @@ def test_the_generated_seal_is_private_made_once_and_reused(app, practice):
     path = Path(app.instance_path) / "seal.p12"
     pdf = letter(app)
     with app.app_context():
-        assert seal.seal_certificate() is None  # nothing is made just to look
+        assert seal_keys.seal_certificate() is None  # nothing is made just to look
         first = seal.seal_pdf(pdf, reason="Signed consent")
     kept = path.read_bytes()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from test_seal import letter, make_p12, practice, practice_p12, sealed_letter, signer_cert_der
 
 from portal.config import ConfigurationError
-from portal.services import seal
+from portal.services.consents import seal, seal_keys
 
 __all__ = ["practice", "practice_p12"]  # fixtures shared with test_seal.py
 
@@ -54,7 +54,7 @@ def test_a_clear_key_from_an_older_install_is_encrypted_on_first_use(app, practi
 
 def _fingerprint(app):
     with app.app_context():
-        return seal.fingerprint(seal.seal_certificate())
+        return seal_keys.fingerprint(seal_keys.seal_certificate())
 
 
 def test_retiring_the_generated_certificate(app, practice, runner, tmp_path):

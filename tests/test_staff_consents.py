@@ -17,7 +17,8 @@ from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
 from portal.models import Document, FormAssignment, Patient, Signature
-from portal.services import audit, documents, paging, seal, signing
+from portal.services import audit, paging
+from portal.services.consents import defaults, documents, reports, seal_keys, signing
 from portal.services.practice import get_practice
 
 ORIGIN = audit.Origin(None, "203.0.113.7", "Test browser 1.0")
@@ -30,7 +31,7 @@ def seal_p12(tmp_path_factory):
     frozen clock of these tests is inside its validity."""
     path = tmp_path_factory.mktemp("seal") / "seal.p12"
     with freeze_time("2020-01-01"):
-        path.write_bytes(seal._new_seal_p12("Test practice"))
+        path.write_bytes(seal_keys.new_seal_p12("Test practice"))
     return path
 
 
@@ -40,7 +41,7 @@ def in_use(app, seal_p12):
     form): {"consent": document id, "form": document id}."""
     app.config["SEAL_P12"] = str(seal_p12)
     with app.test_request_context():
-        documents.ensure_defaults()
+        defaults.ensure_defaults()
         db.session.commit()
         consent, _version = documents.portal_consent()
         [(form, _form_version)] = documents.published("form")
@@ -142,7 +143,7 @@ def test_a_parent_s_paper_signature_for_a_minor_is_stored_sealed_and_counts(
     assert "Quill, Ada" not in missing and "0 patients" in missing
     with app.app_context():
         version = documents.current_version(db.session.get(Document, in_use["consent"]))
-        assert paging.count_of(signing.missing_statement(version)) == 0
+        assert paging.count_of(reports.missing_statement(version)) == 0
 
     scan = browser.get(f"/staff/patients/{minor.id}/signatures/{signature_id}/scan/download")
     assert scan.status_code == 200 and scan.data == PNG and scan.mimetype == "image/png"

@@ -9,7 +9,8 @@ from flask.cli import with_appcontext
 
 from ..config import ConfigurationError
 from ..extensions import db
-from ..services import audit, seal
+from ..services import audit
+from ..services.consents import seal, seal_keys
 
 
 @click.command("verify-pdf")
@@ -69,7 +70,7 @@ def seal_group():
 @with_appcontext
 def seal_list():
     """Every seal certificate the practice has used: fingerprint, subject, state."""
-    for fingerprint, subject, retired, current in seal.certificates():
+    for fingerprint, subject, retired, current in seal_keys.certificates():
         state = (f"retired {retired:%Y-%m-%d}" if retired else "") or ("in use" if current
                                                                       else "kept to verify")
         click.echo(f"{fingerprint}  {subject}  ({state})")
@@ -82,18 +83,18 @@ def seal_retire(fingerprint):
     """Retire a seal certificate (its SHA-256 FINGERPRINT, from `portal seal list`): PDFs it
     sealed before now still verify; nothing is sealed with it again."""
     try:
-        subject, retired, replaced = seal.retire(fingerprint)
-    except (seal.SealError, ConfigurationError) as error:
+        subject, retired, replaced = seal_keys.retire(fingerprint)
+    except (seal_keys.SealError, ConfigurationError) as error:
         raise click.ClickException(str(error)) from error
     audit.record("seal.retired", audit.SYSTEM, object_type="seal_certificate",
-                 object_id=seal.fingerprint_text(fingerprint)[:40],
-                 detail=f"{subject}; fingerprint {seal.fingerprint_text(fingerprint)}; "
+                 object_id=seal_keys.fingerprint_text(fingerprint)[:40],
+                 detail=f"{subject}; fingerprint {seal_keys.fingerprint_text(fingerprint)}; "
                         f"retired {retired:%Y-%m-%d %H:%M:%S} UTC")
     db.session.commit()
     click.echo(f"Retired {subject} on {retired:%Y-%m-%d}. PDFs it sealed before stay verifiable.")
     if replaced:
         click.echo("It was the generated seal: a new certificate is made at the next seal.")
-    elif current_app.config.get("SEAL_P12") and seal.retired_at(seal.seal_certificate()):
+    elif current_app.config.get("SEAL_P12") and seal_keys.retired_at(seal_keys.seal_certificate()):
         click.echo("PORTAL_SEAL_P12 names it: sealing refuses until it names a new certificate.")
 
 

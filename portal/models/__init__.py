@@ -9,7 +9,7 @@ from .accounts import (
 )
 from .audit import AuditEvent
 from .auth import AuthSession, RateLimitHit, SignInFailure
-from .documents import Document, DocumentVersion, FormAssignment, FormDraft, Signature
+from .consents import Document, DocumentVersion, FormAssignment, FormDraft, Signature
 from .mail import OutboxEmail
 from .messages import Conversation, Message, MessageAttachment, MessageTopic, ReplyTemplate
 from .patients import Patient

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Conversation, Patient, Practice
-from . import documents, signing
 from .accounts import account_for_patient, create_account
 from .audit import SYSTEM
+from .consents import documents, signing
 from .messages import conversations, topics
 from .patients import create_patient
 from .practice import PRACTICE_ID

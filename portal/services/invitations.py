@@ -242,8 +242,8 @@ def enroll(invitation, *, username, password, question, answer, policy_text, ori
     commits.
 
     `policy_text` is the body of the portal consent the patient signs with the account: the
-    caller signs it (consents' signing.sign, signer the new account) in the same transaction,
-    so the account and its first signature stand or fall together.
+    caller signs it (consents' signing.sign_as_patient, with the new account) in the same
+    transaction, so the account and its first signature stand or fall together.
 
     Under the invitation's lock the invitation is checked again, so of two submissions at
     once exactly one creates the account; the other gets problem "used". The unique

@@ -9,15 +9,16 @@ from functools import wraps
 from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
 
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 from ..flash_messages import flash_message
-from ..services import access, documents, permissions, signing
+from ..services import access, permissions
+from ..services.consents import gate
 from ..services.messages import inbox
 
 # The one staff page open to someone who must replace a one-time password from an admin.
 PASSWORD_CHANGE_ENDPOINT = "staff.account_password"  # noqa: S105 - an endpoint name
 # Patient pages open to a patient who still owes a required consent.
-CONSENT_GATE_OPEN = {"documents.sign", "documents.signed_pdf"}
+CONSENT_GATE_OPEN = {"consents.sign", "consents.signed_pdf"}
 
 
 def staff_required(*roles):
@@ -71,13 +72,11 @@ def patient_required(view):
         # Today it is always the signed-in patient; proxy access will set it from a switcher.
         g.patient = current_user.patient
         if request.endpoint not in CONSENT_GATE_OPEN:
-            if documents.ensure_defaults():  # a portal upgraded from before consents
-                db.session.commit()
-            due = signing.consent_due(current_user.patient)
+            due = gate.consent_due(g.patient)
             if due is not None:
                 document, version = due
                 flash_message("consent_needed", title=version.title)
-                return redirect(url_for("documents.sign", document_id=document.id, required=1))
+                return redirect(url_for("consents.sign", document_id=document.id, required=1))
         # The navigation's "Messages (N)": replies the patient has not opened yet.
         g.unread_messages = inbox.unread_count(g.patient.id)
         return view(*args, **kwargs)

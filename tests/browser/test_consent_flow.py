@@ -2,7 +2,7 @@
 
 Sign in -> sent to the portal consent (with a note saying why) -> sign it (a drawn signature
 with the mouse on a desktop, with a finger on a phone, the typed name alone without
-JavaScript) -> /home opens -> download the signed PDF from /documents -> the medical history
+JavaScript) -> /home opens -> download the signed PDF from /consents -> the medical history
 form: save a draft, come back to it, submit with a required answer missing, then submit and
 sign. axe-core clean and phone layout checked on each page along the way.
 """
@@ -18,7 +18,7 @@ from .test_enroll_flow import draw_signature, stored_signatures
 
 CONSENT_TITLE = "Patient portal consent"
 FORM_TITLE = "Medical history questionnaire"
-GATE_URL = re.compile(r"/documents/\d+/sign\?required=1$")
+GATE_URL = re.compile(r"/consents/\d+/sign\?required=1$")
 
 
 def expect_status(page, message):
@@ -53,7 +53,7 @@ def test_gate_consent_download_and_health_form(app, open_context, make_account, 
     gate_note = page.get_by_role("status").filter(has_text="Before you continue")
     expect(gate_note).to_have_text(f"Before you continue, please read and sign “{CONSENT_TITLE}”.")
     expect(gate_note).to_have_class(re.compile(r"\bnotice-info\b"))
-    page.goto("/documents")
+    page.goto("/consents")
     page.wait_for_url(GATE_URL)
     expect(page.get_by_role("heading", level=2, name="What you agree to")).to_be_visible()
     pad = page.locator("#signature-pad")
@@ -68,7 +68,7 @@ def test_gate_consent_download_and_health_form(app, open_context, make_account, 
     if javascript:
         draw_signature(page, touch=kind == "phone")
     page.get_by_role("button", name=f"Sign “{CONSENT_TITLE}”").click()
-    page.wait_for_url(re.compile(r"/documents\?signed=\d+$"))
+    page.wait_for_url(re.compile(r"/consents\?signed=\d+$"))
     expect_status(page, f"Thank you. You signed “{CONSENT_TITLE}”. Your signed copy is below.")
     assert stored_signatures(app) == [("consent", "Robin Quill", "online", javascript)]
     ok()
@@ -77,8 +77,8 @@ def test_gate_consent_download_and_health_form(app, open_context, make_account, 
     page.wait_for_url("**/home")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Robin")
 
-    # -- The signed copy, downloaded from /documents. ----------------------------------------
-    page.goto("/documents")
+    # -- The signed copy, downloaded from /consents. ----------------------------------------
+    page.goto("/consents")
     expect(page.get_by_role("heading", level=1)).to_have_text("Forms and consents")
     signed = page.get_by_role("table", name="Your signed documents, newest first")
     with page.expect_download() as download_info:
@@ -93,7 +93,7 @@ def test_gate_consent_download_and_health_form(app, open_context, make_account, 
 
     # -- The health form: save a draft, come back to it. -------------------------------------
     page.get_by_role("link", name=f"Fill in “{FORM_TITLE}”").click()
-    page.wait_for_url(re.compile(r"/forms/\d+$"))
+    page.wait_for_url(re.compile(r"/consents/forms/\d+$"))
     form_url = page.url
     expect(page.get_by_role("heading", level=1)).to_have_text(FORM_TITLE)
     ok()
@@ -101,7 +101,7 @@ def test_gate_consent_download_and_health_form(app, open_context, make_account, 
     page.get_by_role("group", name="Do you smoke or use tobacco? (required)").get_by_label(
         "In the past").check()
     page.get_by_role("button", name="Save and finish later").click()
-    page.wait_for_url("**/documents")
+    page.wait_for_url("**/consents")
     expect_status(page, f"Your answers to “{FORM_TITLE}” are saved. You can finish the form later.")
     page.get_by_role("link", name=f"Continue “{FORM_TITLE}”").click()
     page.wait_for_url(form_url)
@@ -125,7 +125,7 @@ def test_gate_consent_download_and_health_form(app, open_context, make_account, 
     page.get_by_label("Type your full legal name").fill("Robin Quill")
     page.get_by_label("I have read and agree to this document").check()
     page.get_by_role("button", name="Submit and sign").click()
-    page.wait_for_url(re.compile(r"/documents\?signed=\d+$"))
+    page.wait_for_url(re.compile(r"/consents\?signed=\d+$"))
     expect_status(page, f"Thank you. You submitted “{FORM_TITLE}”. Your care team will review it.")
     expect(signed.locator("tr.just-signed")).to_contain_text(FORM_TITLE)
     expect(signed.get_by_role("link", name=re.compile(f"^Download PDF of {FORM_TITLE} signed"))) \

@@ -278,7 +278,7 @@ def test_consent_gate_signs_over_https(https_server, open_https_context, make_ac
     context = open_https_context("desktop")
     page = posts.watch(context.new_page())
     patient_sign_in(page, "robin", PATIENT_PASSWORD, expect_home=False)
-    page.wait_for_url(re.compile(r"/documents/\d+/sign\?required=1$"))
+    page.wait_for_url(re.compile(r"/consents/\d+/sign\?required=1$"))
     assert page.url.startswith(base)
     expect(page.get_by_role("status").filter(has_text="Before you continue")).to_have_text(
         "Before you continue, please read and sign “Patient portal consent”.")
@@ -286,7 +286,7 @@ def test_consent_gate_signs_over_https(https_server, open_https_context, make_ac
     page.get_by_label("Type your full legal name").fill("Robin Quill")
     page.get_by_label("I have read and agree to this document").check()
     page.get_by_role("button", name="Sign “Patient portal consent”").click()
-    page.wait_for_url(re.compile(r"/documents\?signed=\d+$"))
+    page.wait_for_url(re.compile(r"/consents\?signed=\d+$"))
     expect(page.get_by_role("status").filter(has_text="You signed")).to_have_text(
         "Thank you. You signed “Patient portal consent”. Your signed copy is below.")
     assert_host_cookies(context)
@@ -296,7 +296,7 @@ def test_consent_gate_signs_over_https(https_server, open_https_context, make_ac
 
     posted = posts.check()
     assert "/sign-in" in posted and any(
-        re.fullmatch(r"/documents/\d+/sign", path) for path in posted), posted
+        re.fullmatch(r"/consents/\d+/sign", path) for path in posted), posted
 
 
 def test_paper_signature_verification_and_publishing_post_over_https(
@@ -343,22 +343,22 @@ def test_paper_signature_verification_and_publishing_post_over_https(
     assert_host_cookies(context)
 
     # -- The admin saves a draft of the consent's next version, then publishes it. -----------
-    page.goto(f"/admin/documents/{consent}")
+    page.goto(f"/admin/consents/{consent}")
     page.get_by_role("button", name="Edit", exact=True).click()
-    page.wait_for_url(f"{base}/admin/documents/{consent}/draft")
+    page.wait_for_url(f"{base}/admin/consents/{consent}/draft")
     text = page.get_by_label("Text of the consent")
     text.fill(text.input_value() + "\n\nA parent may sign on paper at the desk.")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("status").filter(has_text="The draft was saved.")).to_be_visible()
     page.get_by_role("button", name="Publish").click()
-    page.wait_for_url(f"{base}/admin/documents/{consent}")
+    page.wait_for_url(f"{base}/admin/consents/{consent}")
     expect(page.get_by_role("heading", level=2, name="Published version 2")).to_be_visible()
     assert_host_cookies(context)
 
     posted = posts.check()
     for path in ("/staff/sign-in", "/sign-in/code", paper, "/staff/consents/verify",
-                 f"/admin/documents/{consent}/edit", f"/admin/documents/{consent}/draft"):
+                 f"/admin/consents/{consent}/edit", f"/admin/consents/{consent}/draft"):
         assert path in posted, (path, posted)
-    assert posted.count(f"/admin/documents/{consent}/draft") == 2  # saved, then published
+    assert posted.count(f"/admin/consents/{consent}/draft") == 2  # saved, then published
     [upload] = [request for request in posts.posts if request.url == base + paper]
     assert upload.all_headers()["content-type"].startswith("multipart/form-data; boundary=")

@@ -223,7 +223,7 @@ def show_policy(scene):
 
 def show_documents(scene):
     scene.sign_in_patient()
-    scene.page.goto("/documents")
+    scene.page.goto("/consents")
     expect(scene.page.get_by_role("heading", level=1)).to_have_text("Forms and consents")
     expect(scene.page.get_by_role("link", name="Fill in “Medical history questionnaire”")).to_be_visible()
     expect(scene.page.get_by_role("table", name="Your signed documents, newest first")).to_be_visible()
@@ -232,7 +232,7 @@ def show_documents(scene):
 def show_consent_sign_with_errors(scene):
     """The page the consent gate opens, after a try with a name that is not the chart's."""
     scene.sign_in_patient(consented=False)
-    scene.page.wait_for_url(re.compile(r"/documents/\d+/sign\?required=1$"))
+    scene.page.wait_for_url(re.compile(r"/consents/\d+/sign\?required=1$"))
     expect(scene.page.locator("#signature-pad canvas")).to_be_visible()
     scene.page.get_by_label("Type your full legal name").fill("Robin Smith")
     scene.page.get_by_label("I have read and agree to this document").check()
@@ -244,9 +244,9 @@ def show_consent_sign_with_errors(scene):
 
 def show_health_form(scene):
     scene.sign_in_patient()
-    scene.page.goto("/documents")
+    scene.page.goto("/consents")
     scene.page.get_by_role("link", name="Fill in “Medical history questionnaire”").click()
-    scene.page.wait_for_url(re.compile(r"/forms/\d+$"))
+    scene.page.wait_for_url(re.compile(r"/consents/forms/\d+$"))
     expect(scene.page.get_by_role("heading", level=1)).to_have_text("Medical history questionnaire")
     expect(scene.page.locator("#signature-pad canvas")).to_be_visible()
 
@@ -385,7 +385,7 @@ def show_document_list(scene):
     consent_data.add_document(scene.app, "form", "Sleep and health", fields=QUESTIONS[:1],
                               publish=False)
     scene.sign_in_admin()
-    scene.page.goto("/admin/documents")
+    scene.page.goto("/admin/consents")
     expect(scene.page.get_by_role("heading", level=1)).to_have_text("Consents and health forms")
     expect(scene.page.get_by_role("link", name="Version 1 draft")).to_be_visible()
     expect(scene.page.locator("table")).to_have_count(2)
@@ -396,7 +396,7 @@ def show_document(scene):
     in_use = scene.documents_in_use()
     consent_data.start_next_version(scene.app, in_use["form"])
     scene.sign_in_admin()
-    scene.page.goto(f"/admin/documents/{in_use['form']}")
+    scene.page.goto(f"/admin/consents/{in_use['form']}")
     expect(scene.page.get_by_role("heading", level=1)).to_have_text("Medical history questionnaire")
     expect(scene.page.get_by_role("button", name="Continue the draft of version 2")).to_be_visible()
     expect(scene.page.locator("table tbody tr")).to_have_count(2)
@@ -407,7 +407,7 @@ def show_consent_draft_with_problem(scene):
     document_id = consent_data.add_document(scene.app, "consent", "Photography consent",
                                             publish=False)
     scene.sign_in_admin()
-    scene.page.goto(f"/admin/documents/{document_id}/draft")
+    scene.page.goto(f"/admin/consents/{document_id}/draft")
     scene.page.get_by_label("Statements the signer must tick (optional)").fill(
         "I live in California\nI am 18 or older")
     scene.page.get_by_role("button", name="Publish").click()
@@ -422,7 +422,7 @@ def show_form_draft(scene):
                                             body="## Sleep\n\nA few questions.",
                                             fields=QUESTIONS, publish=False)
     scene.sign_in_admin()
-    scene.page.goto(f"/admin/documents/{document_id}/draft")
+    scene.page.goto(f"/admin/consents/{document_id}/draft")
     expect(scene.page.locator("#questions + table tbody tr")).to_have_count(3)
     expect(scene.page.get_by_role("button", name="Move question 2 up")).to_be_visible()
     expect(scene.page.get_by_role("link", name="Add a question")).to_be_visible()
@@ -432,7 +432,7 @@ def show_new_question_with_error(scene):
     document_id = consent_data.add_document(scene.app, "form", "Sleep and health",
                                             publish=False)
     scene.sign_in_admin()
-    scene.page.goto(f"/admin/documents/{document_id}/draft/fields/new")
+    scene.page.goto(f"/admin/consents/{document_id}/draft/fields/new")
     scene.page.get_by_label("Question", exact=True).fill("Blood type")
     scene.page.get_by_label("Single choice").check()
     scene.page.get_by_label("Choices (for single and multiple choice)").fill("A")

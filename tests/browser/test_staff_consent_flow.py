@@ -19,7 +19,9 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from portal.services import audit, consent_reports, documents, signing
+from portal.services import audit
+from portal.services.consents import defaults, documents, forms, signing
+from portal.services.consents import fields as form_fields
 from portal.services.practice import get_practice
 
 CONSENT_TITLE = "Patient portal consent"
@@ -37,11 +39,11 @@ _SEAL = {}
 def seal_p12(tmp_path_factory):
     """One seal certificate for the whole run (an RSA 3072 key takes a moment to make); with
     SEAL_P12 set the app loads it once per process instead of making one per test."""
-    from portal.services import seal
+    from portal.services.consents import seal_keys
 
     if "path" not in _SEAL:
         path = tmp_path_factory.mktemp("seal") / "seal.p12"
-        path.write_bytes(seal._new_seal_p12("Riverside Family Medicine"))
+        path.write_bytes(seal_keys.new_seal_p12("Riverside Family Medicine"))
         _SEAL["path"] = path
     return _SEAL["path"]
 
@@ -64,7 +66,7 @@ def scan_png():
 def default_documents(app):
     """The portal consent and the medical history form, published: {"consent": id, "form": id}."""
     with app.app_context():
-        documents.ensure_defaults()
+        defaults.ensure_defaults()
         db.session.commit()
         consent, _version = documents.portal_consent()
         [(form, _form_version)] = documents.published("form")
@@ -100,7 +102,7 @@ def assign_form(app, patient_id, document_id, staff):
     from portal.models import Patient
 
     with app.app_context():
-        consent_reports.assign_form(db.session.get(Patient, patient_id), document_id, staff,
+        forms.assign_form(db.session.get(Patient, patient_id), document_id, staff,
                                     audit.SYSTEM)
         db.session.commit()
 
@@ -112,7 +114,7 @@ def add_document(app, kind, title, *, body="", fields=(), publish=True, **terms)
         version = documents.new_document(kind, title, audit.SYSTEM)
         documents.update_draft(version, body=body, **terms)
         for field in fields:
-            documents.save_field(version, field, audit.SYSTEM)
+            form_fields.save_field(version, field, audit.SYSTEM)
         if publish:
             documents.publish(version, audit.SYSTEM)
         db.session.commit()
@@ -286,19 +288,19 @@ def test_a_parent_s_paper_signature_is_recorded_checked_printed_and_the_consent_
     page = open_context(kind, java_script_enabled=javascript).new_page()
     sign_in(page, ADMIN_EMAIL)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Documents").click()
-    page.wait_for_url("**/admin/documents")
+    page.wait_for_url("**/admin/consents")
     ok()
     page.get_by_role("link", name=CONSENT_TITLE).click()
-    page.wait_for_url(f"**/admin/documents/{in_use['consent']}")
+    page.wait_for_url(f"**/admin/consents/{in_use['consent']}")
     page.get_by_role("button", name="Edit", exact=True).click()
-    page.wait_for_url(f"**/admin/documents/{in_use['consent']}/draft")
+    page.wait_for_url(f"**/admin/consents/{in_use['consent']}/draft")
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Draft of version 2: {CONSENT_TITLE}")
     ok()
     text = page.get_by_label("Text of the consent")
     text.fill(text.input_value() + "\n\n## Paper copies\n\nA parent may sign on paper at the desk.")
     page.get_by_role("button", name="Publish").click()
-    page.wait_for_url(f"**/admin/documents/{in_use['consent']}")
+    page.wait_for_url(f"**/admin/consents/{in_use['consent']}")
     expect_status(page, "Version 2 is published")
     expect(page.get_by_role("heading", level=2, name="Published version 2")).to_be_visible()
     expect(page.get_by_role("heading", level=3, name="Paper copies")).to_be_visible()

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import documents, messages, roles, staff_accounts, views  # noqa: E402,F401
+from . import consents, messages, roles, staff_accounts, views  # noqa: E402,F401

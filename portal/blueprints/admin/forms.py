@@ -20,7 +20,7 @@ from ...forms import ButtonForm as ButtonForm
 from ...forms import choices, lower, strip
 from ...services.files import FILE_KINDS
 from ...services.typed_input import parse_date
-from .document_forms import WholeNumberField
+from .consent_forms import WholeNumberField
 
 TIME_ZONES = {
     "America/New_York": _l("Eastern"),

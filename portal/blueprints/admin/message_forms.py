@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from ...forms import choices, strip
 from ...models.messages import POOLS, TOPIC_FORMS
 from ...services.messages.limits import BODY_MAX
-from .document_forms import WholeNumberField
+from .consent_forms import WholeNumberField
 
 LABEL_MAX = 80
 TITLE_MAX = 80

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from ...forms import DateOfBirthField, NewPasswordFields, SecurityQuestionFields, SigningFields, strip
 from ...services import activation, codes
 from ...services.accounts import personal_words, username_problem
-from ...services.signing import name_matches
+from ...services.consents.signing import name_matches
 
 # zxcvbn refuses longer input; a password that long is past its advice anyway.
 ZXCVBN_MAX_LENGTH = 72
@@ -78,6 +78,10 @@ class EnrollAccountForm(NewPasswordFields, SecurityQuestionFields, SigningFields
     def personal_words(self):
         return personal_words(self.patient, self.username.data or "", self.invited_email)
 
+    def address_to_confirm(self):
+        """A new email address typed here, to confirm by its link (none on this form)."""
+        return None
+
     def strength_note(self):
         """Advice on a password the rules accepted, for when the form is shown again.
 
@@ -114,3 +118,7 @@ class LetterAccountForm(EnrollAccountForm):
     @property
     def personal_words(self):
         return personal_words(self.patient, self.username.data or "", self.email.data or "")
+
+    def address_to_confirm(self):
+        """The optional address typed here, confirmed by its link like any new address."""
+        return self.email.data or None

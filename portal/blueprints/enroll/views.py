@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from ... import page_texts
 from ...extensions import db
 from ...flash_messages import flash_message, get_message
-from ...services import activation, documents, invitations, profile, signing
+from ...services import activation, invitations, profile
 from ...services.accounts import account_for_patient
+from ...services.consents import blocks, documents, signing
 from ...web import login
 from . import bp
 from .forms import ActivationCodeForm, EnrollAccountForm, IdentityForm, LetterAccountForm
@@ -111,6 +112,15 @@ def identity():
                            by_letter=invitation.kind == "letter")
 
 
+def _portal_consent_version():
+    """The portal consent's current version; 503 before `portal setup` made the defaults
+    (no one can join a portal without its consent)."""
+    found = documents.portal_consent()
+    if found is None:
+        abort(503)
+    return found[1]
+
+
 @bp.route("/enroll/account", methods=["GET", "POST"])
 def account():
     """Step two, once the identity check passed in this browser: the account itself."""
@@ -120,56 +130,56 @@ def account():
     if session.get(VERIFIED_KEY) != invitation.id or not invitation.identity_verified_at:
         return redirect(url_for("enroll.identity"))
     patient = invitations.invitation_patient(invitation)
-    _document, version = documents.portal_consent()
-    db.session.commit()  # the default documents stand, whatever happens to the account below
-    by_letter = invitation.kind == "letter"
-    form = (LetterAccountForm if by_letter else EnrollAccountForm)(patient=patient,
-                                                                    email=invitation.email)
+    version = _portal_consent_version()
+    form = (LetterAccountForm if invitation.kind == "letter" else EnrollAccountForm)(
+        patient=patient, email=invitation.email)
     signing_problem = None
     if form.validate_on_submit():
-        try:
-            created, problem = _open_account(form, invitation, version, patient)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            created, problem = None, _integrity_problem(form, patient)
-        except signing.SigningError as refused:
-            db.session.rollback()
-            created, problem, signing_problem = None, None, refused.message
+        created, problem, signing_problem = _enroll(invitation, patient, form, version)
         if problem:
             return _problem(problem, invitation)
         if created:
-            for key in (TOKEN_KEY, LETTER_KEY, VERIFIED_KEY):
-                session.pop(key, None)
-            flash_message("enroll_account_ready")
-            if by_letter and form.email.data:  # confirmed by its link, like any new address
-                profile.request_email_change(created, form.email.data, login.origin())
-                db.session.commit()
-                flash_message("activation_email_sent", email=form.email.data)
-            return redirect(url_for("auth.sign_in"))
-    if not form.submission_key.data:
-        form.submission_key.data = signing.new_submission_key()
+            return _enrolled(form)
+    form.fresh_key()
     return render_template("enroll/account.html", form=form, patient=patient, version=version,
-                           blocks=documents.body_blocks(version.body), problem=signing_problem,
+                           blocks=blocks.body_blocks(version.body), problem=signing_problem,
                            ticked=form.ticked(),
                            strength=form.strength_note() if form.is_submitted() else None)
 
 
-def _open_account(form, invitation, version, patient):
-    """Open the account, then sign the portal consent with it in the same transaction (the
-    account and its first signature stand or fall together). Returns (account, problem)."""
+def _enroll(invitation, patient, form, version):
+    """Open the account and sign the portal consent with it, committing once (the account
+    and its first signature stand or fall together): (account or None, problem for the
+    problem page or None, signing problem for the form or None)."""
     origin = login.origin()
-    new_account, problem = invitations.enroll(
-        invitation, username=form.username.data, password=form.password.data,
-        question=form.question.data, answer=form.answer.data, policy_text=version.body,
-        origin=origin)
-    if new_account is not None:
-        signing.sign(patient, version, signer=signing.Signer(form.legal_name.data, "patient", new_account),
-                     answers={}, attestations=form.ticked_statements(version),
-                     drawing=signing.clean_drawing(form.drawing.data),
-                     submission_key=form.submission_key.data or signing.new_submission_key(),
-                     practice=g.practice, origin=origin)
-    return new_account, problem
+    try:
+        created, problem = invitations.enroll(
+            invitation, username=form.username.data, password=form.password.data,
+            question=form.question.data, answer=form.answer.data, policy_text=version.body,
+            origin=origin)
+        if created:
+            signing.sign_as_patient(patient, form.signing_input(version), account=created,
+                                    answers={}, practice=g.practice, origin=origin)
+            if form.address_to_confirm():
+                profile.request_email_change(created, form.address_to_confirm(), origin)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None, _integrity_problem(form, patient), None
+    except signing.SigningError as refused:
+        db.session.rollback()
+        return None, None, refused.message
+    return created, problem, None
+
+
+def _enrolled(form):
+    """The account is open: forget the enrollment and send the patient to sign in."""
+    for key in (TOKEN_KEY, LETTER_KEY, VERIFIED_KEY):
+        session.pop(key, None)
+    flash_message("enroll_account_ready")
+    if form.address_to_confirm():
+        flash_message("activation_email_sent", email=form.address_to_confirm())
+    return redirect(url_for("auth.sign_in"))
 
 
 def _integrity_problem(form, patient):
@@ -184,7 +194,6 @@ def _integrity_problem(form, patient):
 @bp.route("/policy")
 def policy():
     """The portal consent, which holds the portal policy, as a page to read or print."""
-    _document, version = documents.portal_consent()
-    db.session.commit()  # the default documents, made the first time they are asked for
+    version = _portal_consent_version()
     return render_template("enroll/policy.html", version=version,
-                           blocks=documents.body_blocks(version.body))
+                           blocks=blocks.body_blocks(version.body))

@@ -1,7 +1,7 @@
 from flask import g, render_template
 from flask_login import current_user
 
-from ...services import signing
+from ...services.consents import gate
 from ...web.guards import patient_required
 from . import bp
 
@@ -10,4 +10,4 @@ from . import bp
 @patient_required
 def home():
     return render_template("patient/home.html", account=current_user,
-                           renewal=signing.renewal_due(g.patient.id))
+                           renewal=gate.renewal_due(g.patient.id))

@@ -11,7 +11,8 @@ from wtforms.validators import DataRequired, Length
 
 from ...extensions import db
 from ...forms import strip
-from ...services import consent_reports, ratelimit
+from ...services import ratelimit
+from ...services.consents import verification
 from ...web import login
 from ...web.filters import practice_zone
 from . import bp
@@ -40,7 +41,7 @@ def verify():
             ratelimit.hit(RATE_BUCKET, request.remote_addr)
         except ratelimit.RateLimited:
             abort(429)
-        signed_on = consent_reports.public_answer(form.code.data, practice_zone(), login.origin())
+        signed_on = verification.public_answer(form.code.data, practice_zone(), login.origin())
         db.session.commit()
         checked = True
     return render_template("public/verify.html", form=form, checked=checked, signed_on=signed_on)

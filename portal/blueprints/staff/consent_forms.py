@@ -10,7 +10,7 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from ...forms import DATE_PARTS, DateOfBirthField, RequiredRadioField, choices, strip
-from ...models.documents import SIGNER_ROLES
+from ...models.consents import SIGNER_ROLES
 
 EARLIEST_YEAR = 1900
 

@@ -12,17 +12,19 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...models.documents import SIGNER_ROLES
+from ...forms import ButtonForm
+from ...models.consents import SIGNER_ROLES
 from ...models.types import utcnow
-from ...services import audit, consent_reports, documents, signing
+from ...services import clock
+from ...services.consents import blocks, documents, forms, reports, signing, verification
 from ...services.pdf import render_pdf
 from ...web import login
-from ...web.downloads import attachment
+from ...web.downloads import attachment, audited
 from ...web.filters import practice_zone
 from ...web.guards import chart_or_404, staff_required
+from ...web.paging import requested_page
 from . import bp
 from .consent_forms import AssignFormForm, BatchPrintForm, PaperSignatureForm, VerifyForm
-from .forms import ButtonForm
 
 consents_bp = Blueprint("consents", __name__)
 SCAN_SUFFIXES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
@@ -32,21 +34,17 @@ def _to_chart(patient_id):
     return redirect(url_for("staff.chart", patient_id=patient_id) + "#consents")
 
 
-def _page():
-    return request.args.get("page", 1, type=int)
-
-
 def _signature_or_404(patient_id, signature_id):
     """A signature of a chart the staff member may see; another patient's id is 404."""
     patient = chart_or_404(patient_id)
-    return signing.signature_of_patient(patient.id, signature_id) or abort(404)
+    return reports.signature_of_patient(patient.id, signature_id) or abort(404)
 
 
 def _consent_or_404(patient_id, document_id):
     """(patient, document, version) of a consent in use that is for this patient, else 404."""
     patient = chart_or_404(patient_id)
-    found = consent_reports.published_consent(document_id)
-    today = utcnow().astimezone(practice_zone()).date()
+    found = documents.published_consent(document_id)
+    today = clock.today(practice=g.practice)
     if found is None or not documents.applies_to(found[1], patient, today):
         abort(404)
     return patient, *found
@@ -60,13 +58,13 @@ def signature_pdf(patient_id, signature_id):
     """The stored PDF of a signature, checked against its SHA-256, as a download."""
     signature = _signature_or_404(patient_id, signature_id)
     try:
-        pdf = consent_reports.stored_pdf(signature, login.origin())
-    except consent_reports.StoredFileDamaged:
+        pdf = reports.stored_pdf(signature, login.origin())
+    except reports.StoredFileDamaged:
         db.session.commit()
         flash_message("signature_damaged")
         return _to_chart(patient_id)
-    db.session.commit()
-    return attachment(pdf, consent_reports.file_name(signature), "application/pdf")
+    return audited(pdf, reports.file_name(signature), "application/pdf", login.origin(),
+                   "signature", signature.id, patient_id=signature.patient_id)
 
 
 @consents_bp.route("/patients/<int:patient_id>/signatures/<int:signature_id>/scan/download")
@@ -74,11 +72,10 @@ def signature_pdf(patient_id, signature_id):
 def signature_scan(patient_id, signature_id):
     """The scan attached to a paper signature, as a download."""
     signature = _signature_or_404(patient_id, signature_id)
-    found = consent_reports.stored_scan(signature, login.origin()) or abort(404)
-    db.session.commit()
-    data, content_type = found
-    name = consent_reports.file_name(signature, f"scan.{SCAN_SUFFIXES.get(content_type, 'bin')}")
-    return attachment(data, name, content_type)
+    data, content_type = reports.stored_scan(signature) or abort(404)
+    name = reports.file_name(signature, f"scan.{SCAN_SUFFIXES.get(content_type, 'bin')}")
+    return audited(data, name, content_type, login.origin(), "signature_scan", signature.id,
+                   patient_id=signature.patient_id, file_format=content_type)
 
 
 @consents_bp.route("/patients/<int:patient_id>/consents/<int:document_id>/wet-signature.pdf")
@@ -90,13 +87,11 @@ def wet_signature_pdf(patient_id, document_id):
                      footer=f"{patient.full_name} · {patient.account_number} · "
                             f"{_('Version')} {version.number}",
                      subject=f"{version.title}, version {version.number}",
-                     patient=patient, version=version, blocks=documents.body_blocks(version.body),
+                     patient=patient, version=version, blocks=blocks.body_blocks(version.body),
                      signer_roles=[str(label) for label in SIGNER_ROLES.values()])
-    audit.record_export(login.origin(), "wet_signature_form", version.id, patient_id=patient.id,
-                        file_format="pdf", byte_count=len(pdf))
-    db.session.commit()
-    return attachment(pdf, f"consent-for-signature-{version.document_id}-v{version.number}.pdf",
-                      "application/pdf")
+    return audited(pdf, f"consent-for-signature-{version.document_id}-v{version.number}.pdf",
+                   "application/pdf", login.origin(), "wet_signature_form", version.id,
+                   patient_id=patient.id)
 
 
 @consents_bp.route("/patients/<int:patient_id>/consents/<int:document_id>/paper",
@@ -105,7 +100,7 @@ def wet_signature_pdf(patient_id, document_id):
 def paper_signature(patient_id, document_id):
     """Record a consent signed on paper, with its scan if there is one."""
     patient, document, version = _consent_or_404(patient_id, document_id)
-    today = utcnow().astimezone(practice_zone()).date()
+    today = clock.today(practice=g.practice)
     # A minor's consent is usually signed by a parent: then the name is theirs to type.
     for_minor = not documents.is_adult(patient, today) or version.signers == "guardians_of_minors"
     form = PaperSignatureForm(signer_name="" if for_minor else patient.full_name,
@@ -155,11 +150,11 @@ def assign_form(patient_id):
     patient = chart_or_404(patient_id)
     form = AssignFormForm()
     form.document_id.choices = [(document.id, version.title)
-                                for document, version in consent_reports.published_forms()]
+                                for document, version in documents.published_forms()]
     if not form.validate_on_submit():
         flash_message("form_assign_choose")
         return _to_chart(patient.id)
-    _assignment, created = consent_reports.assign_form(patient, form.document_id.data,
+    _assignment, created = forms.assign_form(patient, form.document_id.data,
                                                        current_user, login.origin())
     db.session.commit()
     flash_message("form_assigned" if created else "form_already_assigned")
@@ -172,17 +167,17 @@ def assign_form(patient_id):
 @staff_required()
 def overview():
     """Every consent in use: signed, missing and ending soon; then the latest signatures."""
-    summary = consent_reports.consent_summary()
-    soon = consent_reports.expiring()
-    recent = consent_reports.recent_signatures(_page())
+    summary = reports.consent_summary()
+    soon = reports.expiring()
+    recent = reports.recent_signatures(requested_page())
     shown = dict.fromkeys([patient.id for _s, patient, _v in soon] +
                           [patient.id for _s, patient, _v in recent.items])
-    consent_reports.record_listed("consent.report_viewed", shown, recent.page, login.origin())
+    reports.record_listed("consent.report_viewed", shown, recent.page, login.origin())
     # Drawn before the commit, which would expire the rows and reload each one (N+1).
     body = render_template("staff/consents/overview.html", summary=summary, soon=soon,
                            recent=recent, now=utcnow(), zone=practice_zone(),
-                           days_left=consent_reports.days_left,
-                           notice_days=consent_reports.NOTICE_DAYS)
+                           days_left=reports.days_left,
+                           notice_days=reports.NOTICE_DAYS)
     db.session.commit()
     return body
 
@@ -191,9 +186,9 @@ def overview():
 @staff_required()
 def missing(document_id):
     """The active patients a consent is for who have not signed it (or whose signature ended)."""
-    found = consent_reports.published_consent(document_id) or abort(404)
-    page = consent_reports.missing_patients(found[1], _page())
-    consent_reports.record_listed("consent.missing_viewed", [p.id for p in page.items],
+    found = documents.published_consent(document_id) or abort(404)
+    page = reports.missing_patients(found[1], requested_page())
+    reports.record_listed("consent.missing_viewed", [p.id for p in page.items],
                                   page.page, login.origin(), object_id=document_id)
     body = render_template("staff/consents/missing.html", document=found[0], version=found[1],
                            page=page)
@@ -209,7 +204,7 @@ def batch():
     form = BatchPrintForm()
     problem = None
     if form.validate_on_submit():
-        pdf, count = consent_reports.batch_pdf(form.first.data, form.last.data, practice_zone(),
+        pdf, count = reports.batch_pdf(form.first.data, form.last.data, practice_zone(),
                                                login.origin())
         if pdf is not None:
             db.session.commit()
@@ -218,7 +213,7 @@ def batch():
         problem = (_("No consents were signed on those days, so there is nothing to print.")
                    if count == 0 else
                    _("%(count)d consents were signed on those days; print at most %(most)d at a "
-                     "time. Choose fewer days.", count=count, most=consent_reports.MAX_BATCH))
+                     "time. Choose fewer days.", count=count, most=reports.MAX_BATCH))
     return render_template("staff/consents/batch.html", form=form, problem=problem)
 
 
@@ -230,15 +225,15 @@ def verify():
     found = checked = None
     if form.validate_on_submit():
         if form.upload.data:
-            checked = consent_reports.check_upload(form.upload.data.read())
+            checked = verification.check_upload(form.upload.data.read())
             found = checked.found
-            consent_reports.record_verified(
+            verification.record_verified(
                 login.origin(), found, "upload",
                 f"result: {checked.problem or ('identical' if checked.identical else 'different')}"
                 f"; seal: {'intact' if checked.seal_intact else 'not intact'}")
         else:
-            found = consent_reports.find_by_code(form.code.data)
-            consent_reports.record_verified(login.origin(), found, "code",
+            found = verification.find_by_code(form.code.data)
+            verification.record_verified(login.origin(), found, "code",
                                             "" if found else "result: unknown_code")
         body = render_template("staff/consents/verify.html", form=form, found=found,
                                checked=checked, searched=True,
@@ -257,8 +252,8 @@ def review_forms():
     """Submitted health forms waiting for review, oldest first (or, ?show=reviewed, those
     already reviewed)."""
     reviewed = request.args.get("show") == "reviewed"
-    page = consent_reports.forms_for_review(reviewed, _page())
-    consent_reports.record_listed("form.review_list_viewed",
+    page = forms.forms_for_review(reviewed, requested_page())
+    reports.record_listed("form.review_list_viewed",
                                   dict.fromkeys(p.id for _s, p, _v, _r in page.items),
                                   page.page, login.origin())
     body = render_template("staff/consents/review.html", page=page, reviewed=reviewed)
@@ -272,10 +267,10 @@ def review_forms():
 def mark_reviewed(patient_id, signature_id):
     """Mark one submitted health form reviewed by the signed-in staff member."""
     patient = chart_or_404(patient_id)
-    signature = consent_reports.form_of_patient(patient.id, signature_id) or abort(404)
+    signature = forms.form_of_patient(patient.id, signature_id) or abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    done = consent_reports.mark_reviewed(signature, current_user, login.origin())
+    done = forms.mark_reviewed(signature, current_user, login.origin())
     db.session.commit()
     flash_message("form_reviewed" if done else "form_already_reviewed")
     return redirect(url_for("staff.consents.review_forms"))

@@ -8,7 +8,6 @@ from ...flash_messages import flash_message
 from ...models.types import utcnow
 from ...services import (
     activation,
-    consent_reports,
     invitations,
     paging,
     permissions,
@@ -17,6 +16,7 @@ from ...services import (
 )
 from ...services import patients as charts
 from ...services.accounts import account_for_patient
+from ...services.consents import reports
 from ...services.messages import inbox
 from ...services.records import categories, shares
 from ...web import login, session_data
@@ -89,7 +89,7 @@ def chart(patient_id):
     charts.record_chart_viewed(patient, login.origin())
     db.session.commit()
     account = account_for_patient(patient.id)
-    consents = consent_reports.chart_consents(patient, practice_zone())
+    consents = reports.chart_consents(patient, practice_zone())
     assign_form = AssignFormForm(formdata=None)
     assign_form.document_id.choices = [(document.id, version.title)
                                        for document, version in consents.forms]

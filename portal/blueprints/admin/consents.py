@@ -1,20 +1,20 @@
-"""The practice admin's consent documents and health forms (/admin/documents): the list, a
+"""The practice admin's consent documents and health forms (/admin/consents): the list, a
 document's published version and its history, the open draft, and a health form's questions.
 
 Publishing fixes a draft and makes it current; editing a published document starts the next
-version as a draft (services/documents.py), so a signed copy keeps the version signed.
+version as a draft (services/consents/documents.py), so a signed copy keeps the version signed.
 """
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...services import documents
+from ...forms import ButtonForm
+from ...services.consents import blocks, defaults, documents, fields
 from ...web import login
 from ...web.guards import staff_required
 from . import bp
-from .document_forms import NewDocumentForm, draft_form, field_form
-from .forms import ButtonForm
+from .consent_forms import NewDocumentForm, draft_form, field_form
 
 
 def _document(document_id):
@@ -43,7 +43,7 @@ def _to_draft(document, anchor=None):
     return redirect(url_for("admin.document_draft", document_id=document.id, _anchor=anchor))
 
 
-@bp.route("/documents")
+@bp.route("/consents")
 @staff_required()
 def document_list():
     """Consents, then health forms, then retired documents. Looking makes nothing: before the
@@ -51,24 +51,24 @@ def document_list():
     rows = documents.for_admin()
     in_use = [row for row in rows if row[0].retired_at is None]
     return render_template(
-        "admin/documents/list.html", consents=[row for row in in_use if row[0].kind == "consent"],
+        "admin/consents/list.html", consents=[row for row in in_use if row[0].kind == "consent"],
         health_forms=[row for row in in_use if row[0].kind == "form"],
         retired=[row for row in rows if row[0].retired_at is not None])
 
 
-@bp.route("/documents/defaults", methods=["POST"])
+@bp.route("/consents/defaults", methods=["POST"])
 @staff_required()
 def add_default_documents():
     """Add the portal consent and the medical history form, unless documents exist."""
     if not ButtonForm().validate_on_submit():
         abort(400)
-    documents.ensure_defaults()
+    defaults.ensure_defaults()
     db.session.commit()
     flash_message("document_defaults_added")
     return redirect(url_for("admin.document_list"))
 
 
-@bp.route("/documents/new", methods=["GET", "POST"])
+@bp.route("/consents/new", methods=["GET", "POST"])
 @staff_required()
 def new_document():
     kind = request.args.get("kind")  # ?kind=consent or ?kind=form preselects the kind
@@ -78,22 +78,22 @@ def new_document():
         db.session.commit()
         flash_message("document_created")
         return redirect(url_for("admin.document_draft", document_id=version.document_id))
-    return render_template("admin/documents/new.html", form=form)
+    return render_template("admin/consents/new.html", form=form)
 
 
-@bp.route("/documents/<int:document_id>")
+@bp.route("/consents/<int:document_id>")
 @staff_required()
 def document(document_id):
     document = _document(document_id)
     current = documents.current_version(document)
     return render_template(
-        "admin/documents/document.html", document=document, current=current,
-        blocks=documents.body_blocks(current.body) if current else [],
+        "admin/consents/document.html", document=document, current=current,
+        blocks=blocks.body_blocks(current.body) if current else [],
         history=documents.history_of(document), draft=_open_draft(document),
-        retire_problem=documents.retire_problem(document), field_types=documents.FIELD_TYPES)
+        retire_problem=documents.retire_problem(document), field_types=fields.FIELD_TYPES)
 
 
-@bp.route("/documents/<int:document_id>/edit", methods=["POST"])
+@bp.route("/consents/<int:document_id>/edit", methods=["POST"])
 @staff_required()
 def edit_document(document_id):
     """Open the draft of the next version (a copy of the current one), or the open draft."""
@@ -108,7 +108,7 @@ def edit_document(document_id):
     return _to_draft(document)
 
 
-@bp.route("/documents/<int:document_id>/retire", methods=["GET", "POST"])
+@bp.route("/consents/<int:document_id>/retire", methods=["GET", "POST"])
 @staff_required()
 def retire_document(document_id):
     """Ask first, then retire: the document is no longer offered; its signatures stand."""
@@ -123,10 +123,10 @@ def retire_document(document_id):
         flash_message("document_retired")
         return redirect(url_for("admin.document_list"))
     version = documents.current_version(document) or documents.draft_of(document)
-    return render_template("admin/documents/retire.html", document=document, version=version)
+    return render_template("admin/consents/retire.html", document=document, version=version)
 
 
-@bp.route("/documents/<int:document_id>/available-to-all/<any(on, off):state>",
+@bp.route("/consents/<int:document_id>/available-to-all/<any(on, off):state>",
           methods=["POST"])
 @staff_required()
 def document_availability(document_id, state):
@@ -142,7 +142,7 @@ def document_availability(document_id, state):
     return _to_document(document)
 
 
-@bp.route("/documents/<int:document_id>/draft", methods=["GET", "POST"])
+@bp.route("/consents/<int:document_id>/draft", methods=["GET", "POST"])
 @staff_required()
 def document_draft(document_id):
     """Edit the draft; "Publish" saves it, then publishes it unless something is missing."""
@@ -162,9 +162,9 @@ def document_draft(document_id):
             flash_message("document_published" if form.publish.data else "document_saved",
                           number=draft.number)
             return _to_document(document) if form.publish.data else _to_draft(document)
-    return render_template("admin/documents/draft.html", document=document, draft=draft,
-                           form=form, problems=problems, field_types=documents.FIELD_TYPES,
-                           blocks=documents.body_blocks(draft.body))
+    return render_template("admin/consents/draft.html", document=document, draft=draft,
+                           form=form, problems=problems, field_types=fields.FIELD_TYPES,
+                           blocks=blocks.body_blocks(draft.body))
 
 
 def _field_page(document_id, name):
@@ -176,13 +176,13 @@ def _field_page(document_id, name):
     if draft is None:
         flash_message("document_no_draft")
         return _to_document(document)
-    field = documents.field_named(draft, name) if name else None
+    field = fields.field_named(draft, name) if name else None
     if name and field is None:
         abort(404)
     form = field_form(field)
     if form.validate_on_submit():
         try:
-            saved = documents.save_field(draft, form.field_values(), login.origin(),
+            saved = fields.save_field(draft, form.field_values(), login.origin(),
                                          replacing=name)
         except documents.DocumentError as error:
             form.name.errors.append(str(error))
@@ -190,17 +190,17 @@ def _field_page(document_id, name):
             db.session.commit()
             flash_message("document_field_saved")
             return _to_draft(document, anchor=f"question-{saved['name']}")
-    return render_template("admin/documents/field.html", document=document, draft=draft,
+    return render_template("admin/consents/field.html", document=document, draft=draft,
                            form=form, field=field)
 
 
-@bp.route("/documents/<int:document_id>/draft/fields/new", methods=["GET", "POST"])
+@bp.route("/consents/<int:document_id>/draft/fields/new", methods=["GET", "POST"])
 @staff_required()
 def new_document_field(document_id):
     return _field_page(document_id, None)
 
 
-@bp.route("/documents/<int:document_id>/draft/fields/<name>", methods=["GET", "POST"])
+@bp.route("/consents/<int:document_id>/draft/fields/<name>", methods=["GET", "POST"])
 @staff_required()
 def edit_document_field(document_id, name):
     return _field_page(document_id, name)
@@ -210,25 +210,25 @@ def _posted_field(document_id, name):
     """(document, its open draft or None) for a question's button; 404 for no such question."""
     document = _posted(document_id)
     draft = _open_draft(document)
-    if draft is not None and documents.field_named(draft, name) is None:
+    if draft is not None and fields.field_named(draft, name) is None:
         abort(404)
     return document, draft
 
 
-@bp.route("/documents/<int:document_id>/draft/fields/<name>/remove", methods=["POST"])
+@bp.route("/consents/<int:document_id>/draft/fields/<name>/remove", methods=["POST"])
 @staff_required()
 def remove_document_field(document_id, name):
     document, draft = _posted_field(document_id, name)
     if draft is None:
         flash_message("document_no_draft")
         return _to_document(document)
-    documents.remove_field(draft, name, login.origin())
+    fields.remove_field(draft, name, login.origin())
     db.session.commit()
     flash_message("document_field_removed")
     return _to_draft(document, anchor="questions")
 
 
-@bp.route("/documents/<int:document_id>/draft/fields/<name>/move/<any(up, down):direction>",
+@bp.route("/consents/<int:document_id>/draft/fields/<name>/move/<any(up, down):direction>",
           methods=["POST"])
 @staff_required()
 def move_document_field(document_id, name, direction):
@@ -236,7 +236,8 @@ def move_document_field(document_id, name, direction):
     if draft is None:
         flash_message("document_no_draft")
         return _to_document(document)
-    moved = documents.move_field(draft, name, -1 if direction == "up" else 1, login.origin())
+    moved = fields.move_field(draft, name, -1 if direction == "up" else 1, login.origin())
     db.session.commit()
     flash_message("document_field_moved" if moved else "document_unchanged")
     return _to_draft(document, anchor=f"question-{name}")
+

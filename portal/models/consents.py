@@ -3,7 +3,7 @@
 A document is the practice's consent or health form across time; each version is one fixed
 text. A draft version is edited freely; publishing fixes it and makes it current, and editing
 a published document starts a new draft. A signature points at the exact version signed and
-keeps its evidence and sealed PDF, never changed afterwards (see services/signing.py).
+keeps its evidence and sealed PDF, never changed afterwards (see services/consents/signing.py).
 """
 
 from datetime import date, datetime

@@ -2,6 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("documents", __name__)
+bp = Blueprint("consents", __name__)
 
-from . import views  # noqa: E402,F401
+from . import moved, views  # noqa: E402,F401

@@ -7,8 +7,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ...forms import RequiredRadioField, strip
 from ...forms import choices as options_of
-from ...models.documents import DOCUMENT_KINDS, FIELD_TYPES, SIGNERS
-from ...services.documents import CHOICE_FIELDS, FIELD_NAME, RESERVED_FIELD_NAMES
+from ...models.consents import DOCUMENT_KINDS, FIELD_TYPES, SIGNERS
+from ...services.consents.fields import CHOICE_FIELDS, FIELD_NAME, RESERVED_FIELD_NAMES
 
 MAX_BODY = 50000
 MAX_ATTESTATIONS = 10

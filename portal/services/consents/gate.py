@@ -1,0 +1,128 @@
+"""The consent gate and renewal: which consents a patient still owes, which signatures still
+count, and the reminder before one ends.
+
+A signature counts until it expires (validity in months; 0 never expires), whichever version
+it was.
+"""
+
+import calendar
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import aliased
+
+from ...extensions import db
+from ...models import Document, DocumentVersion, Patient, PatientAccount, Signature
+from ...models.types import utcnow
+from .. import clock
+from . import documents
+
+RENEWAL_NOTICE_DAYS = 30
+
+
+def add_months(moment, months):
+    """The same day `months` later (the month's last day when it is shorter)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def expiry_for(version, signed_at):
+    """When a signature of this version stops counting, or None when it never does."""
+    return add_months(signed_at, version.validity_months) if version.validity_months else None
+
+
+def is_current(now):
+    """The condition on Signature: it still counts at `now` (no end, or an end still ahead)."""
+    return or_(Signature.expires_at.is_(None), Signature.expires_at > now)
+
+
+def signed_again():
+    """The condition on Signature: the same patient signed the same document later."""
+    later = aliased(Signature)
+    return exists().where(later.patient_id == Signature.patient_id,
+                          later.document_id == Signature.document_id,
+                          later.signed_at > Signature.signed_at)
+
+
+def current_signatures(patient_id, now=None):
+    """{document id: the latest current signature} of the patient's consents."""
+    now = now or utcnow()
+    rows = db.session.scalars(
+        select(Signature).where(Signature.patient_id == patient_id, Signature.kind == "consent",
+                                is_current(now))
+        .order_by(Signature.signed_at)).all()
+    return {row.document_id: row for row in rows}
+
+
+def consent_due(patient, now=None):
+    """The first required consent the patient must sign themselves now, as (document,
+    version), else None: what the gate sends them to. One query."""
+    now = now or utcnow()
+    current = exists().where(Signature.patient_id == patient.id,
+                             Signature.document_id == Document.id, is_current(now))
+    rows = db.session.execute(
+        select(Document, DocumentVersion)
+        .join(DocumentVersion, DocumentVersion.id == Document.current_version_id)
+        .where(Document.kind == "consent", Document.retired_at.is_(None),
+               DocumentVersion.required.is_(True), ~current)
+        .order_by(Document.is_portal_consent.desc(), Document.id)).all()
+    today = clock.today(now)
+    for document, version in rows:
+        if documents.patient_may_sign(version, patient, today):
+            return document, version
+    return None
+
+
+def _renewal_due_where(now):
+    """Consent signatures ending within 30 days that no newer signature replaced."""
+    return (Signature.kind == "consent", Signature.expires_at > now,
+            Signature.expires_at <= now + timedelta(days=RENEWAL_NOTICE_DAYS), ~signed_again())
+
+
+def renewal_due(patient_id, now=None):
+    """(signature, document title) of a consent to renew within 30 days, else None."""
+    now = now or utcnow()
+    return db.session.execute(
+        select(Signature, DocumentVersion.title)
+        .join(DocumentVersion, DocumentVersion.id == Signature.version_id)
+        .where(Signature.patient_id == patient_id, *_renewal_due_where(now))
+        .order_by(Signature.expires_at).limit(1)).first()
+
+
+def send_renewal_reminders(now=None, limit=100):
+    """Email one reminder per consent ending within 30 days (no health information).
+
+    One transaction per reminder, as the mail worker's other jobs: a reminder is marked sent
+    with its email queued in the same commit. Returns how many were queued.
+    """
+    from ..mail import send_email
+    from ..tokens import external_url
+
+    now = now or utcnow()
+    due_ids = db.session.scalars(
+        select(Signature.id).where(Signature.reminder_sent_at.is_(None), *_renewal_due_where(now))
+        .order_by(Signature.expires_at).limit(limit)).all()
+    db.session.commit()
+    sent = 0
+    for signature_id in due_ids:
+        signature = db.session.get(Signature, signature_id, with_for_update=True)
+        if signature is None or signature.reminder_sent_at is not None:
+            db.session.rollback()
+            continue
+        signature.reminder_sent_at = now
+        account = db.session.scalar(select(PatientAccount).where(
+            PatientAccount.patient_id == signature.patient_id, PatientAccount.status == "active"))
+        if account is not None and account.email:
+            patient = db.session.get(Patient, signature.patient_id)
+            zone = ZoneInfo(signature.time_zone)
+            send_email(account.email, _l("Please renew your patient portal consent"),
+                       "consent_renewal", name=patient.preferred_name or patient.first_name,
+                       ends_on=signature.expires_at.astimezone(zone).strftime("%B %-d, %Y"),
+                       link=external_url("/sign-in"))
+            sent += 1
+        db.session.commit()
+    return sent
