@@ -1,8 +1,10 @@
 """Fixtures: an app on a migrated test database (SQLite, or PostgreSQL through
 PORTAL_TEST_DATABASE_URL), a client, a CLI runner, staff accounts and the outbox; and what test
 files share rather than copy: signed-in clients (`staff_client`, `patient_client`), the
-`audit_trail`, `open_link` for emailed links, `stored` rows, the frozen `clock` and two-step
-helpers. Passwords come from STAFF_PASSWORD and PATIENT_PASSWORD only."""
+`audit_trail`, `open_link` for emailed links, `stored` rows, the frozen `clock`, two-step
+helpers, an SMTP server on loopback (`smtp_server`) and a signed-in front-desk `staffer`.
+Passwords come from STAFF_PASSWORD and PATIENT_PASSWORD only. Plain helpers are in helpers.py;
+a fixture name means one thing in every module (a module may narrow it, never change it)."""
 
 import functools
 import os
@@ -15,7 +17,9 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from aiosmtpd.controller import Controller
 from freezegun import freeze_time
+from helpers import Inbox, free_port
 from sqlalchemy import create_engine, select, text
 from werkzeug.serving import make_server
 
@@ -27,7 +31,7 @@ from portal.services.passwords import hash_password
 from portal.services.setup import install_defaults
 
 # Fixtures kept in their own module, shared by every test that needs them.
-pytest_plugins = ("records_data",)
+pytest_plugins = ("records_data", "seal_data")
 
 TEST_SECRET = "test-secret-key-for-the-portal-test-suite-0123456789"
 STAFF_PASSWORD = "staff password for tests 42"
@@ -582,3 +586,30 @@ def topics(app):
         ensure_topics()
         db.session.commit()
         return {topic.label: topic.id for topic in offered_topics()}
+
+
+# -- mail delivery over SMTP and the front desk, shared by several modules --------------------
+
+@pytest.fixture
+def smtp_server():
+    """start(port=None, inbox=None, **aiosmtpd options) -> the Inbox, served on 127.0.0.1."""
+    controllers = []
+
+    def start(port=None, inbox=None, **options):
+        inbox = inbox or Inbox()
+        controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port(), **options)
+        controller.start()
+        controllers.append(controller)
+        inbox.port = controller.port
+        return inbox
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture
+def staffer(client, staff_client):
+    """A front-desk staff member signed in on `client` directly through a server session
+    (the two-step sign-in is not what these tests are about)."""
+    return staff_client("front_desk", name="Dana Whitfield", on=client, direct=True).staff

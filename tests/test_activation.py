@@ -4,13 +4,14 @@ with pdftotext, as a person reads the printed letter."""
 
 import hashlib
 import re
-import subprocess
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from account_steps import chart_url, enter_activation_code, print_letter
 from conftest import csrf_token, post_form
 from freezegun import freeze_time
+from helpers import pdf_text
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -27,17 +28,11 @@ WRONG_IDENTITY = {**IDENTITY, "account_number": "MG-2003"}
 ACCOUNT = {"username": "wren", "password": PASSWORD, "confirm": PASSWORD,
            "question": "childhood_hero", "answer": "Ada Lovelace", "legal_name": "Wren Ashdown",
            "agree": "y"}
-CODE = re.compile(r"\b([2-9A-HJ-NP-Z]{4} [2-9A-HJ-NP-Z]{4} [2-9A-HJ-NP-Z]{4})\b")
 UNKNOWN = get_message("activation_code_unknown")[0]
 
 
 def text(response):
     return response.get_data(as_text=True).replace("&#39;", "'")
-
-
-def pdf_text(pdf):
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
-                          check=True).stdout.decode()
 
 
 @pytest.fixture
@@ -47,30 +42,13 @@ def patient(make_patient):
 
 
 @pytest.fixture
-def staff_client(staff_client):
+def front_desk_client(staff_client):
     """One browser signed in as front-desk staff (the patient uses `client`)."""
     return staff_client("front_desk", name="Dana Front")
 
 
-def chart_url(patient):
-    return f"/staff/patients/{patient.id}"
-
-
-def print_letter(staff_client, patient):
-    """Staff press "Print activation letter"; returns (response, the code as printed)."""
-    response = post_form(staff_client, chart_url(patient) + "/activation-letter.pdf", {},
-                         page_url=chart_url(patient))
-    assert response.status_code == 200, text(response)
-    found = CODE.search(pdf_text(response.data))
-    return response, found.group(1) if found else None
-
-
-def enter_code(client, code):
-    return post_form(client, "/activate", {"code": code})
-
-
 def verify(client, code, identity=IDENTITY):
-    response = enter_code(client, code)
+    response = enter_activation_code(client, code)
     assert response.headers["Location"] == "/enroll", text(response)
     return post_form(client, "/enroll", identity)
 
@@ -97,9 +75,9 @@ def test_a_code_is_12_characters_of_32_without_look_alikes_in_groups_of_four():
 
 # -- the whole flow -----------------------------------------------------------------------------
 
-def test_print_a_letter_enroll_with_its_code_and_sign_in(app, client, staff_client, patient, auth,
+def test_print_a_letter_enroll_with_its_code_and_sign_in(app, client, front_desk_client, patient, auth,
                                                           outbox, audit_trail):
-    response, code = print_letter(staff_client, patient)
+    response, code = print_letter(front_desk_client, patient)
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
     assert "Ashdown" not in response.headers["Content-Disposition"]
@@ -125,12 +103,12 @@ def test_print_a_letter_enroll_with_its_code_and_sign_in(app, client, staff_clie
     assert not any(plain in str(value) for value in row)
     assert invitation.code_hash != hashlib.sha256(plain.encode()).hexdigest()
 
-    chart = text(staff_client.get(chart_url(patient)))
+    chart = text(front_desk_client.get(chart_url(patient)))
     assert "Activation letter outstanding: printed on" in chart and "by Dana Front" in chart
 
     assert client.get("/activate").status_code == 200
     # Typed as a person might: small letters, dashes between the groups.
-    response = enter_code(client, code.lower().replace(" ", "-"))
+    response = enter_activation_code(client, code.lower().replace(" ", "-"))
     assert response.headers["Location"] == "/enroll"
     page = text(client.get("/enroll"))
     assert "Confirm it is you" in page and "Wren" not in page
@@ -152,44 +130,44 @@ def test_print_a_letter_enroll_with_its_code_and_sign_in(app, client, staff_clie
                    "invitation.identity_passed", "patient.account_created", "invitation.used"):
         assert action in trail, f"{action} not audited: {trail}"
     [printed] = audit_trail.rows("invitation.letter_printed")
-    assert printed.actor_id == staff_client.staff.id and printed.patient_id == patient.id
+    assert printed.actor_id == front_desk_client.staff.id and printed.patient_id == patient.id
     assert "works for 30 days" in printed.detail
     assert plain not in " ".join(str(row.detail) for action in set(trail)
                                  for row in audit_trail.rows(action))
 
-    chart = text(staff_client.get(chart_url(patient)))
+    chart = text(front_desk_client.get(chart_url(patient)))
     assert "Active: username wren" in chart
 
 
-def test_a_code_works_once(app, client, staff_client, patient):
-    _, code = print_letter(staff_client, patient)
+def test_a_code_works_once(app, client, front_desk_client, patient):
+    _, code = print_letter(front_desk_client, patient)
     verify(client, code)
     assert post_form(client, "/enroll/account", ACCOUNT).headers["Location"] == "/sign-in"
     again = app.test_client()
-    response = enter_code(again, code)
+    response = enter_activation_code(again, code)
     assert response.status_code == 410 and "already been used" in text(response)
 
 
-def test_a_code_expires_after_the_practice_s_days(app, client, staff_client, patient,
+def test_a_code_expires_after_the_practice_s_days(app, client, front_desk_client, patient,
                                                   save_practice):
-    _, code = print_letter(staff_client, patient)
+    _, code = print_letter(front_desk_client, patient)
     invitation = letters(app)[0]
     assert timedelta(days=30) - timedelta(minutes=1) < invitation.expires_at - invitation.created_at \
         <= timedelta(days=30)
     with freeze_time(invitation.expires_at + timedelta(seconds=1)):
-        response = enter_code(client, code)
+        response = enter_activation_code(client, code)
         assert response.status_code == 410 and "This activation code has expired" in text(response)
 
     save_practice(activation_code_days=3)
-    print_letter(staff_client, patient)
+    print_letter(front_desk_client, patient)
     newer = letters(app)[-1]
     assert newer.expires_at - newer.created_at <= timedelta(days=3)
     assert newer.expires_at - newer.created_at > timedelta(days=3) - timedelta(minutes=1)
 
 
-def test_five_wrong_identities_void_the_code(app, client, staff_client, patient, audit_trail):
-    _, code = print_letter(staff_client, patient)
-    enter_code(client, code)
+def test_five_wrong_identities_void_the_code(app, client, front_desk_client, patient, audit_trail):
+    _, code = print_letter(front_desk_client, patient)
+    enter_activation_code(client, code)
     for attempt in range(1, 5):
         response = post_form(client, "/enroll", WRONG_IDENTITY)
         assert response.status_code == 200
@@ -203,100 +181,100 @@ def test_five_wrong_identities_void_the_code(app, client, staff_client, patient,
     assert (invitation.identity_failures, invitation.void_reason) == (5, "identity_failures")
     # The right answers now come too late, and the code opens nothing.
     assert client.get("/enroll").status_code == 410
-    assert enter_code(app.test_client(), code).status_code == 410
-    chart = text(staff_client.get(chart_url(patient)))
+    assert enter_activation_code(app.test_client(), code).status_code == 410
+    chart = text(front_desk_client.get(chart_url(patient)))
     assert "Activation letter void:" in chart and "entered wrongly 5 times" in chart
 
 
-def test_a_newer_letter_voids_the_older_one(app, client, staff_client, patient):
-    _, first = print_letter(staff_client, patient)
-    _, second = print_letter(staff_client, patient)
+def test_a_newer_letter_voids_the_older_one(app, client, front_desk_client, patient):
+    _, first = print_letter(front_desk_client, patient)
+    _, second = print_letter(front_desk_client, patient)
     assert first != second
     older, newer = letters(app)
     assert older.void_reason == "superseded" and newer.voided_at is None
-    response = enter_code(client, first)
+    response = enter_activation_code(client, first)
     assert response.status_code == 410 and "no longer works" in text(response)
-    assert enter_code(app.test_client(), second).headers["Location"] == "/enroll"
+    assert enter_activation_code(app.test_client(), second).headers["Location"] == "/enroll"
 
 
 def test_an_emailed_invitation_voids_a_letter_and_a_letter_voids_an_invitation(
-        app, client, staff_client, patient, outbox):
+        app, client, front_desk_client, patient, outbox):
     with app.app_context():
         db.session.get(Patient, patient.id).email = "wren@example.com"
         db.session.commit()
-    _, code = print_letter(staff_client, patient)
-    response = post_form(staff_client, chart_url(patient) + "/invitation", {},
+    _, code = print_letter(front_desk_client, patient)
+    response = post_form(front_desk_client, chart_url(patient) + "/invitation", {},
                          page_url=chart_url(patient))
     assert response.status_code == 302
     letter, invitation = letters(app)
     assert letter.void_reason == "superseded" and invitation.kind == "email"
-    assert enter_code(client, code).status_code == 410
-    print_letter(staff_client, patient)
+    assert enter_activation_code(client, code).status_code == 410
+    print_letter(front_desk_client, patient)
     assert letters(app)[1].void_reason == "superseded"
 
 
-def test_changing_the_chart_email_leaves_a_printed_letter_working(app, client, staff_client,
+def test_changing_the_chart_email_leaves_a_printed_letter_working(app, client, front_desk_client,
                                                                     patient):
-    _, code = print_letter(staff_client, patient)
+    _, code = print_letter(front_desk_client, patient)
     with app.app_context():
         from portal.services import invitations
         from portal.services.audit import SYSTEM
         assert invitations.void_for_email_change(patient, SYSTEM) == 0
         db.session.commit()
-    assert enter_code(client, code).headers["Location"] == "/enroll"
+    assert enter_activation_code(client, code).headers["Location"] == "/enroll"
 
 
-def test_wrong_or_malformed_codes_say_what_to_fix_and_are_audited(app, client, staff_client,
+def test_wrong_or_malformed_codes_say_what_to_fix_and_are_audited(app, client, front_desk_client,
                                                                   patient, audit_trail):
-    print_letter(staff_client, patient)
-    response = enter_code(client, "ABCD EFGH JKLM")  # well formed, but no letter has it
+    print_letter(front_desk_client, patient)
+    response = enter_activation_code(client, "ABCD EFGH JKLM")  # well formed, but no letter has it
     assert response.status_code == 400 and UNKNOWN in text(response)
     assert 'value="ABCD EFGH JKLM"' in text(response), "what was typed stays in the box"
-    response = enter_code(client, "ABCD EFGH JK")
+    response = enter_activation_code(client, "ABCD EFGH JK")
     assert response.status_code == 200 and "has 12 letters and numbers" in text(response)
-    response = enter_code(client, "ABCD EFGH JKL0")
+    response = enter_activation_code(client, "ABCD EFGH JKL0")
     assert "never has 0 (zero), O, 1 (one) or I" in text(response)
-    assert "Enter the activation code" in text(enter_code(client, ""))
+    assert "Enter the activation code" in text(enter_activation_code(client, ""))
     [refused] = audit_trail.rows("invitation.code_refused")
     assert refused.detail == "unknown" and refused.patient_id is None
     assert "ABCD" not in refused.detail
 
 
-def test_guessing_codes_is_limited_per_address(app, client, staff_client, patient):
-    _, code = print_letter(staff_client, patient)
+def test_guessing_codes_is_limited_per_address(app, client, front_desk_client, patient):
+    _, code = print_letter(front_desk_client, patient)
     for guess in range(10):
-        assert enter_code(client, f"ABCD EFGH {codes.ALPHABET[guess]}KLM").status_code == 400
-    assert enter_code(client, "ABCD EFGH JKLM").status_code == 429
-    assert enter_code(client, code).status_code == 429, "the right code waits too"
+        assert enter_activation_code(client, f"ABCD EFGH {codes.ALPHABET[guess]}KLM").status_code == 400
+    assert enter_activation_code(client, "ABCD EFGH JKLM").status_code == 429
+    assert enter_activation_code(client, code).status_code == 429, "the right code waits too"
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "203.0.113.9"
-    assert enter_code(other, code).headers["Location"] == "/enroll"
+    assert enter_activation_code(other, code).headers["Location"] == "/enroll"
 
 
-def test_guessing_over_all_addresses_cannot_lock_out_a_real_letter(app, staff_client, patient):
+def test_guessing_over_all_addresses_cannot_lock_out_a_real_letter(app, front_desk_client, patient):
     """20 addresses spend their 10 guesses each (200 wrong codes, the practice-wide cap): a
     21st address with a valid code still gets in; an address that typed a wrong code itself
     waits while the cap is spent."""
-    _, code = print_letter(staff_client, patient)
+    _, code = print_letter(front_desk_client, patient)
     for number in range(20):
         browser = app.test_client()
         browser.environ_base["REMOTE_ADDR"] = f"198.51.100.{number}"
         for guess in range(10):
             wrong_code = f"ABCD EFGH {codes.ALPHABET[guess]}KLM"
-            assert enter_code(browser, wrong_code).status_code == 400
-        assert enter_code(browser, code).status_code == 429  # its own 10 are spent
+            assert enter_activation_code(browser, wrong_code).status_code == 400
+        assert enter_activation_code(browser, code).status_code == 429  # its own 10 are spent
     fresh = app.test_client()
     fresh.environ_base["REMOTE_ADDR"] = "203.0.113.77"
-    assert enter_code(fresh, code).headers["Location"] == "/enroll"
+    assert enter_activation_code(fresh, code).headers["Location"] == "/enroll"
     guesser = app.test_client()
     guesser.environ_base["REMOTE_ADDR"] = "203.0.113.78"
-    assert enter_code(guesser, "ABCD EFGH JKLM").status_code == 400  # a first wrong code
-    assert enter_code(guesser, "ABCD EFGH JKLN").status_code == 429  # then the cap holds
+    assert enter_activation_code(guesser, "ABCD EFGH JKLM").status_code == 400  # a first wrong code
+    assert enter_activation_code(guesser, "ABCD EFGH JKLN").status_code == 429  # then the cap holds
 
 
-def test_an_email_typed_at_enrollment_is_confirmed_by_its_link(app, client, staff_client, patient,
+def test_an_email_typed_at_enrollment_is_confirmed_by_its_link(app, client, front_desk_client, patient,
                                                                outbox, patient_client):
-    _, code = print_letter(staff_client, patient)
+    _, code = print_letter(front_desk_client, patient)
     verify(client, code)
     response = post_form(client, "/enroll/account", {**ACCOUNT, "email": "Wren@Example.com"})
     assert response.headers["Location"] == "/sign-in"
@@ -317,8 +295,8 @@ def test_an_email_typed_at_enrollment_is_confirmed_by_its_link(app, client, staf
         assert db.session.scalar(select(PatientAccount.email)) == "wren@example.com"
 
 
-def test_a_bad_email_keeps_the_rest_of_the_account_form(app, client, staff_client, patient):
-    _, code = print_letter(staff_client, patient)
+def test_a_bad_email_keeps_the_rest_of_the_account_form(app, client, front_desk_client, patient):
+    _, code = print_letter(front_desk_client, patient)
     verify(client, code)
     response = post_form(client, "/enroll/account", {**ACCOUNT, "email": "not an address"})
     assert response.status_code == 200 and "Enter an email address like" in text(response)
@@ -328,9 +306,9 @@ def test_a_bad_email_keeps_the_rest_of_the_account_form(app, client, staff_clien
 
 
 def test_without_an_email_forgot_password_says_to_call_and_sends_nothing(
-        app, client, staff_client, patient, outbox, audit_trail, save_practice):
+        app, client, front_desk_client, patient, outbox, audit_trail, save_practice):
     save_practice(phone="555-0100")
-    _, code = print_letter(staff_client, patient)
+    _, code = print_letter(front_desk_client, patient)
     verify(client, code)
     post_form(client, "/enroll/account", ACCOUNT)
     page = text(client.get("/forgot-password"))
@@ -343,19 +321,19 @@ def test_without_an_email_forgot_password_says_to_call_and_sends_nothing(
 
 
 def test_staff_send_the_assisted_reset_to_the_chart_email_when_the_account_has_none(
-        app, client, staff_client, patient, outbox):
-    _, code = print_letter(staff_client, patient)
+        app, client, front_desk_client, patient, outbox):
+    _, code = print_letter(front_desk_client, patient)
     verify(client, code)
     post_form(client, "/enroll/account", ACCOUNT)
-    chart = text(staff_client.get(chart_url(patient)))
+    chart = text(front_desk_client.get(chart_url(patient)))
     assert "neither has the chart" in chart
     assert "Send a password reset link" not in chart
     with app.app_context():
         db.session.get(Patient, patient.id).email = "wren.home@example.com"
         db.session.commit()
-    chart = text(staff_client.get(chart_url(patient)))
+    chart = text(front_desk_client.get(chart_url(patient)))
     assert "the link goes to the chart's address, wren.home@example.com" in chart
-    response = post_form(staff_client, chart_url(patient) + "/password-reset", {},
+    response = post_form(front_desk_client, chart_url(patient) + "/password-reset", {},
                          page_url=chart_url(patient))
     assert response.status_code == 302
     [reset] = outbox.queued
@@ -364,26 +342,26 @@ def test_staff_send_the_assisted_reset_to_the_chart_email_when_the_account_has_n
 
 # -- who may print, and when --------------------------------------------------------------------
 
-def test_no_letter_for_a_patient_with_an_account_or_an_inactive_chart(app, staff_client,
+def test_no_letter_for_a_patient_with_an_account_or_an_inactive_chart(app, front_desk_client,
                                                                        make_account, make_patient):
     account = make_account(username="holly", account_number="MG-3003")
     url = f"/staff/patients/{account.patient_id}"
-    response = post_form(staff_client, url + "/activation-letter.pdf", {}, page_url=url)
+    response = post_form(front_desk_client, url + "/activation-letter.pdf", {}, page_url=url)
     assert response.status_code == 302
-    assert get_message("letter_has_account")[0] in text(staff_client.get(url))
+    assert get_message("letter_has_account")[0] in text(front_desk_client.get(url))
     inactive = make_patient(account_number="MG-4004", status="inactive")
     url = f"/staff/patients/{inactive.id}"
-    assert "Print activation letter" not in text(staff_client.get(url))
-    response = post_form(staff_client, url + "/activation-letter.pdf", {}, page_url=url)
+    assert "Print activation letter" not in text(front_desk_client.get(url))
+    response = post_form(front_desk_client, url + "/activation-letter.pdf", {}, page_url=url)
     assert response.status_code == 302
-    assert get_message("letter_inactive")[0] in text(staff_client.get(url))
+    assert get_message("letter_inactive")[0] in text(front_desk_client.get(url))
     assert letters(app) == []
 
 
-def test_printing_needs_staff_and_the_form_token(app, client, staff_client, patient, make_account,
+def test_printing_needs_staff_and_the_form_token(app, client, front_desk_client, patient, make_account,
                                                  patient_client):
     url = chart_url(patient) + "/activation-letter.pdf"
-    assert staff_client.post(url).status_code == 400  # no CSRF token
+    assert front_desk_client.post(url).status_code == 400  # no CSRF token
     assert client.post(url, data={"csrf_token": csrf_token(client, "/sign-in")}).status_code in (302, 401)
     make_account(username="holly", account_number="MG-3003")
     browser = patient_client("holly")
@@ -400,13 +378,13 @@ def test_a_signed_in_patient_is_asked_to_sign_out_first(app, make_account, patie
 
 
 def test_the_code_days_setting_takes_1_to_90(app, admin, client):
-    from test_admin import SETTINGS
+    from helpers import PRACTICE_SETTINGS
 
     from portal.services.practice import get_practice
 
     assert "Days an activation letter" in text(client.get("/admin/settings"))
     for days, accepted in (("0", False), ("91", False), ("ten", False), ("90", True)):
-        response = post_form(client, "/admin/settings", {**SETTINGS, "activation_code_days": days})
+        response = post_form(client, "/admin/settings", {**PRACTICE_SETTINGS, "activation_code_days": days})
         assert (response.status_code == 302) == accepted, days
         if not accepted:
             assert "Enter a number of days from 1 to 90." in text(response)

@@ -4,29 +4,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 from conftest import count_queries, post_form
+from helpers import PRACTICE_SETTINGS
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Practice
 from portal.services import audit
 from portal.services.patients import create_patient
-
-SETTINGS = {
-    "name": "Cedar Hollow Pediatrics",
-    "address_line1": "12 Example Lane",
-    "city": "Riverton",
-    "state": "WY",
-    "postal_code": "82501",
-    "phone": "555-010-4400",
-    "time_zone": "America/Denver",
-    "office_hours": "Mon-Thu 9-4",
-    "reply_time_promise": "We answer within one business day.",
-    "emergency_notice": "Call 911 in an emergency.",
-    "attachments_allowed": "y",
-    "attachment_max_mb": "5",
-    "attachment_types": "PDF, jpg",
-    "public_verification": "y",
-}
 
 
 @pytest.mark.parametrize("url", ["/admin/settings", "/admin/audit"])
@@ -46,7 +30,7 @@ def test_admin_nav_is_hidden_from_other_roles(client, auth, make_staff):
 
 
 def test_settings_are_saved_shown_everywhere_and_audited(client, admin, app):
-    response = post_form(client, "/admin/settings", SETTINGS)
+    response = post_form(client, "/admin/settings", PRACTICE_SETTINGS)
     assert response.status_code == 302
     page = client.get("/staff/patients").get_data(as_text=True)
     assert "Cedar Hollow Pediatrics" in page and "555-010-4400" in page and "Mon-Thu 9-4" in page
@@ -71,7 +55,7 @@ def test_settings_are_saved_shown_everywhere_and_audited(client, admin, app):
     ({"time_zone": "Mars/Olympus"}, "Not a valid choice"),
 ])
 def test_bad_settings_are_explained_and_not_saved(client, admin, app, changes, message):
-    response = post_form(client, "/admin/settings", {**SETTINGS, **changes})
+    response = post_form(client, "/admin/settings", {**PRACTICE_SETTINGS, **changes})
     body = response.get_data(as_text=True)
     assert message in body and "There is a problem" in body
     assert 'value="Riverton"' in body
@@ -80,7 +64,7 @@ def test_bad_settings_are_explained_and_not_saved(client, admin, app, changes, m
 
 
 def test_times_are_shown_in_the_practice_time_zone(client, admin, app):
-    post_form(client, "/admin/settings", SETTINGS)  # America/Denver
+    post_form(client, "/admin/settings", PRACTICE_SETTINGS)  # America/Denver
     with app.app_context():
         db.session.add(AuditEvent(action="test.marker", actor_kind="system",
                                   at=datetime(2026, 7, 1, 18, 30, tzinfo=UTC)))

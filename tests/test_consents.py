@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from conftest import START, AuthActions, csrf_token, post_form
+from helpers import pdf_text
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -31,20 +32,14 @@ def text(response):
     return response.get_data(as_text=True).replace("&#39;", "'")
 
 
-def pdf_text(pdf):
-    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
-                            check=True)
-    return result.stdout.decode()
-
-
 @pytest.fixture
-def robin(make_account):
+def robin_without_consent(make_account):
     """Robin Q. Quill, born 1980-04-09, account T-1001, with no consent signed yet."""
     return make_account(consented=False, middle_name="Q.")
 
 
 @pytest.fixture
-def signed_in(robin, auth, client):
+def signed_in(robin_without_consent, auth, client):
     response = auth.patient_sign_in("robin")
     assert response.status_code == 302
     return client
@@ -129,7 +124,8 @@ def test_signing_out_stays_open_behind_the_gate(app, signed_in):
     assert signed_in.get("/home").headers["Location"].startswith("/sign-in")
 
 
-def test_the_gate_returns_when_the_consent_expires_12_months_on(app, robin, auth, client, clock):
+def test_the_gate_returns_when_the_consent_expires_12_months_on(app, robin_without_consent, auth,
+                                                                client, clock):
     document_id, _ = consent_ids(app)
     assert auth.patient_sign_in("robin").status_code == 302
     assert sign(client, document_id)[0].status_code == 302

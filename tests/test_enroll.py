@@ -57,7 +57,7 @@ def patient(make_patient):
 
 
 @pytest.fixture
-def staff_client(staff_client):
+def front_desk_client(staff_client):
     """Here one browser, signed in as front-desk staff (the patient uses `client`)."""
     return staff_client("front_desk")
 
@@ -66,12 +66,12 @@ def chart_url(patient):
     return f"/staff/patients/{patient.id}"
 
 
-def invite(staff_client, patient):
+def invite(front_desk_client, patient):
     """Staff press "Send invitation"; returns the link's path from the queued email."""
-    response = post_form(staff_client, chart_url(patient) + "/invitation", {},
+    response = post_form(front_desk_client, chart_url(patient) + "/invitation", {},
                          page_url=chart_url(patient))
     assert response.status_code == 302
-    return latest_link(staff_client.application)
+    return latest_link(front_desk_client.application)
 
 
 def latest_link(app):
@@ -103,8 +103,8 @@ def account_count(app):
 
 # -- the whole flow ---------------------------------------------------------------------------
 
-def test_invite_verify_enroll_and_sign_in(app, client, staff_client, patient, outbox, auth, audit_trail):
-    link = invite(staff_client, patient)
+def test_invite_verify_enroll_and_sign_in(app, client, front_desk_client, patient, outbox, auth, audit_trail):
+    link = invite(front_desk_client, patient)
     [email] = outbox.queued
     assert email.recipient == patient.email
     assert ACCOUNT_NUMBER not in email.body_text and "1980" not in email.body_text
@@ -154,33 +154,33 @@ def test_invite_verify_enroll_and_sign_in(app, client, staff_client, patient, ou
     assert trail.count("invitation.opened") == 1
     with app.app_context():
         sent = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "invitation.sent"))
-        assert sent.actor_kind == "staff" and sent.actor_id == staff_client.staff.id
+        assert sent.actor_kind == "staff" and sent.actor_id == front_desk_client.staff.id
         assert sent.patient_id == patient.id
 
 
-def test_link_is_built_from_the_base_url_and_leaves_the_address_bar(app, client, staff_client,
+def test_link_is_built_from_the_base_url_and_leaves_the_address_bar(app, client, front_desk_client,
                                                                      patient):
-    link = invite(staff_client, patient)
+    link = invite(front_desk_client, patient)
     response = client.get(link)
     assert response.headers["Location"] == "/enroll"
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert "t=" not in client.get("/enroll").request.url
 
 
-def test_invitation_expiry_is_a_setting(app, client, staff_client, patient):
+def test_invitation_expiry_is_a_setting(app, client, front_desk_client, patient):
     app.config["INVITATION_DAYS"] = 2
     started = utcnow()
-    link = invite(staff_client, patient)
+    link = invite(front_desk_client, patient)
     invitation = the_invitation(app)
     assert timedelta(days=2) <= invitation.expires_at - started < timedelta(days=2, minutes=1)
     with freeze_time(invitation.expires_at + timedelta(seconds=1)):
         assert open_link(client, link).status_code == 410
 
 
-def test_lowering_the_setting_spares_links_already_sent(app, client, staff_client, patient):
+def test_lowering_the_setting_spares_links_already_sent(app, client, front_desk_client, patient):
     """The lifetime is stamped on the row when sent; the setting only shapes new invitations."""
     app.config["INVITATION_DAYS"] = 7
-    link = invite(staff_client, patient)
+    link = invite(front_desk_client, patient)
     sent = the_invitation(app).created_at
     app.config["INVITATION_DAYS"] = 1
     with freeze_time(sent + timedelta(days=3)):
@@ -204,17 +204,17 @@ def test_no_token_gets_a_page_saying_to_open_the_email(client):
     lambda link: link.replace("t=", "t=x"),
     lambda link: "/enroll?t=not-a-token",
 ])
-def test_tampered_token(app, client, staff_client, patient, spoil, save_practice):
+def test_tampered_token(app, client, front_desk_client, patient, spoil, save_practice):
     save_practice(phone="555-201-0100")
-    link = invite(staff_client, patient)
+    link = invite(front_desk_client, patient)
     response = open_link(client, spoil(link))
     assert response.status_code == 400
     assert "This invitation link does not work" in text(response) and "555-201-0100" in text(response)
     assert post_form(client, "/enroll", IDENTITY, page_url="/sign-in").status_code == 400
 
 
-def test_token_naming_a_missing_invitation_or_wrong_nonce(app, client, staff_client, patient):
-    invite(staff_client, patient)
+def test_token_naming_a_missing_invitation_or_wrong_nonce(app, client, front_desk_client, patient):
+    invite(front_desk_client, patient)
     invitation = the_invitation(app)
     with app.test_request_context():
         wrong_nonce = make_token("invite", {"i": invitation.id, "n": "guessed"})
@@ -224,8 +224,8 @@ def test_token_naming_a_missing_invitation_or_wrong_nonce(app, client, staff_cli
         assert open_link(client, "/enroll?t=" + token).status_code == 400
 
 
-def test_wrong_purpose_token(app, client, staff_client, patient):
-    invite(staff_client, patient)
+def test_wrong_purpose_token(app, client, front_desk_client, patient):
+    invite(front_desk_client, patient)
     invitation = the_invitation(app)
     with app.test_request_context():
         reset = make_token("reset", {"i": invitation.id, "n": invitation.nonce})
@@ -234,9 +234,9 @@ def test_wrong_purpose_token(app, client, staff_client, patient):
     assert the_invitation(app).opened_at is None
 
 
-def test_expired_token(app, client, staff_client, patient, save_practice):
+def test_expired_token(app, client, front_desk_client, patient, save_practice):
     save_practice(phone="555-201-0100")
-    link = invite(staff_client, patient)
+    link = invite(front_desk_client, patient)
     sent = the_invitation(app).created_at
     with freeze_time(sent + timedelta(days=7, seconds=1)):
         response = open_link(client, link)
@@ -250,16 +250,16 @@ def test_expired_token(app, client, staff_client, patient, save_practice):
         assert post_form(other, "/enroll", IDENTITY, page_url="/sign-in").status_code == 410
 
 
-def test_expired_between_identity_and_account(app, client, staff_client, patient):
-    link = invite(staff_client, patient)
+def test_expired_between_identity_and_account(app, client, front_desk_client, patient):
+    link = invite(front_desk_client, patient)
     verify(client, link)
     with freeze_time(the_invitation(app).expires_at + timedelta(seconds=1)):
         response = create(client, page_url="/sign-in")
     assert response.status_code == 410 and account_count(app) == 0
 
 
-def test_used_link_cannot_be_used_again(app, client, staff_client, patient):
-    link = invite(staff_client, patient)
+def test_used_link_cannot_be_used_again(app, client, front_desk_client, patient):
+    link = invite(front_desk_client, patient)
     verify(client, link)
     assert create(client).status_code == 302
     again = open_link(app.test_client(), link)
@@ -269,9 +269,9 @@ def test_used_link_cannot_be_used_again(app, client, staff_client, patient):
     assert account_count(app) == 1
 
 
-def test_new_invitation_supersedes_the_older_link(app, client, staff_client, patient, audit_trail):
-    first = invite(staff_client, patient)
-    second = invite(staff_client, patient)
+def test_new_invitation_supersedes_the_older_link(app, client, front_desk_client, patient, audit_trail):
+    first = invite(front_desk_client, patient)
+    second = invite(front_desk_client, patient)
     assert first != second
     response = open_link(client, first)
     assert response.status_code == 410 and "newest email" in text(response)
@@ -290,49 +290,49 @@ def chart_form(patient, **changes):
             "email": patient.email, "status": "active", **changes}
 
 
-def test_changing_the_chart_email_voids_the_invitation(app, client, staff_client, patient):
-    link = invite(staff_client, patient)
+def test_changing_the_chart_email_voids_the_invitation(app, client, front_desk_client, patient):
+    link = invite(front_desk_client, patient)
     edit = chart_url(patient) + "/edit"
-    post_form(staff_client, edit, chart_form(patient, phone="555-201-0199"))
+    post_form(front_desk_client, edit, chart_form(patient, phone="555-201-0199"))
     assert the_invitation(app).voided_at is None, "other changes leave the invitation alone"
-    post_form(staff_client, edit, chart_form(patient, email="robin.new@example.com"))
+    post_form(front_desk_client, edit, chart_form(patient, email="robin.new@example.com"))
     assert the_invitation(app).void_reason == "email_changed"
     assert open_link(client, link).status_code == 410
-    page = text(staff_client.get(chart_url(patient)))
+    page = text(front_desk_client.get(chart_url(patient)))
     assert "Invitation void: the chart's email address changed" in page
     # The new invitation goes to the new address.
-    invite(staff_client, patient)
+    invite(front_desk_client, patient)
     assert the_invitation(app).email == "robin.new@example.com"
 
 
-def test_revoked_invitation(app, client, staff_client, patient):
-    link = invite(staff_client, patient)
+def test_revoked_invitation(app, client, front_desk_client, patient):
+    link = invite(front_desk_client, patient)
     chart = chart_url(patient)
-    response = post_form(staff_client, chart + "/invitation/revoke", {}, page_url=chart)
+    response = post_form(front_desk_client, chart + "/invitation/revoke", {}, page_url=chart)
     assert response.status_code == 302
-    assert get_message("invitation_revoked")[0] in text(staff_client.get(chart))
+    assert get_message("invitation_revoked")[0] in text(front_desk_client.get(chart))
     assert open_link(client, link).status_code == 410
     assert the_invitation(app).void_reason == "revoked"
     with app.app_context():
         revoked = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "invitation.revoked"))
-        assert (revoked.actor_kind, revoked.actor_id) == ("staff", staff_client.staff.id)
-    again = post_form(staff_client, chart + "/invitation/revoke", {}, page_url=chart)
-    assert get_message("invitation_none_open")[0] in text(staff_client.get(again.headers["Location"]))
+        assert (revoked.actor_kind, revoked.actor_id) == ("staff", front_desk_client.staff.id)
+    again = post_form(front_desk_client, chart + "/invitation/revoke", {}, page_url=chart)
+    assert get_message("invitation_none_open")[0] in text(front_desk_client.get(again.headers["Location"]))
 
 
-def test_signed_in_visitor_is_asked_to_sign_out_first(app, client, staff_client, patient):
-    link = invite(staff_client, patient)
-    response = open_link(staff_client, link)
+def test_signed_in_visitor_is_asked_to_sign_out_first(app, client, front_desk_client, patient):
+    link = invite(front_desk_client, patient)
+    response = open_link(front_desk_client, link)
     assert response.status_code == 409 and "Sign out first" in text(response)
     assert the_invitation(app).opened_at is None
 
 
 # -- the identity check -----------------------------------------------------------------------
 
-def test_five_wrong_answers_void_the_invitation(app, client, staff_client, patient, save_practice,
+def test_five_wrong_answers_void_the_invitation(app, client, front_desk_client, patient, save_practice,
                                                 audit_trail):
     save_practice(phone="555-201-0100")
-    link = invite(staff_client, patient)
+    link = invite(front_desk_client, patient)
     open_link(client, link)
     for tries_left in (4, 3, 2, 1):
         response = post_form(client, "/enroll", {**IDENTITY, "date_of_birth-year": "1981"})
@@ -349,7 +349,7 @@ def test_five_wrong_answers_void_the_invitation(app, client, staff_client, patie
     assert invitation.identity_verified_at is None
     trail = audit_trail.actions()
     assert trail.count("invitation.identity_failed") == 5 and trail.count("invitation.voided") == 1
-    page = text(staff_client.get(chart_url(patient)))
+    page = text(front_desk_client.get(chart_url(patient)))
     assert "Invitation void: the date of birth and account number were entered wrongly 5 times" in page
 
 
@@ -371,8 +371,8 @@ def submit_at_once(browsers, url, forms):
     return results
 
 
-def test_wrong_answers_at_once_are_all_counted(app, staff_client, patient):
-    link = invite(staff_client, patient)
+def test_wrong_answers_at_once_are_all_counted(app, front_desk_client, patient):
+    link = invite(front_desk_client, patient)
     browsers = [app.test_client() for _ in range(5)]
     for browser in browsers:
         open_link(browser, link)
@@ -383,7 +383,7 @@ def test_wrong_answers_at_once_are_all_counted(app, staff_client, patient):
     assert (invitation.identity_failures, invitation.void_reason) == (5, "identity_failures")
 
 
-def test_identity_answers_do_not_say_which_part_was_wrong(app, staff_client, make_patient):
+def test_identity_answers_do_not_say_which_part_was_wrong(app, front_desk_client, make_patient):
     summaries = []
     for number, changes in enumerate([{"date_of_birth-day": "10"},
                                       {"account_number": "MG-9999"},
@@ -391,7 +391,7 @@ def test_identity_answers_do_not_say_which_part_was_wrong(app, staff_client, mak
         patient = make_patient(account_number=f"MG-100{number}", date_of_birth=BORN,
                                email=f"p{number}@example.com")
         visitor = app.test_client()
-        response = verify(visitor, invite(staff_client, patient),
+        response = verify(visitor, invite(front_desk_client, patient),
                           **{"account_number": f"MG-100{number}", **changes})
         page = text(response)
         assert response.status_code == 200 and "field-error" not in page
@@ -399,8 +399,8 @@ def test_identity_answers_do_not_say_which_part_was_wrong(app, staff_client, mak
     assert summaries[0] == summaries[1] == summaries[2]
 
 
-def test_badly_typed_answers_are_not_counted(app, client, staff_client, patient):
-    link = invite(staff_client, patient)
+def test_badly_typed_answers_are_not_counted(app, client, front_desk_client, patient):
+    link = invite(front_desk_client, patient)
     response = verify(client, link, **{"date_of_birth-month": "13", "account_number": ""})
     assert response.status_code == 200
     assert "The date of birth must be a real date." in text(response)
@@ -408,8 +408,8 @@ def test_badly_typed_answers_are_not_counted(app, client, staff_client, patient)
     assert the_invitation(app).identity_failures == 0
 
 
-def test_account_step_needs_the_identity_check_in_this_browser(app, client, staff_client, patient):
-    link = invite(staff_client, patient)
+def test_account_step_needs_the_identity_check_in_this_browser(app, client, front_desk_client, patient):
+    link = invite(front_desk_client, patient)
     open_link(client, link)
     assert client.get("/enroll/account").headers["Location"] == "/enroll"
     assert create(client, page_url="/enroll").headers["Location"] == "/enroll"
@@ -437,23 +437,23 @@ def test_account_step_needs_the_identity_check_in_this_browser(app, client, staf
     ({"legal_name": ""}, "Type your full legal name to sign."),
     ({"legal_name": "Robin Smith"}, "does not match our records"),
 ])
-def test_account_form_refusals(app, client, staff_client, patient, changes, message):
-    verify(client, invite(staff_client, patient))
+def test_account_form_refusals(app, client, front_desk_client, patient, changes, message):
+    verify(client, invite(front_desk_client, patient))
     response = create(client, **changes)
     assert response.status_code == 200 and message in text(response)
     assert 'class="error-summary"' in text(response)
     assert account_count(app) == 0 and the_invitation(app).used_at is None
 
 
-def test_taken_username(app, client, staff_client, patient, make_account):
+def test_taken_username(app, client, front_desk_client, patient, make_account):
     make_account(username="robin", account_number="OTHER-1", email="other@example.com")
-    verify(client, invite(staff_client, patient))
+    verify(client, invite(front_desk_client, patient))
     response = create(client, username="ROBIN")
     assert "That username is taken." in text(response) and account_count(app) == 1
 
 
-def test_strength_note_when_the_form_is_shown_again(app, client, staff_client, patient):
-    verify(client, invite(staff_client, patient))
+def test_strength_note_when_the_form_is_shown_again(app, client, front_desk_client, patient):
+    verify(client, invite(front_desk_client, patient))
     weak = "qwertyuiop123456789"
     page = text(create(client, password=weak, confirm=weak, agree=""))
     assert "accepted by our rules. Its strength: " in page and 'id="password-strength"' in page
@@ -465,7 +465,7 @@ def test_strength_note_when_the_form_is_shown_again(app, client, staff_client, p
 
 @pytest.mark.no_defaults  # the policy is folded in when `portal setup` makes the defaults
 def test_the_account_page_shows_the_whole_consent_with_the_practices_own_policy(
-        app, client, staff_client, patient):
+        app, client, front_desk_client, patient):
     """A policy the practice wrote in its settings before consents were documents becomes the
     policy part of the portal consent, shown whole on the page, printable, and signed."""
     with app.app_context():  # as an upgraded practice has it: the column is no setting now
@@ -475,7 +475,7 @@ def test_the_account_page_shows_the_whole_consent_with_the_practices_own_policy(
         db.session.commit()
         install_defaults()  # then `portal setup` makes the defaults
         db.session.commit()
-    verify(client, invite(staff_client, patient))
+    verify(client, invite(front_desk_client, patient))
     page = text(client.get("/enroll/account"))
     assert "Use the portal for non-urgent questions only." in page
     assert "Patient portal consent" in page and "What you agree to" in page
@@ -496,8 +496,8 @@ def test_default_policy_when_the_practice_has_none(client):
     assert page.count("Portal policy and procedures") == 1  # a section of the consent
 
 
-def test_two_submissions_at_once_make_exactly_one_account(app, staff_client, patient, audit_trail):
-    link = invite(staff_client, patient)
+def test_two_submissions_at_once_make_exactly_one_account(app, front_desk_client, patient, audit_trail):
+    link = invite(front_desk_client, patient)
     browsers = [app.test_client(), app.test_client()]
     for browser in browsers:
         assert verify(browser, link).headers["Location"] == "/enroll/account"
@@ -509,10 +509,10 @@ def test_two_submissions_at_once_make_exactly_one_account(app, staff_client, pat
     assert audit_trail.actions().count("patient.account_created") == 1
 
 
-def test_unique_chart_constraint_is_the_last_guard(app, client, staff_client, patient, monkeypatch):
+def test_unique_chart_constraint_is_the_last_guard(app, client, front_desk_client, patient, monkeypatch):
     """Should the checks before it ever miss an account (another path making one at the same
     moment), the database refuses the second and the patient gets a clear page, not a 500."""
-    verify(client, invite(staff_client, patient))
+    verify(client, invite(front_desk_client, patient))
     with app.app_context():
         db.session.add(PatientAccount(patient_id=patient.id, username="made-elsewhere",
                                       email=patient.email, password_hash="x", security_question="x",
@@ -524,12 +524,12 @@ def test_unique_chart_constraint_is_the_last_guard(app, client, staff_client, pa
     assert account_count(app) == 1 and the_invitation(app).used_at is None
 
 
-def test_username_taken_in_the_same_moment(app, client, staff_client, patient, make_account,
+def test_username_taken_in_the_same_moment(app, client, front_desk_client, patient, make_account,
                                            monkeypatch):
     """The form found the name free, but another patient took it before the insert."""
     from portal.blueprints.enroll import forms
 
-    verify(client, invite(staff_client, patient))
+    verify(client, invite(front_desk_client, patient))
     make_account(username="robin", account_number="OTHER-1", email="other@example.com")
     monkeypatch.setattr(forms, "username_problem", lambda username: None)
     response = create(client)
@@ -539,44 +539,44 @@ def test_username_taken_in_the_same_moment(app, client, staff_client, patient, m
 
 # -- what staff see and may do ----------------------------------------------------------------
 
-def status_of(staff_client, patient):
+def status_of(front_desk_client, patient):
     """The chart's portal access status line, and the whole "Portal access" section."""
-    page = text(staff_client.get(chart_url(patient)))
+    page = text(front_desk_client.get(chart_url(patient)))
     section = re.search(r'<section class="portal-access".*?</section>', page, re.S).group(0)
     found = re.search(r'<p class="portal-status">(.*?)</p>', section, re.S)
     return " ".join(found.group(1).split()), section
 
 
-def test_staff_see_each_state(app, client, staff_client, patient):
-    status, page = status_of(staff_client, patient)
+def test_staff_see_each_state(app, client, front_desk_client, patient):
+    status, page = status_of(front_desk_client, patient)
     assert status == "Not invited." and ">Send invitation<" in page and "Revoke" not in page
 
-    link = invite(staff_client, patient)
+    link = invite(front_desk_client, patient)
     invitation = the_invitation(app)
-    status, page = status_of(staff_client, patient)
+    status, page = status_of(front_desk_client, patient)
     assert status == (f"Invited on {local_day(invitation.created_at)} "
                       f"(expires {local_day(invitation.expires_at)}), to {patient.email}.")
     assert ">Send a new invitation<" in page and ">Revoke invitation<" in page
 
     open_link(client, link)
-    assert "opened the link on" in status_of(staff_client, patient)[0]
+    assert "opened the link on" in status_of(front_desk_client, patient)[0]
 
     with app.app_context():
         db.session.get(Invitation, invitation.id).expires_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
-    status, page = status_of(staff_client, patient)
+    status, page = status_of(front_desk_client, patient)
     assert status.startswith("Invitation expired on ") and "Revoke" not in page
     assert ">Send a new invitation<" in page
 
-    verify(app.test_client(), invite(staff_client, patient))
-    assert "confirmed their identity" in status_of(staff_client, patient)[0]
-    post_form(staff_client, chart_url(patient) + "/invitation/revoke", {}, page_url=chart_url(patient))
-    assert status_of(staff_client, patient)[0].startswith("Invitation void: staff revoked it (sent ")
+    verify(app.test_client(), invite(front_desk_client, patient))
+    assert "confirmed their identity" in status_of(front_desk_client, patient)[0]
+    post_form(front_desk_client, chart_url(patient) + "/invitation/revoke", {}, page_url=chart_url(patient))
+    assert status_of(front_desk_client, patient)[0].startswith("Invitation void: staff revoked it (sent ")
 
     other = app.test_client()
-    verify(other, invite(staff_client, patient))
+    verify(other, invite(front_desk_client, patient))
     create(other)
-    status, page = status_of(staff_client, patient)
+    status, page = status_of(front_desk_client, patient)
     assert status == f"Active: username robin, since {local_day(utcnow())}."
     assert "Send" not in page and "no invitation is needed" in page
 
@@ -584,37 +584,38 @@ def test_staff_see_each_state(app, client, staff_client, patient):
         account = db.session.scalar(select(PatientAccount))
         account.status, account.suspended_at = "suspended", utcnow()
         db.session.commit()
-    status, _ = status_of(staff_client, patient)
+    status, _ = status_of(front_desk_client, patient)
     assert status == f"Suspended: username robin. Suspended on {local_day(utcnow())}."
 
 
-def test_no_invitation_without_an_email_address(app, staff_client, make_patient, outbox, audit_trail):
+def test_no_invitation_without_an_email_address(app, front_desk_client, make_patient, outbox, audit_trail):
     patient = make_patient(email="")
-    status, page = status_of(staff_client, patient)
+    status, page = status_of(front_desk_client, patient)
     assert "first add the patient's email address" in page and "Send invitation" not in page
-    response = post_form(staff_client, chart_url(patient) + "/invitation", {},
+    response = post_form(front_desk_client, chart_url(patient) + "/invitation", {},
                          page_url=chart_url(patient))
-    assert get_message("invitation_no_email")[0] in text(staff_client.get(response.headers["Location"]))
+    assert get_message("invitation_no_email")[0] in text(front_desk_client.get(response.headers["Location"]))
     assert outbox.queued == [] and "invitation.sent" not in audit_trail.actions()
 
 
-def test_no_invitation_when_an_account_exists(app, staff_client, make_account, outbox):
+def test_no_invitation_when_an_account_exists(app, front_desk_client, make_account, outbox):
     account = make_account()
     with app.app_context():
         patient = db.session.get(Patient, account.patient_id)
         db.session.expunge(patient)
-    response = post_form(staff_client, chart_url(patient) + "/invitation", {},
+    response = post_form(front_desk_client, chart_url(patient) + "/invitation", {},
                          page_url=chart_url(patient))
-    assert get_message("invitation_has_account")[0] in text(staff_client.get(response.headers["Location"]))
+    assert get_message("invitation_has_account")[0] in text(
+        front_desk_client.get(response.headers["Location"]))
     assert outbox.queued == []
     with app.app_context():
         assert db.session.scalar(select(func.count(Invitation.id))) == 0
 
 
-def test_no_invitation_for_an_inactive_chart(app, staff_client, make_patient, outbox):
+def test_no_invitation_for_an_inactive_chart(app, front_desk_client, make_patient, outbox):
     patient = make_patient(status="deceased")
-    assert "Only active charts" in status_of(staff_client, patient)[1]
-    post_form(staff_client, chart_url(patient) + "/invitation", {}, page_url=chart_url(patient))
+    assert "Only active charts" in status_of(front_desk_client, patient)[1]
+    post_form(front_desk_client, chart_url(patient) + "/invitation", {}, page_url=chart_url(patient))
     assert outbox.queued == []
 
 
@@ -644,11 +645,11 @@ def test_patients_and_visitors_cannot_use_the_staff_routes(app, client, auth, ma
         assert db.session.scalar(select(func.count(Invitation.id))) == 0
 
 
-def test_unknown_chart_is_404(staff_client):
-    response = post_form(staff_client, "/staff/patients/999999/invitation", {},
+def test_unknown_chart_is_404(front_desk_client):
+    response = post_form(front_desk_client, "/staff/patients/999999/invitation", {},
                          page_url="/staff/patients")
     assert response.status_code == 404
 
 
-def test_invitation_routes_take_post_only(staff_client, patient):
-    assert staff_client.get(chart_url(patient) + "/invitation").status_code == 405
+def test_invitation_routes_take_post_only(front_desk_client, patient):
+    assert front_desk_client.get(chart_url(patient) + "/invitation").status_code == 405

@@ -9,7 +9,7 @@ import pytest
 from conftest import post_form
 from flask import url_for
 from freezegun import freeze_time
-from test_security import get_routes
+from helpers import get_routes
 
 from portal.flash_messages import get_message
 from portal.models.types import utcnow

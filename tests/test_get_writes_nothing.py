@@ -51,13 +51,13 @@ def writes(app, action):
 
 
 @pytest.fixture
-def patient_data(app, robin, publish, topics):
+def patient_data(app, robin_account, publish_entry, topics):
     """Robin with a lab result, a document, a conversation with an attachment, and the ids a
     GET URL may name."""
-    lab = publish("lab")
-    document = publish("document")
+    lab = publish_entry("lab")
+    document = publish_entry("document")
     with app.app_context():
-        account = db.session.get(PatientAccount, robin.id)
+        account = db.session.get(PatientAccount, robin_account.id)
         topic = offered_topics()[0]
         conversation = conversations.start_conversation(
             account, topic, subject="A question", body="Body text",
@@ -65,8 +65,8 @@ def patient_data(app, robin, publish, topics):
             files=[attachments.CheckedFile("scan.pdf", "application/pdf", PDF)], origin=audit.SYSTEM)
         db.session.commit()
         signature = db.session.scalar(select(Signature).where(
-            Signature.patient_id == robin.patient_id))
-        ids = {"patient_id": robin.patient_id, "entry_id": lab, "category": "lab",
+            Signature.patient_id == robin_account.patient_id))
+        ids = {"patient_id": robin_account.patient_id, "entry_id": lab, "category": "lab",
                "conversation_id": conversation.id,
                "attachment_id": db.session.scalar(select(MessageAttachment.id)),
                "signature_id": signature.id, "document_id": signature.document_id,

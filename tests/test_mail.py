@@ -17,16 +17,14 @@ import threading
 import time
 from contextlib import closing
 from datetime import timedelta
-from email import policy
-from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from conftest import TEST_SECRET, post_form
 from freezegun import freeze_time
+from helpers import PARSE, Inbox, free_port, use_smtp
 from sqlalchemy import func, select, update
 
 from portal.extensions import db
@@ -36,48 +34,6 @@ from portal.services import mail
 from portal.services.practice import get_practice
 
 RECIPIENT = "pat.outbox@example.test"
-PARSE = BytesParser(policy=policy.default).parsebytes
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(PARSE(envelope.content))
-        return "250 Message accepted"
-
-    @property
-    def message_ids(self):
-        return [message["Message-ID"] for message in self.messages]
-
-
-@pytest.fixture
-def smtp_server():
-    """start(port=None, inbox=None, **aiosmtpd options) -> the Inbox, served on 127.0.0.1."""
-    controllers = []
-
-    def start(port=None, inbox=None, **options):
-        inbox = inbox or Inbox()
-        controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port(), **options)
-        controller.start()
-        controllers.append(controller)
-        inbox.port = controller.port
-        return inbox
-
-    yield start
-    for controller in controllers:
-        controller.stop()
-
-
 @pytest.fixture(scope="session")
 def certificate(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1 and localhost: (cert path, server TLS context)."""
@@ -92,12 +48,6 @@ def certificate(tmp_path_factory):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     return str(cert), context
-
-
-def use_smtp(app, port, **settings):
-    """Deliver over SMTP to 127.0.0.1:port (plain unless settings say otherwise)."""
-    app.config.update({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_SECURITY": "none",
-                       "MAIL_TIMEOUT": 5, **settings})
 
 
 def queue(app, count=1, commit=True):
@@ -241,24 +191,25 @@ def test_server_down_then_up_sends_once(app, outbox, smtp_server):
 
 def test_backoff_grows_is_capped_and_gives_up(app, outbox):
     assert timedelta(0) < mail.backoff(1) < mail.backoff(2) < mail.backoff(3)
-    assert mail.backoff(mail.MAX_ATTEMPTS) == mail.MAX_BACKOFF == timedelta(hours=6)
-    assert mail.backoff(1000) == mail.MAX_BACKOFF
+    # The spec: 12 attempts, the wait between them capped at 6 hours.
+    assert mail.backoff(12) == mail.MAX_BACKOFF == timedelta(hours=6)
+    assert mail.backoff(1000) == timedelta(hours=6)
 
     use_smtp(app, free_port())  # nothing listens there
     queue(app)
-    set_rows(app, attempts=mail.MAX_ATTEMPTS - 2)
+    set_rows(app, attempts=10)
     assert outbox.deliver() == (0, 1)
     [row] = outbox.queued
     assert row.gave_up_at is None
     assert deliver_at(outbox, row.next_attempt_at) == (0, 1)
     [row] = outbox.queued
-    assert row.attempts == mail.MAX_ATTEMPTS and row.gave_up_at is not None
+    assert row.attempts == 12 and row.gave_up_at is not None
     assert deliver_at(outbox, row.next_attempt_at + timedelta(days=30)) == (0, 0)
 
 
 def test_worker_that_died_after_claiming_is_retried_after_the_claim_lapses(app, outbox):
     [message_id] = queue(app)
-    claimed_until = utcnow() + timedelta(seconds=mail.CLAIM_SECONDS)
+    claimed_until = utcnow() + timedelta(minutes=5)  # a claim lasts 5 minutes
     set_rows(app, claimed_until=claimed_until, attempts=1)  # claimed, then the worker died
     assert outbox.deliver() == (0, 0)
     assert deliver_at(outbox, claimed_until - timedelta(seconds=1)) == (0, 0)
@@ -278,7 +229,7 @@ def test_each_claim_lasts_from_when_it_is_taken(app, outbox, monkeypatch):
 
     def slow_deliver(message, email):
         claim_live.append(email.claimed_until > utcnow())
-        clock.tick(timedelta(seconds=mail.CLAIM_SECONDS * 2))  # a very slow SMTP server
+        clock.tick(timedelta(minutes=10))  # a very slow SMTP server: twice a 5-minute claim
         deliver(message, email)
 
     monkeypatch.setattr(mail, "_deliver", slow_deliver)

@@ -3,18 +3,17 @@ questions and reply time), attachments checked by their bytes and stripped of me
 input refused with nothing saved, one send per page, the inbox (unread, archived, pages of 25
 at a constant query count), a conversation without staff notes, and another patient's 404s."""
 
-import html
 import io
 import logging
 import re
 
 import pytest
 from conftest import count_queries, csrf_token
+from helpers import count, rows
+from messages_data import KEY, compose, multipart, question
 from PIL import Image
-from records_data import PDF
-from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
+from records_data import PDF, text
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.flash_messages import get_message
@@ -30,15 +29,10 @@ from portal.services.messages import conversations
 from portal.services.messages.topics import offered_topics
 from portal.services.practice import get_practice, update_practice
 
-KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
 MB = 1024 * 1024
 FALLBACK_NOTICE = ("In an emergency call 911 or go to the nearest emergency room. Do not use "
                    "messages for urgent needs.")
 NAV_COUNT = '<span class="count">({n}<span class="visually-hidden"> unread</span>)</span>'
-
-
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
 
 
 def png_bytes(colour="red"):
@@ -50,17 +44,8 @@ def png_bytes(colour="red"):
 
 
 @pytest.fixture
-def robin(make_account):
-    return make_account()
-
-
-@pytest.fixture
-def browser(robin, patient_client):
+def browser(robin_account, patient_client):
     return patient_client("robin")
-
-
-def question(topics):
-    return topics["Question for my care team"]
 
 
 def set_practice(app, **values):
@@ -69,45 +54,11 @@ def set_practice(app, **values):
         db.session.commit()
 
 
-def multipart(browser, url, data):
-    """A multipart POST with its body built here: the test client would spool a large body to
-    a temporary file it leaves open when the app answers 413. Files are (bytes, name) or
-    (bytes, name, declared type)."""
-    fields = {name: value for name, value in data.items() if name != "attachments"}
-    files = [("attachments", FileStorage(io.BytesIO(content), *rest))
-             for content, *rest in data.get("attachments", ())]
-    boundary, body = encode_multipart(MultiDict([*fields.items(), *files]))
-    return browser.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
-
-
-def compose(browser, topic_id, files=(), key=None, **fields):
-    """Open the message step for `topic_id` and send it: the response to the POST."""
-    page = browser.get(f"/messages/new?topic={topic_id}")
-    assert page.status_code == 200
-    data = {"csrf_token": csrf_token(browser, f"/messages/new?topic={topic_id}"),
-            "submission_key": key or KEY.search(page.get_data(as_text=True)).group(1),
-            "topic": str(topic_id), "subject": "Knee pain", "body": "My knee hurts when I walk.",
-            **fields}
-    return multipart(browser, "/messages/new", {**data, "attachments": files})
-
-
 def send(browser, topics, **kwargs):
     """A message sent on the plain topic: its conversation id."""
     response = compose(browser, question(topics), **kwargs)
     assert response.status_code == 302, text(response)
     return int(response.headers["Location"].rsplit("/", 1)[1])
-
-
-def rows(app, model):
-    with app.app_context():
-        found = db.session.scalars(select(model).order_by(model.id)).all()
-        db.session.expunge_all()
-        return found
-
-
-def count(app, model):
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def stored_attachments(app):
@@ -169,28 +120,28 @@ def test_an_unknown_topic_in_the_first_step_says_choose_one(browser, topics):
 
 
 def test_a_message_without_attachments_is_stored_audited_and_shown(browser, app, topics,
-                                                                  audit_trail, robin):
+                                                                  audit_trail, robin_account):
     response = compose(browser, question(topics))
     [conversation] = rows(app, Conversation)
     assert response.headers["Location"] == f"/messages/{conversation.id}"
     assert (conversation.patient_id, conversation.subject, conversation.status) == \
-        (robin.patient_id, "Knee pain", "new")
+        (robin_account.patient_id, "Knee pain", "new")
     [sent] = rows(app, Message)
     assert (sent.body, sent.patient_account_id, sent.internal) == \
-        ("My knee hurts when I walk.", robin.id, False)
+        ("My knee hurts when I walk.", robin_account.id, False)
     [row] = audit_trail.rows("message.sent")
-    assert (row.patient_id, row.object_id) == (robin.patient_id, str(conversation.id))
+    assert (row.patient_id, row.object_id) == (robin_account.patient_id, str(conversation.id))
     assert row.detail == f"message {sent.id}; files: 0" and "Knee" not in row.detail
     page = text(browser.get(response.headers["Location"]))
     assert "Your message was sent. The care team answers within 2 business days." in page
     assert "My knee hurts when I walk." in page and ">You</strong>" in page
     assert "Waiting for the care team" in page
     [read] = audit_trail.rows("message.read")
-    assert read.detail == f"messages: {sent.id}" and read.actor_id == robin.id
+    assert read.detail == f"messages: {sent.id}" and read.actor_id == robin_account.id
 
 
 def test_png_and_pdf_attachments_are_stored_and_download_safely(browser, app, topics, audit_trail,
-                                                                robin):
+                                                                robin_account):
     conversation_id = send(browser, topics, files=[(png_bytes(), "rash.png"),
                                                    (PDF, "letter.pdf")])
     [(png_id, png_name, png_type, png_data), (pdf_id, _name, pdf_type, pdf_data)] = \
@@ -206,7 +157,7 @@ def test_png_and_pdf_attachments_are_stored_and_download_safely(browser, app, to
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
     [row] = audit_trail.rows("message_attachment.exported")
-    assert (row.patient_id, row.object_id) == (robin.patient_id, str(pdf_id))
+    assert (row.patient_id, row.object_id) == (robin_account.patient_id, str(pdf_id))
     assert row.detail == f"format: pdf; bytes: {len(PDF)}"
     assert audit_trail.rows("message.sent")[0].detail.endswith("files: 2")
 
@@ -468,9 +419,9 @@ def test_staff_cannot_open_the_patient_s_pages(app, staff_client):
 
 # -- the inbox: newest first, 25 a page, the same queries whatever the number ------------------
 
-def add_conversations(app, robin, topics, number):
+def add_conversations(app, robin_account, topics, number):
     with app.app_context():
-        account = db.session.get(PatientAccount, robin.id)
+        account = db.session.get(PatientAccount, robin_account.id)
         topic = offered_topics()[0]
         for index in range(number):
             conversations.start_conversation(account, topic, subject=f"Question {index:02d}",
@@ -480,8 +431,8 @@ def add_conversations(app, robin, topics, number):
         db.session.commit()
 
 
-def test_the_inbox_is_newest_first_25_a_page(browser, app, robin, topics):
-    add_conversations(app, robin, topics, 60)
+def test_the_inbox_is_newest_first_25_a_page(browser, app, robin_account, topics):
+    add_conversations(app, robin_account, topics, 60)
     first = text(browser.get("/messages"))
     assert first.count('<tr class') + first.count("<tr>") - 1 == 25  # less the header row
     assert first.index("Question 59") < first.index("Question 58")

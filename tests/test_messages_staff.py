@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import START, count_queries, post_form
+from helpers import use_smtp
 from PIL import Image
 from records_data import PDF
 from sqlalchemy import func, select, update
-from test_mail import smtp_server, use_smtp  # noqa: F401 - a fixture
 
 from portal.extensions import db
 from portal.models import (

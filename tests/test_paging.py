@@ -27,8 +27,8 @@ def test_a_huge_page_on_a_staff_list_is_a_plain_page(app, staff_client, url):
     assert largest < 10_000_000
 
 
-def test_a_huge_page_of_the_patients_records_is_a_plain_page(app, robin_client, publish):
-    publish("lab")
+def test_a_huge_page_of_the_patients_records_is_a_plain_page(app, robin_client, publish_entry):
+    publish_entry("lab")
     responses = []
     largest = largest_number_sent(
         app, lambda: responses.append(robin_client.get(f"/records/lab?page={HUGE}")))

@@ -10,8 +10,8 @@ import re
 
 import pytest
 from conftest import CSRF_INPUT
+from records_data import CATEGORIES, HOLD_REASON, PDF
 from sqlalchemy import func, select
-from test_records_staff import CATEGORIES, HOLD_REASON, PDF
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.routing import IntegerConverter
 from werkzeug.test import encode_multipart

@@ -11,7 +11,8 @@ from collections import Counter
 
 import pytest
 from fhir.resources import fhirtypes
-from records_data import PDF, change, pdf_text
+from helpers import pdf_text
+from records_data import PDF, change
 
 from portal.extensions import db
 from portal.models import RecordEntry
@@ -62,8 +63,9 @@ def resources(data, kind):
 
 # -- the archive ------------------------------------------------------------------------------
 
-def test_the_whole_record_downloads_as_one_audited_zip(robin_client, robin, publish, audit_trail):
-    ids = {category: publish(category) for category in ORDER}
+def test_the_whole_record_downloads_as_one_audited_zip(robin_client, robin_account, publish_entry,
+                                                       audit_trail):
+    ids = {category: publish_entry(category) for category in ORDER}
     response, data, archive = download(robin_client)
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert response.headers["Content-Disposition"] == 'attachment; filename="health-record.zip"'
@@ -93,16 +95,16 @@ def test_the_whole_record_downloads_as_one_audited_zip(robin_client, robin, publ
 
     [row] = audit_trail.rows("record_archive.exported")
     assert (row.object_type, row.object_id, row.patient_id) == ("record_archive", "",
-                                                                robin.patient_id)
+                                                                robin_account.patient_id)
     assert row.detail == f"format: zip; bytes: {len(data)}" and row.actor_kind == "patient"
     [viewed] = audit_trail.rows("record.viewed")
     assert viewed.detail == "zip; shown: " + ", ".join(str(ids[key]) for key in ORDER)
 
 
-def test_the_readme_says_what_is_there_and_that_bills_are_not_in_fhir(robin_client, publish):
-    publish("lab")
-    publish("lab", test="Potassium")
-    publish("document")
+def test_the_readme_says_what_is_there_and_that_bills_are_not_in_fhir(robin_client, publish_entry):
+    publish_entry("lab")
+    publish_entry("lab", test="Potassium")
+    publish_entry("document")
     readme = download(robin_client)[2].read("README.txt").decode()
     assert "It holds only what the practice has shared with you:\n- Lab and test results: 2\n" in readme
     assert "- Medications: 0\n" in readme and "- Documents: 1\n" in readme
@@ -112,7 +114,7 @@ def test_the_readme_says_what_is_there_and_that_bills_are_not_in_fhir(robin_clie
     assert "Left out" not in readme
 
 
-def test_an_empty_record_still_downloads(robin_client, robin):
+def test_an_empty_record_still_downloads(robin_client, robin_account):
     _response, _data, archive = download(robin_client)
     assert sorted(archive.namelist()) == ["README.txt", "record-summary.pdf", "record.fhir.json"]
     assert pdf_text(archive.read("record-summary.pdf")).count("Nothing shared yet.") == 9
@@ -121,9 +123,9 @@ def test_an_empty_record_still_downloads(robin_client, robin):
     assert "0 documents as the practice published them." in archive.read("README.txt").decode()
 
 
-def test_a_damaged_document_is_left_out_and_the_readme_says_so(robin_client, publish, app):
-    kept = publish("document", title="Kept scan")
-    damaged = publish("document", title="Damaged scan", document_on="02/14/2026",
+def test_a_damaged_document_is_left_out_and_the_readme_says_so(robin_client, publish_entry, app):
+    kept = publish_entry("document", title="Kept scan")
+    damaged = publish_entry("document", title="Damaged scan", document_on="02/14/2026",
                       file=OTHER_PDF)
     with app.app_context():
         db.session.get(RecordEntry, damaged).file_data = OTHER_PDF + b"changed"
@@ -148,12 +150,12 @@ def test_a_damaged_document_is_left_out_and_the_readme_says_so(robin_client, pub
 
 # -- the FHIR copy ----------------------------------------------------------------------------
 
-def test_the_fhir_copy_is_an_r4_bundle_of_every_released_entry(robin_client, robin, publish):
-    ids = {category: publish(category) for category in ORDER}
-    publish("lab", test="Strep screen", value="Negative", unit="", reference_range="",
+def test_the_fhir_copy_is_an_r4_bundle_of_every_released_entry(robin_client, robin_account, publish_entry):
+    ids = {category: publish_entry(category) for category in ORDER}
+    publish_entry("lab", test="Strep screen", value="Negative", unit="", reference_range="",
             flag="normal", collected_on="")
-    publish("medication", name="Amoxicillin", started_on="01/02/2020", stopped_on="01/12/2020")
-    publish("appointment", reason="Flu shot", day="11/02/2026", at="14:15", state="scheduled")
+    publish_entry("medication", name="Amoxicillin", started_on="01/02/2020", stopped_on="01/12/2020")
+    publish_entry("appointment", reason="Flu shot", day="11/02/2026", at="14:15", state="scheduled")
     bundle, data = fhir_bundle(download(robin_client)[2])
     assert bundle.type == "collection"
     assert Counter(item.resource.resource_type for item in bundle.entry) == {
@@ -226,8 +228,8 @@ def test_the_fhir_copy_is_an_r4_bundle_of_every_released_entry(robin_client, rob
 
 @pytest.mark.parametrize("state, status", [("scheduled", "planned"), ("completed", "finished"),
                                            ("cancelled", "cancelled"), ("missed", "cancelled")])
-def test_appointment_states_become_encounter_statuses(robin_client, publish, state, status):
-    publish("appointment", state=state)
+def test_appointment_states_become_encounter_statuses(robin_client, publish_entry, state, status):
+    publish_entry("appointment", state=state)
     _bundle, data = fhir_bundle(download(robin_client)[2])
     [encounter] = resources(data, "Encounter")
     assert encounter["status"] == status
@@ -235,8 +237,8 @@ def test_appointment_states_become_encounter_statuses(robin_client, publish, sta
 
 @pytest.mark.parametrize("severity, criticality", [("mild", "low"), ("moderate", "low"),
                                                    ("severe", "high")])
-def test_allergy_severity_becomes_criticality(robin_client, publish, severity, criticality):
-    publish("allergy", severity=severity)
+def test_allergy_severity_becomes_criticality(robin_client, publish_entry, severity, criticality):
+    publish_entry("allergy", severity=severity)
     _bundle, data = fhir_bundle(download(robin_client)[2])
     [allergy] = resources(data, "AllergyIntolerance")
     assert allergy["criticality"] == criticality
@@ -245,19 +247,19 @@ def test_allergy_severity_becomes_criticality(robin_client, publish, severity, c
 
 # -- what never goes in ------------------------------------------------------------------------
 
-def test_nothing_unreleased_or_of_another_patient_is_in_the_zip(robin_client, publish, app,
+def test_nothing_unreleased_or_of_another_patient_is_in_the_zip(robin_client, publish_entry, app,
                                                                 make_staff, make_account):
     provider = make_staff("provider", email="doc@practice.test")
     with app.app_context():
         update_practice(get_practice(), {"result_holds_allowed": True})
         db.session.commit()
-    shown = publish("lab", test="Released result")
-    publish("lab", release=False, test="Draft result")
-    held = publish("lab", release=False, by=provider, test="Held result")
-    retracted = publish("lab", test="Retracted result")
-    draft_scan = publish("document", release=False, title="Draft scan", file=OTHER_PDF)
-    retracted_scan = publish("document", title="Retracted scan", file=OTHER_PDF)
-    publish("immunization", release=False, vaccine="Draft vaccine")
+    shown = publish_entry("lab", test="Released result")
+    publish_entry("lab", release=False, test="Draft result")
+    held = publish_entry("lab", release=False, by=provider, test="Held result")
+    retracted = publish_entry("lab", test="Retracted result")
+    draft_scan = publish_entry("document", release=False, title="Draft scan", file=OTHER_PDF)
+    retracted_scan = publish_entry("document", title="Retracted scan", file=OTHER_PDF)
+    publish_entry("immunization", release=False, vaccine="Draft vaccine")
 
     def hold(entry, origin):
         entries.hold(entry, "Discuss with the patient first", origin.account, get_practice(),
@@ -268,8 +270,8 @@ def test_nothing_unreleased_or_of_another_patient_is_in_the_zip(robin_client, pu
     change(app, retracted_scan, entries.retract)
     morgan = make_account(username="morgan", account_number="T-2002",
                           email="morgan@example.com", first_name="Morgan")
-    other_lab = publish("lab", patient_id=morgan.patient_id, test="Morgan's glucose")
-    other_scan = publish("document", patient_id=morgan.patient_id, title="Morgan's X-ray",
+    other_lab = publish_entry("lab", patient_id=morgan.patient_id, test="Morgan's glucose")
+    other_scan = publish_entry("document", patient_id=morgan.patient_id, title="Morgan's X-ray",
                          file=OTHER_PDF)
 
     _response, _data, archive = download(robin_client)
@@ -287,8 +289,8 @@ def test_nothing_unreleased_or_of_another_patient_is_in_the_zip(robin_client, pu
     assert resources(data, "DocumentReference") == []
 
 
-def test_only_signed_in_patients_download_their_record(publish, staff_client, client):
-    publish("lab")
+def test_only_signed_in_patients_download_their_record(publish_entry, staff_client, client):
+    publish_entry("lab")
     assert staff_client("provider", email="doc@practice.test").get(
         "/records/download.zip").status_code == 403
     assert client.get("/records/download.zip").status_code == 302  # sign in first
@@ -304,7 +306,7 @@ def test_the_overview_offers_the_whole_record(robin_client):
         "and a copy in FHIR" in page
 
 
-def test_a_large_archive_goes_to_disk_is_streamed_and_closed(robin_client, publish, monkeypatch):
+def test_a_large_archive_goes_to_disk_is_streamed_and_closed(robin_client, publish_entry, monkeypatch):
     built = []
 
     def spy(*args, **kwargs):
@@ -314,7 +316,7 @@ def test_a_large_archive_goes_to_disk_is_streamed_and_closed(robin_client, publi
     build = export.build_archive
     monkeypatch.setattr(export, "SPOOL_BYTES", 1024)
     monkeypatch.setattr(export, "build_archive", spy)
-    entry_id = publish("document")
+    entry_id = publish_entry("document")
     response = robin_client.get("/records/download.zip")
     [made] = built
     assert made.file._rolled  # past 1,024 bytes it is a temporary file, not memory

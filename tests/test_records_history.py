@@ -37,28 +37,28 @@ def staff_opened(app, staff, entry_id, times=1):
 
 
 def test_views_and_downloads_by_staff_and_the_patient_in_words(
-        app, robin_client, robin, nurse, publish, make_staff, staff_client, audit_trail):
-    lab = publish("lab", test="Glucose, fasting")
-    document = publish("document", title="Chest X-ray report")
-    draft = publish("lab", release=False, test="Draft result")
+        app, robin_client, robin_account, nurse, publish_entry, make_staff, staff_client, audit_trail):
+    lab = publish_entry("lab", test="Glucose, fasting")
+    document = publish_entry("document", title="Chest X-ray report")
+    draft = publish_entry("lab", release=False, test="Draft result")
     assert robin_client.get("/records/lab").status_code == 200
     assert robin_client.get(f"/records/lab/{lab}").status_code == 200
     assert robin_client.get(f"/records/lab/{lab}.pdf").status_code == 200
     assert robin_client.get("/records/lab.pdf").status_code == 200
     assert robin_client.get(f"/records/documents/{document}/file").status_code == 200
     with app.app_context():  # the whole-record ZIP, as its download puts it on the trail
-        account = db.session.get(PatientAccount, robin.id)
+        account = db.session.get(PatientAccount, robin_account.id)
         audit.record_export(audit.Origin(account, "127.0.0.1", "test"), "record_archive",
-                            patient_id=robin.patient_id, file_format="zip", byte_count=999)
+                            patient_id=robin_account.patient_id, file_format="zip", byte_count=999)
         db.session.commit()
     staff = staff_client(staff=nurse, direct=True)
-    assert staff.get(f"/staff/patients/{robin.patient_id}/records/{lab}").status_code == 200
+    assert staff.get(f"/staff/patients/{robin_account.patient_id}/records/{lab}").status_code == 200
     desk = staff_client("front_desk", name="Frank Front", direct=True)
-    assert desk.get(f"/staff/patients/{robin.patient_id}/records/{document}/file") \
+    assert desk.get(f"/staff/patients/{robin_account.patient_id}/records/{document}/file") \
         .status_code == 200
     doctor = staff_client("provider", name="Dora Doctor", email="doc@practice.test",
                           direct=True)
-    assert doctor.get(f"/staff/patients/{robin.patient_id}/records/{draft}").status_code == 200
+    assert doctor.get(f"/staff/patients/{robin_account.patient_id}/records/{draft}").status_code == 200
 
     assert history(robin_client) == [  # the provider opened a draft: no line (issue 19)
         "Front desk staff downloaded the original file of Chest X-ray report",
@@ -74,7 +74,7 @@ def test_views_and_downloads_by_staff_and_the_patient_in_words(
     for name in ("Nina Night", "Frank Front", "Dora Doctor", "nurse@practice.test",
                  "Draft result"):
         assert name not in page
-    assert audit_trail.rows("record.history_viewed")[-1].patient_id == robin.patient_id
+    assert audit_trail.rows("record.history_viewed")[-1].patient_id == robin_account.patient_id
 
 
 def test_the_overview_links_to_the_history_and_it_starts_empty(robin_client):
@@ -84,14 +84,14 @@ def test_the_overview_links_to_the_history_and_it_starts_empty(robin_client):
     assert "No one has opened your record yet." in page
 
 
-def test_another_patient_s_events_never_appear(app, robin_client, robin, nurse, publish,
+def test_another_patient_s_events_never_appear(app, robin_client, robin_account, nurse, publish_entry,
                                                make_account, patient_client):
     make_account(username="morgan", account_number="T-2002", email="morgan@example.com")
     with app.app_context():
         morgan_chart = db.session.scalar(
             db.select(Patient.id).where(Patient.account_number == "T-2002"))
-    theirs = publish("lab", patient_id=morgan_chart, test="Morgan's potassium")
-    mine = publish("lab", test="Glucose, fasting")
+    theirs = publish_entry("lab", patient_id=morgan_chart, test="Morgan's potassium")
+    mine = publish_entry("lab", test="Glucose, fasting")
     other = patient_client("morgan")
     assert other.get(f"/records/lab/{theirs}").status_code == 200
     assert other.get(f"/records/lab/{theirs}.pdf").status_code == 200
@@ -103,10 +103,10 @@ def test_another_patient_s_events_never_appear(app, robin_client, robin, nurse, 
                               "You opened Morgan's potassium"]
 
 
-def test_25_lines_a_page_newest_first(app, robin_client, nurse, publish):
-    first = publish("lab", test="First test")
+def test_25_lines_a_page_newest_first(app, robin_client, nurse, publish_entry):
+    first = publish_entry("lab", test="First test")
     staff_opened(app, nurse, first)
-    later = publish("lab", test="Later test")
+    later = publish_entry("lab", test="Later test")
     staff_opened(app, nurse, later, times=26)
     page_one = history(robin_client)
     assert len(page_one) == 25
@@ -118,13 +118,13 @@ def test_25_lines_a_page_newest_first(app, robin_client, nurse, publish):
     assert "There is nothing on this page." in text(robin_client.get("/records/history?page=9"))
 
 
-def test_the_page_runs_the_same_queries_for_3_and_30_events(app, robin_client, publish, make_staff):
+def test_the_page_runs_the_same_queries_for_3_and_30_events(app, robin_client, publish_entry, make_staff):
     roles = ("nurse", "provider", "front_desk", "billing", "admin")
     members = [make_staff(role, email=f"{role}.2@practice.test") for role in roles]
     counts = []
     for number in (3, 27):
         for index in range(number):
-            entry_id = publish("lab", test=f"Test {index}")
+            entry_id = publish_entry("lab", test=f"Test {index}")
             staff_opened(app, members[index % len(members)], entry_id)
         robin_client.get("/records/history")  # warm: the first request loads what every one caches
         counts.append(count_queries(app, lambda: robin_client.get("/records/history")))
@@ -151,15 +151,15 @@ def _hold(app, entry_id, provider):
 
 
 def test_staff_opening_a_held_or_draft_entry_leaves_no_line_until_it_is_released(
-        app, robin_client, robin, nurse, publish, make_staff, staff_client, save_practice):
+        app, robin_client, robin_account, nurse, publish_entry, make_staff, staff_client, save_practice):
     save_practice(result_holds_allowed=True)
     provider = make_staff("provider", email="doc@practice.test", name="Dora Doctor")
-    held = publish("lab", release=False, by=provider, test="Potassium, held")
+    held = publish_entry("lab", release=False, by=provider, test="Potassium, held")
     _hold(app, held, provider)
-    draft = publish("lab", release=False, test="Sodium, draft")
+    draft = publish_entry("lab", release=False, test="Sodium, draft")
     doctor = staff_client(staff=provider, direct=True)
     for entry in (held, draft):
-        assert doctor.get(f"/staff/patients/{robin.patient_id}/records/{entry}").status_code == 200
+        assert doctor.get(f"/staff/patients/{robin_account.patient_id}/records/{entry}").status_code == 200
     staff_opened(app, nurse, held, times=2)
     staff_opened(app, nurse, draft)
 
@@ -178,8 +178,8 @@ def test_staff_opening_a_held_or_draft_entry_leaves_no_line_until_it_is_released
 
 
 def test_an_entry_retracted_after_release_keeps_its_lines_unnamed(app, robin_client, nurse,
-                                                                  publish):
-    lab = publish("lab", test="Glucose, fasting")
+                                                                  publish_entry):
+    lab = publish_entry("lab", test="Glucose, fasting")
     staff_opened(app, nurse, lab)
     change(app, lab, entries.retract)
     assert history(robin_client) == [

@@ -37,7 +37,7 @@ def patient(make_patient):
 
 
 @pytest.fixture
-def nurse(staff_client):
+def nurse_client(staff_client):
     return staff_client("nurse", direct=True)
 
 
@@ -91,11 +91,11 @@ def row_texts(page):
 
 # -- the pages -------------------------------------------------------------------------------
 
-def test_the_kinds_of_record_page_links_to_the_import(nurse, patient):
-    page = text_of(nurse.get(f"/staff/patients/{patient.id}/records/new"))
+def test_the_kinds_of_record_page_links_to_the_import(nurse_client, patient):
+    page = text_of(nurse_client.get(f"/staff/patients/{patient.id}/records/new"))
     assert (f'<a href="{import_url(patient.id)}">Import lab results or immunizations from a CSV '
             "file</a>") in page
-    form = text_of(nurse.get(import_url(patient.id)))
+    form = text_of(nurse_client.get(import_url(patient.id)))
     assert 'enctype="multipart/form-data"' in form and 'type="file"' in form
     assert re.search(r'type="radio" value="lab"', form) and "Lab results" in form
     assert re.search(r'type="radio" value="immunization"', form) and "Immunizations" in form
@@ -111,8 +111,8 @@ def test_the_kinds_of_record_page_links_to_the_import(nurse, patient):
 
 # -- a good file -----------------------------------------------------------------------------
 
-def test_a_lab_file_is_previewed_then_published_on_this_chart(app, nurse, patient, audit_trail):
-    preview = upload(nurse, patient.id, LAB_CSV)
+def test_a_lab_file_is_previewed_then_published_on_this_chart(app, nurse_client, patient, audit_trail):
+    preview = upload(nurse_client, patient.id, LAB_CSV)
     page = text_of(preview)
     assert preview.status_code == 200 and "Check the file before it is saved" in page
     assert "3 rows are fine" in page and "0 rows have problems" in page
@@ -126,10 +126,10 @@ def test_a_lab_file_is_previewed_then_published_on_this_chart(app, nurse, patien
     assert "enctype" not in form  # url-encoded: a 1 MB text field is too large for multipart
     assert entries(app) == [] and "record.imported" not in audit_trail.actions()
 
-    response = confirm(nurse, patient.id, preview)
+    response = confirm(nurse_client, patient.id, preview)
     assert response.status_code == 302
     assert response.headers["Location"] == f"/staff/patients/{patient.id}#health-record"
-    chart = text_of(nurse.get(f"/staff/patients/{patient.id}"))
+    chart = text_of(nurse_client.get(f"/staff/patients/{patient.id}"))
     assert "Entries published from the file: 3. The patient can see them now." in chart
     saved = entries(app)
     assert [(entry.patient_id, entry.category, entry.status, entry.title) for entry in saved] == [
@@ -139,30 +139,30 @@ def test_a_lab_file_is_previewed_then_published_on_this_chart(app, nurse, patien
     assert saved[1].facts["resulted_on"] == "2026-03-03" and saved[1].abnormal
     assert not saved[2].abnormal and saved[2].facts["collected_on"] == ""
     [imported] = audit_trail.rows("record.imported")
-    assert imported.patient_id == patient.id and imported.actor_id == nurse.staff.id
+    assert imported.patient_id == patient.id and imported.actor_id == nurse_client.staff.id
     assert imported.detail == "category: lab; rows: 3; released"
     assert audit_trail.actions().count("record.released") == 3
 
 
-def test_a_file_saved_as_drafts_waits_for_release(app, nurse, patient, audit_trail):
-    preview = upload(nurse, patient.id, LAB_CSV, release="draft")
+def test_a_file_saved_as_drafts_waits_for_release(app, nurse_client, patient, audit_trail):
+    preview = upload(nurse_client, patient.id, LAB_CSV, release="draft")
     page = text_of(preview)
     assert "Save these 3 results as drafts" in page and "Publish these" not in page
     assert hidden_fields(preview.get_data(as_text=True))["release"] == "draft"
-    confirm(nurse, patient.id, preview)
+    confirm(nurse_client, patient.id, preview)
     assert "Entries saved as drafts from the file: 3. The patient does not see them until they " \
-           "are released." in text_of(nurse.get(f"/staff/patients/{patient.id}"))
+           "are released." in text_of(nurse_client.get(f"/staff/patients/{patient.id}"))
     assert [entry.status for entry in entries(app)] == ["draft", "draft", "draft"]
     assert "record.released" not in audit_trail.actions()
     assert audit_trail.rows("record.imported")[0].detail == "category: lab; rows: 3; drafts"
 
 
-def test_immunizations_are_imported(app, nurse, patient, audit_trail):
-    preview = upload(nurse, patient.id, VACCINE_CSV, category="immunization")
+def test_immunizations_are_imported(app, nurse_client, patient, audit_trail):
+    preview = upload(nurse_client, patient.id, VACCINE_CSV, category="immunization")
     page = text_of(preview)
     assert "2 rows are fine" in page and "Publish these 2 immunizations" in page
     assert row_texts(page)[1] == "3 Tdap 2024-05-12 OK"
-    confirm(nurse, patient.id, preview)
+    confirm(nurse_client, patient.id, preview)
     assert [(entry.category, entry.status, entry.title, entry.facts["lot"])
             for entry in entries(app)] == [
         ("immunization", "released", "Influenza, quadrivalent", "FL-2231"),
@@ -171,31 +171,31 @@ def test_immunizations_are_imported(app, nurse, patient, audit_trail):
                                                            "released"
 
 
-def test_headings_may_be_labels_in_any_case_and_choices_their_words(app, nurse, patient):
+def test_headings_may_be_labels_in_any_case_and_choices_their_words(app, nurse_client, patient):
     data = (b"RESULTED ON, Test name ,Result,Flag,reference range\n"
             b"03/02/2026,Glucose,126,High,70-99\n")
-    preview = upload(nurse, patient.id, data)
+    preview = upload(nurse_client, patient.id, data)
     assert "1 row is fine" in text_of(preview)
-    confirm(nurse, patient.id, preview)
+    confirm(nurse_client, patient.id, preview)
     [entry] = entries(app)
     assert (entry.title, entry.facts["flag"], entry.facts["reference_range"], entry.abnormal) == \
         ("Glucose", "high", "70-99", True)
 
 
-def test_a_byte_order_mark_is_not_part_of_the_first_heading(app, nurse, patient):
-    preview = upload(nurse, patient.id, b"\xef\xbb\xbf" + LAB_CSV)
+def test_a_byte_order_mark_is_not_part_of_the_first_heading(app, nurse_client, patient):
+    preview = upload(nurse_client, patient.id, b"\xef\xbb\xbf" + LAB_CSV)
     assert "3 rows are fine" in text_of(preview)
-    confirm(nurse, patient.id, preview)
+    confirm(nurse_client, patient.id, preview)
     assert len(entries(app)) == 3
 
 
-def test_a_windows_1252_file_is_read_and_saved_as_written(app, nurse, patient):
+def test_a_windows_1252_file_is_read_and_saved_as_written(app, nurse_client, patient):
     data = ("vaccine,given_on,dose,lot\n"
             "Hépatite B – dose 2,2025-01-15,0.5 mL,LOT-Ü1\n").encode("cp1252")
-    preview = upload(nurse, patient.id, data, category="immunization")
+    preview = upload(nurse_client, patient.id, data, category="immunization")
     page = text_of(preview)
     assert "Hépatite B – dose 2" in page and "1 row is fine" in page
-    confirm(nurse, patient.id, preview)
+    confirm(nurse_client, patient.id, preview)
     [entry] = entries(app)
     assert (entry.title, entry.facts["lot"]) == ("Hépatite B – dose 2", "LOT-Ü1")
 
@@ -219,9 +219,9 @@ BAD_ROWS = {
 }
 
 
-def test_rows_with_problems_are_shown_numbered_and_nothing_is_saved(app, nurse, patient,
+def test_rows_with_problems_are_shown_numbered_and_nothing_is_saved(app, nurse_client, patient,
                                                                     audit_trail):
-    response = upload(nurse, patient.id, BAD_LAB_CSV)
+    response = upload(nurse_client, patient.id, BAD_LAB_CSV)
     page = text_of(response)
     assert response.status_code == 200 and "<title>Error: " in page
     assert "1 row is fine" in page and "4 rows have problems" in page
@@ -237,7 +237,7 @@ def test_rows_with_problems_are_shown_numbered_and_nothing_is_saved(app, nurse, 
     assert entries(app) == []
 
     # The save step reads the text again: a forged POST of the bad file saves nothing either.
-    forged = confirm(nurse, patient.id, response, category="lab", release="publish",
+    forged = confirm(nurse_client, patient.id, response, category="lab", release="publish",
                      text=BAD_LAB_CSV.decode())
     assert forged.status_code == 200
     assert '<a href="#row-3">Row 3: Resulted on: Enter the date as MM/DD/YYYY.</a>' in \
@@ -262,8 +262,8 @@ def test_the_service_reads_and_refuses_without_a_request(app, patient, make_staf
     assert entries(app) == []
 
 
-def test_a_failure_part_way_through_saving_leaves_nothing(app, nurse, patient, monkeypatch):
-    preview = upload(nurse, patient.id, LAB_CSV)
+def test_a_failure_part_way_through_saving_leaves_nothing(app, nurse_client, patient, monkeypatch):
+    preview = upload(nurse_client, patient.id, LAB_CSV)
     publish, calls = record_entries.publish, []
 
     def fails_on_the_third(*args, **kwargs):
@@ -274,17 +274,17 @@ def test_a_failure_part_way_through_saving_leaves_nothing(app, nurse, patient, m
 
     monkeypatch.setattr(record_entries, "publish", fails_on_the_third)
     with pytest.raises(categories.RecordError):
-        confirm(nurse, patient.id, preview)
+        confirm(nurse_client, patient.id, preview)
     assert len(calls) == 3 and entries(app) == []
 
 
-def test_a_forged_category_or_text_is_checked_again(app, nurse, patient):
-    preview = upload(nurse, patient.id, LAB_CSV)
-    as_vaccines = confirm(nurse, patient.id, preview, category="immunization")
+def test_a_forged_category_or_text_is_checked_again(app, nurse_client, patient):
+    preview = upload(nurse_client, patient.id, LAB_CSV)
+    as_vaccines = confirm(nurse_client, patient.id, preview, category="immunization")
     assert "The file has columns this import does not know" in text_of(as_vaccines)
     assert "Choose lab results or immunizations." in text_of(
-        confirm(nurse, patient.id, preview, category="medication"))
-    assert "The file is empty." in text_of(confirm(nurse, patient.id, preview, text=""))
+        confirm(nurse_client, patient.id, preview, category="medication"))
+    assert "The file is empty." in text_of(confirm(nurse_client, patient.id, preview, text=""))
     assert entries(app) == []
 
 
@@ -309,8 +309,8 @@ def test_a_forged_category_or_text_is_checked_again(app, nurse, patient):
     (None, "Choose the CSV file to import."),
 ], ids=["unknown-columns", "missing-columns", "repeated-column", "blank-heading", "empty",
         "blank-lines", "headings-only", "png", "utf-16", "no-file"])
-def test_a_file_that_cannot_be_read_is_refused_whole(app, nurse, patient, data, message):
-    response = upload(nurse, patient.id, data)
+def test_a_file_that_cannot_be_read_is_refused_whole(app, nurse_client, patient, data, message):
+    response = upload(nurse_client, patient.id, data)
     page = text_of(response)
     assert response.status_code == 200 and "<title>Error: " in page
     assert re.search(r'<a href="#file">' + re.escape(message), page)
@@ -318,10 +318,10 @@ def test_a_file_that_cannot_be_read_is_refused_whole(app, nurse, patient, data, 
     assert entries(app) == []
 
 
-def test_the_kind_of_file_must_be_chosen(app, nurse, patient):
-    page = text_of(upload(nurse, patient.id, LAB_CSV, category=None))
+def test_the_kind_of_file_must_be_chosen(app, nurse_client, patient):
+    page = text_of(upload(nurse_client, patient.id, LAB_CSV, category=None))
     assert '<a href="#category-0">Choose lab results or immunizations.</a>' in page
-    page = text_of(upload(nurse, patient.id, LAB_CSV, category="medication"))
+    page = text_of(upload(nurse_client, patient.id, LAB_CSV, category="medication"))
     assert '<a href="#category-0">Choose lab results or immunizations.</a>' in page
 
 
@@ -336,13 +336,13 @@ def lab_file(rows, size=None):
     return data
 
 
-def test_500_rows_in_1_mb_are_read_and_saved(app, nurse, patient, audit_trail):
+def test_500_rows_in_1_mb_are_read_and_saved(app, nurse_client, patient, audit_trail):
     data = lab_file(500, size=1024 * 1024)
     assert len(data) == 1048576 and data.count(b"\n") == 500
-    preview = upload(nurse, patient.id, data, release="draft")
+    preview = upload(nurse_client, patient.id, data, release="draft")
     page = text_of(preview)
     assert "500 rows are fine" in page and "Save these 500 results as drafts" in page
-    confirm(nurse, patient.id, preview)
+    confirm(nurse_client, patient.id, preview)
     assert len(entries(app)) == 500
     assert audit_trail.rows("record.imported")[0].detail == "category: lab; rows: 500; drafts"
 
@@ -352,11 +352,11 @@ def test_500_rows_in_1_mb_are_read_and_saved(app, nurse, patient, audit_trail):
     (lab_file(3, size=1024 * 1024 + 1),
      "The file is larger than 1 MB. Split it into smaller files."),
 ], ids=["501-rows", "over-1-mb"])
-def test_more_than_500_rows_or_1_mb_is_refused(app, nurse, patient, data, message):
-    page = text_of(upload(nurse, patient.id, data))
+def test_more_than_500_rows_or_1_mb_is_refused(app, nurse_client, patient, data, message):
+    page = text_of(upload(nurse_client, patient.id, data))
     assert f'<a href="#file">{message}</a>' in page
     text = data.decode()
-    refused = post_form(nurse, import_url(patient.id, "publish"),
+    refused = post_form(nurse_client, import_url(patient.id, "publish"),
                         {"category": "lab", "release": "publish", "text": text},
                         page_url=import_url(patient.id))
     assert message in text_of(refused)
@@ -365,12 +365,12 @@ def test_more_than_500_rows_or_1_mb_is_refused(app, nurse, patient, data, messag
 
 # -- who may ask -----------------------------------------------------------------------------
 
-def test_every_post_needs_its_csrf_token(app, nurse, patient):
+def test_every_post_needs_its_csrf_token(app, nurse_client, patient):
     boundary, body = encode_multipart({"category": "lab", "release": "publish",
                                        "file": FileStorage(io.BytesIO(LAB_CSV), "r.csv")})
-    assert nurse.post(import_url(patient.id), data=body,
+    assert nurse_client.post(import_url(patient.id), data=body,
                       content_type=f"multipart/form-data; boundary={boundary}").status_code == 400
-    assert nurse.post(import_url(patient.id, "publish"), data={
+    assert nurse_client.post(import_url(patient.id, "publish"), data={
         "category": "lab", "release": "publish", "text": LAB_CSV.decode()}).status_code == 400
     assert entries(app) == []
 
@@ -386,10 +386,10 @@ def test_a_patient_account_cannot_reach_the_import(app, make_account, patient_cl
     assert entries(app) == []
 
 
-def test_an_unknown_chart_is_not_found(app, nurse, patient):
+def test_an_unknown_chart_is_not_found(app, nurse_client, patient):
     for patient_id in (999, 99999999999999999999999):
-        assert nurse.get(import_url(patient_id)).status_code == 404
-        response = post_form(nurse, import_url(patient_id, "publish"),
+        assert nurse_client.get(import_url(patient_id)).status_code == 404
+        response = post_form(nurse_client, import_url(patient_id, "publish"),
                              {"category": "lab", "release": "publish", "text": LAB_CSV.decode()},
                              page_url=import_url(patient.id))
         assert response.status_code == 404

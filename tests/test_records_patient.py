@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from conftest import count_queries
 from freezegun import freeze_time
-from records_data import PDF, change, pdf_text, text, words
+from helpers import pdf_text
+from records_data import PDF, change, text, words
 
 from portal.extensions import db
 from portal.models import RecordEntry
@@ -34,11 +35,11 @@ def overview_line(page, label):
 
 # -- the overview ------------------------------------------------------------------------------
 
-def test_the_overview_counts_each_category_and_its_new_entries(robin_client, publish, app):
-    first = publish("lab")
-    publish("lab", test="Cholesterol")
-    publish("immunization")
-    publish("lab", release=False, test="Draft result")
+def test_the_overview_counts_each_category_and_its_new_entries(robin_client, publish_entry, app):
+    first = publish_entry("lab")
+    publish_entry("lab", test="Cholesterol")
+    publish_entry("immunization")
+    publish_entry("lab", release=False, test="Draft result")
     page = robin_client.get("/records")
     assert page.status_code == 200
     assert overview_line(page, "Lab and test results") == "Lab and test results 2 entries 2 new"
@@ -66,11 +67,11 @@ def test_the_overview_counts_each_category_and_its_new_entries(robin_client, pub
      {"statement_on": "02/10/2026"}),
     ("document", "Documents", {"document_on": "01/10/2026"}, {"document_on": "02/10/2026"}),
 ])
-def test_each_category_lists_its_released_entries_newest_first(robin_client, publish, audit_trail,
+def test_each_category_lists_its_released_entries_newest_first(robin_client, publish_entry, audit_trail,
                                                                category, label, older, newer):
-    newer_id = publish(category, **newer, **title_of(category, "Newer entry"))
-    older_id = publish(category, **older, **title_of(category, "Older entry"))
-    publish(category, release=False, **newer, **title_of(category, "Draft entry"))
+    newer_id = publish_entry(category, **newer, **title_of(category, "Newer entry"))
+    older_id = publish_entry(category, **older, **title_of(category, "Older entry"))
+    publish_entry(category, release=False, **newer, **title_of(category, "Draft entry"))
     page = robin_client.get(f"/records/{category}")
     assert page.status_code == 200
     body = text(page)
@@ -85,11 +86,11 @@ def test_each_category_lists_its_released_entries_newest_first(robin_client, pub
     assert row.object_type == "record_entry" and row.actor_kind == "patient"
 
 
-def test_lab_results_show_value_unit_range_and_abnormal_in_words(robin_client, publish):
-    high = publish("lab", test="Glucose, fasting", flag="high")
-    publish("lab", test="Potassium", value="3.1", unit="mmol/L", reference_range="3.5-5.1",
+def test_lab_results_show_value_unit_range_and_abnormal_in_words(robin_client, publish_entry):
+    high = publish_entry("lab", test="Glucose, fasting", flag="high")
+    publish_entry("lab", test="Potassium", value="3.1", unit="mmol/L", reference_range="3.5-5.1",
             flag="low")
-    publish("lab", test="Sodium", value="140", unit="mmol/L", reference_range="135-145",
+    publish_entry("lab", test="Sodium", value="140", unit="mmol/L", reference_range="135-145",
             flag="normal")
     page = words(robin_client.get("/records/lab"))
     assert "Glucose, fasting 03/02/2026 126 mg/dL 70-99 Abnormal: high" in page
@@ -100,9 +101,9 @@ def test_lab_results_show_value_unit_range_and_abnormal_in_words(robin_client, p
     assert "Abnormal: high. This result is outside the reference range." in entry
 
 
-def test_25_entries_a_page(robin_client, publish):
+def test_25_entries_a_page(robin_client, publish_entry):
     for day in range(1, 28):
-        publish("lab", test=f"Test {day:02d}", resulted_on=f"01/{day:02d}/2026")
+        publish_entry("lab", test=f"Test {day:02d}", resulted_on=f"01/{day:02d}/2026")
     first = text(robin_client.get("/records/lab"))
     assert first.count('href="/records/lab/') == 25 and "Page 1 of 2" in first
     assert "Test 27" in first and "Test 03" in first and "Test 02" not in first
@@ -111,25 +112,25 @@ def test_25_entries_a_page(robin_client, publish):
     assert "There is nothing on this page." in text(robin_client.get("/records/lab?page=9"))
 
 
-def test_a_category_page_runs_the_same_queries_for_3_and_30_entries(robin_client, publish, app):
+def test_a_category_page_runs_the_same_queries_for_3_and_30_entries(robin_client, publish_entry, app):
     counts = []
     for number in (3, 27):
         for _ in range(number):
-            publish("lab")
+            publish_entry("lab")
         robin_client.get("/records/lab")  # warm: the first request loads what every request caches
         counts.append(count_queries(app, lambda: robin_client.get("/records/lab")))
     assert counts[0] == counts[1]
 
 
-def test_appointments_split_upcoming_and_past_by_the_practice_s_today(app, robin, publish,
+def test_appointments_split_upcoming_and_past_by_the_practice_s_today(app, robin_account, publish_entry,
                                                                       patient_client):
     # 03:00 UTC on Nov 24 is still Nov 23 in the practice's zone (America/New_York).
     with freeze_time(datetime(2026, 11, 24, 3, 0, tzinfo=UTC)):
         robin_client = patient_client("robin")
-        publish("appointment", day="11/23/2026", reason="Today's check", state="scheduled")
-        publish("appointment", day="12/20/2026", reason="Later check", state="scheduled")
-        publish("appointment", day="12/01/2026", reason="Sooner check", state="scheduled")
-        publish("appointment", day="11/22/2026", reason="Yesterday's check")
+        publish_entry("appointment", day="11/23/2026", reason="Today's check", state="scheduled")
+        publish_entry("appointment", day="12/20/2026", reason="Later check", state="scheduled")
+        publish_entry("appointment", day="12/01/2026", reason="Sooner check", state="scheduled")
+        publish_entry("appointment", day="11/22/2026", reason="Yesterday's check")
         page = words(robin_client.get("/records/appointment"))
     upcoming, past = page.split("Upcoming", 1)[1].split("Past", 1)
     assert upcoming.index("Today's check 11/23/2026 09:30 Dr Alder Scheduled") \
@@ -139,9 +140,9 @@ def test_appointments_split_upcoming_and_past_by_the_practice_s_today(app, robin
 
 
 def test_the_bills_page_shows_the_balance_due_and_a_billing_question_link(app, robin_client,
-                                                                          publish):
-    publish("statement", title="Office visit", amount="125.00", balance="40.00")
-    publish("statement", title="Lab work", statement_on="02/01/2026", amount="1,250.50",
+                                                                          publish_entry):
+    publish_entry("statement", title="Office visit", amount="125.00", balance="40.00")
+    publish_entry("statement", title="Lab work", statement_on="02/01/2026", amount="1,250.50",
             balance="1,212.50")
     page = robin_client.get("/records/statement")
     # The newest statement's balance, not a sum: each statement carries the account's balance.
@@ -159,9 +160,9 @@ def test_the_bills_page_shows_the_balance_due_and_a_billing_question_link(app, r
 
 # -- one entry ---------------------------------------------------------------------------------
 
-def test_opening_an_entry_shows_its_facts_marks_it_seen_and_is_audited(robin_client, publish, app,
+def test_opening_an_entry_shows_its_facts_marks_it_seen_and_is_audited(robin_client, publish_entry, app,
                                                                        audit_trail):
-    entry_id = publish("visit")
+    entry_id = publish_entry("visit")
     assert "New</strong>" in text(robin_client.get("/records/visit"))
     page = robin_client.get(f"/records/visit/{entry_id}")
     assert page.status_code == 200
@@ -179,9 +180,9 @@ def test_opening_an_entry_shows_its_facts_marks_it_seen_and_is_audited(robin_cli
         f"list visit; shown: {entry_id}"]
 
 
-def test_an_entry_pdf_holds_its_facts_downloads_safely_audited(robin_client, robin, publish, app,
-                                                               audit_trail):
-    entry_id = publish("lab")
+def test_an_entry_pdf_holds_its_facts_downloads_safely_audited(robin_client, robin_account,
+                                                               publish_entry, app, audit_trail):
+    entry_id = publish_entry("lab")
     response = robin_client.get(f"/records/lab/{entry_id}.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == f'attachment; filename="lab-{entry_id}.pdf"'
@@ -195,16 +196,16 @@ def test_an_entry_pdf_holds_its_facts_downloads_safely_audited(robin_client, rob
                  "Resulted on: 03/02/2026", "Patient: Robin Quill", "Account number: T-1001"):
         assert fact in found
     [row] = audit_trail.rows("record_entry.exported")
-    assert (row.object_id, row.patient_id) == (str(entry_id), robin.patient_id)
+    assert (row.object_id, row.patient_id) == (str(entry_id), robin_account.patient_id)
     assert row.detail == f"format: pdf; bytes: {len(response.data)}"
 
 
-def test_a_category_pdf_holds_every_released_entry_and_no_other(robin_client, publish, app,
+def test_a_category_pdf_holds_every_released_entry_and_no_other(robin_client, publish_entry, app,
                                                                 audit_trail):
-    newer = publish("lab", test="Glucose, fasting", resulted_on="03/02/2026")
-    older = publish("lab", test="Potassium", value="4.2", flag="normal",
+    newer = publish_entry("lab", test="Glucose, fasting", resulted_on="03/02/2026")
+    older = publish_entry("lab", test="Potassium", value="4.2", flag="normal",
                     resulted_on="01/02/2026")
-    publish("lab", release=False, test="Draft result")
+    publish_entry("lab", release=False, test="Draft result")
     response = robin_client.get("/records/lab.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == 'attachment; filename="lab-records.pdf"'
@@ -219,16 +220,16 @@ def test_a_category_pdf_holds_every_released_entry_and_no_other(robin_client, pu
     assert audit_trail.rows("record.viewed")[-1].detail == f"pdf lab; shown: {newer}, {older}"
 
 
-def test_the_statements_pdf_shows_the_balance_due(robin_client, publish):
-    publish("statement", balance="40.00")
-    publish("statement", title="Lab work", balance="12.50")
+def test_the_statements_pdf_shows_the_balance_due(robin_client, publish_entry):
+    publish_entry("statement", balance="40.00")
+    publish_entry("statement", title="Lab work", balance="12.50")
     found = pdf_text(robin_client.get("/records/statement.pdf").data)
     assert "Balance due: $12.50, as on your latest statement." in found
 
 
-def test_a_document_s_original_file_downloads_safely_audited(robin_client, publish, app,
+def test_a_document_s_original_file_downloads_safely_audited(robin_client, publish_entry, app,
                                                             audit_trail):
-    entry_id = publish("document")
+    entry_id = publish_entry("document")
     page = text(robin_client.get(f"/records/document/{entry_id}"))
     assert f'href="/records/documents/{entry_id}/file"' in page
     response = robin_client.get(f"/records/documents/{entry_id}/file")
@@ -241,7 +242,7 @@ def test_a_document_s_original_file_downloads_safely_audited(robin_client, publi
     [row] = audit_trail.rows("record_file.exported")
     assert row.object_id == str(entry_id) and row.detail == f"format: pdf; bytes: {len(PDF)}"
 
-    lab_id = publish("lab")
+    lab_id = publish_entry("lab")
     assert robin_client.get(f"/records/documents/{lab_id}/file").status_code == 404
     with app.app_context():
         db.session.get(RecordEntry, entry_id).file_data = PDF + b"changed"
@@ -253,16 +254,16 @@ def test_a_document_s_original_file_downloads_safely_audited(robin_client, publi
 
 # -- what never reaches the patient -------------------------------------------------------------
 
-def test_drafts_held_and_retracted_entries_are_on_no_page_or_pdf(robin_client, publish, app,
+def test_drafts_held_and_retracted_entries_are_on_no_page_or_pdf(robin_client, publish_entry, app,
                                                                  make_staff):
     provider = make_staff("provider", email="doc@practice.test")
     with app.app_context():
         update_practice(get_practice(), {"result_holds_allowed": True})
         db.session.commit()
-    shown = publish("lab", test="Released result")
-    draft = publish("lab", release=False, test="Draft result")
-    held = publish("lab", release=False, by=provider, test="Held result")
-    retracted = publish("lab", test="Retracted result")
+    shown = publish_entry("lab", test="Released result")
+    draft = publish_entry("lab", release=False, test="Draft result")
+    held = publish_entry("lab", release=False, by=provider, test="Held result")
+    retracted = publish_entry("lab", test="Retracted result")
 
     def hold(entry, origin):
         entries.hold(entry, "Discuss with the patient first", origin.account, get_practice(),
@@ -284,9 +285,9 @@ def test_drafts_held_and_retracted_entries_are_on_no_page_or_pdf(robin_client, p
 
 
 def test_another_patient_gets_404_on_every_entry_pdf_and_file_of_the_first(
-        robin_client, publish, make_account, patient_client):
-    lab = publish("lab", test="Robin's glucose")
-    document = publish("document", title="Robin's X-ray")
+        robin_client, publish_entry, make_account, patient_client):
+    lab = publish_entry("lab", test="Robin's glucose")
+    document = publish_entry("document", title="Robin's X-ray")
     make_account(username="morgan", account_number="T-2002", email="morgan@example.com")
     other = patient_client("morgan")
     for url in (f"/records/lab/{lab}", f"/records/lab/{lab}.pdf", f"/records/document/{document}",
@@ -301,14 +302,14 @@ def test_another_patient_gets_404_on_every_entry_pdf_and_file_of_the_first(
     "/records/immunization/{lab}.pdf", "/records/lab/99999999999999999999999",
     "/records/lab/0", "/records/documents/99999999999999999999999/file",
 ])
-def test_unknown_categories_and_mismatched_urls_are_not_found(robin_client, publish, url):
-    lab = publish("lab")
+def test_unknown_categories_and_mismatched_urls_are_not_found(robin_client, publish_entry, url):
+    lab = publish_entry("lab")
     assert robin_client.get(url.format(lab=lab)).status_code == 404
 
 
-def test_staff_are_refused_the_patient_s_record_urls(publish, staff_client, client):
-    lab = publish("lab")
-    document = publish("document")
+def test_staff_are_refused_the_patient_s_record_urls(publish_entry, staff_client, client):
+    lab = publish_entry("lab")
+    document = publish_entry("document")
     urls = ("/records", "/records/lab", f"/records/lab/{lab}", f"/records/lab/{lab}.pdf",
             "/records/lab.pdf", f"/records/documents/{document}/file")
     staff = staff_client("provider", email="doc@practice.test")

@@ -5,59 +5,31 @@ released entries of the chosen categories, read-only, with downloads; every use 
 in the patient's access history; the patient stops it at any time; an expired, stopped or
 locked share, a wrong code (throttled) and another patient's entries open nothing."""
 
-import io
 import json
 import re
-import zipfile
 from datetime import timedelta
 
 import pytest
-from conftest import PATIENT_PASSWORD, csrf_token, post_form
+from conftest import PATIENT_PASSWORD, post_form
 from freezegun import freeze_time
-from records_data import PDF, change, pdf_text, text, words
+from helpers import pdf_text
+from records_data import (
+    CODE_PAGE,
+    PDF,
+    RECORD,
+    archive_of,
+    change,
+    enter_share_code,
+    make_share,
+    open_share,
+    text,
+    words,
+)
 
 from portal.extensions import db
 from portal.models import RecordShare
 from portal.models.types import utcnow
 from portal.services.records import entries
-
-SHARE_LINK = re.compile(r'id="share-link">http://portal\.test(/record-share\?s=[^<]+)<')
-SHARE_CODE = re.compile(r'id="share-code">([A-Z0-9 ]+)<')
-CODE_PAGE = "/record-share"
-RECORD = "/record-share/record"
-
-
-def make_share(patient, recipient="Dr. Lee, Lakeside Cardiology", scope="whole", days="7",
-               categories=()):
-    """Share robin's record through the form: (path of the link, access code, the page)."""
-    page = post_form(patient, "/records/shares/new",
-                     {"recipient": recipient, "scope": scope, "days": days,
-                      "categories": list(categories), "current_password": PATIENT_PASSWORD})
-    assert page.status_code == 201, words(page)
-    link, code = SHARE_LINK.search(text(page)), SHARE_CODE.search(text(page))
-    return link.group(1), code.group(1), page
-
-
-def enter_code(provider, code):
-    return provider.post(CODE_PAGE, data={"csrf_token": csrf_token(provider, CODE_PAGE),
-                                          "code": code})
-
-
-def open_share(app, link, code):
-    """A new browser (the provider's) that opened the link and typed the code."""
-    provider = app.test_client()
-    assert provider.get(link).headers["Location"] == CODE_PAGE
-    response = enter_code(provider, code)
-    assert response.status_code == 302 and response.headers["Location"] == RECORD, words(response)
-    return provider
-
-
-def archive_of(provider):
-    """The shared ZIP, downloaded (the response closed, as a server does), opened."""
-    with provider.get(f"{RECORD}/download.zip") as response:
-        assert response.status_code == 200
-        assert response.headers["Content-Disposition"] == 'attachment; filename="health-record.zip"'
-        return zipfile.ZipFile(io.BytesIO(response.data))
 
 
 def wrong(code):
@@ -66,10 +38,10 @@ def wrong(code):
 
 
 @pytest.fixture
-def shared(app, robin_client, publish):
+def shared(app, robin_client, publish_entry):
     """Robin's whole record shared (a lab, an immunization and a document), the provider's
     browser open on it: (provider, {category: entry id}, link, code)."""
-    ids = {category: publish(category) for category in ("lab", "immunization", "document")}
+    ids = {category: publish_entry(category) for category in ("lab", "immunization", "document")}
     link, code, _page = make_share(robin_client)
     return open_share(app, link, code), ids, link, code
 
@@ -132,8 +104,8 @@ def test_1_and_30_days_are_accepted(robin_client):
         make_share(robin_client, days=days)
 
 
-def test_ticked_parts_share_only_those(app, robin_client, publish):
-    lab, vaccine = publish("lab"), publish("immunization")
+def test_ticked_parts_share_only_those(app, robin_client, publish_entry):
+    lab, vaccine = publish_entry("lab"), publish_entry("immunization")
     link, code, page = make_share(robin_client, scope="parts", categories=["lab"])
     assert "Lab and test results" in words(page) and "Immunizations" not in words(page)
     provider = open_share(app, link, code)
@@ -157,7 +129,7 @@ def test_ticked_parts_share_only_those(app, robin_client, publish):
 
 # -- what the provider sees ---------------------------------------------------------------------
 
-def test_the_provider_reads_and_downloads_the_shared_record(app, shared, robin, audit_trail):
+def test_the_provider_reads_and_downloads_the_shared_record(app, shared, robin_account, audit_trail):
     provider, ids, _link, _code = shared
     overview = words(provider.get(RECORD))
     assert "Shared health record of Robin Quill, born 04/09/1980." in overview
@@ -185,12 +157,12 @@ def test_the_provider_reads_and_downloads_the_shared_record(app, shared, robin, 
     for action in ("record_entry.exported", "record_category.exported", "record_file.exported",
                    "record_archive.exported"):  # each download once, by the share
         assert [(row.actor_kind, row.patient_id) for row in audit_trail.rows(action)] == [
-            ("share", robin.patient_id)], action
-    assert all(row.patient_id == robin.patient_id for row in audit_trail.rows("record.viewed"))
+            ("share", robin_account.patient_id)], action
+    assert all(row.patient_id == robin_account.patient_id for row in audit_trail.rows("record.viewed"))
 
 
-def test_the_link_alone_opens_nothing(app, robin_client, publish):
-    lab = publish("lab")
+def test_the_link_alone_opens_nothing(app, robin_client, publish_entry):
+    lab = publish_entry("lab")
     link, _code, _page = make_share(robin_client)
     provider = app.test_client()
     landed = provider.get(link)
@@ -220,7 +192,7 @@ def test_a_link_sent_before_the_move_to_record_share_still_opens_the_code_page(
     assert provider.get(link).headers["Location"] == CODE_PAGE
     code_page = provider.get(CODE_PAGE)
     assert code_page.status_code == 200 and "Access code" in text(code_page)
-    assert enter_code(provider, code).headers["Location"] == RECORD
+    assert enter_share_code(provider, code).headers["Location"] == RECORD
     for old, new in (("/shared", CODE_PAGE), ("/shared/record", RECORD),
                      ("/shared/record/lab?page=2", f"{RECORD}/lab?page=2")):
         answer = provider.get(old)
@@ -242,12 +214,12 @@ def test_a_wrong_code_is_refused_counted_and_shown_to_the_patient(
     link, code, _page = make_share(robin_client)
     provider = app.test_client()
     provider.get(link)
-    answer = enter_code(provider, wrong(code))
+    answer = enter_share_code(provider, wrong(code))
     assert answer.status_code == 400
     assert "That access code is not right." in text(answer)
     assert provider.get(RECORD).headers["Location"] == CODE_PAGE
     assert audit_trail.rows("record_share.code_refused")[0].detail == "wrong codes: 1"
-    assert enter_code(provider, code.lower().replace(" ", "-")).headers["Location"] == RECORD
+    assert enter_share_code(provider, code.lower().replace(" ", "-")).headers["Location"] == RECORD
     history = words(robin_client.get("/records/history"))
     assert ("Someone with the link you shared with Dr. Lee, Lakeside Cardiology typed a wrong "
             "access code") in history
@@ -260,8 +232,8 @@ def test_the_share_locks_at_the_10th_wrong_code(app, robin_client):
     provider = app.test_client()
     provider.get(link)
     for _attempt in range(9):
-        assert enter_code(provider, wrong(code)).status_code == 400
-    locked = enter_code(provider, wrong(code))
+        assert enter_share_code(provider, wrong(code)).status_code == 400
+    locked = enter_share_code(provider, wrong(code))
     assert locked.status_code == 410
     assert "This shared record is locked" in text(locked)
     assert app.test_client().get(link).status_code == 410  # the right code comes too late
@@ -275,13 +247,13 @@ def test_codes_are_limited_to_10_per_address_per_15_minutes(app, clock, robin_cl
     provider = app.test_client()
     provider.get(first)
     for _attempt in range(5):
-        enter_code(provider, wrong(first_code))
+        enter_share_code(provider, wrong(first_code))
     provider.get(second)
     for _attempt in range(5):
-        assert enter_code(provider, wrong(second_code)).status_code == 400
-    assert enter_code(provider, second_code).status_code == 429  # the 11th, even right
+        assert enter_share_code(provider, wrong(second_code)).status_code == 400
+    assert enter_share_code(provider, second_code).status_code == 429  # the 11th, even right
     clock.tick(15 * 60 + 1)
-    assert enter_code(provider, second_code).headers["Location"] == RECORD
+    assert enter_share_code(provider, second_code).headers["Location"] == RECORD
 
 
 def test_a_post_without_the_csrf_token_is_refused_and_not_counted(app, robin_client):
@@ -302,8 +274,8 @@ def test_an_open_share_asks_for_the_code_again_after_an_hour(app, clock, robin_c
     assert provider.get(RECORD).headers["Location"] == CODE_PAGE
 
 
-def test_an_expired_share_shows_a_clear_page(app, robin_client, publish, patient_client):
-    lab = publish("lab")
+def test_an_expired_share_shows_a_clear_page(app, robin_client, publish_entry, patient_client):
+    lab = publish_entry("lab")
     link, code, _page = make_share(robin_client, days="1")
     provider = open_share(app, link, code)
     with freeze_time(utcnow() + timedelta(days=1, minutes=1)):
@@ -331,16 +303,16 @@ def test_the_patient_stops_a_share_and_it_opens_nothing_at_once(app, robin_clien
     assert app.test_client().get(link).status_code == 410
 
 
-def test_held_draft_and_retracted_entries_never_reach_a_share(app, robin_client, publish):
-    held = publish("lab", release=False, test="Held potassium")
-    draft = publish("immunization", release=False, vaccine="Draft vaccine")
-    retracted = publish("lab", test="Retracted sodium")
+def test_held_draft_and_retracted_entries_never_reach_a_share(app, robin_client, publish_entry):
+    held = publish_entry("lab", release=False, test="Held potassium")
+    draft = publish_entry("immunization", release=False, vaccine="Draft vaccine")
+    retracted = publish_entry("lab", test="Retracted sodium")
     change(app, retracted, entries.retract)
     with app.app_context():
         entry = db.session.get(entries.RecordEntry, held)
         entry.status = "held"
         db.session.commit()
-    publish("lab", test="Released calcium")
+    publish_entry("lab", test="Released calcium")
     link, code, _page = make_share(robin_client)
     provider = open_share(app, link, code)
     assert "Released calcium" in words(provider.get(f"{RECORD}/lab"))
@@ -356,13 +328,13 @@ def test_held_draft_and_retracted_entries_never_reach_a_share(app, robin_client,
         assert hidden not in everything
 
 
-def test_another_patient_s_entries_and_shares_are_404(app, shared, make_account, publish,
+def test_another_patient_s_entries_and_shares_are_404(app, shared, make_account, publish_entry,
                                                       patient_client):
     provider, _ids, _link, _code = shared
     other = make_account(username="sam", account_number="T-2002",
                          email="sam@example.com", first_name="Sam")
-    theirs = publish("lab", patient_id=other.patient_id, test="Sam's glucose")
-    theirs_document = publish("document", patient_id=other.patient_id)
+    theirs = publish_entry("lab", patient_id=other.patient_id, test="Sam's glucose")
+    theirs_document = publish_entry("document", patient_id=other.patient_id)
     for path in (f"{RECORD}/lab/{theirs}", f"{RECORD}/lab/{theirs}.pdf",
                  f"{RECORD}/documents/{theirs_document}/file"):
         assert provider.get(path).status_code == 404, path

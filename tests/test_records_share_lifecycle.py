@@ -8,6 +8,7 @@ see and stop a chart's shares."""
 import re
 
 import pytest
+from account_steps import NEW_PASSWORD, print_letter, request_reset, reset_links, set_password
 from conftest import (
     SECURITY_ANSWER,
     TEST_SECRET,
@@ -18,10 +19,7 @@ from conftest import (
     post_form,
     turn_on_two_step,
 )
-from records_data import text, words
-from test_activation import print_letter
-from test_records_share import CODE_PAGE, RECORD, archive_of, make_share, open_share
-from test_recovery import NEW_PASSWORD, request_reset, reset_links, set_password
+from records_data import CODE_PAGE, RECORD, archive_of, make_share, open_share, text, words
 
 from portal import create_app
 from portal.extensions import db
@@ -37,20 +35,20 @@ def the_share(app):
         return share
 
 
-def chart(robin):
-    return f"/staff/patients/{robin.patient_id}"
+def chart(robin_account):
+    return f"/staff/patients/{robin_account.patient_id}"
 
 
 # -- every event that ends the account's trust stops its shares -------------------------------
 
-def suspend(app, robin, robin_client, staff_client):
+def suspend(app, robin_account, robin_client, staff_client):
     nurse = staff_client("nurse", email="nurse2@practice.test", direct=True)
-    answer = post_form(nurse, f"{chart(robin)}/portal/suspend",
-                       {"reason": "Asked by the patient"}, page_url=chart(robin))
+    answer = post_form(nurse, f"{chart(robin_account)}/portal/suspend",
+                       {"reason": "Asked by the patient"}, page_url=chart(robin_account))
     assert answer.status_code == 302
 
 
-def self_service_reset(app, robin, robin_client, staff_client):
+def self_service_reset(app, robin_account, robin_client, staff_client):
     visitor = app.test_client()
     request_reset(visitor)
     [link] = reset_links(Outbox(app))
@@ -59,9 +57,9 @@ def self_service_reset(app, robin, robin_client, staff_client):
     assert set_password(visitor).headers["Location"] == "/sign-in"
 
 
-def staff_assisted_reset(app, robin, robin_client, staff_client):
+def staff_assisted_reset(app, robin_account, robin_client, staff_client):
     clerk = staff_client("front_desk", direct=True)
-    post_form(clerk, f"{chart(robin)}/password-reset", {}, page_url=chart(robin))
+    post_form(clerk, f"{chart(robin_account)}/password-reset", {}, page_url=chart(robin_account))
     [link] = reset_links(Outbox(app))
     visitor = app.test_client()
     open_link(visitor, link)
@@ -69,20 +67,20 @@ def staff_assisted_reset(app, robin, robin_client, staff_client):
     assert answer.headers["Location"] == "/sign-in"
 
 
-def admin_two_step_reset(app, robin, robin_client, staff_client):
-    turn_on_two_step(app, PatientAccount, robin.id)
+def admin_two_step_reset(app, robin_account, robin_client, staff_client):
+    turn_on_two_step(app, PatientAccount, robin_account.id)
     admin = staff_client("admin", direct=True)
-    answer = post_form(admin, f"{chart(robin)}/reset-two-step", {}, page_url=chart(robin))
-    assert answer.headers["Location"] == chart(robin)
+    answer = post_form(admin, f"{chart(robin_account)}/reset-two-step", {}, page_url=chart(robin_account))
+    assert answer.headers["Location"] == chart(robin_account)
 
 
-def sign_out_everywhere(app, robin, robin_client, staff_client):
+def sign_out_everywhere(app, robin_account, robin_client, staff_client):
     answer = post_form(robin_client, "/profile/sign-out-everywhere", {},
                        page_url="/profile/activity")
     assert answer.status_code == 302
 
 
-def patient_stops(app, robin, robin_client, staff_client):
+def patient_stops(app, robin_account, robin_client, staff_client):
     listed = text(robin_client.get("/records/shares"))
     stop = re.search(r'action="(/records/shares/\d+/stop)"', listed).group(1)
     assert post_form(robin_client, stop, {}, page_url="/records/shares").status_code == 302
@@ -97,13 +95,13 @@ def patient_stops(app, robin, robin_client, staff_client):
     (patient_stops, "patient", "Stopped by you"),
 ])
 def test_each_end_of_trust_stops_the_share_at_the_provider_s_next_request(
-        app, robin, robin_client, staff_client, publish, audit_trail, event, reason,
+        app, robin_account, robin_client, staff_client, publish_entry, audit_trail, event, reason,
         words_for_patient):
-    lab = publish("lab")
+    lab = publish_entry("lab")
     link, code, _page = make_share(robin_client)
     provider = open_share(app, link, code)
     assert provider.get(f"{RECORD}/lab/{lab}").status_code == 200
-    event(app, robin, robin_client, staff_client)
+    event(app, robin_account, robin_client, staff_client)
     for path in (RECORD, f"{RECORD}/lab/{lab}", f"{RECORD}/lab/{lab}.pdf",
                  f"{RECORD}/download.zip"):
         answer = provider.get(path)
@@ -128,19 +126,19 @@ def test_the_patient_reads_why_a_share_stopped(app, robin_client, patient_client
     assert "Stopped when you signed out everywhere" in listed
 
 
-def test_a_password_reset_stop_reads_so_in_the_list(app, robin, robin_client, staff_client,
+def test_a_password_reset_stop_reads_so_in_the_list(app, robin_account, robin_client, staff_client,
                                                     patient_client):
     make_share(robin_client)
-    self_service_reset(app, robin, robin_client, staff_client)
+    self_service_reset(app, robin_account, robin_client, staff_client)
     listed = words(patient_client("robin", NEW_PASSWORD).get("/records/shares"))
     assert "Stopped when your password was reset" in listed
 
 
 def test_an_expired_share_keeps_its_state_when_the_account_is_suspended(
-        app, clock, robin, robin_client, staff_client, audit_trail):
+        app, clock, robin_account, robin_client, staff_client, audit_trail):
     make_share(robin_client, days="1")
     clock.tick(24 * 3600 + 1)
-    suspend(app, robin, robin_client, staff_client)
+    suspend(app, robin_account, robin_client, staff_client)
     assert the_share(app).revoked_at is None
     assert not audit_trail.rows("record_share.revoked")
 
@@ -207,11 +205,11 @@ def test_five_wrong_passwords_in_a_row_sign_the_patient_out(app, robin_client):
 
 
 def test_a_new_share_emails_the_patient_a_notice_without_health_information(
-        app, robin, robin_client, outbox):
+        app, robin_account, robin_client, outbox):
     make_share(robin_client, recipient="Dr. Lee, Lakeside Cardiology", scope="parts",
                categories=["lab"], days="5")
     [notice] = [mail for mail in outbox.queued if mail.subject == "You shared your health record"]
-    assert notice.recipient == robin.email
+    assert notice.recipient == robin_account.email
     for body in (notice.body_text, notice.body_html):
         assert "http://portal.test/records/shares" in body
         assert "5 days" in body
@@ -222,8 +220,8 @@ def test_a_new_share_emails_the_patient_a_notice_without_health_information(
 # -- download limits ---------------------------------------------------------------------------
 
 def test_the_11th_zip_in_15_minutes_is_refused_per_account_and_per_share(
-        app, clock, robin_client, publish, patient_client):
-    publish("lab")
+        app, clock, robin_client, publish_entry, patient_client):
+    publish_entry("lab")
     link, code, _page = make_share(robin_client)
     provider = open_share(app, link, code)
     for _number in range(10):
@@ -243,8 +241,8 @@ def test_the_11th_zip_in_15_minutes_is_refused_per_account_and_per_share(
         assert answer.status_code == 200
 
 
-def test_the_61st_pdf_or_document_in_15_minutes_is_refused(app, clock, robin_client, publish):
-    document = publish("document")
+def test_the_61st_pdf_or_document_in_15_minutes_is_refused(app, clock, robin_client, publish_entry):
+    document = publish_entry("document")
     link, code, _page = make_share(robin_client)
     provider = open_share(app, link, code)
     path = f"{RECORD}/documents/{document}/file"
@@ -258,63 +256,63 @@ def test_the_61st_pdf_or_document_in_15_minutes_is_refused(app, clock, robin_cli
 
 # -- staff see a chart's shares and may stop one ----------------------------------------------
 
-def stop_url(robin, share_id):
-    return f"{chart(robin)}/shares/{share_id}/stop"
+def stop_url(robin_account, share_id):
+    return f"{chart(robin_account)}/shares/{share_id}/stop"
 
 
 def test_staff_see_the_chart_s_shares_and_a_nurse_stops_one_with_a_reason(
-        app, robin, robin_client, staff_client, audit_trail):
+        app, robin_account, robin_client, staff_client, audit_trail):
     link, code, _page = make_share(robin_client, days="5")
     provider = open_share(app, link, code)
     share = the_share(app)
     nurse = staff_client("nurse", email="nurse2@practice.test", direct=True)
-    page = words(nurse.get(chart(robin)))
+    page = words(nurse.get(chart(robin_account)))
     assert "Record shares" in page
     assert "Dr. Lee, Lakeside Cardiology The whole record" in page
     assert "1 time, last on" in page and "Working" in page
-    assert f'href="{stop_url(robin, share.id)}"' in text(nurse.get(chart(robin)))
-    assert nurse.get(stop_url(robin, share.id)).status_code == 200
-    empty = post_form(nurse, stop_url(robin, share.id), {"reason": " "})
+    assert f'href="{stop_url(robin_account, share.id)}"' in text(nurse.get(chart(robin_account)))
+    assert nurse.get(stop_url(robin_account, share.id)).status_code == 200
+    empty = post_form(nurse, stop_url(robin_account, share.id), {"reason": " "})
     assert empty.status_code == 400 and "Enter why you are stopping this share." in text(empty)
     assert the_share(app).revoked_at is None
-    answer = post_form(nurse, stop_url(robin, share.id),
+    answer = post_form(nurse, stop_url(robin_account, share.id),
                        {"reason": "Patient called: lost the code"})
-    assert answer.headers["Location"] == f"{chart(robin)}#record-shares"
-    assert "The share was stopped." in words(nurse.get(chart(robin)))
+    assert answer.headers["Location"] == f"{chart(robin_account)}#record-shares"
+    assert "The share was stopped." in words(nurse.get(chart(robin_account)))
     stopped = the_share(app)
     assert stopped.revoked_reason == "staff"
     assert stopped.revoked_note == "Patient called: lost the code"
     [row] = audit_trail.rows("record_share.revoked")
     assert (row.actor_kind, row.actor_id, row.patient_id, row.detail) == (
-        "staff", nurse.staff.id, robin.patient_id, "reason: staff")
+        "staff", nurse.staff.id, robin_account.patient_id, "reason: staff")
     assert "Patient called" not in row.detail  # the words stay on the share, for staff
     assert "Stopped by the practice: Patient called: lost the code" in words(
-        nurse.get(chart(robin)))
+        nurse.get(chart(robin_account)))
     assert STOPPED in text(provider.get(RECORD))
     assert "Stopped by the practice" in words(robin_client.get("/records/shares"))
-    again = post_form(nurse, stop_url(robin, share.id), {"reason": "twice"},
-                      page_url=chart(robin), follow_redirects=True)
+    again = post_form(nurse, stop_url(robin_account, share.id), {"reason": "twice"},
+                      page_url=chart(robin_account), follow_redirects=True)
     assert "That share had already stopped working." in words(again)
     assert len(audit_trail.rows("record_share.revoked")) == 1
 
 
 @pytest.mark.parametrize("role", ["front_desk", "billing"])
 def test_front_desk_and_billing_see_shares_but_cannot_stop_them(
-        app, robin, robin_client, staff_client, role):
+        app, robin_account, robin_client, staff_client, role):
     make_share(robin_client)
     share = the_share(app)
     clerk = staff_client(role, direct=True)
-    page = text(clerk.get(chart(robin)))
+    page = text(clerk.get(chart(robin_account)))
     assert "Dr. Lee, Lakeside Cardiology" in page and "Working" in page
     assert "/stop" not in page.split('id="record-shares"', 1)[1]
-    assert clerk.get(stop_url(robin, share.id)).status_code == 403
-    refused = post_form(clerk, stop_url(robin, share.id), {"reason": "no"},
-                        page_url=chart(robin))
+    assert clerk.get(stop_url(robin_account, share.id)).status_code == 403
+    refused = post_form(clerk, stop_url(robin_account, share.id), {"reason": "no"},
+                        page_url=chart(robin_account))
     assert refused.status_code == 403
     assert the_share(app).revoked_at is None
 
 
-def test_a_share_of_another_chart_is_404(app, robin, robin_client, staff_client, make_account):
+def test_a_share_of_another_chart_is_404(app, robin_account, robin_client, staff_client, make_account):
     make_share(robin_client)
     share = the_share(app)
     other = make_account(username="sam", account_number="T-2002", email="sam@example.com",
@@ -322,16 +320,16 @@ def test_a_share_of_another_chart_is_404(app, robin, robin_client, staff_client,
     nurse = staff_client("nurse", email="nurse2@practice.test", direct=True)
     wrong_chart = f"/staff/patients/{other.patient_id}/shares/{share.id}/stop"
     assert nurse.get(wrong_chart).status_code == 404
-    assert post_form(nurse, wrong_chart, {"reason": "x"}, page_url=chart(robin)).status_code == 404
-    assert nurse.get(stop_url(robin, 2**70)).status_code == 404
+    assert post_form(nurse, wrong_chart, {"reason": "x"}, page_url=chart(robin_account)).status_code == 404
+    assert nurse.get(stop_url(robin_account, 2**70)).status_code == 404
     assert the_share(app).revoked_at is None
 
 
 # -- the secret key rotates: older letters and shares keep working -----------------------------
 
 def test_a_rotated_secret_key_still_opens_an_older_letter_and_share(
-        app, database_url, tmp_path, robin_client, staff_client, make_patient, publish):
-    lab = publish("lab")
+        app, database_url, tmp_path, robin_client, staff_client, make_patient, publish_entry):
+    lab = publish_entry("lab")
     link, code, _page = make_share(robin_client)
     newcomer = make_patient(account_number="MG-2002", first_name="Wren", last_name="Ashdown",
                             email="")

@@ -4,18 +4,24 @@ retraction; holds for review (a practice setting, providers only, a written reas
 practice's held list with each hold's age; documents typed by their bytes and downloaded
 safely, on the audit trail; CSRF, patients and other charts kept out."""
 
-import html
-import io
 import re
 from datetime import timedelta
 
 import pytest
-from conftest import csrf_token, post_form
-from records_data import PDF
+from conftest import post_form
+from helpers import PRACTICE_SETTINGS
+from records_data import (
+    CATEGORIES,
+    DOCUMENT,
+    HOLD_REASON,
+    PDF,
+    entries,
+    new_url,
+    post_entry_form,
+    published_id,
+    text,
+)
 from sqlalchemy import func, select, update
-from test_admin import SETTINGS
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from portal.extensions import db
 from portal.models import AuditEvent, Practice, RecordEntry
@@ -23,36 +29,8 @@ from portal.services.practice import PRACTICE_ID
 
 LAB = {"test": "Glucose, fasting", "value": "126", "unit": "mg/dL", "reference_range": "70-99",
        "flag": "high", "collected_on": "03/01/2026", "resulted_on": "03/02/2026"}
-DOCUMENT = {"title": "Chest X-ray report", "kind": "Radiology report", "document_on": "03/01/2026"}
-HOLD_REASON = "Discuss the result with the patient by phone first."
-
 # category: (what staff type, the title on lists, the date it is filed under, a fact shown
 # on the entry page in words, the category's label)
-CATEGORIES = {
-    "lab": (LAB, "Glucose, fasting", "03/02/2026", "High", "Lab result"),
-    "immunization": ({"vaccine": "Influenza, quadrivalent", "given_on": "10/01/2025",
-                      "dose": "0.5 mL", "lot": "FL-2231"},
-                     "Influenza, quadrivalent", "10/01/2025", "FL-2231", "Immunization"),
-    "medication": ({"name": "Metformin", "dose": "500 mg", "directions": "Twice a day with meals",
-                    "started_on": "03/05/2026", "stopped_on": "", "prescriber": "Dr Alder"},
-                   "Metformin", "03/05/2026", "Twice a day with meals", "Medication"),
-    "allergy": ({"substance": "Penicillin", "reaction": "Hives", "severity": "moderate",
-                 "noted_on": "01/15/2020"}, "Penicillin", "01/15/2020", "Moderate", "Allergy"),
-    "problem": ({"name": "Type 2 diabetes", "state": "active", "noted_on": "03/02/2026",
-                 "notes": "Diet first."}, "Type 2 diabetes", "03/02/2026", "Active",
-                "Health problem"),
-    "appointment": ({"day": "04/02/2026", "at": "2:30 PM", "provider": "Dr Alder",
-                     "reason": "Diabetes follow-up", "state": "scheduled"},
-                    "Diabetes follow-up", "04/02/2026", "14:30", "Appointment"),
-    "visit": ({"visited_on": "03/02/2026", "provider": "Dr Alder", "reason": "Annual physical",
-               "notes": "Well.", "follow_up": "Labs in 3 months."},
-              "Annual physical", "03/02/2026", "Labs in 3 months.", "Visit summary"),
-    "statement": ({"title": "Office visit", "statement_on": "03/10/2026", "amount": "$1,250.00",
-                   "balance": "125"}, "Office visit", "03/10/2026", "$1,250.00", "Statement"),
-    "document": (DOCUMENT, "Chest X-ray report", "03/01/2026", "Radiology report", "Document"),
-}
-
-
 @pytest.fixture(autouse=True)
 def practice(app):
     """The practice's row, holds not allowed (the default) until a test allows them."""
@@ -72,37 +50,8 @@ def allow_holds(app, allowed=True):
         db.session.commit()
 
 
-def text_of(response):
-    return html.unescape(response.get_data(as_text=True))
-
-
-def new_url(patient_id, category=None):
-    return f"/staff/patients/{patient_id}/records/new" + (f"?category={category}" if category
-                                                          else "")
-
-
 def entry_url(patient_id, entry_id, action=""):
     return f"/staff/patients/{patient_id}/records/{entry_id}" + (f"/{action}" if action else "")
-
-
-def publish(browser, patient_id, category, values, *, draft=False, file=None):
-    """Send a category's form: "Publish now", or "Save as draft"; `file` is (name, bytes).
-    A file's body is built here: the test client would spool a large one to a temporary file
-    it leaves open."""
-    url = new_url(patient_id, category)
-    data = {**values, **({"draft": "Save as draft"} if draft else {"publish": "Publish now"})}
-    if file is None:
-        return post_form(browser, url, data)
-    boundary, body = encode_multipart({"csrf_token": csrf_token(browser, url), **data,
-                                       "file": FileStorage(io.BytesIO(file[1]), file[0])})
-    return browser.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
-
-
-def published_id(response, patient_id):
-    """The new entry's id, from the redirect to its page."""
-    assert response.status_code == 302, response.get_data(as_text=True)
-    found = re.fullmatch(rf"/staff/patients/{patient_id}/records/(\d+)", response.headers["Location"])
-    return int(found.group(1))
 
 
 def act(browser, patient_id, entry_id, action, **data):
@@ -113,28 +62,21 @@ def act(browser, patient_id, entry_id, action, **data):
 
 def chart_rows(browser, patient_id):
     """The rows of the chart's health-record table, each as one line of text."""
-    page = text_of(browser.get(f"/staff/patients/{patient_id}"))
+    page = text(browser.get(f"/staff/patients/{patient_id}"))
     section = re.search(r'<section class="chart-record".*?</section>', page, re.S).group(0)
     return [" ".join(re.sub(r"<[^>]+>", " ", row).split())
             for row in re.findall(r"<tr>.*?</tr>", section.split("<tbody>")[1], re.S)] \
         if "<tbody>" in section else []
 
 
-def entries(app):
-    with app.app_context():
-        rows = db.session.scalars(select(RecordEntry).order_by(RecordEntry.id)).all()
-        db.session.expunge_all()
-        return rows
-
-
 # -- publishing ------------------------------------------------------------------------------
 
 def test_the_chart_offers_every_kind_of_record_as_plain_links(staff_client, patient):
     nurse = staff_client("admin", direct=True)  # an admin may publish every kind (issue 19)
-    chart = text_of(nurse.get(f"/staff/patients/{patient.id}"))
+    chart = text(nurse.get(f"/staff/patients/{patient.id}"))
     assert "Health record" in chart and "No records published to this chart yet." in chart
     assert f'href="{new_url(patient.id)}"' in chart
-    page = text_of(nurse.get(new_url(patient.id)))
+    page = text(nurse.get(new_url(patient.id)))
     links = re.findall(r'<a href="/staff/patients/\d+/records/new\?category=(\w+)">([^<]+)</a>', page)
     assert [key for key, _label in links] == list(CATEGORIES)
     assert [label for _key, label in links] == [row[4] for row in CATEGORIES.values()]
@@ -142,7 +84,7 @@ def test_the_chart_offers_every_kind_of_record_as_plain_links(staff_client, pati
 
 
 def test_a_category_s_form_is_built_from_its_fields(staff_client, patient):
-    page = text_of(staff_client("nurse", direct=True).get(new_url(patient.id, "lab")))
+    page = text(staff_client("nurse", direct=True).get(new_url(patient.id, "lab")))
     assert re.search(r'<select[^>]*aria-required="true"[^>]*name="flag"', page)
     assert re.search(r'<option( selected)? value="">Choose one</option>\s*<option value="normal">',
                      page)
@@ -150,11 +92,11 @@ def test_a_category_s_form_is_built_from_its_fields(staff_client, patient):
     assert "MM/DD/YYYY, for example 03/14/2026." in page and 'type="file"' not in page
     assert re.search(r'name="publish" type="submit" value="Publish now"', page)
     assert re.search(r'name="draft" type="submit" value="Save as draft"', page)
-    statement = text_of(staff_client("billing", direct=True).get(new_url(patient.id, "statement")))
+    statement = text(staff_client("billing", direct=True).get(new_url(patient.id, "statement")))
     assert re.search(r'inputmode="decimal"[^>]*name="amount"', statement)
-    visit = text_of(staff_client("provider", direct=True).get(new_url(patient.id, "visit")))
+    visit = text(staff_client("provider", direct=True).get(new_url(patient.id, "visit")))
     assert re.search(r'<textarea[^>]*name="notes"', visit)
-    document = text_of(staff_client("front_desk", direct=True).get(new_url(patient.id, "document")))
+    document = text(staff_client("front_desk", direct=True).get(new_url(patient.id, "document")))
     assert 'enctype="multipart/form-data"' in document and 'type="file"' in document
     assert "A PDF, PNG or JPEG file of at most 10 MB." in document
 
@@ -165,10 +107,10 @@ def test_each_category_publishes_through_its_form_and_shows_on_the_chart(
     values, title, filed_on, fact, label = CATEGORIES[category]
     # An admin may publish every kind (issue 19); each role's kinds: test_permissions.py.
     nurse = staff_client("admin", direct=True, name="Nurse Birch")
-    response = publish(nurse, patient.id, category, values,
+    response = post_entry_form(nurse, patient.id, category, values,
                        file=("report.pdf", PDF) if category == "document" else None)
     entry_id = published_id(response, patient.id)
-    page = text_of(nurse.get(entry_url(patient.id, entry_id)))
+    page = text(nurse.get(entry_url(patient.id, entry_id)))
     assert "The record was published. The patient can see it now." in page
     assert f"<h1>{title}</h1>" in page and fact in page and label in page
     assert re.search(r"Released on \d\d/\d\d/\d{4} by Nurse Birch", page)
@@ -184,9 +126,9 @@ def test_each_category_publishes_through_its_form_and_shows_on_the_chart(
 def test_a_refused_field_keeps_what_was_typed_and_saves_nothing(app, staff_client, patient,
                                                                  audit_trail):
     nurse = staff_client("nurse", direct=True)
-    response = publish(nurse, patient.id, "lab", {**LAB, "resulted_on": "13/45/2026"})
+    response = post_entry_form(nurse, patient.id, "lab", {**LAB, "resulted_on": "13/45/2026"})
     assert response.status_code == 200
-    page = text_of(response)
+    page = text(response)
     assert "There is a problem" in page and "<title>Error: " in page
     assert '<a href="#resulted_on">Enter the date as MM/DD/YYYY.</a>' in page
     assert re.search(r'<p class="field-error" id="resulted_on-error">.*Enter the date', page)
@@ -202,10 +144,10 @@ def test_a_refused_field_keeps_what_was_typed_and_saves_nothing(app, staff_clien
                                     "1" * 31, "$1,000,000,000.00", "1e2", "12 dollars"])
 def test_an_amount_that_is_no_amount_is_refused_not_a_500(app, staff_client, patient, amount):
     billing = staff_client("billing", direct=True)
-    response = publish(billing, patient.id, "statement",
+    response = post_entry_form(billing, patient.id, "statement",
                        {**CATEGORIES["statement"][0], "amount": amount})
     assert response.status_code == 200
-    page = text_of(response)
+    page = text(response)
     assert '<a href="#amount">Enter an amount in dollars, for example 125.00.</a>' in page
     assert entries(app) == []
 
@@ -215,7 +157,7 @@ def test_an_amount_that_is_no_amount_is_refused_not_a_500(app, staff_client, pat
                                             ("-40", "-40.00"), (".5", "0.50")])
 def test_an_amount_is_read_exactly_to_the_cent(app, staff_client, patient, amount, stored):
     billing = staff_client("billing", direct=True)
-    published_id(publish(billing, patient.id, "statement",
+    published_id(post_entry_form(billing, patient.id, "statement",
                          {**CATEGORIES["statement"][0], "amount": amount}), patient.id)
     [entry] = entries(app)
     assert entry.facts["amount"] == stored
@@ -223,8 +165,8 @@ def test_an_amount_is_read_exactly_to_the_cent(app, staff_client, patient, amoun
 
 def test_a_draft_waits_for_release(app, staff_client, patient, audit_trail):
     nurse = staff_client("nurse", direct=True, name="Nurse Birch")
-    entry_id = published_id(publish(nurse, patient.id, "lab", LAB, draft=True), patient.id)
-    page = text_of(nurse.get(entry_url(patient.id, entry_id)))
+    entry_id = published_id(post_entry_form(nurse, patient.id, "lab", LAB, draft=True), patient.id)
+    page = text(nurse.get(entry_url(patient.id, entry_id)))
     assert "The record was saved as a draft." in page
     assert "The patient does not see this entry until it is released." in page
     assert "<dd>Draft</dd>" in page and "Release to the patient" in page
@@ -232,13 +174,13 @@ def test_a_draft_waits_for_release(app, staff_client, patient, audit_trail):
     assert chart_rows(nurse, patient.id)[0].endswith("Draft")
     response = act(nurse, patient.id, entry_id, "release")
     assert response.headers["Location"] == entry_url(patient.id, entry_id)
-    page = text_of(nurse.get(entry_url(patient.id, entry_id)))
+    page = text(nurse.get(entry_url(patient.id, entry_id)))
     assert "The record was released. The patient can see it now." in page
     assert re.search(r"Released on \d\d/\d\d/\d{4} by Nurse Birch", page)
     assert "Release to the patient" not in page
     assert entries(app)[0].status == "released"
     act(nurse, patient.id, entry_id, "release")
-    assert "Only a draft or a held result can be released." in text_of(
+    assert "Only a draft or a held result can be released." in text(
         nurse.get(entry_url(patient.id, entry_id)))
     assert [action for action in audit_trail.actions() if action in (
         "record.drafted", "record.published", "record.released")] == ["record.drafted",
@@ -247,11 +189,11 @@ def test_a_draft_waits_for_release(app, staff_client, patient, audit_trail):
 
 def test_retract_an_entry_entered_in_error(app, staff_client, patient, audit_trail):
     nurse = staff_client("nurse", direct=True)
-    entry_id = published_id(publish(nurse, patient.id, "allergy", CATEGORIES["allergy"][0]),
+    entry_id = published_id(post_entry_form(nurse, patient.id, "allergy", CATEGORIES["allergy"][0]),
                             patient.id)
-    assert "Retract: entered in error" in text_of(nurse.get(entry_url(patient.id, entry_id)))
+    assert "Retract: entered in error" in text(nurse.get(entry_url(patient.id, entry_id)))
     act(nurse, patient.id, entry_id, "retract")
-    page = text_of(nurse.get(entry_url(patient.id, entry_id)))
+    page = text(nurse.get(entry_url(patient.id, entry_id)))
     assert "The entry was retracted as entered in error." in page
     assert "This entry was retracted because it was entered in error." in page
     assert "<dd>Retracted (entered in error)</dd>" in page and "Penicillin" in page
@@ -261,7 +203,7 @@ def test_retract_an_entry_entered_in_error(app, staff_client, patient, audit_tra
     assert (retracted.patient_id, retracted.object_id) == (patient.id, str(entry_id))
     post_form(nurse, entry_url(patient.id, entry_id, "retract"), {},
               page_url=f"/staff/patients/{patient.id}")
-    assert "That entry was already retracted." in text_of(nurse.get(entry_url(patient.id, entry_id)))
+    assert "That entry was already retracted." in text(nurse.get(entry_url(patient.id, entry_id)))
     assert entries(app)[0].status == "retracted" and len(audit_trail.rows("record.retracted")) == 1
 
 
@@ -270,30 +212,30 @@ def test_retract_an_entry_entered_in_error(app, staff_client, patient, audit_tra
 def test_only_a_provider_holds_a_lab_result_and_only_when_the_practice_allows(
         app, staff_client, patient):
     provider = staff_client("provider", direct=True, name="Dr Alder", email="doc@practice.test")
-    entry_id = published_id(publish(provider, patient.id, "lab", LAB, draft=True), patient.id)
-    assert "Hold for review" not in text_of(provider.get(entry_url(patient.id, entry_id)))
-    page = text_of(act(provider, patient.id, entry_id, "hold", reason=HOLD_REASON))
+    entry_id = published_id(post_entry_form(provider, patient.id, "lab", LAB, draft=True), patient.id)
+    assert "Hold for review" not in text(provider.get(entry_url(patient.id, entry_id)))
+    page = text(act(provider, patient.id, entry_id, "hold", reason=HOLD_REASON))
     assert "Only a provider may hold a lab result, when the practice allows it" in page
     assert entries(app)[0].status == "draft"
 
     allow_holds(app)
     nurse = staff_client("nurse", direct=True)
-    assert "Hold for review" not in text_of(nurse.get(entry_url(patient.id, entry_id)))
+    assert "Hold for review" not in text(nurse.get(entry_url(patient.id, entry_id)))
     act(nurse, patient.id, entry_id, "hold", reason=HOLD_REASON)
     assert entries(app)[0].status == "draft"
-    vaccine = published_id(publish(provider, patient.id, "immunization",
+    vaccine = published_id(post_entry_form(provider, patient.id, "immunization",
                                    CATEGORIES["immunization"][0], draft=True), patient.id)
-    assert "Hold for review" not in text_of(provider.get(entry_url(patient.id, vaccine)))
-    assert "Hold for review" in text_of(provider.get(entry_url(patient.id, entry_id)))
+    assert "Hold for review" not in text(provider.get(entry_url(patient.id, vaccine)))
+    assert "Hold for review" in text(provider.get(entry_url(patient.id, entry_id)))
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "soon"])
 def test_a_hold_needs_a_written_reason(app, staff_client, patient, reason):
     allow_holds(app)
     provider = staff_client("provider", direct=True)
-    entry_id = published_id(publish(provider, patient.id, "lab", LAB, draft=True), patient.id)
+    entry_id = published_id(post_entry_form(provider, patient.id, "lab", LAB, draft=True), patient.id)
     response = act(provider, patient.id, entry_id, "hold", reason=reason)
-    page = text_of(response)
+    page = text(response)
     assert response.status_code == 200 and "There is a problem" in page
     assert '<a href="#reason">Write why the result is held (at least 5 characters).</a>' in page
     assert entries(app)[0].status == "draft"
@@ -303,10 +245,10 @@ def test_a_held_result_is_listed_with_its_age_until_released(app, staff_client, 
                                                              audit_trail):
     allow_holds(app)
     provider = staff_client("provider", direct=True, name="Dr Alder", email="doc@practice.test")
-    entry_id = published_id(publish(provider, patient.id, "lab", LAB, draft=True), patient.id)
+    entry_id = published_id(post_entry_form(provider, patient.id, "lab", LAB, draft=True), patient.id)
     response = act(provider, patient.id, entry_id, "hold", reason=HOLD_REASON)
     assert response.headers["Location"] == entry_url(patient.id, entry_id)
-    page = text_of(provider.get(entry_url(patient.id, entry_id)))
+    page = text(provider.get(entry_url(patient.id, entry_id)))
     assert "The result is held for review." in page
     assert re.search(r"Held for review since \d\d/\d\d/\d{4} by Dr Alder \(held 0 days\)", page)
     assert HOLD_REASON in page and "Release to the patient" in page
@@ -316,8 +258,8 @@ def test_a_held_result_is_listed_with_its_age_until_released(app, staff_client, 
         db.session.commit()
 
     nurse = staff_client("nurse", direct=True)
-    assert 'href="/staff/records/held"' in text_of(nurse.get("/staff/patients"))
-    listing = text_of(nurse.get("/staff/records/held"))
+    assert 'href="/staff/records/held"' in text(nurse.get("/staff/patients"))
+    listing = text(nurse.get("/staff/records/held"))
     assert "1 held result" in listing
     row = " ".join(re.sub(r"<[^>]+>", " ", listing.split("<tbody>")[1]).split())
     for shown in ("Robin Quill (REC-1)",
@@ -333,19 +275,19 @@ def test_a_held_result_is_listed_with_its_age_until_released(app, staff_client, 
     assert act(nurse, patient.id, entry_id, "release").status_code == 403
     act(staff_client("provider", direct=True), patient.id, entry_id, "release")
     assert entries(app)[0].status == "released"
-    assert "No results are held for review." in text_of(nurse.get("/staff/records/held"))
+    assert "No results are held for review." in text(nurse.get("/staff/records/held"))
 
 
 def test_the_admin_lets_providers_hold_results(app, client, admin):
-    page = text_of(client.get("/admin/settings"))
+    page = text(client.get("/admin/settings"))
     assert "Let providers hold a lab result for review, with a written reason" in page
     assert 'href="/staff/records/held"' not in page
     assert post_form(client, "/admin/settings",
-                     {**SETTINGS, "result_holds_allowed": "y"}).status_code == 302
+                     {**PRACTICE_SETTINGS, "result_holds_allowed": "y"}).status_code == 302
     with app.app_context():
         assert db.session.get(Practice, PRACTICE_ID).result_holds_allowed is True
-    assert 'href="/staff/records/held"' in text_of(client.get("/admin/settings"))
-    post_form(client, "/admin/settings", SETTINGS)
+    assert 'href="/staff/records/held"' in text(client.get("/admin/settings"))
+    post_form(client, "/admin/settings", PRACTICE_SETTINGS)
     with app.app_context():
         assert db.session.get(Practice, PRACTICE_ID).result_holds_allowed is False
 
@@ -362,9 +304,9 @@ def test_the_admin_lets_providers_hold_results(app, client, admin):
 def test_a_document_that_cannot_be_published_is_refused_on_its_file(
         app, staff_client, patient, name, data, message):
     nurse = staff_client("nurse", direct=True)
-    response = publish(nurse, patient.id, "document", DOCUMENT,
+    response = post_entry_form(nurse, patient.id, "document", DOCUMENT,
                        file=(name, data) if name else None)
-    page = text_of(response)
+    page = text(response)
     assert response.status_code == 200 and f'<a href="#file">{message}</a>' in page
     assert 'value="Chest X-ray report"' in page and 'value="Radiology report"' in page
     assert entries(app) == []
@@ -373,9 +315,9 @@ def test_a_document_that_cannot_be_published_is_refused_on_its_file(
 def test_a_document_is_typed_by_its_bytes_and_downloads_safely(app, staff_client, patient,
                                                                audit_trail):
     nurse = staff_client("nurse", direct=True)
-    entry_id = published_id(publish(nurse, patient.id, "document", DOCUMENT,
+    entry_id = published_id(post_entry_form(nurse, patient.id, "document", DOCUMENT,
                                     file=("scan.png", PDF)), patient.id)
-    page = text_of(nurse.get(entry_url(patient.id, entry_id)))
+    page = text(nurse.get(entry_url(patient.id, entry_id)))
     assert f'href="{entry_url(patient.id, entry_id, "file")}"' in page
     response = nurse.get(entry_url(patient.id, entry_id, "file"))
     assert response.status_code == 200 and response.data == PDF
@@ -388,14 +330,14 @@ def test_a_document_is_typed_by_its_bytes_and_downloads_safely(app, staff_client
     assert exported.detail == f"format: pdf; bytes: {len(PDF)}"
     assert exported.actor_label == nurse.staff.email
 
-    lab_id = published_id(publish(nurse, patient.id, "lab", LAB), patient.id)
+    lab_id = published_id(post_entry_form(nurse, patient.id, "lab", LAB), patient.id)
     assert nurse.get(entry_url(patient.id, lab_id, "file")).status_code == 404
     with app.app_context():  # a stored copy that no longer matches is never handed out
         db.session.execute(update(RecordEntry).where(RecordEntry.id == entry_id)
                            .values(file_sha256="0" * 64))
         db.session.commit()
     damaged = nurse.get(entry_url(patient.id, entry_id, "file"))
-    assert damaged.status_code == 409 and "This file cannot be downloaded" in text_of(damaged)
+    assert damaged.status_code == 409 and "This file cannot be downloaded" in text(damaged)
     assert len(audit_trail.rows("record_document.exported")) == 1
 
 
@@ -404,7 +346,7 @@ def test_a_document_is_typed_by_its_bytes_and_downloads_safely(app, staff_client
 def test_every_post_needs_its_csrf_token(app, staff_client, patient):
     allow_holds(app)
     provider = staff_client("provider", direct=True)
-    entry_id = published_id(publish(provider, patient.id, "lab", LAB, draft=True), patient.id)
+    entry_id = published_id(post_entry_form(provider, patient.id, "lab", LAB, draft=True), patient.id)
     assert provider.post(new_url(patient.id, "lab"),
                          data={**LAB, "publish": "Publish now"}).status_code == 400
     for action in ("release", "retract", "hold"):
@@ -417,7 +359,7 @@ def test_a_patient_account_cannot_reach_the_staff_record_pages(app, make_account
                                                                 patient_client):
     account = make_account()
     nurse = staff_client("nurse", direct=True)
-    entry_id = published_id(publish(nurse, account.patient_id, "document", DOCUMENT,
+    entry_id = published_id(post_entry_form(nurse, account.patient_id, "document", DOCUMENT,
                                     file=("report.pdf", PDF)), account.patient_id)
     robin = patient_client()
     for url in (new_url(account.patient_id), new_url(account.patient_id, "lab"),
@@ -435,7 +377,7 @@ def test_another_chart_s_entry_is_not_found_under_this_chart(app, staff_client, 
                                                               make_patient):
     other = make_patient(account_number="REC-2", first_name="Sam")
     nurse = staff_client("nurse", direct=True)
-    theirs = published_id(publish(nurse, other.id, "document", DOCUMENT,
+    theirs = published_id(post_entry_form(nurse, other.id, "document", DOCUMENT,
                                   file=("report.pdf", PDF)), other.id)
     for url in (entry_url(patient.id, theirs), entry_url(patient.id, theirs, "file"),
                 entry_url(patient.id, 99999999999999999999999), entry_url(999, theirs),

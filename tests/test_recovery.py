@@ -4,13 +4,12 @@ staff-assisted reset. Links are read from the outbox, as a patient would."""
 from datetime import timedelta
 
 import pytest
+from account_steps import NEW_PASSWORD, QUESTION, request_reset, reset_links, set_password
 from conftest import (
     CSRF_INPUT,
     PATIENT_PASSWORD,
-    RESET_LINK,
     SECURITY_ANSWER,
     AuthActions,
-    Outbox,
     csrf_token,
     engine_events,
     open_link,
@@ -26,36 +25,15 @@ from portal.models import AuditEvent, PasswordReset, PatientAccount
 from portal.services import accounts, audit, recovery
 from portal.services.tokens import make_token
 
-NEW_PASSWORD = "lantern orchard velvet harbor"
-RESET_SUBJECT = "Reset your portal password"
 SIGN_IN_FAILED = get_message("patient_sign_in_failed")[0]
 NO_LINK = "This reset link cannot be used"
 LOCKED = "Password reset is locked"
-QUESTION = "Who was your childhood hero?"
-
-
 def masked(response):
     return CSRF_INPUT.sub('name="csrf_token" value="X"', response.get_data(as_text=True))
 
 
-def reset_links(outbox):
-    return [RESET_LINK.search(mail.body_text).group(1) for mail in outbox.queued
-            if mail.subject == RESET_SUBJECT]
-
-
-def request_reset(client, name="robin"):
-    """The forgot-password form, then the mail worker's round that answers it."""
-    response = post_form(client, "/forgot-password", {"name": name})
-    Outbox(client.application).process_requests()
-    return response
-
-
 def answer(client, text=SECURITY_ANSWER):
     return post_form(client, "/reset", {"answer": text})
-
-
-def set_password(client, password=NEW_PASSWORD, **extra):
-    return post_form(client, "/reset", {"password": password, "confirm": password, **extra})
 
 
 def test_full_reset_through_the_emailed_link(client, auth, make_account, outbox, app,
@@ -288,13 +266,6 @@ def test_answered_question_is_not_carried_to_another_browser(client, make_accoun
     answer(client)
     other = app.test_client()
     assert QUESTION in open_link(other, link).get_data(as_text=True)
-
-
-@pytest.fixture
-def staffer(client, staff_client):
-    """A front-desk staff member signed in on `client` directly through a server session
-    (the two-step sign-in is not what these tests are about)."""
-    return staff_client("front_desk", name="Dana Whitfield", on=client, direct=True).staff
 
 
 def send_assisted(client, patient_id):

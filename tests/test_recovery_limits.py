@@ -5,8 +5,8 @@ the database (so across gunicorn workers); forgot requests answered by the mail 
 from datetime import timedelta
 
 import pytest
+from account_steps import QUESTION, request_reset, reset_links
 from conftest import SECURITY_ANSWER, AuthActions, Outbox, open_link, post_form, stored
-from test_recovery import QUESTION, request_reset, reset_links, staffer  # noqa: F401 - a fixture
 
 from portal import create_app
 from portal.extensions import db

@@ -12,12 +12,10 @@ from pathlib import Path
 import pytest
 from conftest import post_form
 from cryptography.hazmat.primitives.serialization import pkcs12
-from test_seal import letter, make_p12, practice, practice_p12, sealed_letter, signer_cert_der
+from seal_data import letter, make_p12, sealed_letter, signer_cert_der
 
 from portal.config import ConfigurationError
 from portal.services.consents import seal, seal_keys
-
-__all__ = ["practice", "practice_p12"]  # fixtures shared with test_seal.py
 
 
 def _open(path, password):
@@ -25,7 +23,7 @@ def _open(path, password):
                                             password.encode() if password else None)
 
 
-def test_the_generated_key_is_encrypted_under_portal_seal_password(app, practice):
+def test_the_generated_key_is_encrypted_under_portal_seal_password(app, letterhead_practice):
     app.config["SEAL_PASSWORD"] = "a long passphrase from the instance secrets"
     sealed_letter(app)
     path = Path(app.instance_path) / "seal.p12"
@@ -36,7 +34,7 @@ def test_the_generated_key_is_encrypted_under_portal_seal_password(app, practice
     assert not (Path(app.instance_path) / "seal_passphrase").exists()
 
 
-def test_a_clear_key_from_an_older_install_is_encrypted_on_first_use(app, practice,
+def test_a_clear_key_from_an_older_install_is_encrypted_on_first_use(app, letterhead_practice,
                                                                     practice_p12):
     path = Path(app.instance_path) / "seal.p12"
     shutil.copy(practice_p12, path)
@@ -57,7 +55,7 @@ def _fingerprint(app):
         return seal_keys.fingerprint(seal_keys.seal_certificate())
 
 
-def test_retiring_the_generated_certificate(app, practice, runner, tmp_path):
+def test_retiring_the_generated_certificate(app, letterhead_practice, runner, tmp_path):
     _, old = sealed_letter(app)
     fingerprint = _fingerprint(app)
     listed = runner.invoke(args=["seal", "list"])
@@ -86,7 +84,7 @@ def test_retiring_the_generated_certificate(app, practice, runner, tmp_path):
     assert f"{fingerprint}  " in listed and f"(retired {day})" in listed
 
 
-def test_the_staff_verify_page_names_a_retired_certificate(app, practice, runner,
+def test_the_staff_verify_page_names_a_retired_certificate(app, letterhead_practice, runner,
                                                            staff_client):
     _, old = sealed_letter(app)
     assert runner.invoke(args=["seal", "retire", _fingerprint(app)]).exit_code == 0
@@ -97,7 +95,7 @@ def test_the_staff_verify_page_names_a_retired_certificate(app, practice, runner
     assert "Sealed with a retired certificate, before" in page
 
 
-def test_a_configured_retired_certificate_refuses_to_seal(app, practice, runner, tmp_path):
+def test_a_configured_retired_certificate_refuses_to_seal(app, letterhead_practice, runner, tmp_path):
     path = make_p12(tmp_path / "practice.p12", "Maple & Oak seal", "correct horse")
     app.config.update(SEAL_P12=str(path), SEAL_PASSWORD="correct horse")
     _, old = sealed_letter(app)
@@ -115,7 +113,7 @@ def test_a_configured_retired_certificate_refuses_to_seal(app, practice, runner,
         assert seal.verify_pdf(new).ok
 
 
-def test_an_unknown_fingerprint_is_refused(app, practice, runner):
+def test_an_unknown_fingerprint_is_refused(app, letterhead_practice, runner):
     sealed_letter(app)
     result = runner.invoke(args=["seal", "retire", "ab" * 32])
     assert result.exit_code == 1 and "No seal certificate of this practice" in result.output

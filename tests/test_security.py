@@ -6,6 +6,7 @@ import re
 import pytest
 from conftest import STAFF_PASSWORD, post_form
 from flask import url_for
+from helpers import get_routes
 
 from portal import create_app
 from portal.extensions import db
@@ -154,13 +155,6 @@ def table_counts(app):
     with app.app_context():
         return {table.name: db.session.scalar(select(func.count()).select_from(table))
                 for table in db.metadata.sorted_tables if table.name not in BOOKKEEPING}
-
-
-def get_routes(app, **values):
-    """Every GET route, with `values` filled in for its arguments (routes needing others skipped)."""
-    for rule in app.url_map.iter_rules():
-        if "GET" in rule.methods and rule.endpoint != "static" and rule.arguments <= set(values):
-            yield rule.endpoint, {name: values[name] for name in rule.arguments}
 
 
 @pytest.mark.parametrize("who", ["staff", "patient"])

@@ -10,18 +10,19 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from conftest import START, add_patients, count_queries, post_form
+from consent_data import default_documents, sign
 from freezegun import freeze_time
+from helpers import pdf_text
 from pypdf import PdfReader
 from sqlalchemy import func, select, text
 from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
-from portal.models import Document, FormAssignment, Patient, Signature
-from portal.services import audit, paging
-from portal.services.consents import defaults, documents, reports, seal_keys, signing
+from portal.models import Document, FormAssignment, Signature
+from portal.services import paging
+from portal.services.consents import documents, reports, seal_keys, signing
 from portal.services.practice import get_practice
 
-ORIGIN = audit.Origin(None, "203.0.113.7", "Test browser 1.0")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(40)
 
 
@@ -40,26 +41,7 @@ def in_use(app, seal_p12):
     """The default documents (the portal consent, valid 12 months, and the medical history
     form): {"consent": document id, "form": document id}."""
     app.config["SEAL_P12"] = str(seal_p12)
-    with app.test_request_context():
-        defaults.ensure_defaults()
-        db.session.commit()
-        consent, _version = documents.portal_consent()
-        [(form, _form_version)] = documents.published("form")
-        return {"consent": consent.id, "form": form.id}
-
-
-def sign(app, patient_id, document_id, name=None):
-    """Sign the document's current version online for the patient, now; the signature id."""
-    with app.test_request_context():
-        patient = db.session.get(Patient, patient_id)
-        version = documents.current_version(db.session.get(Document, document_id))
-        signature, created = signing.sign(
-            patient, version, signer=signing.Signer(name or patient.full_name), answers={},
-            attestations=list(version.attestations or []), drawing=None,
-            submission_key=signing.new_submission_key(), practice=get_practice(), origin=ORIGIN)
-        db.session.commit()
-        assert created
-        return signature.id
+    return default_documents(app)
 
 
 def signature_row(app, signature_id):
@@ -74,10 +56,6 @@ def signature_row(app, signature_id):
 def signature_count(app):
     with app.app_context():
         return db.session.scalar(select(func.count(Signature.id)))
-
-
-def pdf_text(pdf):
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def squeezed(words):

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.usefixtures("two_step_required")
 
 
 @pytest.fixture
-def robin(app, make_account, clock):
+def robin_with_codes(app, make_account, clock):
     """A patient with two-step on: (account, secret, recovery codes)."""
     account = make_account()
     secret, codes = turn_on_two_step(app, PatientAccount, account.id, with_codes=True)
@@ -72,8 +72,8 @@ def test_patient_turns_it_on_with_an_app_code(client, auth, app, make_account, o
     assert "Two-step sign-in was turned on" in notice and secret.replace(" ", "") not in notice
 
 
-def test_sign_in_then_code_step(client, auth, app, robin, clock, audit_trail):
-    account, secret, _codes = robin
+def test_sign_in_then_code_step(client, auth, app, robin_with_codes, clock, audit_trail):
+    account, secret, _codes = robin_with_codes
     response = auth.patient_sign_in("robin")
     assert response.headers["Location"] == "/sign-in/code"
     assert client.get("/home").status_code == 302  # pending is not signed in
@@ -85,8 +85,8 @@ def test_sign_in_then_code_step(client, auth, app, robin, clock, audit_trail):
     assert audit_trail.actions()[-2:] == ["patient.sign_in", "twostep.verified"]
 
 
-def test_pending_marker_expires_after_five_minutes(client, auth, robin, clock):
-    _account, secret, _codes = robin
+def test_pending_marker_expires_after_five_minutes(client, auth, robin_with_codes, clock):
+    _account, secret, _codes = robin_with_codes
     auth.patient_sign_in("robin")
     page_token = client.get("/sign-in/code").get_data(as_text=True)
     token = CSRF_INPUT.search(page_token).group(1)
@@ -102,8 +102,9 @@ def test_code_page_without_a_pending_sign_in(client):
     assert client.get("/staff/two-step/setup").headers["Location"] == "/sign-in"
 
 
-def test_wrong_codes_are_counted_and_ten_lock(client, auth, app, robin, outbox, clock, audit_trail):
-    _account, secret, _codes = robin
+def test_wrong_codes_are_counted_and_ten_lock(client, auth, app, robin_with_codes, outbox, clock,
+                                              audit_trail):
+    _account, secret, _codes = robin_with_codes
     auth.patient_sign_in("robin")
     for _ in range(10):
         response = send_code(client, "123456" if code_at(secret) != "123456" else "654321")
@@ -123,8 +124,8 @@ def test_wrong_codes_are_counted_and_ten_lock(client, auth, app, robin, outbox, 
     assert send_code(client, code_at(secret)).headers["Location"] == "/home"
 
 
-def test_wrong_codes_spread_over_more_than_15_minutes_do_not_lock(client, auth, robin, clock):
-    _account, secret, _codes = robin
+def test_wrong_codes_spread_over_more_than_15_minutes_do_not_lock(client, auth, robin_with_codes, clock):
+    _account, secret, _codes = robin_with_codes
     auth.patient_sign_in("robin")
     for _ in range(9):
         send_code(client, "123456" if code_at(secret) != "123456" else "654321")
@@ -134,8 +135,8 @@ def test_wrong_codes_spread_over_more_than_15_minutes_do_not_lock(client, auth, 
     assert send_code(client, code_at(secret)).headers["Location"] == "/home"
 
 
-def test_wrong_codes_show_on_the_sign_in_activity(client, auth, robin, clock):
-    _account, secret, _codes = robin
+def test_wrong_codes_show_on_the_sign_in_activity(client, auth, robin_with_codes, clock):
+    _account, secret, _codes = robin_with_codes
     auth.patient_sign_in("robin")
     send_code(client, "123456" if code_at(secret) != "123456" else "654321")
     clock.tick(60)
@@ -144,8 +145,8 @@ def test_wrong_codes_show_on_the_sign_in_activity(client, auth, robin, clock):
     assert "Wrong two-step code" in page
 
 
-def test_right_password_does_not_reset_the_code_count(client, auth, app, robin, clock):
-    _account, secret, _codes = robin
+def test_right_password_does_not_reset_the_code_count(client, auth, app, robin_with_codes, clock):
+    _account, secret, _codes = robin_with_codes
     for _ in range(2):
         auth.patient_sign_in("robin")
         for _ in range(5):
@@ -154,8 +155,8 @@ def test_right_password_does_not_reset_the_code_count(client, auth, app, robin, 
     assert send_code(client, code_at(secret)).status_code == 200  # still refused: locked
 
 
-def test_replayed_code_is_refused(client, auth, robin, clock):
-    _account, secret, _codes = robin
+def test_replayed_code_is_refused(client, auth, robin_with_codes, clock):
+    _account, secret, _codes = robin_with_codes
     code = code_at(secret)
     auth.patient_sign_in("robin")
     assert send_code(client, code).status_code == 302
@@ -167,15 +168,15 @@ def test_replayed_code_is_refused(client, auth, robin, clock):
 @pytest.mark.parametrize("offset, accepted", [
     (-30, True), (0, True), (30, True), (-60, False), (60, False),
 ])
-def test_one_time_step_of_drift_is_accepted(client, auth, robin, clock, offset, accepted):
-    _account, secret, _codes = robin
+def test_one_time_step_of_drift_is_accepted(client, auth, robin_with_codes, clock, offset, accepted):
+    _account, secret, _codes = robin_with_codes
     auth.patient_sign_in("robin")
     response = send_code(client, code_at(secret, START + timedelta(seconds=offset)))
     assert (response.status_code == 302) is accepted
 
 
-def test_recovery_code_works_once(client, auth, app, robin, clock, audit_trail):
-    _account, _secret, codes = robin
+def test_recovery_code_works_once(client, auth, app, robin_with_codes, clock, audit_trail):
+    _account, _secret, codes = robin_with_codes
     auth.patient_sign_in("robin")
     response = send_code(client, codes[3].upper().replace("-", " "))
     assert response.headers["Location"] == "/home"
@@ -187,8 +188,8 @@ def test_recovery_code_works_once(client, auth, app, robin, clock, audit_trail):
     assert CODE_FAILED in send_code(client, codes[3]).get_data(as_text=True)
 
 
-def test_new_recovery_codes_replace_the_old(client, auth, app, robin, clock, audit_trail):
-    _account, secret, codes = robin
+def test_new_recovery_codes_replace_the_old(client, auth, app, robin_with_codes, clock, audit_trail):
+    _account, secret, codes = robin_with_codes
     auth.patient_sign_in("robin")
     send_code(client, code_at(secret))
     page = post_form(client, "/profile/two-step/recovery-codes",
@@ -201,8 +202,9 @@ def test_new_recovery_codes_replace_the_old(client, auth, app, robin, clock, aud
     assert send_code(client, new[0]).status_code == 302
 
 
-def test_patient_turning_it_off_needs_the_password(client, auth, app, robin, outbox, clock, audit_trail):
-    account, secret, _codes = robin
+def test_patient_turning_it_off_needs_the_password(client, auth, app, robin_with_codes, outbox, clock,
+                                                   audit_trail):
+    account, secret, _codes = robin_with_codes
     auth.patient_sign_in("robin")
     send_code(client, code_at(secret))
     wrong = post_form(client, "/profile/two-step/off", {"off-password": "not the password at all"},
@@ -294,9 +296,9 @@ def test_staff_make_new_recovery_codes(client, auth, app, make_staff, clock):
         assert twostep_recovery_codes.recovery_codes_left(db.session.get(StaffUser, nurse.id)) == 10
 
 
-def test_admin_turns_off_a_patients_two_step_from_the_chart(app, auth, client, make_staff, robin,
+def test_admin_turns_off_a_patients_two_step_from_the_chart(app, auth, client, make_staff, robin_with_codes,
                                                              clock, audit_trail):
-    account, patient_secret, _ = robin
+    account, patient_secret, _ = robin_with_codes
     patient_client = app.test_client()
     patient_auth = type(auth)(patient_client)
     patient_auth.patient_sign_in(account.username)
@@ -315,8 +317,8 @@ def test_admin_turns_off_a_patients_two_step_from_the_chart(app, auth, client, m
     assert "twostep.reset_by_admin" in audit_trail.actions()
 
 
-def test_only_admins_turn_off_a_patients_two_step(app, auth, client, make_staff, robin, clock):
-    account, _, _ = robin
+def test_only_admins_turn_off_a_patients_two_step(app, auth, client, make_staff, robin_with_codes, clock):
+    account, _, _ = robin_with_codes
     nurse = make_staff("nurse")
     sign_in_with_code(client, nurse.email, turn_on_two_step(app, StaffUser, nurse.id)[0])
     chart = f"/staff/patients/{account.patient_id}"
@@ -325,8 +327,8 @@ def test_only_admins_turn_off_a_patients_two_step(app, auth, client, make_staff,
     assert response.status_code == 403
 
 
-def test_new_recovery_codes_send_a_notice(client, auth, robin, outbox, clock):
-    _account, secret, old_codes = robin
+def test_new_recovery_codes_send_a_notice(client, auth, robin_with_codes, outbox, clock):
+    _account, secret, old_codes = robin_with_codes
     auth.patient_sign_in("robin")
     send_code(client, code_at(secret))
     before = len(notices(outbox))  # the fixture made the first codes

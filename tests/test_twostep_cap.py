@@ -30,7 +30,7 @@ pytestmark = pytest.mark.usefixtures("two_step_required")
 
 
 @pytest.fixture
-def robin(app, make_account, clock):
+def robin_with_two_step(app, make_account, clock):
     """A patient with two-step on: (account, secret)."""
     account = make_account()
     secret, _codes = turn_on_two_step(app, PatientAccount, account.id)
@@ -57,8 +57,8 @@ def wrong_codes(auth, client, secret, clock, count):
 
 
 def test_the_50th_wrong_code_within_24_hours_locks_and_the_owner_is_emailed_once(
-        app, auth, client, robin, outbox, clock, audit_trail):
-    account, secret = robin
+        app, auth, client, robin_with_two_step, outbox, clock, audit_trail):
+    account, secret = robin_with_two_step
     wrong_codes(auth, client, secret, clock, 49)
     # 49 wrong codes: the right one still works, and does not clear the count.
     auth.patient_sign_in("robin")
@@ -87,9 +87,9 @@ def test_the_50th_wrong_code_within_24_hours_locks_and_the_owner_is_emailed_once
     assert lock_mail(outbox)[0].body_text.count("/two-step/unlock?t=") == 1
 
 
-def test_wrong_codes_more_than_24_hours_apart_do_not_lock(app, auth, client, robin, outbox,
+def test_wrong_codes_more_than_24_hours_apart_do_not_lock(app, auth, client, robin_with_two_step, outbox,
                                                           clock):
-    account, secret = robin
+    account, secret = robin_with_two_step
     with app.app_context():  # 49 wrong codes, the first of them 24 hours and 1 second ago
         saved = db.session.get(PatientAccount, account.id)
         saved.twostep_wrong_codes = 49
@@ -122,8 +122,8 @@ def _lock(app, model, account_id, auth_sign_in, client, secret):
     assert send_code(client, wrong(secret)).status_code == 403
 
 
-def test_the_emailed_link_unlocks_once(app, auth, client, robin, outbox, clock, audit_trail):
-    account, secret = robin
+def test_the_emailed_link_unlocks_once(app, auth, client, robin_with_two_step, outbox, clock, audit_trail):
+    account, secret = robin_with_two_step
     other_browser = app.test_client()
     AuthActions(other_browser).patient_sign_in("robin")
     _lock(app, PatientAccount, account.id, lambda: auth.patient_sign_in("robin"), client, secret)
@@ -148,8 +148,8 @@ def test_the_emailed_link_unlocks_once(app, auth, client, robin, outbox, clock, 
     assert again.get("/two-step/unlock").status_code == 400
 
 
-def test_an_unlock_link_expires_after_24_hours(app, auth, client, robin, outbox, clock):
-    account, secret = robin
+def test_an_unlock_link_expires_after_24_hours(app, auth, client, robin_with_two_step, outbox, clock):
+    account, secret = robin_with_two_step
     _lock(app, PatientAccount, account.id, lambda: auth.patient_sign_in("robin"), client, secret)
     link = re.search(r"/two-step/unlock\?t=\S+", lock_mail(outbox)[0].body_text)[0]
     clock.tick(24 * 3600 + 1)
@@ -184,9 +184,9 @@ def test_staff_lock_too_and_the_practice_s_reset_unlocks(app, auth, client, make
     assert one_time != STAFF_PASSWORD
 
 
-def test_the_practice_s_reset_unlocks_a_patient(app, auth, client, make_staff, robin, outbox,
+def test_the_practice_s_reset_unlocks_a_patient(app, auth, client, make_staff, robin_with_two_step, outbox,
                                                 clock):
-    account, secret = robin
+    account, secret = robin_with_two_step
     _lock(app, PatientAccount, account.id, lambda: auth.patient_sign_in("robin"), client, secret)
     admin = make_staff("admin")
     admin_browser = app.test_client()

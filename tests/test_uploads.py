@@ -14,11 +14,10 @@ import zlib
 import pikepdf
 import pytest
 from conftest import csrf_token
+from messages_data import KEY, compose, question
 from PIL import Image
-from records_data import PDF
+from records_data import DOCUMENT, PDF, entries, post_entry_form, published_id, text
 from sqlalchemy import select
-from test_messages_patient import KEY, compose, question, text
-from test_records_staff import DOCUMENT, entries, publish, published_id, text_of
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
@@ -172,7 +171,7 @@ def test_a_huge_picture_published_as_a_document_is_refused_at_once(app, staff_cl
     assert response.status_code == 200
     message = ("The image is too large (more than 40 megapixels). Save a smaller copy and "
                "publish it.")
-    page = text_of(response)
+    page = text(response)
     assert f'<a href="#file">{message}</a>' in page
     assert 'value="Chest X-ray report"' in page
     assert entries(app) == []
@@ -180,7 +179,7 @@ def test_a_huge_picture_published_as_a_document_is_refused_at_once(app, staff_cl
 
 def test_a_published_pdf_is_stored_without_what_could_run(app, staff_client, patient):
     nurse = staff_client("nurse", direct=True)
-    entry_id = published_id(publish(nurse, patient.id, "document", DOCUMENT,
+    entry_id = published_id(post_entry_form(nurse, patient.id, "document", DOCUMENT,
                                     file=("report.pdf", dangerous_pdf())), patient.id)
     with app.app_context():
         stored = db.session.get(RecordEntry, entry_id)
@@ -193,7 +192,7 @@ def test_a_published_pdf_is_stored_without_what_could_run(app, staff_client, pat
 
 def test_a_clean_pdf_is_stored_as_it_was_sent(app, staff_client, patient):
     nurse = staff_client("nurse", direct=True)
-    entry_id = published_id(publish(nurse, patient.id, "document", DOCUMENT,
+    entry_id = published_id(post_entry_form(nurse, patient.id, "document", DOCUMENT,
                                     file=("report.pdf", PDF)), patient.id)
     with app.app_context():
         assert db.session.get(RecordEntry, entry_id).file_data == PDF
@@ -205,10 +204,10 @@ def test_a_broken_or_locked_pdf_is_not_published(app, staff_client, patient):
     with pikepdf.open(io.BytesIO(dangerous_pdf())) as pdf:
         pdf.save(locked, encryption=pikepdf.Encryption(user="secret", owner="secret"))
     for data in (b"%PDF-1.7\n" + b"\x00" * 2000, locked.getvalue()):
-        response = publish(nurse, patient.id, "document", DOCUMENT, file=("report.pdf", data))
+        response = post_entry_form(nurse, patient.id, "document", DOCUMENT, file=("report.pdf", data))
         assert response.status_code == 200
         assert ('<a href="#file">The PDF could not be read. Save it again, without a password, '
-                'and publish the new copy.</a>') in text_of(response)
+                'and publish the new copy.</a>') in text(response)
     assert entries(app) == []
 
 

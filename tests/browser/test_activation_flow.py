@@ -18,11 +18,11 @@ every cookie is a __Host- cookie.
 """
 
 import re
-import subprocess
 from datetime import date
 
 import pytest
 from conftest import turn_on_two_step
+from helpers import pdf_text
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -30,9 +30,15 @@ from portal.extensions import db
 from portal.flash_messages import get_message
 from portal.models import Invitation, PatientAccount, StaffUser
 
-from .test_enroll_flow import draw_signature, stored_signatures
-from .test_https_flows import Mailbox, PostLog, assert_host_cookies, staff_signs_in
-from .test_messages_flow import assert_unique_ids
+from .helpers import (
+    Mailbox,
+    PostLog,
+    assert_host_cookies,
+    assert_unique_ids,
+    draw_signature,
+    staff_signs_in,
+    stored_signatures,
+)
 
 FRONT_DESK = "frontdesk@practice.test"
 ACCOUNT_NUMBER = "MG-2002"
@@ -50,11 +56,6 @@ def chart(add_patient):
     """Wren Ashdown's chart: active, with no email address and no portal account."""
     return add_patient(account_number=ACCOUNT_NUMBER, first_name="Wren", last_name="Ashdown",
                        date_of_birth=date(1961, 7, 23), email="")
-
-
-def pdf_text(path):
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          check=True, text=True).stdout
 
 
 def print_letter(staff, chart, tmp_path, ok=lambda: None):
@@ -92,7 +93,7 @@ def print_letter(staff, chart, tmp_path, ok=lambda: None):
     return codes[0], letter, download
 
 
-def enter_code(page, typed):
+def enter_activation_code(page, typed):
     page.get_by_label("Activation code").fill(typed)
     page.get_by_role("button", name="Continue").click()
 
@@ -167,7 +168,7 @@ def test_print_a_letter_and_enroll_with_its_code_on_a_phone(
 
     # A well-formed code that no letter has: the error summary, what was typed kept.
     wrong = "ABCD EFGH JKLM" if code != "ABCD EFGH JKLM" else "MLKJ HGFE DCBA"
-    enter_code(page, wrong)
+    enter_activation_code(page, wrong)
     summary = page.locator(".error-summary")
     expect(summary).to_contain_text("There is a problem")
     expect(summary).to_contain_text(UNKNOWN)
@@ -176,14 +177,14 @@ def test_print_a_letter_and_enroll_with_its_code_on_a_phone(
     ok()
 
     # A zero where the letter has none: said next to the box, linked from the summary.
-    enter_code(page, code[:-1] + "0")
+    enter_activation_code(page, code[:-1] + "0")
     expect(summary).to_contain_text("It never has 0 (zero), O, 1 (one) or I.")
     expect(summary.get_by_role("link")).to_have_attribute("href", "#code")
     assert page.title().startswith("Error:")
     ok()
 
     # The real code, typed as a person might: small letters, dashes between the groups.
-    enter_code(page, code.lower().replace(" ", "-"))
+    enter_activation_code(page, code.lower().replace(" ", "-"))
     page.wait_for_url("**/enroll")
     expect(page.get_by_role("heading", level=1)).to_have_text("Confirm it is you")
     expect(page.get_by_text("Wren")).to_have_count(0)  # the code alone shows no name
@@ -227,7 +228,7 @@ def test_print_a_letter_and_enroll_with_its_code_on_a_phone(
     # The letter's code worked once: typed again (signed out, in a fresh browser), it is refused.
     again = open_context("phone", java_script_enabled=javascript).new_page()
     again.goto("/activate")
-    enter_code(again, code)
+    enter_activation_code(again, code)
     expect(again.get_by_role("heading", level=1)).to_have_text(
         "This activation code has already been used")
 
@@ -263,7 +264,7 @@ def test_letter_enrollment_over_https(app, https_server, open_https_context, mak
     page.goto(address)
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Set up your account with an activation letter")
-    enter_code(page, code)
+    enter_activation_code(page, code)
     page.wait_for_url(f"{base}/enroll")
     assert_host_cookies(context)
     fill_identity(page)

@@ -8,13 +8,13 @@ sign. axe-core clean and phone layout checked on each page along the way.
 """
 
 import re
-import subprocess
 
 import pytest
 from conftest import PATIENT_PASSWORD
+from helpers import pdf_text
 from playwright.sync_api import expect
 
-from .test_enroll_flow import draw_signature, stored_signatures
+from .helpers import draw_signature, stored_signatures
 
 CONSENT_TITLE = "Patient portal consent"
 FORM_TITLE = "Medical history questionnaire"
@@ -24,11 +24,6 @@ GATE_URL = re.compile(r"/consents/\d+/sign\?required=1$")
 def expect_status(page, message):
     """The page shows `message` as a status note (other notes may show with it)."""
     expect(page.get_by_role("status").filter(has_text=message)).to_have_text(message)
-
-
-def pdf_text(path):
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True,
-                          text=True).stdout
 
 
 @pytest.mark.parametrize("kind, javascript", [("desktop", True), ("phone", True),

@@ -6,53 +6,13 @@ and 375 px, axe-core clean on every page, and the whole of it with JavaScript of
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import Signature
+from .helpers import draw_signature, stored_signatures
 
 FRONT_DESK = "frontdesk@practice.test"
 PATIENT_EMAIL = "maria.lopez@example.com"
 PASSWORD = "copper meadow violin harbor"
 CONSENT_TITLE = "Patient portal consent"
-
-
-def draw_signature(page, touch=False):
-    """Draw a zigzag on the signature pad: with the mouse, or with a finger (real touch
-    events through the DevTools protocol) on a phone."""
-    canvas = page.locator("#signature-pad canvas")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    points = [(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-              for fx, fy in ((0.1, 0.7), (0.3, 0.3), (0.5, 0.7), (0.7, 0.3), (0.9, 0.7))]
-    if touch:
-        cdp = page.context.new_cdp_session(page)
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [
-            {"x": points[0][0], "y": points[0][1]}]})
-        for x, y in points[1:]:
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove",
-                                                  "touchPoints": [{"x": x, "y": y}]})
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-        cdp.detach()
-    else:
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for x, y in points[1:]:
-            page.mouse.move(x, y, steps=4)
-        page.mouse.up()
-    # Something was drawn: the canvas is no longer blank.
-    assert page.evaluate("""() => {
-        const canvas = document.querySelector('#signature-pad canvas');
-        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        return pixels.some((value, index) => index % 4 === 3 && value > 0);
-    }""")
-
-
-def stored_signatures(app):
-    """(kind, signer_name, method, has a drawing) for every stored signature, oldest first."""
-    with app.app_context():
-        return [(row.kind, row.signer_name, row.method, bool(row.drawn_signature))
-                for row in db.session.scalars(select(Signature).order_by(Signature.id))]
 
 
 def fill_identity(page, account_number):

@@ -11,8 +11,6 @@ browser's cookies are `__Host-` cookies (Secure, HttpOnly, Path=/, host-only), a
 went over https without a Referer.
 """
 
-import email
-import email.policy
 import re
 import time
 from datetime import date
@@ -20,120 +18,23 @@ from datetime import date
 import pyotp
 import pytest
 from conftest import PATIENT_PASSWORD, turn_on_two_step
+from consent_data import codes_of, default_documents, practice_today, scan_png
 from playwright.sync_api import expect
 
 from portal.models import StaffUser
 
-from .test_staff_consent_flow import codes_of, default_documents, practice_today, scan_png
+from .helpers import Mailbox, PostLog, assert_host_cookies, staff_password_step, staff_signs_in
 
 FRONT_DESK = "frontdesk@practice.test"
 PATIENT_EMAIL = "maria.lopez@example.com"
 PASSWORD = "copper meadow violin harbor"
 NEW_PASSWORD = "lantern orchard velvet harbor"
-SESSION_COOKIE = "__Host-portal"
-MAIL_TIMEOUT = 10
 
 
 @pytest.fixture
 def app_overrides(https_app_overrides):
     """`app` (and so make_staff, outbox...) on the TLS server's base URL and instance folder."""
     return https_app_overrides
-
-
-class Mailbox:
-    """The .eml files the mail worker writes to the server's instance folder (shared with the
-    test's `app`); each delivery round here is what `portal send-mail --watch` does."""
-
-    def __init__(self, outbox):
-        self.outbox = outbox
-        self.seen = set(outbox.eml_files)
-
-    def link(self, path_prefix):
-        """(message, link) for the first new email with a `path_prefix` link (full URL)."""
-        pattern = re.compile(r"\b\w+://[^/\s]+" + re.escape(path_prefix) + r"\S+")
-        deadline = time.monotonic() + MAIL_TIMEOUT
-        while True:
-            self.outbox.deliver()
-            for path in self.outbox.eml_files:
-                if path in self.seen:
-                    continue
-                self.seen.add(path)
-                message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-                found = pattern.search(message.get_body(preferencelist=("plain",)).get_content())
-                if found:
-                    return message, found.group(0)
-            if time.monotonic() > deadline:
-                pytest.fail(f"no email with a {path_prefix} link was delivered")
-            time.sleep(0.1)
-
-
-def assert_host_cookies(context, signed_in=None):
-    """Every cookie is a __Host- cookie for localhost, and the session cookie is there."""
-    cookies = context.cookies()
-    names = [cookie["name"] for cookie in cookies]
-    assert SESSION_COOKIE in names, names
-    for cookie in cookies:
-        assert cookie["name"].startswith("__Host-"), cookie
-        assert cookie["secure"] is True, cookie
-        assert cookie["httpOnly"] is True, cookie
-        assert cookie["path"] == "/", cookie
-        assert cookie["domain"] == "localhost", cookie  # host-only: no Domain attribute
-        assert cookie["sameSite"] in ("Lax", "Strict"), cookie
-
-
-class PostLog:
-    """Every form post a page makes, checked afterwards: over https, answered below 400, no
-    Referer, and the browser's own Sec-Fetch-Site (same-origin)."""
-
-    def __init__(self, base_url):
-        self.base_url = base_url
-        self.posts = []
-
-    def watch(self, page):
-        page.on("request", lambda request: self.posts.append(request)
-                if request.method == "POST" else None)
-        return page
-
-    def check(self):
-        assert self.posts, "no form was posted"
-        seen = []
-        for request in self.posts:
-            response = request.response()
-            headers = request.all_headers()
-            path = request.url.removeprefix(self.base_url).split("?")[0]
-            seen.append(path)
-            assert request.url.startswith(self.base_url + "/"), request.url
-            assert response is not None and response.status < 400, (path, response and response.status)
-            assert "referer" not in headers, (path, headers)
-            assert headers.get("sec-fetch-site") == "same-origin", (path, headers)
-            assert headers.get("origin") in ("null", self.base_url), (path, headers)
-        return seen
-
-
-def staff_password_step(page, email_address, password):
-    page.goto("/staff/sign-in")
-    page.get_by_label("Email").fill(email_address)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def staff_signs_in(page, email_address, password, secret):
-    """Password, then the authenticator's current code: the staff patient list is open."""
-    staff_password_step(page, email_address, password)
-    page.wait_for_url("**/sign-in/code")
-    page.get_by_label("Sign-in code").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/staff/patients")
-
-
-def new_staff_page(app, open_https_context, make_staff, staff_password, role, email_address, kind,
-                   java_script=True):
-    """A page of a new staff member of `role` with two-step on, signed in over HTTPS."""
-    member = make_staff(role, email=email_address, name=f"{role.title()} Member")
-    secret, _codes = turn_on_two_step(app, StaffUser, member.id)
-    page = open_https_context(kind, java_script_enabled=java_script).new_page()
-    staff_signs_in(page, email_address, staff_password, secret)
-    return page
 
 
 def test_every_form_posts_over_https(https_server, open_https_context, make_staff, staff_password,

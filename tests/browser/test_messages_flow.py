@@ -32,7 +32,7 @@ from portal.services import audit
 from portal.services.messages import conversations
 from portal.services.messages.topics import ensure_topics
 
-from .test_https_flows import PostLog, assert_host_cookies, staff_signs_in
+from .helpers import PostLog, assert_host_cookies, assert_unique_ids, staff_signs_in
 
 NURSE_EMAIL = "nurse@practice.test"
 TOPIC = "Prescription refill"
@@ -87,15 +87,6 @@ def saved_reply(app):
 def conversation_statuses(app):
     with app.app_context():
         return {row.subject: row.status for row in db.session.scalars(select(Conversation))}
-
-
-def assert_unique_ids(page):
-    """No id is used twice: a label's `for` (and an error summary's link) would find the
-    first element with it, not the input (the staff page's note section and note box shared
-    "note")."""
-    repeated = page.locator("[id]").evaluate_all(
-        "els => els.map(e => e.id).filter((id, i, all) => all.indexOf(id) !== i)")
-    assert not repeated, f"ids used more than once on {page.url}: {repeated}"
 
 
 def delivered_notices(outbox):

@@ -10,12 +10,11 @@ errors), since empty pages hide most problems.
 import re
 from datetime import date, timedelta
 
+import consent_data
 import pytest
 from conftest import PATIENT_PASSWORD
+from consent_data import sign as sign_online
 from playwright.sync_api import expect
-from test_staff_consents import sign as sign_online
-
-from . import test_staff_consent_flow as consent_data
 
 ADMIN_EMAIL = "admin@practice.test"
 

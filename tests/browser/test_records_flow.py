@@ -30,14 +30,13 @@ import zipfile
 
 import pytest
 from conftest import PATIENT_PASSWORD, turn_on_two_step
+from helpers import pdf_text
 from playwright.sync_api import expect
-from records_data import pdf_text
 
 from portal.models import StaffUser
 from portal.services.files import strip_pdf
 
-from .test_https_flows import PostLog, assert_host_cookies, staff_signs_in
-from .test_messages_flow import assert_unique_ids
+from .helpers import PostLog, assert_host_cookies, assert_unique_ids, staff_signs_in
 
 NURSE_EMAIL = "nurse@practice.test"
 NURSE_NAME = "Nina Night"

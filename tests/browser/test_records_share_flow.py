@@ -17,11 +17,11 @@ Referer, and every cookie is a __Host- cookie.
 
 import io
 import re
-import subprocess
 import zipfile
 
 import pytest
 from conftest import PATIENT_PASSWORD
+from helpers import pdf_text
 from playwright.sync_api import expect
 from records_data import SAMPLES
 
@@ -30,10 +30,8 @@ from portal.models import Patient, StaffUser
 from portal.services import audit
 from portal.services.records import entries
 
-from .test_https_flows import PostLog, assert_host_cookies
-from .test_messages_flow import assert_unique_ids
+from .helpers import RECIPIENT, PostLog, assert_host_cookies, assert_unique_ids, make_share
 
-RECIPIENT = "Dr. Lee, Lakeside Cardiology"
 WHO = f"Someone with the link you shared with {RECIPIENT}"
 
 
@@ -51,28 +49,7 @@ def record(app, make_account, make_staff):
     return account
 
 
-def pdf_text(path):
-    return " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
-                                   check=True, text=True).stdout.split())
-
-
-def make_share(page, days="3"):
-    """From the record's overview, share the lab results: (link, code) as shown."""
-    page.goto("/records")
-    page.get_by_role("link", name="Share your record with another provider").click()
-    page.get_by_role("link", name="Share your record", exact=True).click()
-    page.wait_for_url("**/records/shares/new")
-    page.get_by_label("Who are you sharing with?").fill(RECIPIENT)
-    page.get_by_label("Only the parts I tick below").check()
-    page.get_by_label("Lab and test results").check()
-    page.get_by_label("For how many days?").fill(days)
-    page.get_by_label("Your current password").fill(PATIENT_PASSWORD)
-    page.get_by_role("button", name="Make the link and code").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your share is ready")
-    return page.locator("#share-link").inner_text(), page.locator("#share-code").inner_text()
-
-
-def enter_code(page, code):
+def enter_share_code(page, code):
     page.get_by_label("Access code").fill(code)
     page.get_by_role("button", name="Open the shared record").click()
 
@@ -120,11 +97,11 @@ def test_share_the_lab_results_and_the_provider_reads_them(
     provider.wait_for_url(re.compile(r"/record-share$"))  # the token is out of the address bar
     expect(provider.get_by_role("heading", level=1)).to_have_text("Type the access code")
     check()
-    enter_code(provider, "ZZZZ ZZZZ" if code != "ZZZZ ZZZZ" else "YYYY YYYY")
+    enter_share_code(provider, "ZZZZ ZZZZ" if code != "ZZZZ ZZZZ" else "YYYY YYYY")
     expect(provider.locator(".error-summary")).to_contain_text(
         "That access code is not right.")
     check()
-    enter_code(provider, code.lower())
+    enter_share_code(provider, code.lower())
     provider.wait_for_url(re.compile(r"/record-share/record$"))
     expect(provider.get_by_role("heading", level=1)).to_have_text("Shared health record")
     expect(provider.locator(".shared-banner")).to_contain_text(
@@ -180,7 +157,7 @@ def test_a_share_over_https(app, https_server, open_https_context, open_trusting
     provider = posts.watch(provider_context.new_page())
     provider.goto(link)
     provider.wait_for_url(f"{base}/record-share")
-    enter_code(provider, code)
+    enter_share_code(provider, code)
     provider.wait_for_url(f"{base}/record-share/record")
     assert_host_cookies(provider_context)
     with provider.expect_download() as downloading:

@@ -12,8 +12,7 @@ import re
 from conftest import PATIENT_PASSWORD
 from playwright.sync_api import expect
 
-from .test_https_flows import PostLog, assert_host_cookies, new_staff_page
-from .test_records_share_flow import RECIPIENT, make_share
+from .helpers import RECIPIENT, PostLog, assert_host_cookies, make_share, new_staff_page
 
 REASON = "Patient called: the code was sent to the wrong clinic"
 

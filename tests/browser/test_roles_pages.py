@@ -6,7 +6,7 @@ admin's page of what each role may do works with and without JavaScript, on a de
 import pytest
 from playwright.sync_api import expect
 
-from .test_https_flows import new_staff_page
+from .helpers import new_staff_page
 
 FRONT_DESK = "frontdesk@practice.test"
 ADMIN = "admin@practice.test"

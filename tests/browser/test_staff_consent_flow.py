@@ -5,165 +5,30 @@ a scan of the paper, see it on the chart, download its sealed PDF, check its ver
 print the day's consents in one PDF and assign the health form. Then the practice admin edits
 the consent and publishes version 2. axe-core runs on each page when JavaScript is on.
 
-The data helpers here (a seal certificate made once, the default documents, a signature made
-through the services) are shared with test_pages.py and test_https_flows.py.
+The data it makes through the services (the seal certificate, the default documents, a paper
+signature) comes from consent_data.py, which test_pages.py and test_https_flows.py share.
 """
 
-import io
 import re
-import subprocess
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import pytest
+from consent_data import default_documents, practice_today, scan_png, seal_p12
+from helpers import pdf_text
 from playwright.sync_api import expect
-
-from portal.extensions import db
-from portal.services import audit
-from portal.services.consents import defaults, documents, forms, signing
-from portal.services.consents import fields as form_fields
-from portal.services.practice import get_practice
 
 CONSENT_TITLE = "Patient portal consent"
 FORM_TITLE = "Medical history questionnaire"
-ORIGIN = audit.Origin(None, "203.0.113.7", "Test browser 1.0")
 NURSE_EMAIL = "nurse@practice.test"
 ADMIN_EMAIL = "admin@practice.test"
 
 
-# -- data made through the services (shared with test_pages.py and test_https_flows.py) -------
-
-_SEAL = {}
-
-
-def seal_p12(tmp_path_factory):
-    """One seal certificate for the whole run (an RSA 3072 key takes a moment to make); with
-    SEAL_P12 set the app loads it once per process instead of making one per test."""
-    from portal.services.consents import seal_keys
-
-    if "path" not in _SEAL:
-        path = tmp_path_factory.mktemp("seal") / "seal.p12"
-        path.write_bytes(seal_keys.new_seal_p12("Riverside Family Medicine"))
-        _SEAL["path"] = path
-    return _SEAL["path"]
-
+# -- the page helpers of this walk ---------------------------------------------------------
 
 @pytest.fixture
 def app_overrides(tmp_path_factory):
     """`app` with the run's seal certificate."""
     return {"SEAL_P12": str(seal_p12(tmp_path_factory))}
-
-
-def scan_png():
-    """A small real PNG, as a scanner would make it (grey, 60 x 20 px)."""
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("L", (60, 20), 200).save(out, "PNG")
-    return out.getvalue()
-
-
-def default_documents(app):
-    """The portal consent and the medical history form, published: {"consent": id, "form": id}."""
-    with app.app_context():
-        defaults.ensure_defaults()
-        db.session.commit()
-        consent, _version = documents.portal_consent()
-        [(form, _form_version)] = documents.published("form")
-        return {"consent": consent.id, "form": form.id}
-
-
-def practice_today(app):
-    """Today's date in the practice's time zone."""
-    from portal.models.types import utcnow
-
-    with app.app_context():
-        return utcnow().astimezone(ZoneInfo(get_practice().time_zone)).date()
-
-
-def record_on_paper(app, patient_id, document_id, signed_on, name="Morgan Quill",
-                    role="guardian", scan=None):
-    """A paper signature of the document's current version, signed on `signed_on` (with a
-    PNG scan if `scan` is given)."""
-    from portal.models import Document, Patient
-
-    with app.test_request_context():
-        patient = db.session.get(Patient, patient_id)
-        version = documents.current_version(db.session.get(Document, document_id))
-        signature = signing.record_paper(
-            patient, version, signer=signing.Signer(name, role), signed_on=signed_on,
-            scan=scan, scan_type="image/png" if scan else "", practice=get_practice(),
-            origin=ORIGIN)
-        db.session.commit()
-        return signature.id
-
-
-def assign_form(app, patient_id, document_id, staff):
-    from portal.models import Patient
-
-    with app.app_context():
-        forms.assign_form(db.session.get(Patient, patient_id), document_id, staff,
-                                    audit.SYSTEM)
-        db.session.commit()
-
-
-def add_document(app, kind, title, *, body="", fields=(), publish=True, **terms):
-    """A document of the admin's (the defaults come with it), its first version published
-    unless `publish` is False: its id. `fields`: a health form's questions."""
-    with app.app_context():
-        version = documents.new_document(kind, title, audit.SYSTEM)
-        documents.update_draft(version, body=body, **terms)
-        for field in fields:
-            form_fields.save_field(version, field, audit.SYSTEM)
-        if publish:
-            documents.publish(version, audit.SYSTEM)
-        db.session.commit()
-        return version.document_id
-
-
-def start_next_version(app, document_id):
-    """Open the draft of the document's next version, as "Edit" does."""
-    from portal.models import Document
-
-    with app.app_context():
-        documents.start_draft(db.session.get(Document, document_id), audit.SYSTEM)
-        db.session.commit()
-
-
-def public_verification(app, on=True):
-    """The practice's switch for the public /verify page."""
-    with app.app_context():
-        practice = get_practice()
-        practice.public_verification = on
-        db.session.add(practice)
-        db.session.commit()
-
-
-def codes_of(app, patient_id):
-    """The verification codes of the patient's signatures, oldest first, as printed."""
-    from sqlalchemy import select
-
-    from portal.models import Signature
-
-    with app.app_context():
-        return [signing.show_code(code) for code in db.session.scalars(
-            select(Signature.verification_code).where(Signature.patient_id == patient_id)
-            .order_by(Signature.id))]
-
-
-def verification_code(app, signature_id):
-    """The signature's code as printed on its PDF (ABCDE-23456)."""
-    from portal.models import Signature
-
-    with app.app_context():
-        return signing.show_code(db.session.get(Signature, signature_id).verification_code)
-
-
-def pdf_words(path):
-    """The PDF's text (pdftotext), with runs of white space made one space."""
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          check=True, text=True).stdout
-    return " ".join(text.split())
 
 
 def download(page, click, path):
@@ -240,7 +105,7 @@ def test_a_parent_s_paper_signature_is_recorded_checked_printed_and_the_consent_
     pdf_path = tmp_path / "signed.pdf"
     pdf = download(page, signed.get_by_role("link", name=re.compile(r"^Open PDF")).click, pdf_path)
     assert pdf.startswith(b"%PDF")
-    words = pdf_words(pdf_path)
+    words = pdf_text(pdf_path)
     assert "Ada Quill" in words and "Signature record" in words and "Morgan Quill" in words
     code = re.search(r"Verification code ([A-Z0-9]{5}-[A-Z0-9]{5})", words).group(1)
 
@@ -272,7 +137,7 @@ def test_a_parent_s_paper_signature_is_recorded_checked_printed_and_the_consent_
     batch_path = tmp_path / "batch.pdf"
     batch = download(page, page.get_by_role("button", name="Download the PDF").click, batch_path)
     assert batch.startswith(b"%PDF")
-    assert code in pdf_words(batch_path)
+    assert code in pdf_text(batch_path)
 
     # -- The health form, assigned from the chart. ---------------------------------------------
     page.goto(f"/staff/patients/{minor}")
