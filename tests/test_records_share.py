@@ -180,10 +180,10 @@ def test_the_link_alone_opens_nothing(app, robin_client, publish_entry):
 
 
 def test_a_link_sent_before_the_move_to_record_share_still_opens_the_code_page(
-        app, robin_client, publish):
+        app, robin_client, publish_entry):
     """Links emailed and printed before the URLs moved say /shared: a GET there redirects
     permanently to /record-share with the same query, which opens the code page."""
-    publish("lab")
+    publish_entry("lab")
     link, code, _page = make_share(robin_client)
     old_link = link.replace("/record-share?", "/shared?", 1)
     provider = app.test_client()
