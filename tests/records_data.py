@@ -47,7 +47,7 @@ SAMPLES = {
 
 
 def one_page_pdf():
-    """A blank one-page PDF, written the way services/files.strip_pdf writes an upload (a
+    """A blank one-page PDF, written the way services/uploads.strip_pdf writes an upload (a
     deterministic /ID, streams as they are): a clean upload of it is stored byte for byte."""
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(612, 792))

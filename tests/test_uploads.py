@@ -2,7 +2,7 @@
 is decoded, so a 642 KB picture of 13000 x 13000 pixels is refused at once, in a message and in
 a published document; an uploaded PDF loses its scripts, actions and embedded files before it
 is stored, and one that cannot be read is refused. Both upload paths go through
-services/files.clean_upload."""
+services/uploads.clean_upload."""
 
 import functools
 import io

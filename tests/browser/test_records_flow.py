@@ -34,7 +34,7 @@ from helpers import pdf_text
 from playwright.sync_api import expect
 
 from portal.models import StaffUser
-from portal.services.files import strip_pdf
+from portal.services.uploads import strip_pdf
 
 from .helpers import PostLog, assert_host_cookies, assert_unique_ids, staff_signs_in
 
@@ -295,7 +295,7 @@ def download_the_record(page, tmp_path, document_pdf, ok=no_check):
     assert re.fullmatch(r"documents/document-\d+\.pdf", document), names
     assert sorted(names) == sorted(["record-summary.pdf", "record.fhir.json", "README.txt",
                                     document]), names
-    # The file as stored, byte for byte: written again without scripts (services/files.py),
+    # The file as stored, byte for byte: written again without scripts (services/uploads.py),
     # the same bytes every time.
     assert archive.read(document) == strip_pdf(document_pdf)
     assert DOCUMENT_TEXT in pdf_text(archive.read(document))

@@ -18,8 +18,8 @@ from wtforms.validators import (
 # admin/messaging.py import it from there.
 from ...forms import ButtonForm as ButtonForm
 from ...forms import choices, lower, strip
-from ...services.files import FILE_KINDS
 from ...services.typed_input import parse_date
+from ...services.uploads import FILE_KINDS
 from .consent_forms import WholeNumberField
 
 TIME_ZONES = {
@@ -101,7 +101,7 @@ class PracticeSettingsForm(FlaskForm):
                        "every held result, who held it, why and for how long."))
 
     def validate_attachment_types(self, field):
-        """Only endings the portal can check from a file's bytes (services/files.py)."""
+        """Only endings the portal can check from a file's bytes (services/uploads.py)."""
         if not re.match(FILE_TYPES, field.data or ""):
             return  # the Regexp's message says what to fix
         unknown = [part.strip() for part in field.data.split(",")

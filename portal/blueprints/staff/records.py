@@ -20,8 +20,8 @@ from ...flash_messages import flash_message
 from ...forms import show_refusal
 from ...models.types import utcnow
 from ...services import permissions
-from ...services.files import EXTENSIONS
 from ...services.records import categories, entries, staff
+from ...services.uploads import EXTENSIONS
 from ...web import downloads, login
 from ...web.filters import local_time
 from ...web.guards import chart_or_404, staff_required

@@ -16,7 +16,7 @@ from ...extensions import db
 from ...models import Conversation, Message, MessageAttachment
 from .. import permissions
 from ..access import LARGEST_ID
-from ..files import EXTENSIONS, FILE_KINDS, MAX_IMAGE_PIXELS, FileRefused, clean_upload, kind_of
+from ..uploads import EXTENSIONS, FILE_KINDS, MAX_IMAGE_PIXELS, FileRefused, clean_upload, kind_of
 from .limits import MAX_FILES, MessageError
 
 
@@ -105,7 +105,7 @@ def _check_file(upload, practice):
 
 
 def _refusal(reason, name):
-    """What a patient or staff member reads when files.clean_upload refuses a file."""
+    """What a patient or staff member reads when uploads.clean_upload refuses a file."""
     if reason == "too_large":
         return _("%(name)s is too large a picture (more than %(megapixels)d megapixels). Save a "
                  "smaller copy and attach it.", name=name,

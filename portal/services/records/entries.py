@@ -24,8 +24,8 @@ from ...models import RecordEntry
 from ...models.types import utcnow
 from .. import audit, permissions
 from ..access import LARGEST_ID
-from ..files import EXTENSIONS, MAX_IMAGE_PIXELS, FileRefused, clean_upload, kind_of
 from ..paging import page_of
+from ..uploads import EXTENSIONS, MAX_IMAGE_PIXELS, FileRefused, clean_upload, kind_of
 from .categories import CATEGORIES, NOTES_MAX, TITLE_MAX, RecordError, checked_facts
 
 PAGE_SIZE = 25
@@ -78,7 +78,7 @@ def _attach(entry, data):
 
 
 def _file_refusal(reason):
-    """What staff read when files.clean_upload refuses a document's file."""
+    """What staff read when uploads.clean_upload refuses a document's file."""
     if reason == "too_large":
         return _l("The image is too large (more than %(megapixels)d megapixels). Save a smaller "
                   "copy and publish it.", megapixels=MAX_IMAGE_PIXELS // 1_000_000)
