@@ -14,9 +14,6 @@ from wtforms.validators import (
     ValidationError,
 )
 
-# ButtonForm lives in portal/forms.py; importable here only until admin/documents.py and
-# admin/messaging.py import it from there.
-from ...forms import ButtonForm as ButtonForm
 from ...forms import choices, lower, strip
 from ...services.typed_input import parse_date
 from ...services.uploads import FILE_KINDS

@@ -11,7 +11,7 @@ from flask import abort, redirect, render_template, request, url_for
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...forms import ButtonForm
+from ...forms import ButtonForm, show_refusal
 from ...models.messages import TOPIC_FORMS
 from ...services.messages import admin, topics
 from ...web import login
@@ -46,7 +46,7 @@ def _topic_page(topic):
                 admin.update_topic(topic, form.topic_values(), login.origin())
         except admin.TopicError as error:
             db.session.rollback()
-            getattr(form, error.field).errors.append(error.message)
+            show_refusal(form, error)  # a topic's errors are always on one of its fields
         else:
             db.session.commit()
             flash_message("topic_saved")

@@ -3,9 +3,6 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-# ButtonForm lives in portal/forms.py; importable here only until staff/consents.py,
-# messages.py and records.py import it from there.
-from ...forms import ButtonForm as ButtonForm
 from ...forms import DateOfBirthField, RequiredRadioField, choices, strip
 from ...models.patients import CHART_STATUSES, SEX_CHOICES
 from ...services.patients import account_number_taken

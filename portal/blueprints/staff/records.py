@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
-from ...forms import show_refusal
+from ...forms import ButtonForm, show_refusal
 from ...models.types import utcnow
 from ...services import permissions
 from ...services.records import categories, entries, staff
@@ -26,7 +26,6 @@ from ...web import downloads, login
 from ...web.filters import local_time
 from ...web.guards import chart_or_404, staff_required
 from . import bp
-from .forms import ButtonForm
 from .record_correction_forms import correction_panel
 from .record_forms import HoldForm, ReleaseForm, record_form_class
 
