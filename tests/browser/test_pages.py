@@ -481,7 +481,10 @@ PAGES = {
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
-@pytest.mark.parametrize("name", list(PAGES))
+@pytest.mark.parametrize("name", [
+    # The audit log's rows are counted one by one: it starts without the setup's own rows.
+    pytest.param(name, marks=pytest.mark.no_defaults) if name == "audit-log" else name
+    for name in PAGES])
 def test_page_is_accessible(name, viewport, app, open_context, make_staff, sign_in, add_patient,
                             make_account, patient_sign_in, save_practice, axe_check,
                             assert_phone_layout):
