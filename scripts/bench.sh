@@ -132,7 +132,7 @@ if [ -z "$ONLY" ]; then
     run_wrk "$chart" "staff (signed in)" "$staff_cookie"
     run_wrk /home "patient (signed in)" "$patient_cookie"
     run_wrk /profile "patient (signed in)" "$patient_cookie"
-    run_wrk /documents "patient (signed in)" "$patient_cookie"
+    run_wrk /consents "patient (signed in)" "$patient_cookie"
 
     if grep -qE 'database is locked|OperationalError|incident|Traceback|WORKER TIMEOUT' "$work/gunicorn.log"; then
         echo "  PROBLEM: gunicorn logged errors during the load:" >&2

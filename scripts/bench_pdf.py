@@ -80,7 +80,7 @@ def _open(base, path, cookie, data=None):
 
 def sign_many(base, cookie, document_id):
     """The demo patient signs the portal consent SIGNATURES times through gunicorn."""
-    path = f"/documents/{document_id}/sign"
+    path = f"/consents/{document_id}/sign"
     times = []
     for _ in range(SIGNATURES):
         page = _open(base, path, cookie).read().decode()
@@ -91,7 +91,7 @@ def sign_many(base, cookie, document_id):
         started = time.perf_counter()
         answer = _open(base, path, cookie, form)
         times.append((time.perf_counter() - started) * 1000)
-        if "/documents?signed=" not in answer.geturl():
+        if "/consents?signed=" not in answer.geturl():
             problems.append(f"signing answered {answer.geturl()}")
             return
     print(f"  {SIGNATURES} signatures through gunicorn: median {statistics.median(times):.0f} ms "
