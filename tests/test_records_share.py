@@ -183,7 +183,7 @@ def test_a_link_sent_before_the_move_to_record_share_still_opens_the_code_page(
         app, robin_client, publish_entry):
     """Links emailed and printed before the URLs moved say /shared: a GET there redirects
     permanently to /record-share with the same query, which opens the code page."""
-    publish_entry("lab")
+    lab = publish_entry("lab")
     link, code, _page = make_share(robin_client)
     old_link = link.replace("/record-share?", "/shared?", 1)
     provider = app.test_client()
@@ -194,9 +194,12 @@ def test_a_link_sent_before_the_move_to_record_share_still_opens_the_code_page(
     assert code_page.status_code == 200 and "Access code" in text(code_page)
     assert enter_share_code(provider, code).headers["Location"] == RECORD
     for old, new in (("/shared", CODE_PAGE), ("/shared/record", RECORD),
-                     ("/shared/record/lab?page=2", f"{RECORD}/lab?page=2")):
+                     ("/shared/record/lab?page=2", f"{RECORD}/lab?page=2"),
+                     (f"/shared/record/lab/{lab}", f"{RECORD}/lab/{lab}"),
+                     (f"/shared/record/lab/{lab}.pdf", f"{RECORD}/lab/{lab}.pdf")):
         answer = provider.get(old)
         assert answer.status_code == 301 and answer.headers["Location"] == new
+    assert provider.get(f"{RECORD}/lab/{lab}").status_code == 200
     assert provider.post("/shared/close").status_code == 404  # only GETs keep their old URL
 
 

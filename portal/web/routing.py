@@ -27,7 +27,8 @@ def init_app(app):
 
 def keep_old_url(bp, old_rule, endpoint):
     """Keep a URL that moved working: a GET of `old_rule` (an emailed or bookmarked link)
-    redirects permanently to `endpoint` with the same path values and query string."""
+    redirects permanently to `endpoint` with the same path values and query string. Its own
+    endpoint is named "old_" and the old path, so checks over the URL map can tell it apart."""
 
     def moved(**values):
         target = url_for(endpoint, **values)

@@ -203,13 +203,14 @@ def close():
     return redirect(url_for("public.home"))
 
 
-# Links already emailed and printed say /shared: each GET there redirects to its new URL. Not
-# the three URLs with an entry's id: tests/test_ids.py holds every id route to 302/400/403/404,
-# and an entry's page or file opens only within the hour a browser holds the share open.
+# Links already emailed and printed say /shared: each GET there redirects to its new URL.
 for _old, _endpoint in (
         ("/shared", "record_share.code"),
         ("/shared/record", "record_share.overview"),
         ("/shared/record/<category>", "record_share.category"),
+        ("/shared/record/<category>/<int:entry_id>", "record_share.entry"),
+        ("/shared/record/<category>/<int:entry_id>.pdf", "record_share.entry_pdf"),
         ("/shared/record/<category>.pdf", "record_share.category_pdf"),
+        ("/shared/record/documents/<int:entry_id>/file", "record_share.document_file"),
         ("/shared/record/download.zip", "record_share.archive")):
     keep_old_url(bp, _old, _endpoint)
