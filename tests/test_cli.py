@@ -1,4 +1,4 @@
-"""The `portal` commands: create-staff, reset-staff-password, demo."""
+"""The `portal` commands: setup, create-staff, reset-staff-password, demo."""
 
 import pytest
 from sqlalchemy import func, select
@@ -7,8 +7,10 @@ from portal.extensions import db
 from portal.models import (
     AuditEvent,
     Conversation,
+    Document,
     Message,
     MessageAttachment,
+    MessageTopic,
     Patient,
     Signature,
     StaffUser,
@@ -17,6 +19,30 @@ from portal.services.consents import reports
 from portal.services.demo import DEMO_ADMIN_EMAIL, DEMO_PATIENTS
 
 GOOD_PASSWORD = "juniper kettle lantern 77"
+
+
+@pytest.mark.no_defaults
+def test_setup_migrates_then_adds_the_defaults_once(runner, app, client):
+    """A new practice: `portal setup` makes the portal consent, the health history form and
+    the topics; run again (after an upgrade), it makes nothing more. No page makes them."""
+    assert client.get("/policy").status_code == 503  # nothing to show before setup
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Document)) == 0
+    first = runner.invoke(args=["setup"])
+    assert first.exit_code == 0, first.output
+    assert first.output.strip().endswith(  # after Alembic's own lines
+        "Added the default consent and health history form and the default message topics.")
+    with app.app_context():
+        documents = db.session.scalars(select(Document.kind).order_by(Document.id)).all()
+        topics = db.session.scalar(select(func.count()).select_from(MessageTopic))
+    assert documents == ["consent", "form"] and topics > 0
+    again = runner.invoke(args=["setup"])
+    assert again.exit_code == 0 and again.output.strip().endswith("The database is up to date.")
+    assert "Added" not in again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Document)) == 2
+        assert db.session.scalar(select(func.count()).select_from(MessageTopic)) == topics
+    assert client.get("/policy").status_code == 200
 
 
 @pytest.mark.no_defaults  # counts every row it makes
