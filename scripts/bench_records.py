@@ -228,7 +228,7 @@ def _cases(app, messages):
     from portal.extensions import db
     from portal.models import PatientAccount, RecordEntry
     from portal.services.demo import DEMO_PATIENT_USERNAME
-    from portal.services.records import PAGE_SIZE
+    from portal.services.records.entries import PAGE_SIZE
 
     with app.test_request_context():
         demo = db.session.scalar(select(PatientAccount).where(
