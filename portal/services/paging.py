@@ -50,11 +50,12 @@ def page_of(statement, page, per_page, scalars=False, total=None):
     The one page clamp: `page` below 1 is page 1, and a page past the last one (a number
     typed into the URL) is an empty page, asked of no query, so a huge number never reaches
     the OFFSET (where it would overflow). The page keeps its number: the list pages say
-    "There is nothing on this page" and link back to the first."""
+    "There is nothing on this page" and link back to the first. Page 1 always runs its query,
+    so a list costs the same statements whether it has rows or not."""
     if total is None:
         total = count_of(statement)
     page = max(1, page or 1)
-    if (page - 1) * per_page >= total:
+    if page > 1 and (page - 1) * per_page >= total:
         return Page([], page, per_page, total)
     result = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))
     return Page(result.scalars().all() if scalars else result.all(), page, per_page, total)
