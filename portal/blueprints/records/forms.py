@@ -82,6 +82,6 @@ class ShareEmailForm(HandoverForm):
         description=_l("We send the link only, never the access code or anything from your "
                        "record."),
         validators=[DataRequired(_l("Enter the provider's email address.")),
-                    Email(_l("Enter an email address like office@example.com.")),
-                    Length(max=254, message=_l("Use at most 254 characters."))],
+                    Length(max=254, message=_l("Use at most 254 characters.")),
+                    Email(_l("Enter an email address like office@example.com."))],
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"})
