@@ -11,6 +11,7 @@ from datetime import timedelta
 from urllib.parse import unquote
 
 import pytest
+import segno
 from conftest import post_form
 from records_data import CODE_PAGE, make_share, text, words
 
@@ -65,6 +66,9 @@ def test_the_sheet_shows_the_link_and_its_qr_code_and_never_the_code(app, robin_
     assert qr, page
     svg = unquote(qr.group(1))
     assert svg.lstrip().startswith("<svg") and "<path" in svg
+    # The picture is the QR code of the link itself (segno draws the same symbol every time).
+    assert qr.group(0).count(segno.make(f"http://portal.test{link}", error="m")
+                             .svg_data_uri(scale=4, border=4).split(",", 1)[1]) == 1
     said = words(answer)
     for line in ("A shared health record", "Robin", "Dr. Lee, Lakeside Cardiology",
                  "Lab and test results", "Works until",
@@ -95,7 +99,7 @@ def test_the_emailed_link_has_no_code_and_no_health_information_and_opens_the_co
             assert secret not in body, secret
     emailed = audit_trail.rows("record_share.link_emailed")
     assert [(row.object_id, row.detail) for row in emailed] == [
-        (str(share_id), "to an address at Lakeside.example")]
+        (str(share_id), "to an address at lakeside.example")]
     # The provider follows the emailed link to the share's code page.
     provider = app.test_client()
     found = re.search(r"http://portal\.test(/record-share\?s=\S+)", message.body_text)

@@ -50,7 +50,7 @@ def email_link(share, token, address, origin):
                link=shares.link_url(token), expires_at=share.expires_at)
     audit.record("record_share.link_emailed", origin, patient_id=share.patient_id,
                  object_type="record_share", object_id=share.id,
-                 detail=f"to an address at {address.rpartition('@')[2]}")
+                 detail=f"to an address at {address.rpartition('@')[2].lower()}")
 
 
 def email_limit():
