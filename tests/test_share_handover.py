@@ -43,7 +43,8 @@ def email(client, share_id, token, address=PROVIDER):
                      {"link_token": token, "address": address}, page_url="/records/shares/new")
 
 
-def test_the_new_share_explains_the_two_halves_and_offers_the_sheet_and_the_email(made):
+def test_the_new_share_explains_the_two_halves_and_offers_the_sheet_and_the_email(
+        robin_client, made):
     share_id, link, _code, token, page = made
     said = words(page)
     assert ("The provider needs both halves: the link, which you can print or have us email to "
@@ -53,6 +54,8 @@ def test_the_new_share_explains_the_two_halves_and_offers_the_sheet_and_the_emai
     assert f'action="/records/shares/{share_id}/email"' in text(page)
     assert link.endswith(token)  # the hidden field carries this very link's token
     assert text(page).count(f'value="{token}"') == 2
+    assert "The link is not kept, so it cannot be shown again later." in words(
+        robin_client.get("/records/shares"))
 
 
 def test_the_sheet_shows_the_link_and_its_qr_code_and_never_the_code(app, robin_client, made):
