@@ -273,6 +273,10 @@ FLASHES = {
     "share_closed": (_l("You closed the shared record in this browser."), "success"),
     "staff_share_stopped": (_l("The share was stopped. Its link and code no longer open "
                                "anything."), "success"),
+    # share (issue 21): handing a share's link over
+    "share_handover_stopped": (_l("That share is no longer working, so its link cannot be "
+                                  "printed or sent. Make a new share if the provider still "
+                                  "needs your record."), "error"),
 }
 
 

@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.models import Patient, RecordEntry, StaffUser
 from portal.services import audit
 from portal.services.records import entries as record_entries
+from portal.services.records import staff as record_staff
 
 LAB = {"test": "Glucose, fasting", "value": "126", "unit": "mg/dL", "reference_range": "70-99",
        "flag": "high", "collected_on": "03/01/2026", "resulted_on": "03/02/2026"}
@@ -221,3 +222,14 @@ def archive_of(provider):
         assert response.status_code == 200
         assert response.headers["Content-Disposition"] == 'attachment; filename="health-record.zip"'
         return zipfile.ZipFile(io.BytesIO(response.data))
+
+
+def staff_opened(app, staff, entry_id, times=1):
+    """`staff` opens an entry's staff page `times` times, as record_staff puts it on the
+    trail (the access-history tests)."""
+    with app.app_context():
+        member = db.session.get(StaffUser, staff.id)
+        entry = db.session.get(RecordEntry, entry_id)
+        for _ in range(times):
+            record_staff.record_entry_viewed(audit.Origin(member, "127.0.0.1", "test"), entry)
+        db.session.commit()

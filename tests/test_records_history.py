@@ -7,14 +7,13 @@ for 30."""
 import re
 
 from conftest import count_queries, stored
-from records_data import change, text
+from records_data import change, staff_opened, text
 
 from portal.extensions import db
 from portal.models import Patient, PatientAccount, RecordEntry, StaffUser
 from portal.services import audit
 from portal.services.practice import get_practice
 from portal.services.records import entries
-from portal.services.records import staff as record_staff
 
 
 def history(robin_client, page=None):
@@ -23,17 +22,6 @@ def history(robin_client, page=None):
     assert response.status_code == 200
     return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in
             re.findall(r'<td data-label="What happened">(.*?)</td>', text(response), re.S)]
-
-
-def staff_opened(app, staff, entry_id, times=1):
-    """`staff` opens an entry's staff page `times` times, as record_staff puts it on the
-    trail."""
-    with app.app_context():
-        member = db.session.get(StaffUser, staff.id)
-        entry = db.session.get(RecordEntry, entry_id)
-        for _ in range(times):
-            record_staff.record_entry_viewed(audit.Origin(member, "127.0.0.1", "test"), entry)
-        db.session.commit()
 
 
 def test_views_and_downloads_by_staff_and_the_patient_in_words(

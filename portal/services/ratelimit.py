@@ -35,6 +35,9 @@ LIMITS = {
     # the address column): the whole-record ZIP, and the PDFs and documents, one by one.
     "record-zip": 10,
     "record-pdf": 60,
+    # A share's link emailed to a provider, per patient ("patient:ID"): each is a real email
+    # to an address the patient typed (issue 21).
+    "share-email": 5,
 }
 
 

@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("records", __name__)
 
-from . import corrections, downloads, history, shares, views  # noqa: E402,F401
+from . import corrections, downloads, history, share_handover, shares, views  # noqa: E402,F401

@@ -4,7 +4,8 @@ one place."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length
 
 from ...forms import (
     RequiredRadioField,
@@ -64,3 +65,23 @@ class ShareForm(FlaskForm):
     # (services/reauth.py counts a wrong one).
     current_password = current_password_field()
 
+
+
+class HandoverForm(FlaskForm):
+    """Print a new share's sheet: the link's token, carried back from the page that shows it
+    (it is stored nowhere; services/records/share_handover.py checks it against the share)."""
+
+    link_token = HiddenField()
+
+
+class ShareEmailForm(HandoverForm):
+    """Email a new share's link to the provider's address."""
+
+    address = EmailField(
+        _l("The provider's email address"), filters=[strip],
+        description=_l("We send the link only, never the access code or anything from your "
+                       "record."),
+        validators=[DataRequired(_l("Enter the provider's email address.")),
+                    Length(max=254, message=_l("Use at most 254 characters.")),
+                    Email(_l("Enter an email address like office@example.com."))],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"})

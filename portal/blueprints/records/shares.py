@@ -13,7 +13,7 @@ from ...services.records import shares as record_shares
 from ...web import login
 from ...web.guards import patient_required
 from . import bp
-from .forms import ShareForm
+from .forms import ShareEmailForm, ShareForm
 
 
 def _share_or_404(share_id):
@@ -54,7 +54,8 @@ def new_share():
             db.session.commit()
             # Shown on this answer alone (never stored, never in a URL; pages are no-store).
             return render_template("records/share_made.html", share=share,
-                                   link=record_shares.link_url(token),
+                                   link=record_shares.link_url(token), link_token=token,
+                                   email_form=ShareEmailForm(formdata=None),
                                    code=record_shares.grouped_code(code),
                                    category_keys=record_shares.category_keys(share),
                                    categories=categories.CATEGORIES,

@@ -8,7 +8,7 @@
 - history: who opened the record, in plain words
 - csv_import: many entries at once from a spreadsheet
 - shares: a share of the record with another provider; share_opens: its opening in a browser
-  and the download limits
+  and the download limits; share_handover: its link printed on a sheet or emailed
 - corrections: a patient's request to correct an entry, and its outcome
 
 Callers import the module they need (`from ..services.records import entries`).

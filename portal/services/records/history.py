@@ -58,6 +58,8 @@ SENTENCES = {
                         _l("%(who)s downloaded the original file of %(title)s")),
     "downloaded_archive": (_l("You downloaded your whole record"),
                            _l("%(who)s downloaded your whole record")),
+    # A share of some parts downloaded as one ZIP: only what it shows (issue 21).
+    "downloaded_shared_parts": (None, _l("%(who)s downloaded the shared parts: %(parts)s")),
     # A share's own rows are never the patient's: no words of their own.
     "share_opened": (None, _l("%(who)s opened it with the access code")),
     "share_code_refused": (None, _l("%(who)s typed a wrong access code")),
@@ -87,6 +89,7 @@ class _Event:
     kind: str           # a key of SENTENCES
     entry_id: int | None = None
     category: str = ""
+    parts: tuple = ()   # the categories a share of some parts shows
 
 
 def _entry_id(text):
@@ -127,6 +130,9 @@ def _event(row, account_id):
     if row.action == "record_category.exported":
         return _Event(row.at, actor, who, "downloaded_category", category=row.object_id)
     if row.action == "record_archive.exported":
+        if actor == "share" and not row.whole_record:
+            return _Event(row.at, actor, who, "downloaded_shared_parts",
+                          parts=tuple(row.categories or ()))
         return _Event(row.at, actor, who, "downloaded_archive")
     return _Event(row.at, actor, who, ENTRY_IN_OBJECT_ID[row.action], _entry_id(row.object_id))
 
@@ -138,24 +144,31 @@ def _never_released(patient_id):
                                                       RecordEntry.released_at.is_(None))
 
 
-def _statement(patient_id):
+def _statement(patient_id, hide_account_id=None):
     """The patient's history rows, newest first. Of the record.viewed rows only a list or an
     entry opened: a PDF or the ZIP is one download (its export row), not also a view, and the
     correction form's view follows the entry's own. A row naming an entry never released is
-    left out (staff work on a draft or a held result is no hint to the patient)."""
-    return (select(AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.actor_kind,
-                   AuditEvent.actor_id, AuditEvent.object_id, AuditEvent.detail,
-                   StaffUser.role, RecordShare.recipient, func.count().over().label("total"))
-            .outerjoin(StaffUser, and_(AuditEvent.actor_kind == "staff",
-                                       StaffUser.id == AuditEvent.actor_id))
-            .outerjoin(RecordShare, and_(AuditEvent.actor_kind == "share",
-                                         RecordShare.id == AuditEvent.actor_id))
-            .where(AuditEvent.patient_id == patient_id, AuditEvent.action.in_(HISTORY_ACTIONS),
-                   or_(AuditEvent.action != "record.viewed", AuditEvent.detail.like("list %"),
-                       AuditEvent.detail.like("entry %")),
-                   or_(AuditEvent.action.not_in(tuple(ENTRY_IN_OBJECT_ID)),
-                       AuditEvent.object_id.not_in(_never_released(patient_id))))
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+    left out (staff work on a draft or a held result is no hint to the patient). With
+    `hide_account_id`, that account's own rows are left out too."""
+    statement = (
+        select(AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.actor_kind,
+               AuditEvent.actor_id, AuditEvent.object_id, AuditEvent.detail, StaffUser.role,
+               RecordShare.recipient, RecordShare.whole_record, RecordShare.categories,
+               func.count().over().label("total"))
+        .outerjoin(StaffUser, and_(AuditEvent.actor_kind == "staff",
+                                   StaffUser.id == AuditEvent.actor_id))
+        .outerjoin(RecordShare, and_(AuditEvent.actor_kind == "share",
+                                     RecordShare.id == AuditEvent.actor_id))
+        .where(AuditEvent.patient_id == patient_id, AuditEvent.action.in_(HISTORY_ACTIONS),
+               or_(AuditEvent.action != "record.viewed", AuditEvent.detail.like("list %"),
+                   AuditEvent.detail.like("entry %")),
+               or_(AuditEvent.action.not_in(tuple(ENTRY_IN_OBJECT_ID)),
+                   AuditEvent.object_id.not_in(_never_released(patient_id))))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+    if hide_account_id is not None:  # actor_id may be NULL (a visitor): coalesce, never drop
+        statement = statement.where(or_(AuditEvent.actor_kind != "patient",
+                                        func.coalesce(AuditEvent.actor_id, 0) != hide_account_id))
+    return statement
 
 
 def _titles(patient_id, events):
@@ -179,7 +192,9 @@ def _category_words(key):
 def _words(event, titles):
     you, staff = SENTENCES[event.kind]
     values = {"title": titles.get(event.entry_id) or _("an entry that is not shared with you"),
-              "category": _category_words(event.category)}
+              "category": _category_words(event.category),
+              "parts": ", ".join(_category_words(key) for key in CATEGORIES
+                                 if key in event.parts)}
     if event.actor == "you":
         return you % values
     if event.actor == "staff":
@@ -191,13 +206,13 @@ def _words(event, titles):
     return staff % {**values, "who": who}
 
 
-def history_page(patient_id, account_id, page=1):
+def history_page(patient_id, account_id, page=1, hide_own=False):
     """A Page of HistoryRow: who opened or downloaded the patient's record and when, newest
-    first, 25 a page. `account_id` is the patient's own portal account (its rows say "You").
-    Two queries whatever the page size."""
+    first, 25 a page. `account_id` is the patient's own portal account (its rows say "You";
+    `hide_own` leaves them out). Two queries whatever the page size."""
     page = max(1, page or 1)
-    rows = db.session.execute(_statement(patient_id).limit(PAGE_SIZE)
-                              .offset((page - 1) * PAGE_SIZE)).all()
+    statement = _statement(patient_id, account_id if hide_own else None)
+    rows = db.session.execute(statement.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     events = [_event(row, account_id) for row in rows]
     titles = _titles(patient_id, events)
     total = rows[0].total if rows else 0

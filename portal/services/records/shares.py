@@ -162,6 +162,13 @@ def link_url(token):
     return external_url(f"{SHARE_PATH}?s={token}")
 
 
+def link_matches(share, token):
+    """Whether `token` is this share's link token (its keyed hash, under any key in use)."""
+    token = (token or "").strip()
+    return 0 < len(token) <= 100 and any(secrets.compare_digest(candidate, share.link_hash)
+                                         for candidate in codes.keyed_hashes(token, _LINK_PURPOSE))
+
+
 def grouped_code(code):
     """The access code as shown and read aloud: "K7QM 4XRT"."""
     return codes.grouped(code)
