@@ -274,14 +274,11 @@ FLASHES = {
     "staff_share_stopped": (_l("The share was stopped. Its link and code no longer open "
                                "anything."), "success"),
     # drafts: what was typed when the idle sign-out came, shown again once (issue 21)
-    "kept_message_restored": (_l("You were writing a message. Here it is. Nothing has been "
-                                 "sent: check it, then send it."), "info"),
-    "kept_reply_restored": (_l("You were writing a reply. Here it is. Nothing has been sent: "
-                               "check it, then send it."), "info"),
-    "kept_form_restored": (_l("You were filling in this form. Here are your answers. Nothing "
-                              "has been saved or submitted yet."), "info"),
-    "kept_files_not_kept": (_l("Files you had attached could not be kept: attach them "
-                               "again."), "info"),
+    "kept_message_restored": (_l("You were writing a message. Here it is. Nothing was sent yet."), "info"),
+    "kept_reply_restored": (_l("You were writing a reply. Here it is. Nothing was sent yet."), "info"),
+    "kept_form_restored": (_l("You were filling in this form. Here are your answers. Nothing was "
+                              "saved or submitted yet."), "info"),
+    "kept_files_not_kept": (_l("Files you had attached could not be kept: attach them again."), "info"),
 }
 
 

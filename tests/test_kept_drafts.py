@@ -18,7 +18,8 @@ from conftest import (
     turn_on_two_step,
 )
 from helpers import count, rows
-from messages_data import KEY, question
+from messages_data import KEY, multipart, question
+from records_data import PDF
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -297,3 +298,14 @@ def test_a_kept_message_survives_the_two_step_sign_in(app, client, clock, robin,
     clock.tick(timedelta(seconds=31))  # a fresh code
     assert send_code(client, code_at(secret)).headers["Location"] == "/messages/new"
     assert BODY in text(client.get("/messages/new"))
+
+
+def test_attached_files_are_not_kept_and_the_page_says_so(app, client, clock, robin, topics):
+    assert sign_in(client).status_code == 302
+    data = compose_data(client, question(topics))
+    idle(clock)
+    response = multipart(client, "/messages/new", {**data, "attachments": [(PDF, "scan.pdf")]})
+    sign_in(client, at=response.headers["Location"])
+    restored = text(client.get("/messages/new"))
+    assert BODY in restored
+    assert "Files you had attached could not be kept: attach them again." in restored

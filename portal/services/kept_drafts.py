@@ -36,8 +36,9 @@ def keep(ended_token, form, target_id, fields, had_files):
     KEEP_FOR ago. A later post of the same form replaces it. Returns True when kept; the
     caller commits."""
     ended = sessions.session_of_token(ended_token)
-    if form not in FORMS or ended is None or ended.end_reason != "timeout" \
-            or ended.ended_at is None or ended.ended_at <= _fresh_since():
+    if form not in FORMS or ended is None or ended.account_kind != "patient" \
+            or ended.end_reason != "timeout" or ended.ended_at is None \
+            or ended.ended_at <= _fresh_since():
         return False
     kept = [(str(name), str(value)[:MAX_VALUE_CHARS]) for name, value in fields][:MAX_FIELDS]
     db.session.execute(delete(KeptDraft).where(
