@@ -309,3 +309,17 @@ def test_attached_files_are_not_kept_and_the_page_says_so(app, client, clock, ro
     restored = text(client.get("/messages/new"))
     assert BODY in restored
     assert "Files you had attached could not be kept: attach them again." in restored
+
+
+def test_a_refill_comes_back_with_its_own_answers(app, client, clock, robin, topics):
+    assert sign_in(client).status_code == 302
+    refill = topics["Prescription refill"]
+    data = {**compose_data(client, refill), "medication": "Lisinopril", "dose": "10 mg",
+            "pharmacy": "Main Street Pharmacy, Springfield"}
+    idle(clock)
+    response = client.post("/messages/new", data=data)
+    sign_in(client, at=response.headers["Location"])
+    restored = text(client.get("/messages/new"))
+    assert f'name="topic" value="{refill}"' in restored
+    for typed in ("Lisinopril", "10 mg", "Main Street Pharmacy, Springfield", BODY):
+        assert typed in restored
