@@ -18,7 +18,7 @@ depends_on = None
 def upgrade():
     op.create_table('kept_drafts',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('account_kind', sa.String(length=12), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('form', sa.String(length=20), nullable=False),
@@ -26,7 +26,7 @@ def upgrade():
     sa.Column('fields', sa.Text(), nullable=False),
     sa.Column('had_files', sa.Boolean(), nullable=False),
     sa.Column('kept_at', sa.DateTime(), nullable=False),
-    sa.Column('handed_to_session_id', sa.Integer(), nullable=True),
+    sa.Column('handed_to_session_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.ForeignKeyConstraint(['handed_to_session_id'], ['auth_sessions.id'], name=op.f('fk_kept_drafts_handed_to_session_id_auth_sessions'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['session_id'], ['auth_sessions.id'], name=op.f('fk_kept_drafts_session_id_auth_sessions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_kept_drafts'))

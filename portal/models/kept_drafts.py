@@ -18,7 +18,7 @@ class KeptDraft(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     session_id: Mapped[int] = mapped_column(
-        ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True)
+        BigId, ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True)
     account_kind: Mapped[str] = mapped_column(String(12))
     account_id: Mapped[int]
     # Which form: "message", "reply" or "health_form", and the conversation or document.
@@ -29,4 +29,4 @@ class KeptDraft(db.Model):
     kept_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # The session the same account signed in with next, on that browser: only it gets it back.
     handed_to_session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True)
+        BigId, ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True)
