@@ -178,7 +178,7 @@ def test_a_health_form_posted_after_the_idle_limit_comes_back_with_its_answers(
 
     assert sign_in(client, at=response.headers["Location"]).headers["Location"] == url
     restored = text(client.get(url))
-    assert "You were filling in this form. Here are your answers." in restored
+    assert "You were filling in this form. Here are your answers, not saved." in restored
     assert ANSWER in restored and 'value="2019"' in restored
     assert count(app, FormDraft) == 0  # not saved, not submitted: the patient decides
     assert ANSWER not in text(client.get(url))
