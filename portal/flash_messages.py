@@ -277,6 +277,11 @@ FLASHES = {
     "share_handover_stopped": (_l("That share is no longer working, so its link cannot be "
                                   "printed or sent. Make a new share if the provider still "
                                   "needs your record."), "error"),
+    # drafts: what was typed when the idle sign-out came, shown again once (issue 21)
+    "kept_message_restored": (_l("You were writing a message. Here it is. Nothing was sent yet."), "info"),
+    "kept_reply_restored": (_l("You were writing a reply. Here it is. Nothing was sent yet."), "info"),
+    "kept_form_restored": (_l("You were filling in this form. Here are your answers, not saved."), "info"),
+    "kept_files_not_kept": (_l("Files you had attached could not be kept: attach them again."), "info"),
 }
 
 

@@ -28,6 +28,8 @@ ALLOWED = {
     # security record, kept like a failed sign-in whatever the page does next.
     ("INSERT", "rate_limit_hits"): "a download counted against the per-account limit",
     ("DELETE", "rate_limit_hits"): "the same count forgetting hits older than its window",
+    # A form's page shows what the idle sign-out interrupted once (services/kept_drafts.py).
+    ("DELETE", "kept_drafts"): "a kept draft handed back, once",
 }
 # Pages whose job is to record that the person has now seen something: that one UPDATE.
 SEEN = {

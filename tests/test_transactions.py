@@ -139,6 +139,7 @@ MAY_COMMIT = {
     ("deliver_due", "commit"): 3,            # mail: the worker's delivery round
     ("send_renewal_reminders", "commit"): 2,  # consents: one reminder per transaction
     ("reencrypt_all", "commit"): 2,          # secretbox: key rotation, one row at a time
+    ("forget_expired", "commit"): 1,         # kept_drafts: the worker deletes day-old drafts
     # The session check writes on a connection of its own, never in the page's transaction.
     ("_write_apart", "begin"): 1,            # sessions
 }

@@ -10,6 +10,7 @@ from .accounts import (
 from .audit import AuditEvent
 from .auth import AuthSession, RateLimitHit, SignInFailure
 from .consents import Document, DocumentVersion, FormAssignment, FormDraft, Signature
+from .kept_drafts import KeptDraft
 from .mail import OutboxEmail
 from .messages import Conversation, Message, MessageAttachment, MessageTopic, ReplyTemplate
 from .patients import Patient
@@ -30,6 +31,7 @@ __all__ = [
     "DocumentVersion",
     "FormAssignment",
     "FormDraft",
+    "KeptDraft",
     "Message",
     "MessageAttachment",
     "MessageTopic",

@@ -148,3 +148,14 @@ def set_session_value(token, key, value):
         data[key] = value
     found.data = data
     return True
+
+
+def session_of_token(token):
+    """The session row of `token`, live or ended, read afresh; None when there is none.
+
+    (Kept drafts, services/kept_drafts.py, find the session the idle sign-out ended.)
+    """
+    if not token:
+        return None
+    return db.session.scalar(select(AuthSession).where(AuthSession.token_hash == _hash(token))
+                             .execution_options(populate_existing=True))

@@ -9,6 +9,7 @@ from ..flash_messages import flash_message, get_message
 from ..models import PatientAccount, StaffUser
 from ..models.types import utcnow
 from ..services import audit, devices, reauth, sessions
+from . import kept_drafts
 
 SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a key name, not a secret
 ACCOUNT_MODELS = {"staff": StaffUser, "patient": PatientAccount}
@@ -43,7 +44,8 @@ def unauthorized():
     session.pop("_user_id", None)
     flash_message("session_expired" if g.get("session_problem") == "expired" else "sign_in_needed")
     endpoint = SIGN_IN["staff" if request.path.startswith(STAFF_AREAS) else "patient"]
-    return redirect(url_for(endpoint, next=request.full_path.rstrip("?")))
+    back_to = kept_drafts.keep_posted(session.get(SESSION_TOKEN_KEY))  # what was typed
+    return redirect(url_for(endpoint, next=back_to or request.full_path.rstrip("?")))
 
 
 def begin(account):
@@ -51,8 +53,10 @@ def begin(account):
 
     The browser is remembered as one that has signed in to this account (a device cookie).
     """
+    ended = session.get(SESSION_TOKEN_KEY) or (session.get(PENDING_KEY) or {}).get("ended")
     session.clear()
     token = sessions.start_session(account, request.remote_addr, request.user_agent.string)
+    kept_drafts.hand_over(ended, account, token)
     db.session.commit()
     login_user(account)
     session[SESSION_TOKEN_KEY] = token
@@ -128,9 +132,10 @@ def begin_pending(account, next_url, setup=False):
     account still sends the visitor to sign in. `setup` marks a staff member who must set up
     two-step first. The cookie is signed, so the marker cannot be forged or edited.
     """
+    ended = session.get(SESSION_TOKEN_KEY)  # kept drafts follow to the real sign-in
     session.clear()
     session[PENDING_KEY] = {"kind": account.kind, "id": account.id, "setup": bool(setup),
-                            "at": utcnow().timestamp(), "next": next_url}
+                            "at": utcnow().timestamp(), "next": next_url, "ended": ended}
 
 
 def pending():

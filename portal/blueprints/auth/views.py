@@ -6,7 +6,7 @@ from ...flash_messages import flash_message, get_message
 from ...services import twostep
 from ...services.redirects import safe_next
 from ...services.signin import AddressBlocked, authenticate
-from ...web import login
+from ...web import kept_drafts, login
 from . import bp, staff_bp
 from .forms import PatientSignInForm, StaffSignInForm
 
@@ -35,7 +35,9 @@ def _sign_in(kind, form, name_field, template):
             flash_message("signed_in")
             return redirect(next_url)
         failed = get_message(f"{kind}_sign_in_failed")[0]
-    return render_template(template, form=form, name_field=getattr(form, name_field), failed=failed)
+    kept_waiting = kind == "patient" and kept_drafts.waiting(login.current_session_token())
+    return render_template(template, form=form, name_field=getattr(form, name_field), failed=failed,
+                           kept_waiting=kept_waiting)
 
 
 def _to_second_step(account, step, next_url):

@@ -10,7 +10,7 @@ from ...flash_messages import flash_message
 from ...models.types import utcnow
 from ...services import clock
 from ...services.consents import blocks, documents, forms, gate, reports, signing
-from ...web import login
+from ...web import kept_drafts, login
 from ...web.downloads import audited
 from ...web.guards import patient_required
 from . import bp
@@ -100,13 +100,25 @@ def _save_draft(posted, version):
     return redirect(url_for("consents.index")), {}
 
 
+def _kept_answers(document_id):
+    """On the form's page (GET), the answers the idle sign-out interrupted, once (their kept
+    row is deleted and committed), else None: the form then reads the request as usual."""
+    if request.method != "GET":
+        return None
+    kept = kept_drafts.restored(login.current_session_token(), "health_form", document_id)
+    if kept is not None:
+        db.session.commit()
+    return kept
+
+
 @bp.route("/consents/forms/<int:document_id>", methods=["GET", "POST"])
 @patient_required
 def fill_in(document_id):
     """Fill in a health form: save a draft to come back to, or submit and sign it."""
     offered = forms.offered_form(g.patient.id, document_id) or abort(404)
     version = offered.version
-    posted = form = SignForm()
+    kept = _kept_answers(document_id)
+    posted = form = SignForm() if kept is None else SignForm(formdata=kept)
     errors, changed, problem = {}, False, None
     if request.method == "POST":
         if _version_posted(offered.document).id != version.id:

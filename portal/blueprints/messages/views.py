@@ -12,7 +12,7 @@ from ...extensions import db
 from ...flash_messages import flash_message
 from ...forms import show_refusal
 from ...services.messages import attachments, conversations, inbox, limits, topics
-from ...web import downloads, login
+from ...web import downloads, kept_drafts, login
 from ...web.filters import reply_time
 from ...web.guards import patient_required
 from ...web.paging import requested_page
@@ -71,7 +71,8 @@ def compose():
     message itself, asking that topic's own questions."""
     offered = topics.offered_topics()
     if request.method == "GET":
-        return _compose_start(offered)
+        kept = kept_drafts.restored(login.current_session_token(), "message")
+        return _compose_start(offered) if kept is None else _compose_kept(kept, offered)
     form, problem = ComposeForm(), None
     topic = _offer(form, offered)
     if form.validate_on_submit():
@@ -103,6 +104,15 @@ def _compose_start(offered):
                            reply_time=reply_time)
 
 
+def _compose_kept(kept, offered):
+    """The message the idle sign-out interrupted, filled in again, once (its kept row is
+    deleted: this GET commits that)."""
+    form = ComposeForm(formdata=kept)
+    page = _compose_page(form, offered, _offer(form, offered))
+    db.session.commit()
+    return page
+
+
 def _compose_page(form, offered, topic, problem=None):
     """The message step: the chosen topic's questions, or the topic buttons again when the
     topic posted is not one offered."""
@@ -116,8 +126,11 @@ def _compose_page(form, offered, topic, problem=None):
 @bp.route("/messages/<int:conversation_id>")
 @patient_required
 def conversation(conversation_id):
-    """Every message the patient may read, oldest first; opening it marks it read."""
-    return _conversation_page(_own_or_404(conversation_id), ReplyForm())
+    """Every message the patient may read, oldest first; opening it marks it read. A reply
+    the idle sign-out interrupted is filled in again, once."""
+    found = _own_or_404(conversation_id)
+    kept = kept_drafts.restored(login.current_session_token(), "reply", conversation_id)
+    return _conversation_page(found, ReplyForm(formdata=kept))
 
 
 @bp.route("/messages/<int:conversation_id>/reply", methods=["POST"])
