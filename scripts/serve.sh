@@ -2,7 +2,8 @@
 # Serve the portal with gunicorn (2 workers) and deliver outbox mail alongside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PORT=${PORT:-5000}
+# Exported: the mail worker and gunicorn build the development base URL from it.
+export PORT=${PORT:-5000}
 # Whatever the portal writes (database, keys, outbox, uploads) is for its own user only.
 umask 077
 # The mail worker is the only process that talks to the SMTP server: it sends queued mail
