@@ -119,7 +119,7 @@ ROUTES = {
         "staff.record_corrections.decide",
         "staff.messages.conversation", "staff.messages.reply", "staff.messages.note",
         "staff.messages.assign", "staff.messages.move", "staff.messages.close",
-        "staff.messages.attachment_file",
+        "staff.messages.attachment_file", "staff.messages.attachment_image",
     ), IN_SERVICE),
     "staff.records.retract": "retract",
     "staff.record_import.upload": "publish_clinical",
