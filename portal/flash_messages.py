@@ -273,6 +273,11 @@ FLASHES = {
     "share_closed": (_l("You closed the shared record in this browser."), "success"),
     "staff_share_stopped": (_l("The share was stopped. Its link and code no longer open "
                                "anything."), "success"),
+    # --- links (issue 21): a lab panel published in one form ---
+    "panel_published": (_l("The panel was published: %(count)s results. The patient can see "
+                           "them now."), "success"),
+    "panel_drafted": (_l("The panel was saved as drafts: %(count)s results. The patient does "
+                         "not see them until they are released."), "success"),
 }
 
 

@@ -123,6 +123,7 @@ ROUTES = {
     ), IN_SERVICE),
     "staff.records.retract": "retract",
     "staff.record_import.upload": "publish_clinical",
+    "staff.records.panel": "publish_clinical",
     "staff.record_import.confirm": "publish_clinical",
     **dict.fromkeys((
         "staff.consents.wet_signature_pdf", "staff.consents.paper_signature",
