@@ -274,9 +274,9 @@ FLASHES = {
     "staff_share_stopped": (_l("The share was stopped. Its link and code no longer open "
                                "anything."), "success"),
     # --- links (issue 21): a lab panel published in one form ---
-    "panel_published": (_l("The panel was published: %(count)s results. The patient can see "
+    "panel_published": (_l("Results published from the panel: %(count)s. The patient can see "
                            "them now."), "success"),
-    "panel_drafted": (_l("The panel was saved as drafts: %(count)s results. The patient does "
+    "panel_drafted": (_l("Results saved as drafts from the panel: %(count)s. The patient does "
                          "not see them until they are released."), "success"),
 }
 

@@ -104,7 +104,7 @@ def test_each_filled_row_becomes_one_released_lab_entry(app, staff_client, robin
         ("Sodium", "abnormal", "released", True)]
     assert {(e.facts["panel"], e.facts["collected_on"], e.facts["resulted_on"])
             for e in made} == {("Basic metabolic panel", "2026-11-20", "2026-11-21")}
-    assert "The panel was published: 3 results." in words(
+    assert "Results published from the panel: 3." in words(
         nurse.get(f"/staff/patients/{robin_account.patient_id}"))
     with app.app_context():
         assert db.session.query(AuditEvent).filter_by(action="record.published").count() == 3
@@ -116,7 +116,9 @@ def test_each_filled_row_becomes_one_released_lab_entry(app, staff_client, robin
 def test_a_panel_saved_as_drafts_is_not_shown_to_the_patient(app, staff_client, robin_account,
                                                              robin_client):
     nurse = staff_client("nurse", direct=True)
-    post_panel(nurse, robin_account.patient_id, panel_form(rows=[GLUCOSE], draft="1"))
+    response = post_panel(nurse, robin_account.patient_id, panel_form(rows=[GLUCOSE], draft="1"))
+    assert "Results saved as drafts from the panel: 1." in words(
+        nurse.get(response.headers["Location"]))
     [draft] = entries(app)
     assert draft.status == "draft"
     assert robin_client.get(f"/records/lab/{draft.id}").status_code == 404

@@ -54,7 +54,7 @@ def test_the_lab_panel_form_works_without_javascript(app, open_context, make_pat
     second.get_by_label("Result", exact=True).fill("0.9")
     second.get_by_label("Flag").select_option("normal")
     page.get_by_role("button", name="Publish now").click()
-    expect(page.get_by_text("The panel was published: 2 results.")).to_be_visible()
+    expect(page.get_by_text("Results published from the panel: 2.")).to_be_visible()
     with app.app_context():
         assert [(row.title, row.facts["flag"]) for row in db.session.query(RecordEntry)
                 .order_by(RecordEntry.id)] == [("Glucose", "high"), ("Creatinine", "normal")]
