@@ -21,7 +21,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import TEST_SECRET, gunicorn_environment, stop_gracefully
+from account_steps import print_letter
+from conftest import TEST_SECRET, gunicorn_environment, post_form, stop_gracefully
+from helpers import pdf_text
 
 from portal import create_app
 from portal.config import ConfigurationError, load_settings
@@ -189,3 +191,25 @@ def test_portal_demo_prints_links_on_port(app, monkeypatch):
     assert "Sign in at http://127.0.0.1:5873/sign-in with:" in output
     with demo_app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def port_5873(monkeypatch):
+    """PORT as `PORT=5873 make run` sets it, before `app` is built (usefixtures runs first)."""
+    monkeypatch.setenv("PORT", "5873")
+
+
+@pytest.mark.usefixtures("port_5873")
+@pytest.mark.parametrize("app", [{"BASE_URL": None}], indirect=True)
+def test_the_invitation_and_the_activation_letter_follow_port(app, staff_client, make_patient,
+                                                             outbox):
+    assert app.config["BASE_URL"] == "http://127.0.0.1:5873"
+    patient = make_patient()
+    front_desk = staff_client("front_desk")
+    chart = f"/staff/patients/{patient.id}"
+    assert post_form(front_desk, chart + "/invitation", {}, page_url=chart).status_code == 302
+    [invitation] = outbox.queued
+    assert "http://127.0.0.1:5873/enroll?t=" in invitation.body_text
+    assert "5000" not in invitation.body_text
+    response, code = print_letter(front_desk, patient)
+    assert code and "127.0.0.1:5873/activate" in pdf_text(response.data)
