@@ -11,7 +11,9 @@
 import email
 import email.policy
 import http.cookiejar
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -22,7 +24,7 @@ from urllib.parse import urlencode
 
 import pytest
 from account_steps import print_letter
-from conftest import TEST_SECRET, gunicorn_environment, post_form, stop_gracefully
+from conftest import TEST_SECRET, gunicorn_environment, post_form
 from helpers import pdf_text
 
 from portal import create_app
@@ -150,7 +152,32 @@ def served(app, database_url, tmp_path):
             assert time.monotonic() < deadline, log_path.read_text()
             time.sleep(0.2)
     yield base
-    stop_gracefully(process)
+    _stop_group(process)
+
+
+def _stop_group(process):
+    """SIGTERM serve.sh's whole process group (gunicorn and the mail worker with it: bash
+    runs its trap only once its foreground gunicorn ends), then SIGKILL what is left."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    deadline = time.monotonic() + 30
+    while _group_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if _group_alive(process.pid):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _group_alive(group):
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _email_to(outbox_folder, address):
