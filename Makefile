@@ -6,9 +6,10 @@ PORT   ?= 5000
 
 .PHONY: run test lint bench system-deps lock upgrade clean
 
+# PORT reaches every step: in development the links the portal prints and emails follow it.
 run: $(VENV)/.installed-run
-	$(BIN)/portal setup
-	$(BIN)/portal demo
+	PORT=$(PORT) $(BIN)/portal setup
+	PORT=$(PORT) $(BIN)/portal demo
 	PORT=$(PORT) ./scripts/serve.sh
 
 test: $(VENV)/.installed-dev system-deps

@@ -7,7 +7,7 @@ from pathlib import Path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database
-from .config import check_production, load_settings
+from .config import check_production, instance_folder, load_settings
 from .extensions import babel, csrf, db, login_manager
 
 
@@ -17,9 +17,7 @@ def create_app(test_config=None, *, migrations=True):
     `migrations=False` leaves out Flask-Migrate (and Alembic, about 11 MB resident): gunicorn's
     workers (wsgi.py) never migrate; the `portal` command and the tests do.
     """
-    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
-        "PORTAL_INSTANCE_PATH"
-    ) or str(Path.cwd() / "instance")
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or str(instance_folder())
     from .web.errors import PortalFlask
 
     app = PortalFlask(__name__, instance_path=os.path.abspath(instance_path),

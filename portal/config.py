@@ -20,7 +20,9 @@ DEFAULTS = {
     # (comma-separated Fernet keys). Unset: kept in instance/totp_keys, made once (0600).
     "TOTP_KEYS": None,
     "DATABASE_URL": None,
-    "BASE_URL": "http://127.0.0.1:5000",
+    # The public address, the start of every emailed or printed link. Unset in development:
+    # http://127.0.0.1:<PORT>, the port `make run` serves on (see local_base_url).
+    "BASE_URL": None,
     "MAIL_SERVER": None,
     "MAIL_PORT": 587,
     "MAIL_SECURITY": "starttls",  # starttls, ssl or none
@@ -50,6 +52,9 @@ LIST_SETTINGS = {"SECRET_KEY_FALLBACKS", "TOTP_KEYS"}
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
 TOTP_KEY_FILE = "totp_keys"
+
+# The port `make run` and scripts/serve.sh serve on when PORT is unset.
+DEFAULT_PORT = 5000
 
 # Secrets that appear in documentation and examples; never acceptable in production.
 KNOWN_WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "test"}
@@ -192,6 +197,14 @@ def write_totp_key_file(instance_path, keys):
     _write_private(totp_key_file(instance_path), "".join(f"{key}\n" for key in keys))
 
 
+def instance_folder(environ=None):
+    """Where the portal keeps its data (database, keys, outbox): PORTAL_INSTANCE_PATH, else
+    `instance` in the current folder (scripts/serve.sh starts there), as an absolute path.
+    The app and every command find it here, so they agree."""
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("PORTAL_INSTANCE_PATH") or Path.cwd() / "instance").absolute()
+
+
 def database_uri(url, instance_path):
     """SQLAlchemy URI: the configured URL (psycopg 3 for PostgreSQL) or the instance SQLite."""
     if not url:
@@ -219,17 +232,39 @@ def load_settings(instance_path, environ=None, overrides=None):
         _check_fernet_keys(settings["TOTP_KEYS"])
     else:
         read_totp_key_file(instance_path)  # made now, once, beside the secret key
-    settings["BASE_URL"] = settings["BASE_URL"].rstrip("/")
+    settings["BASE_URL"] = _base_url(settings, environ)
     settings["SQLALCHEMY_DATABASE_URI"] = settings.get("SQLALCHEMY_DATABASE_URI") or database_uri(
         settings["DATABASE_URL"], instance_path
     )
     return settings
 
 
+def local_base_url(environ):
+    """The development address: the loopback port in PORT (as `make run` and scripts/serve.sh
+    bind it), else 5000. Every process of one `make run` (gunicorn, the mail worker, `portal
+    demo`) reads the same PORT, so their links agree."""
+    raw = (environ.get("PORT") or "").strip() or str(DEFAULT_PORT)
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigurationError(f"PORT must be a port number from 1 to 65535 (it is {raw!r}).")
+    return f"http://127.0.0.1:{int(raw)}"
+
+
+def _base_url(settings, environ):
+    """The configured base URL without its final slash; unset, the development address (in
+    production it stays empty, and check_production refuses it)."""
+    configured = (settings["BASE_URL"] or "").strip().rstrip("/")
+    if configured or settings["ENV"] == "production":
+        return configured
+    return local_base_url(environ)
+
+
 def production_problems(settings):
     """List what makes these settings unsafe for real patients (empty when they are fine)."""
     problems = []
-    if not settings["BASE_URL"].startswith("https://"):
+    if not settings["BASE_URL"]:
+        problems.append("PORTAL_BASE_URL must be set to the portal's https:// address (links in "
+                        "emails and letters start with it).")
+    elif not settings["BASE_URL"].startswith("https://"):
         problems.append("PORTAL_BASE_URL must be the portal's https:// address.")
     secret = settings["SECRET_KEY"] or ""
     if secret.lower() in KNOWN_WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH:

@@ -282,6 +282,11 @@ FLASHES = {
     "kept_reply_restored": (_l("You were writing a reply. Here it is. Nothing was sent yet."), "info"),
     "kept_form_restored": (_l("You were filling in this form. Here are your answers, not saved."), "info"),
     "kept_files_not_kept": (_l("Files you had attached could not be kept: attach them again."), "info"),
+    # --- links (issue 21): a lab panel published in one form ---
+    "panel_published": (_l("Results published from the panel: %(count)s. The patient can see "
+                           "them now."), "success"),
+    "panel_drafted": (_l("Results saved as drafts from the panel: %(count)s. The patient does "
+                         "not see them until they are released."), "success"),
 }
 
 

@@ -140,6 +140,8 @@ def test_no_download_route_goes_unaudited(app):
         "/consents/signed/<int:signature_id>.pdf",
         # test_messages_staff.py: test_staff_download_an_attachment_safely_and_on_the_record
         "/staff/messages/attachments/<int:attachment_id>",
+        # test_staff_image_attachments.py: test_staff_see_the_image_in_the_conversation_from_...
+        "/staff/messages/attachments/<int:attachment_id>/image",
         # test_messages_patient.py: test_png_and_pdf_attachments_are_stored_and_download_safely
         "/messages/attachments/<int:attachment_id>",
         # test_activation.py: test_print_a_letter_enroll_with_its_code_and_sign_in

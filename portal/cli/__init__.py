@@ -18,8 +18,11 @@ def main():
     # The factory imports this package to add the commands: fetch it when the command runs.
     from .. import create_app
 
-    FlaskGroup(create_app=create_app, help="Run and look after the patient portal.")(
-        prog_name="portal")
+    group = FlaskGroup(create_app=create_app, help="Run and look after the patient portal.")
+    # Found before the app loads (the group's own commands come first), so it can refuse
+    # where there is no instance instead of the app making one.
+    group.add_command(seal.verify_pdf_in_instance)
+    group(prog_name="portal")
 
 
 def init_app(app):

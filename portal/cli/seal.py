@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..config import ConfigurationError
+from ..config import ConfigurationError, instance_folder
 from ..extensions import db
 from ..services import audit
 from ..services.consents import seal, seal_keys
@@ -27,6 +27,27 @@ def verify_pdf(file):
         click.echo(line)
     if not result.ok:
         click.get_current_context().exit(1)
+
+
+# The exit status when there is no instance to check against (as for a usage error).
+NO_INSTANCE = 2
+
+
+@click.command("verify-pdf")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def verify_pdf_in_instance(context, file):
+    """Check the practice's seal on a PDF; exit 0 only when it is intact, this practice's
+    own, and nothing was added to the file after it. Run from the portal's folder, or from
+    anywhere with PORTAL_INSTANCE_PATH set."""
+    # Loading the app would make a new, empty instance (and a new seal) where none is.
+    folder = instance_folder()
+    if not folder.is_dir():
+        click.echo(f"No portal instance at {folder}: run this from the portal's folder (the one "
+                   "holding instance/) or set PORTAL_INSTANCE_PATH to the instance folder.",
+                   err=True)
+        context.exit(NO_INSTANCE)
+    context.invoke(verify_pdf, file=file)
 
 
 def _seal_report(result):

@@ -19,6 +19,7 @@ from .practice import PRACTICE_ID
 from .setup import install_defaults
 from .signin import find_staff_by_email
 from .staff import create_staff_account
+from .tokens import external_url
 
 DEMO_ADMIN_EMAIL = "admin@maple-grove.example"
 # The demo adult with an active portal account; DEMO-1002 is left uninvited.
@@ -88,7 +89,7 @@ def _load_admin():
     password = "-".join(secrets.token_urlsafe(6) for _ in range(4))
     create_staff_account(DEMO_ADMIN_EMAIL, "Dana Whitfield", "admin", password, SYSTEM)
     return [
-        "Demo admin created. Sign in at /staff/sign-in with:",
+        f"Demo admin created. Sign in at {external_url('/staff/sign-in')} with:",
         f"  email:    {DEMO_ADMIN_EMAIL}",
         f"  password: {password}",
         "  (shown only this once; staff set up two-step sign-in with an authenticator app",
@@ -129,7 +130,7 @@ def _load_patient_account():
                  answers={}, attestations=consent.attestations, drawing=None,
                  submission_key=signing.new_submission_key(), practice=practice, origin=SYSTEM)
     return [
-        "Demo patient account created. Sign in at /sign-in with:",
+        f"Demo patient account created. Sign in at {external_url('/sign-in')} with:",
         f"  username: {DEMO_PATIENT_USERNAME}",
         f"  password: {password}",
         "  security answer (childhood hero): Grace Hopper",

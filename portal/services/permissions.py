@@ -119,10 +119,11 @@ ROUTES = {
         "staff.record_corrections.decide",
         "staff.messages.conversation", "staff.messages.reply", "staff.messages.note",
         "staff.messages.assign", "staff.messages.move", "staff.messages.close",
-        "staff.messages.attachment_file",
+        "staff.messages.attachment_file", "staff.messages.attachment_image",
     ), IN_SERVICE),
     "staff.records.retract": "retract",
     "staff.record_import.upload": "publish_clinical",
+    "staff.records.panel": "publish_clinical",
     "staff.record_import.confirm": "publish_clinical",
     **dict.fromkeys((
         "staff.consents.wet_signature_pdf", "staff.consents.paper_signature",

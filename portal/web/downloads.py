@@ -1,4 +1,5 @@
-"""Files handed to a browser: always a download, never shown inline, never cached.
+"""Files handed to a browser: a download, never cached (one exception shown inline: an
+image staff see in a conversation, `audited_inline`).
 
 Every download of health information or a signed document goes through `audited` (or
 `audited_file` for a large file streamed from disk): the audit row, the commit and the
@@ -35,6 +36,19 @@ def audited_file(file, size, filename, mimetype, origin, object_type, object_id=
         file.close()
         raise
     return attachment_file(file, size, filename, mimetype)
+
+
+def audited_inline(data, filename, mimetype, origin, object_type, object_id="", *,
+                   patient_id=None, file_format=None):
+    """As audited, but for the page to show rather than save: an image that was re-encoded
+    when it arrived (services/uploads.py), so the bytes a browser draws are the portal's own.
+    The same headers as a download (no-store, nosniff, and the CSP every response gets)."""
+    _record(origin, object_type, object_id, patient_id, file_format or _extension(filename),
+            len(data))
+    db.session.commit()
+    response = _as_download(Response(data, mimetype=mimetype), filename)
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 def attachment(data, filename, mimetype):

@@ -89,9 +89,8 @@ def wet_signature_pdf(patient_id, document_id):
                      subject=f"{version.title}, version {version.number}",
                      patient=patient, version=version, blocks=blocks.body_blocks(version.body),
                      signer_roles=[str(label) for label in SIGNER_ROLES.values()])
-    return audited(pdf, f"consent-for-signature-{version.document_id}-v{version.number}.pdf",
-                   "application/pdf", login.origin(), "wet_signature_form", version.id,
-                   patient_id=patient.id)
+    return audited(pdf, reports.wet_form_file_name(patient, g.practice), "application/pdf",
+                   login.origin(), "wet_signature_form", version.id, patient_id=patient.id)
 
 
 @consents_bp.route("/patients/<int:patient_id>/consents/<int:document_id>/paper",

@@ -25,7 +25,7 @@ from ...models.patients import sorted_name
 from ...models.types import utcnow
 from ...services.messages import admin, attachments, conversations, inbox, limits, topics
 from ...web import login
-from ...web.downloads import audited
+from ...web.downloads import audited, audited_inline
 from ...web.filters import local_time
 from ...web.guards import chart_or_404, staff_required
 from ...web.paging import requested_page
@@ -178,7 +178,8 @@ def show(conversation, failed=None, problem=None, **forms):
                            patient=patient, messages=messages, saved=saved, failed=failed,
                            problem=problem, due=topics.reply_due(conversation, g.practice),
                            close_form=ButtonForm(formdata=None), pools=POOLS,
-                           accepted=_describe_files(forms["reply"], g.practice), **forms)
+                           accepted=_describe_files(forms["reply"], g.practice),
+                           shown_inline=attachments.shown_inline, **forms)
     db.session.commit()
     return body
 
@@ -194,16 +195,41 @@ def conversation(conversation_id):
 @staff_required()
 def attachment_file(attachment_id):
     """An attachment as a download, checked against its SHA-256 and put on the record."""
-    found = attachments.staff_attachment(attachment_id, current_user) or abort(404)
-    file, conversation = found
-    data = attachments.attachment_bytes(file)
+    file, conversation, data = _checked_attachment(attachment_id)
     if data is None:
-        log.warning("message attachment %s does not match its SHA-256: download refused", file.id)
-        return render_template("staff/messages/attachment_damaged.html",
-                               conversation=conversation), 409
+        return _damaged(file, conversation)
     return audited(data, attachments.download_name(file), file.content_type, login.origin(),
                    "message_attachment", file.id, patient_id=conversation.patient_id,
                    file_format=attachments.file_format(file))
+
+
+@messages_bp.route("/messages/attachments/<int:attachment_id>/image")
+@staff_required()
+def attachment_image(attachment_id):
+    """An image attachment for the conversation page to draw: checked, audited and sent as a
+    download is, but inline. Anything not an image is only a download (404 here)."""
+    file, conversation, data = _checked_attachment(attachment_id)
+    if not attachments.shown_inline(file):
+        abort(404)
+    if data is None:
+        return _damaged(file, conversation)
+    return audited_inline(data, attachments.download_name(file), file.content_type,
+                          login.origin(), "message_attachment", file.id,
+                          patient_id=conversation.patient_id,
+                          file_format=attachments.file_format(file))
+
+
+def _checked_attachment(attachment_id):
+    """(attachment, conversation, its bytes or None when they fail their SHA-256); 404 when
+    it is not this staff member's to see."""
+    file, conversation = attachments.staff_attachment(attachment_id, current_user) or abort(404)
+    return file, conversation, attachments.attachment_bytes(file)
+
+
+def _damaged(file, conversation):
+    log.warning("message attachment %s does not match its SHA-256: download refused", file.id)
+    return render_template("staff/messages/attachment_damaged.html",
+                           conversation=conversation), 409
 
 
 # --- Staff start a conversation -------------------------------------------------------------

@@ -19,8 +19,8 @@ from ...extensions import db
 from ...flash_messages import flash_message
 from ...forms import ButtonForm, show_refusal
 from ...models.types import utcnow
-from ...services import permissions
-from ...services.records import categories, entries, staff
+from ...services import clock, permissions
+from ...services.records import categories, entries, panels, staff
 from ...services.uploads import EXTENSIONS
 from ...web import downloads, login
 from ...web.filters import local_time
@@ -28,6 +28,7 @@ from ...web.guards import chart_or_404, staff_required
 from . import bp
 from .record_correction_forms import correction_panel
 from .record_forms import HoldForm, ReleaseForm, record_form_class
+from .record_panel_forms import MORE_ROWS, PanelForm
 
 log = logging.getLogger("portal")
 records_bp = Blueprint("records", __name__)
@@ -93,7 +94,8 @@ def new(patient_id):
         return render_template(
             "staff/records/categories.html", patient=patient,
             categories=[categories.CATEGORIES[key] for key in allowed],
-            may_import=permissions.allows(current_user, "publish_clinical"))
+            may_import=permissions.allows(current_user, "publish_clinical"),
+            may_panel="lab" in allowed)
     category = categories.CATEGORIES.get(key) or abort(404)
     permissions.require(current_user, permissions.category_action(category.key))
     form, problem = record_form_class(category)(), None
@@ -110,6 +112,38 @@ def new(patient_id):
             return _to_entry(entry)
     return render_template("staff/records/new.html", patient=patient, category=category,
                            form=form, problem=problem)
+
+
+@records_bp.route("/patients/<int:patient_id>/records/panel", methods=["GET", "POST"])
+@staff_required()
+def panel(patient_id):
+    """A lab panel in one form: its name, dates and result rows, each row one lab entry.
+    "Add more rows" comes back with more rows and everything typed; "resulted" starts as the
+    practice's today."""
+    patient = chart_or_404(patient_id)
+    form, problem, items = PanelForm(), None, []
+    if request.method == "GET":
+        form.resulted_on.data = clock.today(practice=g.practice).strftime("%m/%d/%Y")
+    elif form.validate_on_submit() and form.more.data:
+        form.add_rows()
+    elif form.validate_on_submit():
+        try:
+            made = panels.publish_panel(patient, form.name.data, form.collected_on.data,
+                                        form.resulted_on.data, form.typed_rows(),
+                                        login.origin(), release=form.releases())
+        except panels.PanelRefused as refused:
+            db.session.rollback()
+            problem, items = show_refusal(form, refused), form.row_problems(refused)
+        else:
+            db.session.commit()
+            flash_message("panel_published" if form.releases() else "panel_drafted",
+                          count=len(made))
+            return redirect(url_for("staff.chart", patient_id=patient.id,
+                                    _anchor="health-record"))
+    form.show_suggested_flags()
+    return render_template("staff/records/panel.html", patient=patient, form=form,
+                           problem=problem or None, items=items, max_rows=panels.MAX_ROWS,
+                           more_rows=MORE_ROWS)
 
 
 # --- One entry ------------------------------------------------------------------------------

@@ -271,3 +271,10 @@ def stored_scan(signature):
 def file_name(signature, suffix="pdf"):
     """A download name with no personal name in it: consent-CODE.pdf, form-CODE.pdf."""
     return f"{signature.kind}-{signature.verification_code}.{suffix}"
+
+
+def wet_form_file_name(patient, practice=None):
+    """The name of a consent printed to sign by hand: the chart's account number and the
+    practice's today, never a name (consent-for-signature-DEMO-1001-2026-03-02.pdf)."""
+    account = "".join(c if c.isalnum() or c == "-" else "-" for c in patient.account_number)
+    return f"consent-for-signature-{account}-{clock.today(practice=practice).isoformat()}.pdf"

@@ -139,6 +139,15 @@ def download_name(attachment):
     return f"attachment-{attachment.id}.{file_format(attachment)}"
 
 
+# Types staff see drawn in the conversation: images, re-encoded when they arrived (uploads.py).
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif"})
+
+
+def shown_inline(attachment):
+    """Whether the file is an image the staff conversation page draws (others stay downloads)."""
+    return attachment.content_type in IMAGE_TYPES
+
+
 def attachment_bytes(attachment):
     """The stored bytes, or None when they no longer match their SHA-256 (the caller logs
     and refuses)."""

@@ -70,6 +70,8 @@ CATEGORIES = {category.key: category for category in (
         Field("flag", _l("Flag"), "choice", True, LAB_FLAGS),
         Field("collected_on", _l("Collected on"), "date"),
         Field("resulted_on", _l("Resulted on"), "date", True),
+        # The panel a result was published with (services/records/panels.py).
+        Field("panel", _l("Panel"), hint=_l("For example: Basic metabolic panel")),
     )),
     Category("immunization", _l("Immunization"), _l("Immunizations"), "vaccine", "given_on", (
         Field("vaccine", _l("Vaccine"), required=True),
