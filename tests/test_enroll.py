@@ -3,10 +3,23 @@ are, and sets up an account. Links are read from the outbox, as a patient would 
 
 import re
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from account_steps import (
+    ACCOUNT,
+    ACCOUNT_NUMBER,
+    BORN,
+    IDENTITY,
+    PASSWORD,
+    chart_url,
+    create,
+    invite,
+    save_account,
+    sign_consent,
+    verify,
+)
 from conftest import AuthActions, csrf_token, open_link, post_form
 from freezegun import freeze_time
 from sqlalchemy import func, select
@@ -17,7 +30,6 @@ from portal.models import (
     AuditEvent,
     DocumentVersion,
     Invitation,
-    OutboxEmail,
     Patient,
     PatientAccount,
     Signature,
@@ -29,15 +41,6 @@ from portal.services.practice import get_practice
 from portal.services.setup import install_defaults
 from portal.services.tokens import make_token
 
-LINK = re.compile(r"http://portal\.test(/enroll\?t=[A-Za-z0-9_.\-]+)")
-ACCOUNT_NUMBER = "MG-1001"
-BORN = date(1980, 4, 9)
-PASSWORD = "maple river lantern cello 42"
-IDENTITY = {"date_of_birth-month": "04", "date_of_birth-day": "09", "date_of_birth-year": "1980",
-            "account_number": ACCOUNT_NUMBER}
-ACCOUNT = {"username": "robin", "password": PASSWORD, "confirm": PASSWORD,
-           "question": "childhood_hero", "answer": "Grace Hopper"}
-CONSENT = {"legal_name": "robin  QUILL", "agree": "y"}
 IDENTITY_FAILED = get_message("enroll_identity_failed")[0]
 SUMMARY = re.compile(r'<div class="error-summary".*?</div>', re.S)
 
@@ -60,48 +63,6 @@ def patient(make_patient):
 def front_desk_client(staff_client):
     """Here one browser, signed in as front-desk staff (the patient uses `client`)."""
     return staff_client("front_desk")
-
-
-def chart_url(patient):
-    return f"/staff/patients/{patient.id}"
-
-
-def invite(front_desk_client, patient):
-    """Staff press "Send invitation"; returns the link's path from the queued email."""
-    response = post_form(front_desk_client, chart_url(patient) + "/invitation", {},
-                         page_url=chart_url(patient))
-    assert response.status_code == 302
-    return latest_link(front_desk_client.application)
-
-
-def latest_link(app):
-    with app.app_context():
-        email = db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id.desc())).first()
-        return LINK.search(email.body_text).group(1)
-
-
-def verify(client, link, **changes):
-    open_link(client, link)
-    return post_form(client, "/enroll", {**IDENTITY, **changes})
-
-
-def save_account(client, page_url=None, **changes):
-    """Step 2: the account's details."""
-    return post_form(client, "/enroll/account", {**ACCOUNT, **changes}, page_url=page_url)
-
-
-def sign_consent(client, page_url=None, **changes):
-    """Step 3: sign the portal consent."""
-    return post_form(client, "/enroll/consent", {**CONSENT, **changes}, page_url=page_url)
-
-
-def create(client, page_url=None, **changes):
-    """Steps 2 and 3 (`changes` go to the step whose field they name): the account step's
-    response when it did not lead on to the consent, else the consent step's."""
-    kept = save_account(client, page_url, **{k: v for k, v in changes.items() if k in ACCOUNT})
-    if kept.headers.get("Location") != "/enroll/consent":
-        return kept
-    return sign_consent(client, page_url, **{k: v for k, v in changes.items() if k not in ACCOUNT})
 
 
 def the_invitation(app, **where):
