@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.flash_messages import get_message
-from portal.models import AuditEvent, AuthSession, Invitation, PatientAccount, Signature
+from portal.models import AuditEvent, AuthSession, Invitation, Patient, PatientAccount, Signature
 from portal.services.passwords import verify_password
 
 CSRF_VALUE = re.compile(r'value="[^"]{40,}"')
@@ -187,9 +187,13 @@ def test_a_new_invitation_continues_with_the_kept_account(app, client, front_des
     first = invite(front_desk_client, patient)
     verify(client, first)
     save_account(client)
+    with app.app_context():  # the chart's address changed meanwhile
+        db.session.get(Patient, patient.id).email = "Robin.New@example.com"
+        db.session.commit()
     second = invite(front_desk_client, patient)  # not refused: the chart has no open account
     assert client.get("/enroll/consent").status_code == 410, "the first link was superseded"
     newer = app.test_client()
     assert verify(newer, second).headers["Location"] == "/enroll/consent"
     assert sign_consent(newer).headers["Location"] == "/home"
     assert count(app, PatientAccount) == 1 and the_account(app).status == "active"
+    assert the_account(app).email == "robin.new@example.com", "the address the new link proved"

@@ -75,6 +75,9 @@ def finish(invitation, account, *, policy_text, origin):
     if account.status != accounts.PENDING:
         return "", "used"
     account.status = "active"
+    # The address this invitation went to (a letter's: none); the account step may have
+    # been kept under an older invitation, sent to an address the chart no longer has.
+    account.email = invitation.email.strip().lower()
     account.policy_accepted_at = utcnow()
     account.policy_digest = accounts.policy_digest(policy_text)
     address, account.email_to_confirm = account.email_to_confirm, ""

@@ -36,6 +36,7 @@ from .helpers import (
     assert_host_cookies,
     assert_unique_ids,
     draw_signature,
+    sign_and_wait,
     staff_signs_in,
     stored_signatures,
 )
@@ -227,10 +228,9 @@ def test_print_a_letter_and_enroll_with_its_code_on_a_phone(
         draw_signature(page, touch=True)
     else:
         expect(page.locator("#signature-pad")).to_be_hidden()
-    page.get_by_role("button", name="Sign and open my account").click()
+    sign_and_wait(page, "Sign and open my account", "**/home")
 
     # Signed in by finishing, straight to /home (the consent was signed with the account).
-    page.wait_for_url("**/home")
     expect_status(page, READY)
     expect(page.get_by_text("We sent a link to")).to_have_count(0)  # no address, no email
     expect(page.get_by_role("heading", level=1)).to_contain_text("Wren")
@@ -289,8 +289,7 @@ def test_letter_enrollment_over_https(app, https_server, open_https_context, mak
     page.wait_for_url(f"{base}/enroll/consent")
     assert_host_cookies(context)
     fill_consent(page)
-    page.get_by_role("button", name="Sign and open my account").click()
-    page.wait_for_url(f"{base}/home")
+    sign_and_wait(page, "Sign and open my account", f"{base}/home")
     expect_status(page, READY)
     expect(page.get_by_role("status").filter(has_text="We sent a link to")).to_contain_text(
         PATIENT_EMAIL)

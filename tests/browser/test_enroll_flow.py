@@ -8,7 +8,7 @@ page, and the whole of it with JavaScript off."""
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import draw_signature, stored_signatures
+from .helpers import draw_signature, sign_and_wait, stored_signatures
 
 FRONT_DESK = "frontdesk@practice.test"
 PATIENT_EMAIL = "maria.lopez@example.com"
@@ -142,10 +142,9 @@ def test_invite_enroll_sign_in_and_out(app, open_context, make_staff, sign_in, a
     page.get_by_label("I have read and agree to this document").check()
     if javascript:
         draw_signature(page, touch=kind == "phone")
-    page.get_by_role("button", name="Sign and open my account").click()
+    sign_and_wait(page, "Sign and open my account", "**/home")
 
     # Signed in by finishing, straight to the home, past the consent gate.
-    page.wait_for_url("**/home")
     expect(page.get_by_role("status").first).to_have_text(
         "Your account is ready and you are signed in. Next time, sign in with your username "
         "and password.")

@@ -23,7 +23,14 @@ from playwright.sync_api import expect
 
 from portal.models import StaffUser
 
-from .helpers import Mailbox, PostLog, assert_host_cookies, staff_password_step, staff_signs_in
+from .helpers import (
+    Mailbox,
+    PostLog,
+    assert_host_cookies,
+    sign_and_wait,
+    staff_password_step,
+    staff_signs_in,
+)
 
 FRONT_DESK = "frontdesk@practice.test"
 PATIENT_EMAIL = "maria.lopez@example.com"
@@ -110,8 +117,7 @@ def test_every_form_posts_over_https(https_server, open_https_context, make_staf
     assert_host_cookies(patient_context)
     page.get_by_label("Type your full legal name").fill("Maria Lopez")
     page.get_by_label("I have read and agree to this document").check()
-    page.get_by_role("button", name="Sign and open my account").click()
-    page.wait_for_url(f"{base}/home")  # signed in by finishing, over https
+    sign_and_wait(page, "Sign and open my account", f"{base}/home")  # signed in, over https
     expect(page.get_by_role("status").first).to_contain_text("you are signed in")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Maria")
     assert_host_cookies(patient_context)
