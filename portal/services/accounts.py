@@ -90,7 +90,7 @@ def create_account(patient, *, username, email, password, question, answer, poli
     db.session.flush()
     audit.record("patient.account_created", origin, actor=account, patient_id=patient.id,
                  object_type="patient_account", object_id=account.id,
-                 detail="pending until the portal consent is signed" if status == "pending" else "")
+                 detail="pending until the portal consent is signed" if status == PENDING else "")
     return account
 
 
