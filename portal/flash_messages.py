@@ -61,14 +61,10 @@ FLASHES = {
     "letter_has_account": (_l("This patient already has a portal account, so no letter was "
                               "printed."), "error"),
     "letter_inactive": (_l("Only active charts can get an activation letter."), "error"),
-    "activation_email_sent": (_l("We sent a link to %(email)s. Sign in, then open the link to add "
-                                 "that email address to your account."), "info"),
     "activation_code_unknown": (_l("That code does not match a letter from the practice. Check "
                                    "it against your letter and type it again."), "error"),
     "enroll_identity_failed": (_l("Those details do not match our records. Check your date of "
                                   "birth and account number and try again."), "error"),
-    "enroll_account_ready": (_l("Your account is ready. Sign in with your new username and "
-                                "password."), "success"),
     # -- consents and health forms (documents blueprint) --
     "consent_signed": (_l("Thank you. You signed “%(title)s”. Your signed copy is below."),
                        "success"),
@@ -287,6 +283,11 @@ FLASHES = {
                            "them now."), "success"),
     "panel_drafted": (_l("Results saved as drafts from the panel: %(count)s. The patient does "
                          "not see them until they are released."), "success"),
+    # -- enroll (issue 21): enrollment ends signed in --
+    "enroll_finished": (_l("Your account is ready and you are signed in. Next time, sign in "
+                           "with your username and password."), "success"),
+    "enroll_email_to_confirm": (_l("We sent a link to %(email)s. Open it to add that email "
+                                   "address to your account."), "info"),
 }
 
 

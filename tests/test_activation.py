@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from account_steps import chart_url, enter_activation_code, print_letter
-from conftest import csrf_token, post_form
+from conftest import AuthActions, csrf_token, post_form
 from freezegun import freeze_time
 from helpers import pdf_text
 from sqlalchemy import func, select
@@ -26,8 +26,8 @@ IDENTITY = {"date_of_birth-month": "07", "date_of_birth-day": "23", "date_of_bir
             "account_number": ACCOUNT_NUMBER}
 WRONG_IDENTITY = {**IDENTITY, "account_number": "MG-2003"}
 ACCOUNT = {"username": "wren", "password": PASSWORD, "confirm": PASSWORD,
-           "question": "childhood_hero", "answer": "Ada Lovelace", "legal_name": "Wren Ashdown",
-           "agree": "y"}
+           "question": "childhood_hero", "answer": "Ada Lovelace"}
+CONSENT = {"legal_name": "Wren Ashdown", "agree": "y"}
 UNKNOWN = get_message("activation_code_unknown")[0]
 
 
@@ -53,6 +53,13 @@ def verify(client, code, identity=IDENTITY):
     return post_form(client, "/enroll", identity)
 
 
+def enroll(client, **account_changes):
+    """Steps 2 and 3: the account, then the consent; the consent step's response."""
+    kept = post_form(client, "/enroll/account", {**ACCOUNT, **account_changes})
+    assert kept.headers["Location"] == "/enroll/consent", text(kept)
+    return post_form(client, "/enroll/consent", CONSENT)
+
+
 def letters(app):
     with app.app_context():
         rows = db.session.scalars(select(Invitation).order_by(Invitation.id)).all()
@@ -75,7 +82,7 @@ def test_a_code_is_12_characters_of_32_without_look_alikes_in_groups_of_four():
 
 # -- the whole flow -----------------------------------------------------------------------------
 
-def test_print_a_letter_enroll_with_its_code_and_sign_in(app, client, front_desk_client, patient, auth,
+def test_print_a_letter_enroll_with_its_code_and_sign_in(app, client, front_desk_client, patient,
                                                           outbox, audit_trail):
     response, code = print_letter(front_desk_client, patient)
     assert response.mimetype == "application/pdf"
@@ -111,20 +118,29 @@ def test_print_a_letter_enroll_with_its_code_and_sign_in(app, client, front_desk
     response = enter_activation_code(client, code.lower().replace(" ", "-"))
     assert response.headers["Location"] == "/enroll"
     page = text(client.get("/enroll"))
-    assert "Confirm it is you" in page and "Wren" not in page
+    assert "Confirm it is you" in page and "Wren" not in page and "Step 1 of 3" in page
     response = post_form(client, "/enroll", IDENTITY)
     assert response.headers["Location"] == "/enroll/account"
     page = text(client.get("/enroll/account"))
-    assert "Email address (optional)" in page
+    assert "Email address (optional)" in page and "Step 2 of 3" in page
     response = post_form(client, "/enroll/account", ACCOUNT)
-    assert response.headers["Location"] == "/sign-in", text(response)
+    assert response.headers["Location"] == "/enroll/consent", text(response)
+    assert letters(app)[0].used_at is None, "spent only when enrollment finishes"
+    page = text(client.get("/enroll/consent"))
+    assert "Step 3 of 3" in page and 'type="password"' not in page
+    wrong = post_form(client, "/enroll/consent", {**CONSENT, "legal_name": "Wren Smith"})
+    assert wrong.status_code == 200 and "does not match our records" in text(wrong)
+    assert PASSWORD not in text(wrong) and 'type="password"' not in text(wrong)
+    response = post_form(client, "/enroll/consent", {**CONSENT, "legal_name": "wren  ashdown"})
+    assert response.headers["Location"] == "/home", text(response)
+    assert client.get("/home").status_code == 200, "signed in by finishing"
 
     with app.app_context():
         account = db.session.scalar(select(PatientAccount))
         assert (account.username, account.email, account.patient_id) == ("wren", "", patient.id)
         assert db.session.scalar(select(func.count(OutboxEmail.id))) == 0  # no address, no email
     assert letters(app)[0].used_at is not None
-    assert auth.patient_sign_in("wren", PASSWORD).headers["Location"] == "/home"
+    assert AuthActions(app.test_client()).patient_sign_in("wren", PASSWORD).headers["Location"] == "/home"
     trail = audit_trail.actions()
     for action in ("invitation.letter_printed", "activation_letter.exported", "invitation.opened",
                    "invitation.identity_passed", "patient.account_created", "invitation.used"):
@@ -142,7 +158,7 @@ def test_print_a_letter_enroll_with_its_code_and_sign_in(app, client, front_desk
 def test_a_code_works_once(app, client, front_desk_client, patient):
     _, code = print_letter(front_desk_client, patient)
     verify(client, code)
-    assert post_form(client, "/enroll/account", ACCOUNT).headers["Location"] == "/sign-in"
+    assert enroll(client).headers["Location"] == "/home"
     again = app.test_client()
     response = enter_activation_code(again, code)
     assert response.status_code == 410 and "already been used" in text(response)
@@ -276,10 +292,15 @@ def test_an_email_typed_at_enrollment_is_confirmed_by_its_link(app, client, fron
                                                                outbox, patient_client):
     _, code = print_letter(front_desk_client, patient)
     verify(client, code)
-    response = post_form(client, "/enroll/account", {**ACCOUNT, "email": "Wren@Example.com"})
-    assert response.headers["Location"] == "/sign-in"
-    page = text(client.get("/sign-in"))
-    assert "We sent a link to Wren@Example.com" in page
+    kept = post_form(client, "/enroll/account", {**ACCOUNT, "email": "Wren@Example.com"})
+    assert kept.headers["Location"] == "/enroll/consent"
+    assert outbox.queued == [], "the link is sent once the account is open, not before"
+    assert 'value="Wren@Example.com"' not in text(client.get("/enroll/consent"))
+    assert 'value="wren@example.com"' in text(client.get("/enroll/account")), "kept to change"
+    response = post_form(client, "/enroll/consent", CONSENT)
+    assert response.headers["Location"] == "/home"
+    page = text(client.get("/home"))
+    assert "We sent a link to wren@example.com" in page
     [confirmation] = outbox.queued
     assert confirmation.recipient == "wren@example.com"
     with app.app_context():
@@ -310,7 +331,8 @@ def test_without_an_email_forgot_password_says_to_call_and_sends_nothing(
     save_practice(phone="555-0100")
     _, code = print_letter(front_desk_client, patient)
     verify(client, code)
-    post_form(client, "/enroll/account", ACCOUNT)
+    enroll(client)
+    client = app.test_client()  # the patient forgets, later, in a browser signed out
     page = text(client.get("/forgot-password"))
     assert "No email address on your account?" in page and "Call us at 555-0100" in page
     post_form(client, "/forgot-password", {"name": "wren"})
@@ -324,7 +346,7 @@ def test_staff_send_the_assisted_reset_to_the_chart_email_when_the_account_has_n
         app, client, front_desk_client, patient, outbox):
     _, code = print_letter(front_desk_client, patient)
     verify(client, code)
-    post_form(client, "/enroll/account", ACCOUNT)
+    enroll(client)
     chart = text(front_desk_client.get(chart_url(patient)))
     assert "neither has the chart" in chart
     assert "Send a password reset link" not in chart

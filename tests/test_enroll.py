@@ -3,10 +3,23 @@ are, and sets up an account. Links are read from the outbox, as a patient would 
 
 import re
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from account_steps import (
+    ACCOUNT,
+    ACCOUNT_NUMBER,
+    BORN,
+    IDENTITY,
+    PASSWORD,
+    chart_url,
+    create,
+    invite,
+    save_account,
+    sign_consent,
+    verify,
+)
 from conftest import AuthActions, csrf_token, open_link, post_form
 from freezegun import freeze_time
 from sqlalchemy import func, select
@@ -17,27 +30,17 @@ from portal.models import (
     AuditEvent,
     DocumentVersion,
     Invitation,
-    OutboxEmail,
     Patient,
     PatientAccount,
     Signature,
 )
 from portal.models.types import utcnow
-from portal.services import accounts, invitations
+from portal.services import accounts
 from portal.services.consents import reports
 from portal.services.practice import get_practice
 from portal.services.setup import install_defaults
 from portal.services.tokens import make_token
 
-LINK = re.compile(r"http://portal\.test(/enroll\?t=[A-Za-z0-9_.\-]+)")
-ACCOUNT_NUMBER = "MG-1001"
-BORN = date(1980, 4, 9)
-PASSWORD = "maple river lantern cello 42"
-IDENTITY = {"date_of_birth-month": "04", "date_of_birth-day": "09", "date_of_birth-year": "1980",
-            "account_number": ACCOUNT_NUMBER}
-ACCOUNT = {"username": "robin", "password": PASSWORD, "confirm": PASSWORD,
-           "question": "childhood_hero", "answer": "Grace Hopper", "legal_name": "robin  QUILL",
-           "agree": "y"}
 IDENTITY_FAILED = get_message("enroll_identity_failed")[0]
 SUMMARY = re.compile(r'<div class="error-summary".*?</div>', re.S)
 
@@ -60,33 +63,6 @@ def patient(make_patient):
 def front_desk_client(staff_client):
     """Here one browser, signed in as front-desk staff (the patient uses `client`)."""
     return staff_client("front_desk")
-
-
-def chart_url(patient):
-    return f"/staff/patients/{patient.id}"
-
-
-def invite(front_desk_client, patient):
-    """Staff press "Send invitation"; returns the link's path from the queued email."""
-    response = post_form(front_desk_client, chart_url(patient) + "/invitation", {},
-                         page_url=chart_url(patient))
-    assert response.status_code == 302
-    return latest_link(front_desk_client.application)
-
-
-def latest_link(app):
-    with app.app_context():
-        email = db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id.desc())).first()
-        return LINK.search(email.body_text).group(1)
-
-
-def verify(client, link, **changes):
-    open_link(client, link)
-    return post_form(client, "/enroll", {**IDENTITY, **changes})
-
-
-def create(client, page_url=None, **changes):
-    return post_form(client, "/enroll/account", {**ACCOUNT, **changes}, page_url=page_url)
 
 
 def the_invitation(app, **where):
@@ -125,8 +101,8 @@ def test_invite_verify_enroll_and_sign_in(app, client, front_desk_client, patien
     assert "Thank you, Robin" in text(client.get("/enroll/account"))
 
     response = create(client, username="Robin.Q")
-    assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
-    assert get_message("enroll_account_ready")[0] in text(client.get("/sign-in"))
+    assert response.status_code == 302 and response.headers["Location"] == "/home"
+    assert get_message("enroll_finished")[0] in text(client.get("/home"))
 
     with app.app_context():
         account = db.session.scalar(select(PatientAccount))
@@ -146,7 +122,7 @@ def test_invite_verify_enroll_and_sign_in(app, client, front_desk_client, patien
     assert welcome.recipient == patient.email and "http://portal.test/sign-in" in welcome.body_text
     assert ACCOUNT_NUMBER not in welcome.body_text and "robin.q" not in welcome.body_text
 
-    assert auth.patient_sign_in("robin.q", PASSWORD).headers["Location"] == "/home"
+    assert AuthActions(app.test_client()).patient_sign_in("robin.q", PASSWORD).headers["Location"] == "/home"
     trail = audit_trail.actions()
     for action in ("invitation.sent", "invitation.opened", "invitation.identity_failed",
                    "invitation.identity_passed", "patient.account_created", "invitation.used"):
@@ -265,6 +241,7 @@ def test_used_link_cannot_be_used_again(app, client, front_desk_client, patient)
     again = open_link(app.test_client(), link)
     assert again.status_code == 410
     assert "already been used" in text(again) and 'href="/sign-in"' in text(again)
+    AuthActions(client).sign_out()  # the patient was signed in by enrolling
     assert open_link(client, link).status_code == 410
     assert account_count(app) == 1
 
@@ -433,9 +410,6 @@ def test_account_step_needs_the_identity_check_in_this_browser(app, client, fron
     ({"question": ""}, "Choose a security question."),
     ({"question": "favourite_colour"}, "Not a valid choice"),
     ({"answer": "a-!"}, "Use at least 3 letters or numbers in the answer."),
-    ({"agree": ""}, "Tick “I have read and agree” to sign."),
-    ({"legal_name": ""}, "Type your full legal name to sign."),
-    ({"legal_name": "Robin Smith"}, "does not match our records"),
 ])
 def test_account_form_refusals(app, client, front_desk_client, patient, changes, message):
     verify(client, invite(front_desk_client, patient))
@@ -443,6 +417,25 @@ def test_account_form_refusals(app, client, front_desk_client, patient, changes,
     assert response.status_code == 200 and message in text(response)
     assert 'class="error-summary"' in text(response)
     assert account_count(app) == 0 and the_invitation(app).used_at is None
+    assert client.get("/enroll/consent").headers["Location"] == "/enroll/account"
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"agree": ""}, "Tick “I have read and agree” to sign."),
+    ({"legal_name": ""}, "Type your full legal name to sign."),
+    ({"legal_name": "Robin Smith"}, "does not match our records"),
+])
+def test_consent_form_refusals(app, client, front_desk_client, patient, changes, message):
+    """The account step was kept: a refusal at the consent asks only for the consent again."""
+    verify(client, invite(front_desk_client, patient))
+    response = create(client, **changes)
+    assert response.status_code == 200 and message in text(response)
+    assert 'class="error-summary"' in text(response)
+    assert 'type="password"' not in text(response) and PASSWORD not in text(response)
+    assert account_count(app) == 1 and the_invitation(app).used_at is None
+    with app.app_context():
+        assert db.session.scalar(select(PatientAccount.status)) == "pending"
+        assert db.session.scalar(select(func.count(Signature.id))) == 0
 
 
 def test_taken_username(app, client, front_desk_client, patient, make_account):
@@ -455,7 +448,7 @@ def test_taken_username(app, client, front_desk_client, patient, make_account):
 def test_strength_note_when_the_form_is_shown_again(app, client, front_desk_client, patient):
     verify(client, invite(front_desk_client, patient))
     weak = "qwertyuiop123456789"
-    page = text(create(client, password=weak, confirm=weak, agree=""))
+    page = text(create(client, password=weak, confirm=weak, answer="a-!"))
     assert "accepted by our rules. Its strength: " in page and 'id="password-strength"' in page
     assert 'value="' + weak not in page, "a password is never sent back to the browser"
     refused = text(create(client, password="short one", confirm="short one"))
@@ -476,7 +469,9 @@ def test_the_account_page_shows_the_whole_consent_with_the_practices_own_policy(
         install_defaults()  # then `portal setup` makes the defaults
         db.session.commit()
     verify(client, invite(front_desk_client, patient))
-    page = text(client.get("/enroll/account"))
+    assert "non-urgent" not in text(client.get("/enroll/account")), "the consent is step 3"
+    save_account(client)
+    page = text(client.get("/enroll/consent"))
     assert "Use the portal for non-urgent questions only." in page
     assert "Patient portal consent" in page and "What you agree to" in page
     assert 'href="/policy" target="_blank"' in page
@@ -484,7 +479,7 @@ def test_the_account_page_shows_the_whole_consent_with_the_practices_own_policy(
     assert printable.status_code == 200
     assert "Use the portal for non-urgent questions only." in text(printable)
     assert 'media="print"' in text(printable) and "print.css" in text(printable)
-    assert create(client).status_code == 302
+    assert sign_consent(client).status_code == 302
     with app.app_context():
         signature = db.session.scalar(select(Signature))
         assert "Maple rules" in db.session.get(DocumentVersion, signature.version_id).body
@@ -503,10 +498,18 @@ def test_two_submissions_at_once_make_exactly_one_account(app, front_desk_client
         assert verify(browser, link).headers["Location"] == "/enroll/account"
     results = submit_at_once(browsers, "/enroll/account",
                              [{**ACCOUNT, "username": f"robin{number}"} for number in (0, 1)])
-    assert sorted(result.status_code for result in results) == [302, 410]
+    # Both kept the account step: the second replaced the first's details on one account.
+    assert [result.headers["Location"] for result in results] == ["/enroll/consent"] * 2
     assert account_count(app) == 1
-    assert "already been used" in text(next(r for r in results if r.status_code == 410))
-    assert audit_trail.actions().count("patient.account_created") == 1
+    # The consent signed in one browser spends the invitation: the other's signing is refused
+    # (under the invitation's lock, so at the same moment too).
+    assert sign_consent(browsers[1]).headers["Location"] == "/home"
+    late = sign_consent(browsers[0], page_url="/sign-in")
+    assert late.status_code == 410 and "already been used" in text(late)
+    trail = audit_trail.actions()
+    assert trail.count("patient.account_created") == 1 and trail.count("invitation.used") == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Signature.id))) == 1
 
 
 def test_unique_chart_constraint_is_the_last_guard(app, client, front_desk_client, patient, monkeypatch):
@@ -518,7 +521,7 @@ def test_unique_chart_constraint_is_the_last_guard(app, client, front_desk_clien
                                       email=patient.email, password_hash="x", security_question="x",
                                       security_answer_hash="x"))
         db.session.commit()
-    monkeypatch.setattr(invitations, "account_for_patient", lambda patient_id: None)
+    monkeypatch.setattr(accounts, "account_for_patient", lambda patient_id: None)
     response = create(client)
     assert response.status_code == 410 and "already been used" in text(response)
     assert account_count(app) == 1 and the_invitation(app).used_at is None
@@ -531,7 +534,7 @@ def test_username_taken_in_the_same_moment(app, client, front_desk_client, patie
 
     verify(client, invite(front_desk_client, patient))
     make_account(username="robin", account_number="OTHER-1", email="other@example.com")
-    monkeypatch.setattr(forms, "username_problem", lambda username: None)
+    monkeypatch.setattr(forms, "username_problem", lambda username, except_id=None: None)
     response = create(client)
     assert response.status_code == 200 and "That username was just taken" in text(response)
     assert account_count(app) == 1 and the_invitation(app).used_at is None

@@ -36,11 +36,16 @@ class PatientAccount(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(200))
     security_question: Mapped[str] = mapped_column(String(40))
     security_answer_hash: Mapped[str] = mapped_column(String(200))
+    # active, suspended, or pending (enrollment kept the account step; the portal consent is
+    # still to sign, and nothing signs a pending account in)
     status: Mapped[str] = mapped_column(String(12), default="active")
     suspended_reason: Mapped[str] = mapped_column(Text, default="")
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     policy_accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     policy_digest: Mapped[str] = mapped_column(String(64), default="")
+    # An address typed on an activation letter's account step, sent its confirmation link
+    # when enrollment finishes (services/enrollment.py); empty otherwise.
+    email_to_confirm: Mapped[str] = mapped_column(String(254), default="")
     notify_messages: Mapped[bool] = mapped_column(default=True)
     notify_results: Mapped[bool] = mapped_column(default=True)
     notify_appointments: Mapped[bool] = mapped_column(default=True)

@@ -16,6 +16,8 @@ from .passwords import hash_password, verify_password
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 # Letters and digits a security answer needs once case, spaces and punctuation are folded.
 MIN_ANSWER_LENGTH = 3
+# An account enrollment made whose portal consent is not signed yet: it signs nothing in.
+PENDING = "pending"
 
 
 def normalize_username(username):
@@ -68,8 +70,11 @@ def personal_words(patient, username="", email=""):
 
 
 def create_account(patient, *, username, email, password, question, answer, policy_text,
-                   origin):
-    """Open a portal account for `patient` (the caller has validated everything and commits)."""
+                   origin, status="active"):
+    """Open a portal account for `patient` (the caller has validated everything and commits).
+
+    Enrollment opens it "pending" (services/enrollment.py): kept, but no sign-in, reset or
+    session accepts it until the portal consent is signed."""
     account = PatientAccount(
         patient_id=patient.id,
         username=normalize_username(username),
@@ -77,16 +82,25 @@ def create_account(patient, *, username, email, password, question, answer, poli
         password_hash=hash_password(password),
         security_question=question,
         security_answer_hash=hash_answer(answer),
+        status=status,
         policy_accepted_at=utcnow(),
         policy_digest=policy_digest(policy_text),
     )
     db.session.add(account)
     db.session.flush()
     audit.record("patient.account_created", origin, actor=account, patient_id=patient.id,
-                 object_type="patient_account", object_id=account.id)
+                 object_type="patient_account", object_id=account.id,
+                 detail="pending until the portal consent is signed" if status == PENDING else "")
     return account
 
 
 def account_for_patient(patient_id):
-    """The chart's portal account, or None."""
-    return db.session.scalar(select(PatientAccount).where(PatientAccount.patient_id == patient_id))
+    """The chart's portal account, or None (also while enrollment has left it pending)."""
+    return db.session.scalar(select(PatientAccount).where(
+        PatientAccount.patient_id == patient_id, PatientAccount.status != PENDING))
+
+
+def pending_account_for_patient(patient_id):
+    """The account an unfinished enrollment made for the chart, or None."""
+    return db.session.scalar(select(PatientAccount).where(
+        PatientAccount.patient_id == patient_id, PatientAccount.status == PENDING))

@@ -1,5 +1,5 @@
-"""Invitations to enroll: staff send and revoke them, patients open the emailed link, prove who
-they are, and turn the invitation into their portal account.
+"""Invitations to enroll: staff send and revoke them, patients open the emailed link and prove
+who they are; services/enrollment.py then turns the invitation into their portal account.
 
 An invitation is a row with a random nonce; the emailed token (salt "invite") names the row and
 carries the nonce. The row decides everything else: used, void (and why) or expired. Staff see
@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import Invitation, Patient
 from ..models.types import utcnow
 from . import audit
-from .accounts import account_for_patient, create_account
+from .accounts import account_for_patient
 from .mail import send_email
 from .tokens import check_token, external_url, make_token
 from .typed_input import normalize_account_number
@@ -191,8 +191,9 @@ def mark_opened(invitation, origin):
     db.session.refresh(invitation)
 
 
-def _lock(invitation):
-    """Serialise the writers of one invitation, then read its latest committed state."""
+def lock_invitation(invitation):
+    """Serialise the writers of one invitation, then read its latest committed state (open,
+    used, void or expired)."""
     lock_for_write(db.session, f"invitation:{invitation.id}")
     db.session.refresh(invitation)
     return invitation_state(invitation)
@@ -204,7 +205,7 @@ def check_identity(invitation, date_of_birth, account_number, origin):
     Every wrong answer counts (under a lock, so concurrent tries are all counted); the fifth
     voids the invitation ("void"). The result never says which answer was wrong.
     """
-    state = _lock(invitation)
+    state = lock_invitation(invitation)
     if state != "open":
         return state
     patient = invitation_patient(invitation)
@@ -235,33 +236,3 @@ def tries_left(invitation):
 def invitation_patient(invitation):
     """The chart an invitation was sent for."""
     return db.session.get(Patient, invitation.patient_id)
-
-
-def enroll(invitation, *, username, password, question, answer, policy_text, origin):
-    """Open the account for a verified invitation. Returns (account, problem); the caller
-    commits.
-
-    `policy_text` is the body of the portal consent the patient signs with the account: the
-    caller signs it (consents' signing.sign_as_patient, with the new account) in the same
-    transaction, so the account and its first signature stand or fall together.
-
-    Under the invitation's lock the invitation is checked again, so of two submissions at
-    once exactly one creates the account; the other gets problem "used". The unique
-    patient_id on accounts is the last guard (IntegrityError, for the caller to handle).
-    """
-    state = _lock(invitation)
-    if state != "open":
-        return None, state
-    patient = invitation_patient(invitation)
-    if account_for_patient(patient.id) is not None:
-        return None, "used"
-    account = create_account(patient, username=username, email=invitation.email,
-                             password=password, question=question, answer=answer,
-                             policy_text=policy_text, origin=origin)
-    invitation.used_at = utcnow()
-    audit.record("invitation.used", origin, actor=account, patient_id=patient.id,
-                 object_type="invitation", object_id=invitation.id)
-    send_email(account.email, _l("Your patient portal account is ready"), "welcome",
-               name=patient.preferred_name or patient.first_name,
-               link=external_url("/sign-in"))
-    return account, None

@@ -100,6 +100,15 @@ def authenticate(kind, name, password, origin, device_cookie=None):
     return SignInResult()
 
 
+def signed_in_by_enrollment(account, origin):
+    """A patient who just finished enrollment is signed in as a right password would sign
+    them in: the `patient.sign_in` audit row and the last sign-in time (the caller starts the
+    session, which rotates the session id, and commits)."""
+    account.last_sign_in_at = utcnow()
+    audit.record("patient.sign_in", origin, actor=account, patient_id=account.patient_id,
+                 detail="enrollment finished")
+
+
 def _patient_id(account):
     return getattr(account, "patient_id", None)
 

@@ -179,3 +179,15 @@ def make_share(page, days="3"):
     page.get_by_role("button", name="Make the link and code").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your share is ready")
     return page.locator("#share-link").inner_text(), page.locator("#share-code").inner_text()
+
+
+def sign_and_wait(page, button_name, url_pattern):
+    """Press a signing button and wait for the page after it. The signed copy is rendered
+    and sealed before the answer comes, which on a loaded machine takes longer than the
+    10 s a click is given elsewhere."""
+    page.set_default_timeout(60_000)
+    try:
+        page.get_by_role("button", name=button_name).click()
+        page.wait_for_url(url_pattern)
+    finally:
+        page.set_default_timeout(10_000)

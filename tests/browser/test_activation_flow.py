@@ -5,9 +5,9 @@ letter and its code is read from the PDF with pdftotext, as the patient reads th
 patient, on a phone (375 px), follows "Have an activation letter?" from the sign-in page to
 /activate: a code no letter has shows the error summary, a mistyped zero says what is wrong,
 then the real code (typed in small letters with dashes) opens /enroll. One wrong identity says
-how many tries the code has left; the right one opens /enroll/account, where the email address
-is optional. "Sign and create my account" lands on /sign-in, and the new username signs in to
-/home. The chart then shows the account. The walk runs with JavaScript on (axe-core on every
+how many tries the code has left; the right one opens step 2 of 3, /enroll/account, where the
+email address is optional; step 3 of 3, /enroll/consent, signs the portal consent and lands
+signed in on /home. The chart then shows the account. The walk runs with JavaScript on (axe-core on every
 page, a finger-drawn signature) and off; on every page no id is used twice and the layout fits
 375 px.
 
@@ -36,6 +36,7 @@ from .helpers import (
     assert_host_cookies,
     assert_unique_ids,
     draw_signature,
+    sign_and_wait,
     staff_signs_in,
     stored_signatures,
 )
@@ -48,7 +49,7 @@ PATIENT_EMAIL = "wren@example.com"
 CODE = re.compile(r"\b([2-9A-HJ-NP-Z]{4} [2-9A-HJ-NP-Z]{4} [2-9A-HJ-NP-Z]{4})\b")
 LETTER_FILE = re.compile(r"activation-letter-\d+\.pdf")
 UNKNOWN = get_message("activation_code_unknown")[0]
-READY = get_message("enroll_account_ready")[0]
+READY = get_message("enroll_finished")[0]
 
 
 @pytest.fixture
@@ -113,7 +114,11 @@ def fill_account(page, email=""):
     page.get_by_label("New password again").fill(PASSWORD)
     page.get_by_label("Who was your childhood hero?").check()
     page.get_by_label("Your answer").fill("Ada Lovelace")
-    page.get_by_label("Type your full legal name").fill("Wren Ashdown")
+    page.get_by_role("button", name="Save and continue").click()
+
+
+def fill_consent(page, name="Wren Ashdown"):
+    page.get_by_label("Type your full legal name").fill(name)
     page.get_by_label("I have read and agree to this document").check()
 
 
@@ -188,6 +193,7 @@ def test_print_a_letter_and_enroll_with_its_code_on_a_phone(
     page.wait_for_url("**/enroll")
     expect(page.get_by_role("heading", level=1)).to_have_text("Confirm it is you")
     expect(page.get_by_text("Wren")).to_have_count(0)  # the code alone shows no name
+    expect(page.get_by_text("Setting up your portal account: Step 1 of 3")).to_be_visible()
     ok()
 
     # One wrong account number: the letter's own words on how many tries are left.
@@ -201,29 +207,38 @@ def test_print_a_letter_and_enroll_with_its_code_on_a_phone(
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose your sign-in details")
     expect(page.get_by_text("Thank you, Wren.")).to_be_visible()
     expect(page.get_by_label("Email address (optional)")).to_have_value("")
+    expect(page.get_by_text("Setting up your portal account: Step 2 of 3")).to_be_visible()
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 2400, height  # about half the ~4,600 px page that held the consent too
     ok()
 
-    # The account, without an email address; with JavaScript a finger draws the signature.
+    # The account, without an email address, is kept; then the consent, where with
+    # JavaScript a finger draws the signature.
     fill_account(page)
+    page.wait_for_url("**/enroll/consent")
+    expect(page.get_by_text("Setting up your portal account: Step 3 of 3")).to_be_visible()
+    assert stored_account(app) == (("wren", ""), False)  # kept, the letter not spent yet
+    fill_consent(page, "Wren Ash")
+    page.get_by_role("button", name="Sign and open my account").click()
+    expect(summary).to_contain_text("does not match our records")
+    expect(page.locator("input[type=password]")).to_have_count(0)
+    ok()
+    fill_consent(page)
     if javascript:
         draw_signature(page, touch=True)
     else:
         expect(page.locator("#signature-pad")).to_be_hidden()
-    page.get_by_role("button", name="Sign and create my account").click()
-    page.wait_for_url("**/sign-in")
+    sign_and_wait(page, "Sign and open my account", "**/home")
+
+    # Signed in by finishing, straight to /home (the consent was signed with the account).
     expect_status(page, READY)
     expect(page.get_by_text("We sent a link to")).to_have_count(0)  # no address, no email
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Wren")
     ok()
     assert stored_account(app) == (("wren", ""), True)
     assert stored_signatures(app) == [("consent", "Wren Ashdown", "online", javascript)]
-
-    # The new account signs in, straight to /home (the consent was signed with it).
-    page.get_by_label("Username or email address").fill("wren")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Wren")
-    ok()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in")
 
     # The letter's code worked once: typed again (signed out, in a fresh browser), it is refused.
     again = open_context("phone", java_script_enabled=javascript).new_page()
@@ -271,17 +286,14 @@ def test_letter_enrollment_over_https(app, https_server, open_https_context, mak
     page.wait_for_url(f"{base}/enroll/account")
     assert_host_cookies(context)
     fill_account(page, email=PATIENT_EMAIL)
-    page.get_by_role("button", name="Sign and create my account").click()
-    page.wait_for_url(f"{base}/sign-in")
+    page.wait_for_url(f"{base}/enroll/consent")
+    assert_host_cookies(context)
+    fill_consent(page)
+    sign_and_wait(page, "Sign and open my account", f"{base}/home")
     expect_status(page, READY)
     expect(page.get_by_role("status").filter(has_text="We sent a link to")).to_contain_text(
         PATIENT_EMAIL)
     assert stored_account(app) == (("wren", ""), True)  # the address waits for its link
-
-    page.get_by_label("Username or email address").fill("wren")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/home")
     assert_host_cookies(context)
 
     # -- The emailed https link confirms the address typed at enrollment. --------------------
@@ -299,7 +311,8 @@ def test_letter_enrollment_over_https(app, https_server, open_https_context, mak
 
     posted = posts.check()
     for path in ("/staff/sign-in", "/sign-in/code", f"/staff/patients/{chart}/activation-letter.pdf",
-                 "/activate", "/enroll", "/enroll/account", "/sign-in", "/profile/email/confirm"):
+                 "/activate", "/enroll", "/enroll/account", "/enroll/consent",
+                 "/profile/email/confirm"):
         assert path in posted, (path, posted)
     staff.reload()
     expect(staff.locator("#portal-access .portal-status")).to_contain_text(

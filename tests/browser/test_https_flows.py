@@ -23,7 +23,14 @@ from playwright.sync_api import expect
 
 from portal.models import StaffUser
 
-from .helpers import Mailbox, PostLog, assert_host_cookies, staff_password_step, staff_signs_in
+from .helpers import (
+    Mailbox,
+    PostLog,
+    assert_host_cookies,
+    sign_and_wait,
+    staff_password_step,
+    staff_signs_in,
+)
 
 FRONT_DESK = "frontdesk@practice.test"
 PATIENT_EMAIL = "maria.lopez@example.com"
@@ -105,13 +112,13 @@ def test_every_form_posts_over_https(https_server, open_https_context, make_staf
     page.get_by_label("New password again").fill(PASSWORD)
     page.get_by_label("What was the first concert you went to?").check()
     page.get_by_label("Your answer").fill("The Cure, 1989")
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url(f"{base}/enroll/consent")
+    assert_host_cookies(patient_context)
     page.get_by_label("Type your full legal name").fill("Maria Lopez")
     page.get_by_label("I have read and agree to this document").check()
-    page.get_by_role("button", name="Sign and create my account").click()
-    page.wait_for_url("**/sign-in")
-    expect(page.get_by_role("status")).to_have_text(
-        "Your account is ready. Sign in with your new username and password.")
-    patient_sign_in(page, "maria.lopez", PASSWORD)
+    sign_and_wait(page, "Sign and open my account", f"{base}/home")  # signed in, over https
+    expect(page.get_by_role("status").first).to_contain_text("you are signed in")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Maria")
     assert_host_cookies(patient_context)
 
@@ -162,7 +169,8 @@ def test_every_form_posts_over_https(https_server, open_https_context, make_staf
     # Every post of the walk went over https, was answered, and carried no Referer.
     posted = posts.check()
     for path in ("/staff/sign-in", "/staff/two-step/setup", "/sign-in/code", "/sign-out",
-                 f"/staff/patients/{chart}/invitation", "/enroll", "/enroll/account", "/sign-in",
+                 f"/staff/patients/{chart}/invitation", "/enroll", "/enroll/account",
+                 "/enroll/consent", "/sign-in",
                  "/profile/notices", "/profile/security-question", "/forgot-password", "/reset"):
         assert path in posted, (path, posted)
     staff.reload()

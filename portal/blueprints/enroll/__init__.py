@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("enroll", __name__)
 
-from . import views  # noqa: E402,F401
+from . import steps, views  # noqa: E402,F401

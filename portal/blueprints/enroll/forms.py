@@ -47,10 +47,11 @@ class ActivationCodeForm(FlaskForm):
                                      "your letter. It never has 0 (zero), O, 1 (one) or I."))
 
 
-class EnrollAccountForm(NewPasswordFields, SecurityQuestionFields, SigningFields, FlaskForm):
-    """Step two: username, password, security question, and signing the portal consent.
+class AccountForm(NewPasswordFields, SecurityQuestionFields, FlaskForm):
+    """Step two: username, password and security question.
 
-    `patient` and `email` feed the personal-word password rule.
+    `patient` and `email` feed the personal-word password rule; `account_id` is the pending
+    account a previous visit to this step kept (its own username is not "taken").
     """
 
     username = StringField(
@@ -60,17 +61,13 @@ class EnrollAccountForm(NewPasswordFields, SecurityQuestionFields, SigningFields
         validators=[DataRequired(_l("Choose a username.")), Length(max=40)],
         render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"},
     )
-    def __init__(self, *args, patient, email, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.patient, self.invited_email = patient, email
 
-    def validate_legal_name(self, field):
-        if field.data and not name_matches(self.patient, field.data):
-            raise ValidationError(_l("The name you typed does not match our records. Type your "
-                                     "full legal name as the practice has it."))
+    def __init__(self, *args, patient, email, account_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient, self.invited_email, self.account_id = patient, email, account_id
 
     def validate_username(self, field):
-        problem = username_problem(field.data)
+        problem = username_problem(field.data, except_id=self.account_id)
         if problem:
             raise ValidationError(problem)
 
@@ -101,7 +98,21 @@ class EnrollAccountForm(NewPasswordFields, SecurityQuestionFields, SigningFields
         return {"strength": STRENGTH_WORDS[score], "advice": advice}
 
 
-class LetterAccountForm(EnrollAccountForm):
+class ConsentForm(SigningFields, FlaskForm):
+    """Step three: the portal consent, signed with the typed legal name."""
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+
+    def validate_legal_name(self, field):
+        if field.data and not name_matches(self.patient, field.data):
+            raise ValidationError(_l("The name you typed does not match our records. Type your "
+                                     "first and family names as the practice has them on your "
+                                     "chart; capitals, accents and punctuation do not matter."))
+
+
+class LetterAccountForm(AccountForm):
     """Step two for a patient who came with an activation letter: an email address is
     optional (without one, a forgotten password means a call to the practice)."""
 

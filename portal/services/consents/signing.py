@@ -25,6 +25,7 @@ from ...models import Document, DocumentVersion, PatientAccount, Signature
 from ...models.types import utcnow
 from .. import audit, clock, codes, permissions
 from ..errors import FieldError
+from ..legal_names import typed_name_matches
 from ..pdf import render_pdf
 from . import blocks, fields, forms, seal
 from .gate import expiry_for
@@ -45,11 +46,8 @@ def normalize_name(name):
 
 
 def name_matches(patient, typed):
-    """The typed legal name is the chart's, with or without the middle name."""
-    typed = normalize_name(typed)
-    with_middle = normalize_name(patient.full_name)
-    without_middle = normalize_name(f"{patient.first_name} {patient.last_name}")
-    return bool(typed) and typed in (with_middle, without_middle)
+    """The typed legal name names the chart's patient (the rule: legal_names)."""
+    return typed_name_matches(patient.first_name, patient.middle_name, patient.last_name, typed)
 
 
 def new_submission_key():
