@@ -2,7 +2,7 @@
 handed back once to the same account signing in again on that browser (issue 21)
 
 Revision ID: 0019_kept_drafts
-Revises: 0014_twostep_cap_and_seal
+Revises: 0016_enrollment_steps
 Create Date: 2026-12-07 08:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0019_kept_drafts'
-down_revision = '0014_twostep_cap_and_seal'
+down_revision = '0016_enrollment_steps'
 branch_labels = None
 depends_on = None
 
