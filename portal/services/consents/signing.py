@@ -27,7 +27,7 @@ from .. import audit, clock, codes, permissions
 from ..errors import FieldError
 from ..pdf import render_pdf
 from . import blocks, fields, forms, seal
-from .gate import expiry_for
+from .gate import expiry_for, may_sign_consent
 
 CODE_LENGTH = 10  # 50 bits of codes.ALPHABET, shown as two groups of five
 MAX_DRAWN_BYTES = 300 * 1024
@@ -170,10 +170,43 @@ def sign(patient, version, *, signer, answers, attestations, drawing, submission
     return signature, True
 
 
-def sign_as_patient(patient, filled, *, account, answers, practice, origin):
+def _refuse_a_second_copy(patient, version, practice):
+    """SigningError when the patient already holds what signing would make: a consent that
+    is current and not yet in its renewal window, or a health form submitted that the
+    practice has not asked for again."""
+    document = db.session.get(Document, version.document_id)
+    if document.kind == "consent":
+        may_sign, current = may_sign_consent(patient.id, document.id)
+        if not may_sign:
+            raise SigningError(already_signed(version, current, practice))
+    elif not forms.may_submit(patient.id, document)[0]:
+        raise SigningError(forms.already_submitted(version))
+
+
+def already_signed(version, current, practice):
+    """Why a current consent is not signed again, with the day it ends (plain text: the
+    title is the practice's)."""
+    if current.expires_at is None:
+        return _("You already signed “%(title)s”. It stays current, so there is nothing to "
+                 "sign now.", title=version.title)
+    return _("You already signed “%(title)s”. It is current until %(date)s, so there is "
+             "nothing to sign now.", title=version.title,
+             date=clock.local(current.expires_at, practice).strftime("%B %-d, %Y"))
+
+
+def sign_as_patient(patient, filled, *, account, answers, practice, origin, only_when_due=False):
     """Sign what a patient filled in on a signing page (a SigningInput) as themselves, with
     `account`: the consents page, a health form and enrollment all sign this way. Returns
-    (signature, created) as sign does; the caller commits."""
+    (signature, created) as sign does; the caller commits.
+
+    With `only_when_due` (the consents pages) a second copy is refused with a SigningError:
+    a consent still current and not in its renewal window, a health form already submitted
+    that the practice has not asked for again. A second submit of the same page still
+    returns the signature it made.
+    """
+    if only_when_due and signature_for_key(filled.submission_key) is None:
+        lock_for_write(db.session, f"signing:{patient.id}:{filled.version.document_id}")
+        _refuse_a_second_copy(patient, filled.version, practice)
     return sign(patient, filled.version, signer=Signer(filled.name, "patient", account),
                 answers=answers, attestations=filled.attestations, drawing=filled.drawing,
                 submission_key=filled.submission_key, practice=practice, origin=origin)
