@@ -1,0 +1,135 @@
+"""The staff batch print (issue 21, part 5): its days start as today in the practice's zone;
+consents follow each other with a page break only between them and each signature kept with
+its record; the joined file claims no seal, says where each sealed original can be checked,
+and has a title. Read back with pypdf and pdftotext."""
+
+import io
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+from conftest import add_patients, post_form
+from consent_data import add_document, default_documents, sign
+from consent_data import seal_p12 as run_seal_p12
+from helpers import pdf_text
+from pypdf import PdfReader
+
+from portal.extensions import db
+from portal.models import Signature
+from portal.services.consents import reports, signing
+
+SEAL_CLAIM = "This PDF carries the practice's digital seal"
+SHORT = {"body": "We may photograph a skin condition for your chart. The photos stay in your "
+                 "record and are never published.", "required": False}
+
+
+@pytest.fixture
+def in_use(app, tmp_path_factory):
+    """The default documents, with the run's seal certificate."""
+    app.config["SEAL_P12"] = str(run_seal_p12(tmp_path_factory))
+    return default_documents(app)
+
+
+def batch_form(first, last):
+    return {"first-month": str(first.month), "first-day": str(first.day),
+            "first-year": str(first.year), "last-month": str(last.month),
+            "last-day": str(last.day), "last-year": str(last.year)}
+
+
+def print_batch(browser, first, last):
+    response = post_form(browser, "/staff/consents/batch", batch_form(first, last))
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    return response.data
+
+
+def page_texts(pdf):
+    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def code_of(app, signature_id):
+    with app.app_context():
+        return signing.show_code(db.session.get(Signature, signature_id).verification_code)
+
+
+def test_the_days_start_as_today_where_the_practice_is(app, staff_client, clock):
+    # 03:30 UTC on December 8 is still December 7 in New York, the practice's zone.
+    clock.move_to(datetime(2026, 12, 8, 3, 30, tzinfo=UTC))
+    page = staff_client().get("/staff/consents/batch").get_data(as_text=True)
+    for field in ("first", "last"):
+        assert re.search(rf'id="{field}-month"[^>]*value="12"', page), field
+        assert re.search(rf'id="{field}-day"[^>]*value="7"', page), field
+        assert re.search(rf'id="{field}-year"[^>]*value="2026"', page), field
+    assert "carries no seal" in page
+
+
+def test_two_short_consents_print_on_two_full_pages_with_a_title_and_no_seal_claim(
+        app, staff_client, make_patient, in_use, clock, audit_trail):
+    photos = add_document(app, "consent", "Clinical photographs", **SHORT)
+    texts = add_document(app, "consent", "Text message reminders",
+                         body="We may send appointment reminders to your mobile phone.")
+    ada = make_patient(first_name="Ada", last_name="Lindqvist", account_number="T-501")
+    ben = make_patient(first_name="Ben", last_name="Okafor", account_number="T-502")
+    signed = [sign(app, ada.id, photos), sign(app, ben.id, texts)]
+
+    browser = staff_client()
+    pdf = print_batch(browser, date(2026, 11, 23), date(2026, 11, 23))
+    pages = page_texts(pdf)
+    assert len(pages) == 2  # one page each: a break only between them, none left blank
+    for page, title, name, signature_id in zip(
+            pages, ("Clinical photographs", "Text message reminders"),
+            ("Ada Lindqvist", "Ben Okafor"), signed, strict=True):
+        assert title in page and name in page and "Signature record" in page
+        assert f"Verification code: {code_of(app, signature_id)}" in page
+        assert len(page) > 600  # a page full of one consent, not a stray line
+    words = pdf_text(pdf)
+    assert SEAL_CLAIM not in words and "digital seal" in words  # "carries no digital seal"
+    with app.app_context():  # the sealed original says so, and keeps saying it
+        assert SEAL_CLAIM in pdf_text(reports.signature_pdf(signed[0]))
+    assert ("Each consent's sealed original can be checked at "
+            f"{app.config['BASE_URL']}/staff/consents/verify with the verification code "
+            "printed on it.") in words
+    reader = PdfReader(io.BytesIO(pdf))
+    assert reader.metadata.title == "Signed consents, November 23, 2026"
+    assert "Signed consents, November 23, 2026" in pages[0]  # the visible heading
+    assert "2 consents, in the order they were signed." in pages[0]
+    # The verification page it names is the one staff open.
+    assert browser.get("/staff/consents/verify").status_code == 200
+    assert [row.object_id for row in audit_trail.rows("signature.exported")] == \
+        [str(signature_id) for signature_id in signed]
+
+
+def test_a_signature_is_never_parted_from_its_record(app, staff_client, make_patient, in_use,
+                                                    clock):
+    """Consents of growing length: wherever one ends on its page, the signature, the record
+    and its verification code are on one page, and each consent starts a page of its own."""
+    paragraph = ("This paragraph explains one part of the consent in plain words, so that "
+                 "the text fills the page line by line. ")
+    ids = []
+    for number in range(6):
+        body = "\n\n".join(paragraph * 3 for _ in range(4 + number * 2))
+        document_id = add_document(app, "consent", f"Consent number {number}", body=body)
+        patient = make_patient(first_name=f"Pat{number}", account_number=f"T-6{number}")
+        ids.append(sign(app, patient.id, document_id))
+    pages = page_texts(print_batch(staff_client(), date(2026, 11, 23), date(2026, 11, 23)))
+    starts = [index for index, page in enumerate(pages) if "Version 1 Patient:" in page]
+    assert len(starts) == 6 and starts[0] == 0
+    for number, signature_id in enumerate(ids):
+        [page] = [page for page in pages if "I have read and agree to this document." in page
+                  and f"Consent number {number}," in page]
+        assert f"Verification code: {code_of(app, signature_id)}" in page
+        assert "Signature record" in page
+    assert all(len(page) > 300 for page in pages)
+    assert SEAL_CLAIM not in " ".join(pages)
+
+
+def test_more_than_100_consents_are_printed_in_parts(app, staff_client, in_use, clock,
+                                                    monkeypatch):
+    # The count is under test, not the PDFs: a stand-in stored PDF keeps 101 signatures quick.
+    monkeypatch.setattr(signing, "signed_pdf", lambda *args, **kwargs: b"%PDF-1.7 stand-in")
+    for patient_id in add_patients(app, 101):
+        sign(app, patient_id, in_use["consent"])
+    response = post_form(staff_client(), "/staff/consents/batch",
+                         batch_form(date(2026, 11, 23), date(2026, 11, 23)))
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert ("101 consents were signed on those days; print at most 100 at a time. Choose fewer "
+            "days.") in response.get_data(as_text=True)
