@@ -1,7 +1,8 @@
 """The staff batch print (issue 21, part 5): its days start as today in the practice's zone;
-consents follow each other with a page break only between them and each signature kept with
-its record; the joined file claims no seal, says where each sealed original can be checked,
-and has a title. Read back with pypdf and pdftotext."""
+a first page lists the consents, then they follow each other with a page break only between
+them and each signature kept with its record; the joined file claims no seal, says where each
+sealed original can be checked, and has a title. An older stored PDF, which claimed the seal,
+is drawn again without the claim. Read back with pypdf and pdftotext."""
 
 import io
 import re
@@ -15,8 +16,8 @@ from helpers import pdf_text
 from pypdf import PdfReader
 
 from portal.extensions import db
-from portal.models import Signature
-from portal.services.consents import reports, signing
+from portal.models import Document, Signature
+from portal.services.consents import documents, reports, signing
 
 SEAL_CLAIM = "This PDF carries the practice's digital seal"
 SHORT = {"body": "We may photograph a skin condition for your chart. The photos stay in your "
@@ -74,24 +75,26 @@ def test_two_short_consents_print_on_two_full_pages_with_a_title_and_no_seal_cla
     browser = staff_client()
     pdf = print_batch(browser, date(2026, 11, 23), date(2026, 11, 23))
     pages = page_texts(pdf)
-    assert len(pages) == 2  # one page each: a break only between them, none left blank
+    assert len(pages) == 3  # the list, then one page each: a break only between them
+    assert "Signed consents, November 23, 2026" in pages[0]  # the visible heading
+    assert "2 consents, in the order they were signed." in pages[0]
     for page, title, name, signature_id in zip(
-            pages, ("Clinical photographs", "Text message reminders"),
+            pages[1:], ("Clinical photographs", "Text message reminders"),
             ("Ada Lindqvist", "Ben Okafor"), signed, strict=True):
         assert title in page and name in page and "Signature record" in page
         assert f"Verification code: {code_of(app, signature_id)}" in page
-        assert len(page) > 600  # a page full of one consent, not a stray line
+        assert f"{name}, T-50" in pages[0] and code_of(app, signature_id) in pages[0]
+    assert all(len(page) > 500 for page in pages)  # no page holds a stray line or two
     words = pdf_text(pdf)
-    assert SEAL_CLAIM not in words and "digital seal" in words  # "carries no digital seal"
-    with app.app_context():  # the sealed original says so, and keeps saying it
-        assert SEAL_CLAIM in pdf_text(reports.signature_pdf(signed[0]))
+    assert SEAL_CLAIM not in words and "carries no digital seal" in words
     assert ("Each consent's sealed original can be checked at "
             f"{app.config['BASE_URL']}/staff/consents/verify with the verification code "
             "printed on it.") in words
-    reader = PdfReader(io.BytesIO(pdf))
-    assert reader.metadata.title == "Signed consents, November 23, 2026"
-    assert "Signed consents, November 23, 2026" in pages[0]  # the visible heading
-    assert "2 consents, in the order they were signed." in pages[0]
+    assert PdfReader(io.BytesIO(pdf)).metadata.title == "Signed consents, November 23, 2026"
+    with app.app_context():  # the stored original's words stay true in a print
+        stored = pdf_text(reports.signature_pdf(signed[0]))
+    assert SEAL_CLAIM not in stored
+    assert "The practice sealed this document when it was signed" in stored
     # The verification page it names is the one staff open.
     assert browser.get("/staff/consents/verify").status_code == 200
     assert [row.object_id for row in audit_trail.rows("signature.exported")] == \
@@ -112,7 +115,7 @@ def test_a_signature_is_never_parted_from_its_record(app, staff_client, make_pat
         ids.append(sign(app, patient.id, document_id))
     pages = page_texts(print_batch(staff_client(), date(2026, 11, 23), date(2026, 11, 23)))
     starts = [index for index, page in enumerate(pages) if "Version 1 Patient:" in page]
-    assert len(starts) == 6 and starts[0] == 0
+    assert len(starts) == 6 and starts[0] == 1  # after the page that lists them
     for number, signature_id in enumerate(ids):
         [page] = [page for page in pages if "I have read and agree to this document." in page
                   and f"Consent number {number}," in page]
@@ -122,14 +125,47 @@ def test_a_signature_is_never_parted_from_its_record(app, staff_client, make_pat
     assert SEAL_CLAIM not in " ".join(pages)
 
 
-def test_more_than_100_consents_are_printed_in_parts(app, staff_client, in_use, clock,
-                                                    monkeypatch):
-    # The count is under test, not the PDFs: a stand-in stored PDF keeps 101 signatures quick.
-    monkeypatch.setattr(signing, "signed_pdf", lambda *args, **kwargs: b"%PDF-1.7 stand-in")
-    for patient_id in add_patients(app, 101):
-        sign(app, patient_id, in_use["consent"])
+def test_an_older_stored_pdf_that_claims_the_seal_is_drawn_again_without_the_claim(
+        app, staff_client, make_patient, in_use, clock, monkeypatch):
+    """Signatures stored before issue 21 said "This PDF carries the practice's digital seal":
+    true of them, false of a joined file. The batch draws such a consent again."""
+    from portal.services.pdf import render_pdf
+
+    def stored_the_old_way(signature, patient, version, practice, *, recorded_at):
+        return render_pdf("letter", title=version.title, practice=practice, paragraphs=[
+            f"{SEAL_CLAIM}. Any change to it after signing shows as a broken signature."])
+
+    monkeypatch.setattr(signing, "signed_pdf", stored_the_old_way)
+    patient = make_patient(first_name="Cleo", last_name="Marsh", account_number="T-700")
+    old = sign(app, patient.id, in_use["consent"])
+    with app.app_context():
+        assert SEAL_CLAIM in pdf_text(reports.signature_pdf(old))
+    words = pdf_text(print_batch(staff_client(), date(2026, 11, 23), date(2026, 11, 23)))
+    assert SEAL_CLAIM not in words
+    code = code_of(app, old)
+    assert ("This is a print of the signature kept in the portal, without a seal. Its sealed "
+            f"original can be checked at {app.config['BASE_URL']}/staff/consents/verify with "
+            f"the verification code {code}.") in words
+    assert "Patient portal consent" in words and "What you agree to" in words  # its text
+    assert "Signed for: Cleo Marsh, T-700" in words and f"Verification code: {code}" in words
+
+
+def test_more_than_500_consents_are_printed_in_parts(app, staff_client, in_use, clock):
+    # The count is under test, not the PDFs: rows as signing stores them, with a stand-in PDF.
+    with app.app_context():
+        version = documents.current_version(db.session.get(Document, in_use["consent"]))
+        now = datetime.now(UTC)
+        for patient_id in add_patients(app, 501):
+            db.session.add(Signature(
+                patient_id=patient_id, document_id=version.document_id, version_id=version.id,
+                version_sha256=version.sha256, kind="consent", values={}, signer_name="Stand In",
+                signed_at=now, signed_at_local=now.isoformat(), time_zone="UTC",
+                verification_code=signing.new_verification_code(),
+                submission_key=signing.new_submission_key(), pdf=b"%PDF- stand-in",
+                pdf_sha256=""))
+        db.session.commit()
     response = post_form(staff_client(), "/staff/consents/batch",
                          batch_form(date(2026, 11, 23), date(2026, 11, 23)))
     assert response.status_code == 200 and response.mimetype == "text/html"
-    assert ("101 consents were signed on those days; print at most 100 at a time. Choose fewer "
+    assert ("501 consents were signed on those days; print at most 500 at a time. Choose fewer "
             "days.") in response.get_data(as_text=True)

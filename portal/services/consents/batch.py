@@ -1,16 +1,18 @@
 """The batch print: every consent signed on some days, in one PDF for the paper charts.
 
-The file is drawn again from each signature's stored evidence (the exact version signed, the
-signer, the drawing, the times), one consent after another with a page break only between
-them and each signature kept with its record. It is a print, not the evidence: the joined
-file carries no seal and says so, and each consent names the page where its sealed original
-(the PDF stored at signing) can be checked by the verification code printed on it. The
-patient's name, birth date and account number are the chart's as they are now, as the paper
-chart is filed under them.
+A first page says what the file holds, in signing order, that it carries no seal, and where
+each sealed original can be checked (the staff verification page, by the code printed on
+every page). The consents follow, each from its own first page, so a page break comes only
+between documents. A stored PDF whose keywords carry signing.WHOLE_PAGES_MARK is copied as it
+is (qpdf, through pikepdf: 200 consents join in about a second): its words stay true in a
+print and it keeps each signature with its record. An older stored PDF says "This PDF carries
+the practice's digital seal" and may part a signature from its record, so it is drawn again
+from the stored evidence (signed_document.html, unsealed, naming the verification page);
+with the chart's name and account number as they are now, as the paper chart is filed.
 """
 
 import base64
-from dataclasses import dataclass
+import io
 from datetime import datetime, time, timedelta
 
 from flask_babel import gettext as _
@@ -23,24 +25,10 @@ from .. import audit, clock
 from ..pdf import render_pdf
 from ..tokens import external_url
 from . import blocks, fields
-from .signing import show_code
+from .signing import WHOLE_PAGES_MARK, show_code
 
-MAX_BATCH = 100  # consents in one batch print: drawn again in one request, so it must stay short
+MAX_BATCH = 500  # consents in one batch print: a larger file is hard to print and to hold
 VERIFY_PATH = "/staff/consents/verify"  # where staff check a code or a PDF against the original
-
-
-@dataclass(frozen=True)
-class PrintedConsent:
-    """One consent of the batch as pdf/consent_batch.html draws it."""
-
-    signature: Signature
-    patient: Patient
-    version: DocumentVersion
-    blocks: list
-    answers: list
-    drawing: str | None  # base64 PNG
-    code: str  # as printed
-    footer: str
 
 
 def local_days(first, last, zone):
@@ -58,24 +46,14 @@ def count_signed_between(start, end):
 
 def signed_between(start, end):
     """(signature, patient, version) of the consents signed in [start, end), in signing
-    order, with the drawings loaded (one query)."""
+    order, with the stored PDFs and drawings loaded (one query)."""
     return db.session.execute(
-        select(Signature, Patient, DocumentVersion).options(undefer(Signature.drawn_signature))
+        select(Signature, Patient, DocumentVersion)
+        .options(undefer(Signature.pdf), undefer(Signature.drawn_signature))
         .join(Patient, Patient.id == Signature.patient_id)
         .join(DocumentVersion, DocumentVersion.id == Signature.version_id)
         .where(Signature.kind == "consent", Signature.signed_at >= start, Signature.signed_at < end)
         .order_by(Signature.signed_at, Signature.id)).all()
-
-
-def printed(signature, patient, version):
-    """What the batch shows of one signature (see PrintedConsent)."""
-    code = show_code(signature.verification_code)
-    drawing = signature.drawn_signature
-    return PrintedConsent(
-        signature, patient, version, blocks.body_blocks(version.body),
-        fields.answer_lines(version, signature.values.get("answers", {})),
-        base64.b64encode(drawing).decode() if drawing else None, code,
-        f"{patient.full_name} · {_('Verification code')} {code}")
 
 
 def batch_title(first, last):
@@ -86,9 +64,62 @@ def batch_title(first, last):
              last=last.strftime("%B %-d, %Y"))
 
 
+def drawn_again(signature, patient, version, practice, verify_url):
+    """An older signature's consent drawn again from its evidence, without a seal."""
+    code = show_code(signature.verification_code)
+    drawing = signature.drawn_signature
+    return render_pdf(
+        "signed_document", title=version.title, practice=practice,
+        footer=f"{patient.full_name} · {_('Verification code')} {code}",
+        signature=signature, patient=patient, version=version,
+        blocks=blocks.body_blocks(version.body),
+        answers=fields.answer_lines(version, signature.values.get("answers", {})),
+        drawing=base64.b64encode(drawing).decode() if drawing else None, code=code,
+        recorded_at=None, sealed=False, verify_url=verify_url)
+
+
+def joined(first_page, rows, practice, verify_url, title):
+    """One PDF: the first page, then each consent whole, the seals' invisible signature
+    fields left out (they would point at nothing here), titled `title`."""
+    import pikepdf
+
+    out, sources = pikepdf.new(), [pikepdf.open(io.BytesIO(first_page))]
+    for signature, patient, version in rows:  # kept open until the joined file is written
+        sources.append(_as_is(signature.pdf) or pikepdf.open(io.BytesIO(
+            drawn_again(signature, patient, version, practice, verify_url))))
+    for source in sources:
+        for page in source.pages:
+            if "/Annots" in page.obj:
+                page.obj.Annots = pikepdf.Array([
+                    annot for annot in page.obj.Annots
+                    if annot.get("/FT") != "/Sig" and annot.get("/Subtype") != "/Widget"])
+        out.pages.extend(source.pages)
+    out.docinfo["/Title"] = title
+    buffer = io.BytesIO()
+    out.save(buffer)
+    for source in sources:
+        source.close()
+    return buffer.getvalue()
+
+
+def _as_is(pdf):
+    """The stored PDF opened, when its pages can be printed as they are; else None."""
+    import pikepdf
+
+    try:
+        source = pikepdf.open(io.BytesIO(pdf))
+    except pikepdf.PdfError:
+        return None
+    if WHOLE_PAGES_MARK in str(source.docinfo.get("/Keywords", "")).split():
+        return source
+    source.close()
+    return None
+
+
 def batch_pdf(first, last, practice, origin):
     """(pdf bytes, count) of every consent signed on the local days `first`..`last`, in
-    signing order; (None, count) when none or more than MAX_BATCH.
+    signing order after a page that lists them; (None, count) when none or more than
+    MAX_BATCH.
 
     Each consent handed out goes on the audit trail under its patient (the caller commits).
     """
@@ -96,14 +127,16 @@ def batch_pdf(first, last, practice, origin):
     count = count_signed_between(start, end)
     if count == 0 or count > MAX_BATCH:
         return None, count
-    consents = [printed(*row) for row in signed_between(start, end)]
-    title = batch_title(first, last)
-    pdf = render_pdf("consent_batch", title=title, practice=practice, subject=title,
-                     footer=consents[0].footer, consents=consents, count=count,
-                     verify_url=external_url(VERIFY_PATH))
-    for row in consents:
-        audit.record_export(origin, "signature", row.signature.id,
-                            patient_id=row.signature.patient_id, file_format="pdf")
+    rows = signed_between(start, end)
+    title, verify_url = batch_title(first, last), external_url(VERIFY_PATH)
+    first_page = render_pdf(
+        "consent_batch", title=title, practice=practice, subject=title, count=count,
+        verify_url=verify_url, consents=[(signature, patient, version, show_code(
+            signature.verification_code)) for signature, patient, version in rows])
+    pdf = joined(first_page, rows, practice, verify_url, title)
+    for signature, _patient, _version in rows:
+        audit.record_export(origin, "signature", signature.id, patient_id=signature.patient_id,
+                            file_format="pdf")
     audit.record("consent.batch_printed", origin, object_type="consent_batch",
                  detail=f"from {first.isoformat()} to {last.isoformat()}; consents: {count}; "
                         f"bytes: {len(pdf)}")

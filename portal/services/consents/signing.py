@@ -32,6 +32,10 @@ from .gate import expiry_for, may_sign_consent
 CODE_LENGTH = 10  # 50 bits of codes.ALPHABET, shown as two groups of five
 MAX_DRAWN_BYTES = 300 * 1024
 MAX_SCAN_BYTES = 10 * 1024 * 1024
+# In a stored PDF's keywords: its pages claim nothing the batch print would make untrue (no
+# "this PDF carries the seal") and keep each signature with its record, so the batch joins
+# them as they are. Older stored PDFs are drawn again there (services/consents/batch.py).
+WHOLE_PAGES_MARK = "print:as-is"
 SCAN_TYPES = {"application/pdf": b"%PDF-", "image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 
 
@@ -274,11 +278,11 @@ def signed_pdf(signature, patient, version, practice, *, recorded_at):
         "blocks": blocks.body_blocks(version.body),
         "answers": fields.answer_lines(version, signature.values.get("answers", {})),
         "drawing": base64.b64encode(drawing).decode() if drawing else None,
-        "code": code, "recorded_at": recorded_at,
+        "code": code, "recorded_at": recorded_at, "sealed": True,
     }
     pdf = render_pdf("signed_document", title=version.title, practice=practice,
                      footer=f"{patient.full_name} · {_l('Verification code')} {code}",
-                     keywords=f"verification:{signature.verification_code}",
+                     keywords=f"verification:{signature.verification_code} {WHOLE_PAGES_MARK}",
                      subject=f"{version.title}, version {version.number}", **context)
     return seal.seal_pdf(pdf, reason=f"Signed {version.title} (verification {signature.verification_code})")
 
