@@ -4,6 +4,9 @@ today, a paper signature, a form assigned, a document added or revised, the publ
 switch and the verification codes as printed."""
 
 import io
+import re
+
+from conftest import csrf_token
 
 from portal.extensions import db
 from portal.models import Document, Patient
@@ -144,3 +147,39 @@ def sign(app, patient_id, document_id, name=None):
         db.session.commit()
         assert created
         return signature.id
+
+
+# -- the patient's signing pages, through the test client ----------------------------------------
+
+KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="submission_key"')
+VERSION = re.compile(r'name="version_id" value="(\d+)"')
+
+
+def page_text(response):
+    """A response's text with apostrophes as typed."""
+    return response.get_data(as_text=True).replace("&#39;", "'")
+
+
+def sign_page(client, document_id):
+    """(page text, its one-time key, its version id) of a consent's signing page."""
+    page = page_text(client.get(f"/consents/{document_id}/sign"))
+    found = KEY.search(page)
+    return page, next(group for group in found.groups() if group), VERSION.search(page).group(1)
+
+
+def sign_on_page(client, document_id, name="Robin Quill", **extra):
+    """Sign a consent on its page as the signed-in patient: (response, the data posted)."""
+    page, key, version_id = sign_page(client, document_id)
+    data = {"csrf_token": csrf_token(client, f"/consents/{document_id}/sign"),
+            "submission_key": key, "version_id": version_id, "legal_name": name, "agree": "y",
+            **extra}
+    return client.post(f"/consents/{document_id}/sign", data=data), data
+
+
+def fill(client, form_id, action, **answers):
+    """Save ("save") or submit ("submit") a health form on its page with `answers`."""
+    page = page_text(client.get(f"/consents/forms/{form_id}"))
+    key = next(group for group in KEY.search(page).groups() if group)
+    data = {"csrf_token": csrf_token(client, f"/consents/forms/{form_id}"), "action": action,
+            "version_id": VERSION.search(page).group(1), "submission_key": key, **answers}
+    return client.post(f"/consents/forms/{form_id}", data=data)

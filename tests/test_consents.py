@@ -4,12 +4,14 @@ pdftotext, pdffonts, qpdf and pyHanko, as an archive or a court would."""
 
 import base64
 import io
-import re
 import subprocess
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from conftest import START, AuthActions, csrf_token, post_form
+from consent_data import fill, sign_page
+from consent_data import page_text as text
+from consent_data import sign_on_page as sign
 from helpers import pdf_text
 from pypdf import PdfReader
 from sqlalchemy import func, select
@@ -24,14 +26,6 @@ from portal.services.practice import get_practice
 from portal.services.setup import install_defaults
 
 LETTER_POINTS = (612, 792)
-KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="submission_key"')
-VERSION = re.compile(r'name="version_id" value="(\d+)"')
-
-
-def text(response):
-    return response.get_data(as_text=True).replace("&#39;", "'")
-
-
 @pytest.fixture
 def robin_without_consent(make_account):
     """Robin Q. Quill, born 1980-04-09, account T-1001, with no consent signed yet."""
@@ -50,20 +44,6 @@ def consent_ids(app):
         document, version = documents.portal_consent()
         db.session.commit()
         return document.id, version.id
-
-
-def sign_page(signed_in, document_id):
-    page = text(signed_in.get(f"/consents/{document_id}/sign"))
-    found = KEY.search(page)
-    return page, next(group for group in found.groups() if group), VERSION.search(page).group(1)
-
-
-def sign(signed_in, document_id, name="Robin Quill", **extra):
-    page, key, version_id = sign_page(signed_in, document_id)
-    data = {"csrf_token": csrf_token(signed_in, f"/consents/{document_id}/sign"),
-            "submission_key": key, "version_id": version_id, "legal_name": name, "agree": "y",
-            **extra}
-    return signed_in.post(f"/consents/{document_id}/sign", data=data), data
 
 
 def signatures(app):
@@ -389,14 +369,6 @@ def form_page(app):
         db.session.commit()
         form_id = db.session.scalar(select(Document.id).where(Document.kind == "form"))
     return form_id
-
-
-def fill(signed_in, form_id, action, **answers):
-    page = text(signed_in.get(f"/consents/forms/{form_id}"))
-    key = next(group for group in KEY.search(page).groups() if group)
-    data = {"csrf_token": csrf_token(signed_in, f"/consents/forms/{form_id}"), "action": action,
-            "version_id": VERSION.search(page).group(1), "submission_key": key, **answers}
-    return signed_in.post(f"/consents/forms/{form_id}", data=data)
 
 
 def test_a_health_form_saves_a_draft_resumes_and_submits_signed(app, signed_in):

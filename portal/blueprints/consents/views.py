@@ -19,12 +19,14 @@ from .forms import DraftForm, SignForm
 
 def _sign(form, version, answers):
     """Sign once the form is valid: (signature, None), or (None, the problem for the error
-    summary; a name problem is also put on the name field)."""
+    summary; a name problem is also put on the name field). A second copy of what the
+    patient already holds is refused (see signing.sign_as_patient)."""
     try:
         signature, _created = signing.sign_as_patient(
             g.patient, form.signing_input(version), account=current_user, answers=answers,
-            practice=g.practice, origin=login.origin())
+            practice=g.practice, origin=login.origin(), only_when_due=True)
     except signing.SigningError as problem:
+        db.session.rollback()
         if problem.field == "legal_name":
             form.legal_name.errors = [*form.legal_name.errors, problem.message]
             return None, None  # the summary links to the field
@@ -44,11 +46,12 @@ def index():
     patient, now = g.patient, utcnow()
     today = clock.today(now, g.practice)
     current = gate.current_signatures(patient.id, now)
-    consents = [(document, version, current.get(document.id))
+    consents = [(document, version, current.get(document.id),
+                 document.id in current and gate.in_renewal_window(current[document.id], now))
                 for document, version in documents.published("consent")
                 if documents.patient_may_sign(version, patient, today)]
     return render_template(
-        "consents/index.html", consents=consents, health_forms=forms.forms_offered(patient.id),
+        "consents/index.html", consents=consents, health_forms=forms.health_forms(patient.id),
         signed=reports.signatures_of(patient.id), renewal=gate.renewal_due(patient.id, now))
 
 
@@ -67,26 +70,32 @@ def _consent_to_sign(document_id, now):
 @bp.route("/consents/<int:document_id>/sign", methods=["GET", "POST"])
 @patient_required
 def sign(document_id):
-    """Read and sign a consent: the page the gate sends a patient to."""
+    """Read and sign a consent: the page the gate sends a patient to. A consent that is
+    current (and not yet in its renewal window) shows its signed copy and end date instead."""
     now = utcnow()
     document, version = _consent_to_sign(document_id, now)
+    may_sign, current = gate.may_sign_consent(g.patient.id, document.id, now)
     form, changed, problem = SignForm(), False, None
     if request.method == "POST":
         if _version_posted(document).id != version.id:
             changed = True  # a new version was published while the page was open
-        elif form.validate_on_submit():
-            signature, problem = _sign(form, version, answers={})
-            if signature is not None:
-                db.session.commit()
-                flash_message("consent_signed", title=version.title)
-                return redirect(url_for("consents.index", signed=signature.id))
+        elif may_sign or signing.signature_for_key(form.submission_key.data or "") is not None:
+            if form.validate_on_submit():
+                signature, problem = _sign(form, version, answers={})
+                if signature is not None:
+                    db.session.commit()
+                    flash_message("consent_signed", title=version.title)
+                    return redirect(url_for("consents.index", signed=signature.id))
+                may_sign, current = gate.may_sign_consent(g.patient.id, document.id, now)
+        else:
+            problem = signing.already_signed(version, current, g.practice)
     form.fresh_key()
-    current = gate.current_signatures(g.patient.id, now).get(document.id)
     return render_template("consents/sign.html", form=form, document=document, version=version,
                            blocks=blocks.body_blocks(version.body), current=current,
-                           renewal=gate.renewal_due(g.patient.id, now), changed=changed,
-                           problem=problem, gated=request.args.get("required") == "1",
-                           ticked=form.ticked())
+                           may_sign=may_sign, renewal_days=gate.RENEWAL_NOTICE_DAYS,
+                           renewal=gate.renewal_due(g.patient.id, now),
+                           changed=changed, problem=problem,
+                           gated=request.args.get("required") == "1", ticked=form.ticked())
 
 
 def _save_draft(posted, version):
@@ -116,6 +125,8 @@ def _kept_answers(document_id):
 def fill_in(document_id):
     """Fill in a health form: save a draft to come back to, or submit and sign it."""
     offered = forms.offered_form(g.patient.id, document_id) or abort(404)
+    if not offered.to_fill_in:
+        return _submitted(offered)
     version = offered.version
     kept = _kept_answers(document_id)
     posted = form = SignForm() if kept is None else SignForm(formdata=kept)
@@ -143,6 +154,21 @@ def fill_in(document_id):
                            version=version, blocks=blocks.body_blocks(version.body),
                            answers=posted.answers.shown(version, saved), errors=errors,
                            changed=changed, problem=problem, ticked=set())
+
+
+def _submitted(offered):
+    """A submitted form the practice has not asked for again: its status and signed copy,
+    not a blank form. A post of it signs nothing (a second submit of the page that sent it
+    lands where the first did)."""
+    problem = None
+    if request.method == "POST":
+        done = signing.signature_for_key(request.form.get("submission_key", ""))
+        if done is not None and done.patient_id == g.patient.id:
+            return redirect(url_for("consents.index", signed=done.id))
+        problem = forms.already_submitted(offered.version)
+    return render_template("consents/form_submitted.html", document=offered.document,
+                           version=offered.version, submitted=offered.submitted,
+                           form=DraftForm(formdata=None), problem=problem)
 
 
 @bp.route("/consents/signed/<int:signature_id>.pdf")

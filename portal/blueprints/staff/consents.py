@@ -16,6 +16,7 @@ from ...forms import ButtonForm
 from ...models.consents import SIGNER_ROLES
 from ...models.types import utcnow
 from ...services import clock
+from ...services.consents import batch as consent_batch
 from ...services.consents import blocks, documents, forms, reports, signing, verification
 from ...services.pdf import render_pdf
 from ...web import login
@@ -198,13 +199,15 @@ def missing(document_id):
 @consents_bp.route("/consents/batch", methods=["GET", "POST"])
 @staff_required()
 def batch():
-    """One PDF of every consent signed on the chosen days, for the paper chart (a POST: it is
-    an export on the audit trail, and the answer is the file itself)."""
-    form = BatchPrintForm()
+    """One PDF of every consent signed on the chosen days, for the paper charts (a POST: it is
+    an export on the audit trail, and the answer is the file itself). The days start as
+    today in the practice's zone."""
+    today = clock.today(practice=g.practice)
+    form = BatchPrintForm(first=today, last=today)
     problem = None
     if form.validate_on_submit():
-        pdf, count = reports.batch_pdf(form.first.data, form.last.data, practice_zone(),
-                                               login.origin())
+        pdf, count = consent_batch.batch_pdf(form.first.data, form.last.data, g.practice,
+                                             login.origin())
         if pdf is not None:
             db.session.commit()
             name = f"consents-{form.first.data.isoformat()}-to-{form.last.data.isoformat()}.pdf"
@@ -212,7 +215,7 @@ def batch():
         problem = (_("No consents were signed on those days, so there is nothing to print.")
                    if count == 0 else
                    _("%(count)d consents were signed on those days; print at most %(most)d at a "
-                     "time. Choose fewer days.", count=count, most=reports.MAX_BATCH))
+                     "time. Choose fewer days.", count=count, most=consent_batch.MAX_BATCH))
     return render_template("staff/consents/batch.html", form=form, problem=problem)
 
 

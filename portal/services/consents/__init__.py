@@ -10,7 +10,8 @@ module they need (`from ..services.consents import signing`); nothing is re-expo
 - gate: what a patient still owes, current signatures, expiry and renewal reminders;
 - forms: health forms offered to a patient, drafts, review and assignment;
 - verification: a signature found by its code, an uploaded PDF checked, the public answer;
-- reports: staff lists and counts, batch print, the stored PDF or scan of a signature;
+- reports: staff lists and counts, the stored PDF or scan of a signature;
+- batch: the batch print of the consents signed on some days, for the paper charts;
 - seal, seal_keys, seal_signer: the practice's seal on a PDF and its check, the key and
   certificates, the prepared signer.
 """

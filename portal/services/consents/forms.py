@@ -3,6 +3,7 @@ staff side the review list and assigning a form to a patient."""
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ...database import lock_for_write
@@ -16,32 +17,82 @@ from . import documents, reports
 
 @dataclass(frozen=True)
 class OfferedForm:
-    """A health form offered to a patient, with their saved draft and whether staff asked."""
+    """A health form shown to a patient: their saved draft, whether staff asked for it (an
+    open assignment), and their latest submitted copy, if any."""
 
     document: Document
     version: DocumentVersion
     draft: FormDraft | None
     assigned: bool
+    submitted: Signature | None = None
+
+    @property
+    def to_fill_in(self):
+        """Whether the patient may fill it in now (see may_fill_in)."""
+        return may_fill_in(self.document, self.assigned, self.submitted)
+
+
+def may_fill_in(document, assigned, submitted):
+    """The one rule of a new copy: a form staff asked for (an open assignment: submitting
+    closes every open one, so it always came after the last copy), or a form for everyone
+    that the patient has not submitted yet. A submitted form is otherwise done."""
+    return assigned or (document.available_to_all and submitted is None)
+
+
+def latest_submissions(patient_id):
+    """{document id: the patient's latest submitted copy} of every health form (one query)."""
+    rows = db.session.scalars(select(Signature).where(
+        Signature.patient_id == patient_id, Signature.kind == "form")
+        .order_by(Signature.signed_at, Signature.id))
+    return {row.document_id: row for row in rows}
+
+
+def _open_assignments(patient_id):
+    return set(db.session.scalars(select(FormAssignment.document_id).where(
+        FormAssignment.patient_id == patient_id, FormAssignment.completed_at.is_(None))))
+
+
+def health_forms(patient_id):
+    """Every health form in use that concerns this patient: for everyone, assigned to them,
+    or submitted by them, with its draft and latest copy (four queries, whatever the number
+    of forms)."""
+    assigned = _open_assignments(patient_id)
+    drafts = {draft.document_id: draft for draft in db.session.scalars(
+        select(FormDraft).where(FormDraft.patient_id == patient_id))}
+    submitted = latest_submissions(patient_id)
+    return [OfferedForm(document, version, drafts.get(document.id), document.id in assigned,
+                        submitted.get(document.id))
+            for document, version in documents.published("form")
+            if document.available_to_all or document.id in assigned or document.id in submitted]
 
 
 def forms_offered(patient_id):
-    """Health forms this patient may fill in: those for everyone and those staff assigned
-    them, with any saved draft (three queries, whatever the number of forms)."""
-    assigned = set(db.session.scalars(select(FormAssignment.document_id).where(
-        FormAssignment.patient_id == patient_id, FormAssignment.completed_at.is_(None))))
-    drafts = {draft.document_id: draft for draft in db.session.scalars(
-        select(FormDraft).where(FormDraft.patient_id == patient_id))}
-    return [OfferedForm(document, version, drafts.get(document.id), document.id in assigned)
-            for document, version in documents.published("form")
-            if document.available_to_all or document.id in assigned]
+    """The health forms this patient may fill in now (see may_fill_in), with any saved draft."""
+    return [offered for offered in health_forms(patient_id) if offered.to_fill_in]
 
 
 def offered_form(patient_id, document_id):
-    """The offered health form with this id, else None (not offered is not found)."""
-    for offered in forms_offered(patient_id):
+    """The health form with this id as health_forms shows it (to fill in, or submitted),
+    else None: a form that does not concern the patient is not found."""
+    for offered in health_forms(patient_id):
         if offered.document.id == document_id:
             return offered
     return None
+
+
+def may_submit(patient_id, document):
+    """(may submit a new copy, the latest submitted copy or None), by may_fill_in."""
+    submitted = db.session.scalar(select(Signature).where(
+        Signature.patient_id == patient_id, Signature.document_id == document.id)
+        .order_by(Signature.signed_at.desc(), Signature.id.desc()).limit(1))
+    assigned = document.id in _open_assignments(patient_id)
+    return may_fill_in(document, assigned, submitted), submitted
+
+
+def already_submitted(version):
+    """Why a submitted form is not filled in again (plain text: the title is the practice's)."""
+    return _("You already submitted “%(title)s”. You can fill it in again when your care "
+             "team asks you to.", title=version.title)
 
 
 def save_draft(patient_id, version, answers):

@@ -58,6 +58,24 @@ def current_signatures(patient_id, now=None):
     return {row.document_id: row for row in rows}
 
 
+def in_renewal_window(signature, now):
+    """A current consent signature that ends within 30 days: the patient may sign it again."""
+    return (signature.expires_at is not None
+            and signature.expires_at <= now + timedelta(days=RENEWAL_NOTICE_DAYS))
+
+
+def may_sign_consent(patient_id, document_id, now=None):
+    """(may sign, the latest current signature or None): a consent may be signed when the
+    patient holds no current signature of it, or only one in its renewal window. Signing a
+    consent that is current would only make a second copy of the same promise."""
+    now = now or utcnow()
+    current = db.session.scalar(
+        select(Signature).where(Signature.patient_id == patient_id,
+                                Signature.document_id == document_id, is_current(now))
+        .order_by(Signature.signed_at.desc(), Signature.id.desc()).limit(1))
+    return current is None or in_renewal_window(current, now), current
+
+
 def consent_due(patient, now=None):
     """The first required consent the patient must sign themselves now, as (document,
     version), else None: what the gate sends them to. One query."""

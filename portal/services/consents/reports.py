@@ -1,18 +1,15 @@
 """What staff see of consents: a chart's signatures and what it still owes, the practice-wide
-lists and counts, batch print (the stored PDFs joined), and the stored PDF or scan of one
-signature.
+lists and counts, and the stored PDF or scan of one signature (the batch print is batch.py).
 
 Nothing here makes the default documents, so a practice without documents yet simply shows
 none. Every list is one query, or a fixed few, whatever the number of rows.
 """
 
 import hashlib
-import io
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from sqlalchemy import and_, exists, func, select
-from sqlalchemy.orm import undefer
 
 from ...extensions import db
 from ...models import Document, DocumentVersion, FormAssignment, Patient, Signature
@@ -24,7 +21,6 @@ from .gate import RENEWAL_NOTICE_DAYS, is_current, signed_again
 
 NOTICE_DAYS = RENEWAL_NOTICE_DAYS  # "expires in N days" within this many days
 PAGE_SIZE = 50
-MAX_BATCH = 500  # consents in one batch print: a larger file is hard to print and to hold
 
 
 def signatures_of(patient_id):
@@ -172,76 +168,6 @@ def record_listed(action, rows_patient_ids, page_number, origin, object_id=""):
     shown = ", ".join(str(patient_id) for patient_id in rows_patient_ids) or "none"
     audit.record(action, origin, object_type="document" if object_id else "",
                  object_id=object_id, detail=f"page: {page_number}; shown: {shown}")
-
-
-def local_days(first, last, zone):
-    """[start, end) in UTC covering the practice-local days `first` to `last` inclusive."""
-    start = datetime.combine(first, time(), zone)
-    end = datetime.combine(last + timedelta(days=1), time(), zone)
-    return start, end
-
-
-def count_signed_between(start, end):
-    """How many consents were signed in [start, end)."""
-    return db.session.scalar(select(func.count(Signature.id)).where(
-        Signature.kind == "consent", Signature.signed_at >= start, Signature.signed_at < end))
-
-
-def signed_between(start, end):
-    """Signed consents in [start, end) (aware datetimes), in signing order, with PDFs loaded."""
-    return db.session.scalars(
-        select(Signature).options(undefer(Signature.pdf))
-        .where(Signature.kind == "consent", Signature.signed_at >= start, Signature.signed_at < end)
-        .order_by(Signature.signed_at, Signature.id)).all()
-
-
-def joined_pdf(signatures):
-    """One PDF of the stored PDFs, each whole and in order, for the paper chart.
-
-    The pages are copied with qpdf (pikepdf), not rendered again: 200 three-page consents
-    join in about half a second. The joined file is for printing and carries no seal: each
-    stored PDF keeps its own, and the verification code on every page leads back to it. The
-    seals' invisible signature fields are left out, as they would point at nothing there.
-    """
-    import pikepdf
-
-    joined = pikepdf.new()
-    sources = []
-    for signature in signatures:
-        source = pikepdf.open(io.BytesIO(signature.pdf))
-        sources.append(source)  # kept open until the joined file is written
-        for page in source.pages:
-            if "/Annots" in page.obj:
-                kept = [annot for annot in page.obj.Annots if annot.get("/FT") != "/Sig"
-                        and annot.get("/Subtype") != "/Widget"]
-                page.obj.Annots = pikepdf.Array(kept)
-        joined.pages.extend(source.pages)
-    out = io.BytesIO()
-    joined.save(out)
-    for source in sources:
-        source.close()
-    return out.getvalue()
-
-
-def batch_pdf(first, last, zone, origin):
-    """(pdf bytes, count) of every consent signed on the local days `first`..`last`, joined
-    from the stored PDFs in signing order; (None, count) when none or more than MAX_BATCH.
-
-    Each consent handed out goes on the audit trail under its patient (the caller commits).
-    """
-    start, end = local_days(first, last, zone)
-    count = count_signed_between(start, end)
-    if count == 0 or count > MAX_BATCH:
-        return None, count
-    signatures = signed_between(start, end)
-    pdf = joined_pdf(signatures)
-    for signature in signatures:
-        audit.record_export(origin, "signature", signature.id, patient_id=signature.patient_id,
-                            file_format="pdf")
-    audit.record("consent.batch_printed", origin, object_type="consent_batch",
-                 detail=f"from {first.isoformat()} to {last.isoformat()}; consents: {count}; "
-                        f"bytes: {len(pdf)}")
-    return pdf, count
 
 
 class StoredFileDamaged(RuntimeError):

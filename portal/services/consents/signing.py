@@ -28,11 +28,15 @@ from ..errors import FieldError
 from ..legal_names import typed_name_matches
 from ..pdf import render_pdf
 from . import blocks, fields, forms, seal
-from .gate import expiry_for
+from .gate import expiry_for, may_sign_consent
 
 CODE_LENGTH = 10  # 50 bits of codes.ALPHABET, shown as two groups of five
 MAX_DRAWN_BYTES = 300 * 1024
 MAX_SCAN_BYTES = 10 * 1024 * 1024
+# In a stored PDF's keywords: its pages claim nothing the batch print would make untrue (no
+# "this PDF carries the seal") and keep each signature with its record, so the batch joins
+# them as they are. Older stored PDFs are drawn again there (services/consents/batch.py).
+WHOLE_PAGES_MARK = "print:as-is"
 SCAN_TYPES = {"application/pdf": b"%PDF-", "image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 
 
@@ -168,10 +172,43 @@ def sign(patient, version, *, signer, answers, attestations, drawing, submission
     return signature, True
 
 
-def sign_as_patient(patient, filled, *, account, answers, practice, origin):
+def _refuse_a_second_copy(patient, version, practice):
+    """SigningError when the patient already holds what signing would make: a consent that
+    is current and not yet in its renewal window, or a health form submitted that the
+    practice has not asked for again."""
+    document = db.session.get(Document, version.document_id)
+    if document.kind == "consent":
+        may_sign, current = may_sign_consent(patient.id, document.id)
+        if not may_sign:
+            raise SigningError(already_signed(version, current, practice))
+    elif not forms.may_submit(patient.id, document)[0]:
+        raise SigningError(forms.already_submitted(version))
+
+
+def already_signed(version, current, practice):
+    """Why a current consent is not signed again, with the day it ends (plain text: the
+    title is the practice's)."""
+    if current.expires_at is None:
+        return _("You already signed “%(title)s”. It stays current, so there is nothing to "
+                 "sign now.", title=version.title)
+    return _("You already signed “%(title)s”. It is current until %(date)s, so there is "
+             "nothing to sign now.", title=version.title,
+             date=clock.local(current.expires_at, practice).strftime("%B %-d, %Y"))
+
+
+def sign_as_patient(patient, filled, *, account, answers, practice, origin, only_when_due=False):
     """Sign what a patient filled in on a signing page (a SigningInput) as themselves, with
     `account`: the consents page, a health form and enrollment all sign this way. Returns
-    (signature, created) as sign does; the caller commits."""
+    (signature, created) as sign does; the caller commits.
+
+    With `only_when_due` (the consents pages) a second copy is refused with a SigningError:
+    a consent still current and not in its renewal window, a health form already submitted
+    that the practice has not asked for again. A second submit of the same page still
+    returns the signature it made.
+    """
+    if only_when_due and signature_for_key(filled.submission_key) is None:
+        lock_for_write(db.session, f"signing:{patient.id}:{filled.version.document_id}")
+        _refuse_a_second_copy(patient, filled.version, practice)
     return sign(patient, filled.version, signer=Signer(filled.name, "patient", account),
                 answers=answers, attestations=filled.attestations, drawing=filled.drawing,
                 submission_key=filled.submission_key, practice=practice, origin=origin)
@@ -239,11 +276,11 @@ def signed_pdf(signature, patient, version, practice, *, recorded_at):
         "blocks": blocks.body_blocks(version.body),
         "answers": fields.answer_lines(version, signature.values.get("answers", {})),
         "drawing": base64.b64encode(drawing).decode() if drawing else None,
-        "code": code, "recorded_at": recorded_at,
+        "code": code, "recorded_at": recorded_at, "sealed": True,
     }
     pdf = render_pdf("signed_document", title=version.title, practice=practice,
                      footer=f"{patient.full_name} · {_l('Verification code')} {code}",
-                     keywords=f"verification:{signature.verification_code}",
+                     keywords=f"verification:{signature.verification_code} {WHOLE_PAGES_MARK}",
                      subject=f"{version.title}, version {version.number}", **context)
     return seal.seal_pdf(pdf, reason=f"Signed {version.title} (verification {signature.verification_code})")
 
