@@ -112,6 +112,10 @@ class Invitation(db.Model):
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # superseded, revoked, email_changed, identity_failures
     void_reason: Mapped[str] = mapped_column(String(30), default="")
+    # Enrollment's account step refused for another field: the password that passed every
+    # rule, argon2-hashed, for the one browser whose key hashes to the holder (empty: none).
+    kept_password_hash: Mapped[str] = mapped_column(String(200), default="")
+    kept_password_holder: Mapped[str] = mapped_column(String(64), default="")
 
 
 class PasswordReset(db.Model):

@@ -69,17 +69,18 @@ def personal_words(patient, username="", email=""):
             born.strftime("%m%d%Y"), born.strftime("%Y%m%d"), born.strftime("%m%d%y"), str(born.year)]
 
 
-def create_account(patient, *, username, email, password, question, answer, policy_text,
-                   origin, status="active"):
+def create_account(patient, *, username, email, question, answer, policy_text, origin,
+                   status="active", password=None, password_hash=None):
     """Open a portal account for `patient` (the caller has validated everything and commits).
 
+    The password comes typed, or already hashed (`password_hash`: enrollment's kept one).
     Enrollment opens it "pending" (services/enrollment.py): kept, but no sign-in, reset or
     session accepts it until the portal consent is signed."""
     account = PatientAccount(
         patient_id=patient.id,
         username=normalize_username(username),
         email=(email or "").strip().lower(),
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         security_question=question,
         security_answer_hash=hash_answer(answer),
         status=status,

@@ -100,8 +100,13 @@ def void_open_invitations(patient_id, reason, origin, action="invitation.voided"
         Invitation.expires_at > now)).all()
     for invitation in open_ones:
         invitation.voided_at, invitation.void_reason = now, reason
+        invitation.kept_password_hash = invitation.kept_password_holder = ""
         audit.record(action, origin, patient_id=patient_id, object_type="invitation",
                      object_id=invitation.id, detail=f"reason: {reason}")
+    # A password an expired enrollment kept (services/enrollment.py) goes now too.
+    db.session.execute(update(Invitation).where(
+        Invitation.patient_id == patient_id, Invitation.expires_at <= now,
+        Invitation.kept_password_hash != "").values(kept_password_hash="", kept_password_holder=""))
     return len(open_ones)
 
 

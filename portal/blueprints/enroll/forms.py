@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation, ValidationError
 
 from ...forms import DateOfBirthField, NewPasswordFields, SecurityQuestionFields, SigningFields, strip
 from ...services import activation, codes
@@ -52,6 +52,8 @@ class AccountForm(NewPasswordFields, SecurityQuestionFields, FlaskForm):
 
     `patient` and `email` feed the personal-word password rule; `account_id` is the pending
     account a previous visit to this step kept (its own username is not "taken").
+    `password_kept`: this browser has a kept password (services/enrollment.py), so the
+    password boxes may be left empty; a pair typed in them is held to every rule.
     """
 
     username = StringField(
@@ -62,9 +64,24 @@ class AccountForm(NewPasswordFields, SecurityQuestionFields, FlaskForm):
         render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"},
     )
 
-    def __init__(self, *args, patient, email, account_id=None, **kwargs):
+    def __init__(self, *args, patient, email, account_id=None, password_kept=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.patient, self.invited_email, self.account_id = patient, email, account_id
+        self.password_kept = password_kept
+        if password_kept:
+            self.password.validators = [Optional(strip_whitespace=False), *(
+                rule for rule in self.password.validators if not isinstance(rule, DataRequired))]
+            self.confirm.validators = [_again_when_password_typed, *(
+                rule for rule in self.confirm.validators if not isinstance(rule, DataRequired))]
+            self.password.flags.required = self.confirm.flags.required = False
+
+    def uses_kept_password(self):
+        """True when the boxes were left empty to keep the kept password."""
+        return self.password_kept and not self.password.data and not self.confirm.data
+
+    def password_passed(self):
+        """True when a password was typed and it passed every rule (confirmation included)."""
+        return bool(self.password.data) and not self.password.errors and not self.confirm.errors
 
     def validate_username(self, field):
         problem = username_problem(field.data, except_id=self.account_id)
@@ -96,6 +113,16 @@ class AccountForm(NewPasswordFields, SecurityQuestionFields, FlaskForm):
         advice = [feedback["warning"]] if feedback["warning"] else []
         advice += feedback["suggestions"] if score < 3 else []
         return {"strength": STRENGTH_WORDS[score], "advice": advice}
+
+
+def _again_when_password_typed(form, field):
+    """The confirmation, when a password was kept: needed once a new password is typed;
+    both boxes empty keep the kept one (a confirmation alone meets the "not the same" rule)."""
+    if field.data:
+        return
+    if form.password.data:
+        raise StopValidation(_l("Enter the new password again."))
+    raise StopValidation()
 
 
 class ConsentForm(SigningFields, FlaskForm):

@@ -2,7 +2,7 @@
 (kept as a pending account once valid), then the portal consent, after which the patient is
 signed in as a sign-in would (services/enrollment.py says what is kept when)."""
 
-from flask import g, redirect, render_template, url_for
+from flask import g, redirect, render_template, session, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -14,40 +14,50 @@ from ...services.consents import blocks, signing
 from ...web import login
 from . import bp
 from .forms import AccountForm, ConsentForm, LetterAccountForm
-from .views import next_step, portal_consent_version, problem_page, verified_invitation
+from .views import KEPT_PASSWORD_KEY, next_step, portal_consent_version, problem_page, verified_invitation
 
 
 @bp.route("/enroll/account", methods=["GET", "POST"])
 def account():
     """Step two: username, password and security question. Once valid they are kept (a
-    pending account) and the consent comes next; a kept account's details can be changed."""
+    pending account) and the consent comes next; a kept account's details can be changed.
+    Refused for another field, a password that passed every rule is kept for this browser."""
     invitation, refused = verified_invitation()
     if refused:
         return refused
     patient, saved = invitations.invitation_patient(invitation), enrollment.saved_account(invitation)
+    kept_hash = enrollment.kept_password(invitation, session.get(KEPT_PASSWORD_KEY))
     form = (LetterAccountForm if invitation.kind == "letter" else AccountForm)(
-        patient=patient, email=invitation.email, account_id=saved.id if saved else None)
+        patient=patient, email=invitation.email, account_id=saved.id if saved else None,
+        password_kept=kept_hash is not None)
     if saved is not None and not form.is_submitted():
         form.username.data = saved.username
         if hasattr(form, "email"):
             form.email.data = saved.email_to_confirm
     if form.validate_on_submit():
-        problem = _keep_account(invitation, patient, form)
+        problem = _keep_account(invitation, patient, form,
+                                kept_hash if form.uses_kept_password() else None)
         if problem:
             return problem_page(problem, invitation)
         if not form.errors:
+            session.pop(KEPT_PASSWORD_KEY, None)
             return redirect(url_for("enroll.consent"))
+    if form.is_submitted() and form.password_passed() and "csrf_token" not in form.errors:
+        session[KEPT_PASSWORD_KEY] = enrollment.keep_password(invitation, form.password.data)
+        db.session.commit()
+        form.password_kept = True
     return render_template("enroll/account.html", form=form, patient=patient, saved=saved,
                            strength=form.strength_note() if form.is_submitted() else None)
 
 
-def _keep_account(invitation, patient, form):
+def _keep_account(invitation, patient, form, kept_hash):
     """Keep the account step, committing it: a problem for the problem page, or None (a
-    username taken in the same moment goes on its field)."""
+    username taken in the same moment goes on its field). `kept_hash` is the kept password,
+    when the boxes were left empty for it."""
     try:
         _, problem = enrollment.save_account(
             invitation, username=form.username.data, password=form.password.data,
-            question=form.question.data, answer=form.answer.data,
+            password_hash=kept_hash, question=form.question.data, answer=form.answer.data,
             email_to_confirm=form.address_to_confirm(), origin=login.origin())
         if problem:
             db.session.rollback()

@@ -22,6 +22,9 @@ from .forms import ActivationCodeForm, IdentityForm
 TOKEN_KEY = "enroll_token"  # noqa: S105 - a key name, not a secret
 LETTER_KEY = "enroll_letter"
 VERIFIED_KEY = "enroll_verified"
+# The key to the password kept at the account step (services/enrollment.py): a random value
+# whose hash sits beside the kept hash on the invitation; never the password or its hash.
+KEPT_PASSWORD_KEY = "enroll_kept_password"  # noqa: S105 - a key name, not a secret
 
 
 def problem_page(problem, invitation=None, letter=False):
@@ -51,7 +54,7 @@ def _current_invitation():
 def _start(key, value):
     """Begin enrollment with an emailed link's token or an opened letter: forget the other."""
     if session.get(key) != value:
-        for other in (TOKEN_KEY, LETTER_KEY, VERIFIED_KEY):
+        for other in (TOKEN_KEY, LETTER_KEY, VERIFIED_KEY, KEPT_PASSWORD_KEY):
             session.pop(other, None)
         session[key] = value
 
