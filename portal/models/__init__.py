@@ -12,6 +12,7 @@ from .auth import AuthSession, RateLimitHit, SignInFailure
 from .consents import Document, DocumentVersion, FormAssignment, FormDraft, Signature
 from .mail import OutboxEmail
 from .messages import Conversation, Message, MessageAttachment, MessageTopic, ReplyTemplate
+from .notices import AppointmentReminder
 from .patients import Patient
 from .practice import Practice
 from .record_corrections import RecordCorrection
@@ -20,6 +21,7 @@ from .records import RecordEntry
 from .staff import StaffUser
 
 __all__ = [
+    "AppointmentReminder",
     "AuditEvent",
     "Invitation",
     "PasswordReset",
