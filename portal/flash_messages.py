@@ -273,6 +273,11 @@ FLASHES = {
     "share_closed": (_l("You closed the shared record in this browser."), "success"),
     "staff_share_stopped": (_l("The share was stopped. Its link and code no longer open "
                                "anything."), "success"),
+    # notices (issue 21): staff change an appointment the patient sees
+    "appointment_changed": (_l("The appointment was changed. The patient sees the change, and "
+                               "is sent an email notice if they chose appointment notices."),
+                            "success"),
+    "appointment_unchanged": (_l("Nothing was changed."), "info"),
 }
 
 
