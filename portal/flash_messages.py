@@ -288,6 +288,11 @@ FLASHES = {
                            "with your username and password."), "success"),
     "enroll_email_to_confirm": (_l("We sent a link to %(email)s. Open it to add that email "
                                    "address to your account."), "info"),
+    # notices (issue 21): staff change an appointment the patient sees
+    "appointment_changed": (_l("The appointment was changed. The patient sees the change, and "
+                               "is sent an email notice if they chose appointment notices."),
+                            "success"),
+    "appointment_unchanged": (_l("Nothing was changed."), "info"),
 }
 
 

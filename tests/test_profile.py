@@ -55,7 +55,7 @@ def test_each_patient_sees_and_changes_only_their_own(app, client, make_account,
     assert "sam@example.com" in sam.get("/profile").get_data(as_text=True)
     assert "robin.quill@example.com" not in sam.get("/profile").get_data(as_text=True)
     post_form(sam, "/profile/notices", {"notify_messages": "none", "notify_results": "none",
-                                        "notify_appointments": "none"})
+                                        "notify_appointments": "none", "notify_forms": "none"})
     assert not stored(app, PatientAccount, other.id).notify_messages
     assert stored(app, PatientAccount, signed_in_account.id).notify_messages
 
@@ -258,15 +258,16 @@ def test_email_validation(client, signed_in_account, outbox, values, message):
 # -- preferences --
 
 def test_preferences_saved(app, client, signed_in_account, audit_trail):
-    assert checked(client) == ["email", "email", "email"]  # the saved choices are shown
+    assert checked(client) == ["email", "email", "email", "email"]  # the saved choices shown
     response = post_form(client, "/profile/notices", {
-        "notify_messages": "email", "notify_results": "none", "notify_appointments": "none"})
+        "notify_messages": "email", "notify_results": "none", "notify_appointments": "none",
+        "notify_forms": "email"})
     assert response.headers["Location"] == "/profile"
     account = stored(app, PatientAccount, signed_in_account.id)
     assert (account.notify_messages, account.notify_results, account.notify_appointments) == (
         True, False, False)
     assert "patient.preferences_changed" in audit_trail.actions()
-    assert checked(client) == ["email", "none", "none"]
+    assert checked(client) == ["email", "none", "none", "email"]
 
 
 def checked(client):

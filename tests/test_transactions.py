@@ -138,6 +138,9 @@ MAY_COMMIT = {
     ("_claim", "commit"): 1,                 # mail: the worker claims a message to send
     ("deliver_due", "commit"): 3,            # mail: the worker's delivery round
     ("send_renewal_reminders", "commit"): 2,  # consents: one reminder per transaction
+    ("send_results_notices", "commit"): 2,   # patient notices: one account per transaction
+    ("send_appointment_reminders", "commit"): 1,  # patient notices: the read ends first
+    ("_remind", "commit"): 1,                # patient notices: one reminder per transaction
     ("reencrypt_all", "commit"): 2,          # secretbox: key rotation, one row at a time
     ("forget_expired", "commit"): 1,         # kept_drafts: the worker deletes day-old drafts
     # The session check writes on a connection of its own, never in the page's transaction.

@@ -2,7 +2,7 @@
 address a letter's patient typed, to confirm when enrollment finishes (issue 21)
 
 Revision ID: 0016_enrollment_steps
-Revises: 0014_twostep_cap_and_seal
+Revises: 0015_patient_notices
 Create Date: 2026-12-07 08:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0016_enrollment_steps'
-down_revision = '0014_twostep_cap_and_seal'
+down_revision = '0015_patient_notices'
 branch_labels = None
 depends_on = None
 

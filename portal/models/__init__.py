@@ -13,6 +13,7 @@ from .consents import Document, DocumentVersion, FormAssignment, FormDraft, Sign
 from .kept_drafts import KeptDraft
 from .mail import OutboxEmail
 from .messages import Conversation, Message, MessageAttachment, MessageTopic, ReplyTemplate
+from .notices import AppointmentReminder
 from .patients import Patient
 from .practice import Practice
 from .record_corrections import RecordCorrection
@@ -21,6 +22,7 @@ from .records import RecordEntry
 from .staff import StaffUser
 
 __all__ = [
+    "AppointmentReminder",
     "AuditEvent",
     "Invitation",
     "PasswordReset",

@@ -49,6 +49,11 @@ class PatientAccount(UserMixin, db.Model):
     notify_messages: Mapped[bool] = mapped_column(default=True)
     notify_results: Mapped[bool] = mapped_column(default=True)
     notify_appointments: Mapped[bool] = mapped_column(default=True)
+    notify_forms: Mapped[bool] = mapped_column(default=True)
+    # Results and documents released and not yet told (services/patient_notices.py): the
+    # first release since then, and when the last results notice was queued (at most one an hour).
+    results_waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    results_noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reset_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Wrong security answers over all reset links; at the cap, self-service reset closes
     # (self_reset_closed_at) until the practice reopens it from the chart.

@@ -122,6 +122,7 @@ ROUTES = {
         "staff.messages.attachment_file", "staff.messages.attachment_image",
     ), IN_SERVICE),
     "staff.records.retract": "retract",
+    "staff.appointment_changes.change": "publish_front",
     "staff.record_import.upload": "publish_clinical",
     "staff.records.panel": "publish_clinical",
     "staff.record_import.confirm": "publish_clinical",

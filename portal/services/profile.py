@@ -16,7 +16,7 @@ from .. import page_texts
 from ..extensions import db
 from ..models import AuditEvent, AuthSession
 from ..models.types import utcnow
-from . import audit, notices, permissions
+from . import audit, notices, patient_notices, permissions
 from .accounts import hash_answer
 from .mail import send_email
 from .passwords import hash_password
@@ -29,7 +29,7 @@ ACTIVITY_SESSIONS = 20
 ACTIVITY_FAILURES = 10
 FAILED_SIGN_IN_ACTIONS = ("patient.sign_in_failed", "patient.sign_in_refused_locked",
                           "twostep.code_failed", "patient.reauth_failed")
-NOTIFY_FIELDS = ("notify_messages", "notify_results", "notify_appointments")
+NOTIFY_FIELDS = ("notify_messages", "notify_results", "notify_appointments", "notify_forms")
 
 
 def _about(account):
@@ -115,6 +115,7 @@ def save_preferences(account, choices, origin):
     changed = [name for name in NOTIFY_FIELDS if getattr(account, name) != choices[name]]
     for name in changed:
         setattr(account, name, choices[name])
+    patient_notices.setting_saved(account)
     if changed:
         audit.record("patient.preferences_changed", origin, actor=account, detail=", ".join(changed),
                      **_about(account))

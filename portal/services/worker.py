@@ -1,14 +1,17 @@
 """One round of the mail worker (`portal send-mail`): the only place mail is made or sent
 outside the request that caused it."""
 
-from . import kept_drafts, mail, recovery_requests
+from . import kept_drafts, mail, patient_notices, recovery_requests
 from .consents import gate
 
 
 def run_once():
-    """Answer waiting recovery requests, queue consent renewal reminders, forget drafts kept
-    from the idle sign-out a day ago, then deliver what is due. Returns (sent, failed)."""
+    """Answer waiting recovery requests, queue consent renewal reminders, the gathered results
+    notices and the day-before appointment reminders, forget drafts kept from the idle
+    sign-out a day ago, then deliver what is due. Returns (sent, failed)."""
     recovery_requests.process_requests()
     gate.send_renewal_reminders()
+    patient_notices.send_results_notices()
+    patient_notices.send_appointment_reminders()
     kept_drafts.forget_expired()
     return mail.deliver_due()

@@ -57,7 +57,7 @@ def test_preferences_and_password_without_javascript(open_context, make_account,
     page = open_context("desktop", java_script_enabled=False).new_page()
     patient_sign_in(page, "robin", PATIENT_PASSWORD)
     page.goto("/profile/notices")
-    page.get_by_role("group", name="When a test result is ready").get_by_label("No email").check()
+    page.get_by_role("group", name="When a test result or document is ready").get_by_label("No email").check()
     page.get_by_role("button", name="Save choices").click()
     expect(page.get_by_text("Your email notice choices were saved.")).to_be_visible()
     page.goto("/profile/password")

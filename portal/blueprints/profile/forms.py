@@ -52,26 +52,42 @@ class ChangeEmailForm(ProfileAccountForm):
             raise ValidationError(_l("That is already your email address."))
 
 
-def notice_field(label):
-    return RequiredRadioField(label, choices=choices(NOTICE_CHOICES),
+NOTICE_FIELDS = ("notify_messages", "notify_results", "notify_appointments", "notify_forms")
+
+
+def notice_field(label, description):
+    return RequiredRadioField(label, choices=choices(NOTICE_CHOICES), description=description,
                               validators=[DataRequired(_l("Choose how to be told."))])
 
 
 class PreferencesForm(FlaskForm):
-    notify_messages = notice_field(_l("When the care team sends you a message"))
-    notify_results = notice_field(_l("When a test result is ready"))
-    notify_appointments = notice_field(_l("About your appointments"))
+    """What each setting sends, said as services/patient_notices.py sends it."""
+
+    notify_messages = notice_field(
+        _l("When the care team sends you a message"),
+        _l("An email each time the practice replies to you or writes to you."))
+    notify_results = notice_field(
+        _l("When a test result or document is ready"),
+        _l("When the practice adds a result, a document or anything else to your health "
+           "record: an email within a minute, then at most one more an hour, however many "
+           "are added."))
+    notify_appointments = notice_field(
+        _l("About your appointments"),
+        _l("When an appointment is added, changed or cancelled, and a reminder the day "
+           "before it."))
+    notify_forms = notice_field(
+        _l("About forms and consents"),
+        _l("When the practice asks you to fill in a form, and a month before your consent "
+           "to use the portal ends."))
 
     @classmethod
     def for_account(cls, account):
         """The form, showing the account's saved choices until something is posted."""
-        saved = {name: "email" if getattr(account, name) else "none" for name in
-                 ("notify_messages", "notify_results", "notify_appointments")}
+        saved = {name: "email" if getattr(account, name) else "none" for name in NOTICE_FIELDS}
         form = cls()
         if not form.is_submitted():
             form.process(formdata=None, data=saved)
         return form
 
     def choices_made(self):
-        return {field.name: field.data == "email" for field in
-                (self.notify_messages, self.notify_results, self.notify_appointments)}
+        return {name: self[name].data == "email" for name in NOTICE_FIELDS}

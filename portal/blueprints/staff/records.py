@@ -20,7 +20,7 @@ from ...flash_messages import flash_message
 from ...forms import ButtonForm, show_refusal
 from ...models.types import utcnow
 from ...services import clock, permissions
-from ...services.records import categories, entries, panels, staff
+from ...services.records import appointments, categories, entries, panels, staff
 from ...services.uploads import EXTENSIONS
 from ...web import downloads, login
 from ...web.filters import local_time
@@ -166,6 +166,7 @@ def show(patient, entry, hold_form=None, problem=None, correction_form=None, rel
         release_reason=entries.release_needs_reason(current_user, entry),
         release_form=release_form or ReleaseForm(formdata=None),
         may_retract=permissions.allows(current_user, "retract", g.practice),
+        may_change=appointments.may_change(current_user, entry, g.practice),
         corrections=correction_panel(entry, correction_form, permissions.allows(
             current_user, permissions.category_action(entry.category), g.practice)))
     db.session.commit()

@@ -10,7 +10,7 @@ from ...database import lock_for_write
 from ...extensions import db
 from ...models import Document, DocumentVersion, FormAssignment, FormDraft, Patient, Signature, StaffUser
 from ...models.types import utcnow
-from .. import audit, permissions
+from .. import audit, patient_notices, permissions
 from ..paging import page_of
 from . import documents, reports
 
@@ -167,4 +167,5 @@ def assign_form(patient, document_id, staff, origin):
     db.session.flush()
     audit.record("form.assigned", origin, patient_id=patient.id, object_type="document",
                  object_id=document_id)
+    patient_notices.form_assigned(patient.id)
     return assignment, True

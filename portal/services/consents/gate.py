@@ -133,7 +133,8 @@ def send_renewal_reminders(now=None, limit=100):
             continue
         signature.reminder_sent_at = now
         account = db.session.scalar(select(PatientAccount).where(
-            PatientAccount.patient_id == signature.patient_id, PatientAccount.status == "active"))
+            PatientAccount.patient_id == signature.patient_id, PatientAccount.status == "active",
+            PatientAccount.notify_forms.is_(True)))  # the patient's setting (issue 21)
         if account is not None and account.email:
             patient = db.session.get(Patient, signature.patient_id)
             zone = ZoneInfo(signature.time_zone)

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from ...extensions import db
 from ...models import RecordEntry
 from ...models.types import utcnow
-from .. import audit, permissions
+from .. import audit, patient_notices, permissions
 from ..access import LARGEST_ID
 from ..paging import page_of
 from ..uploads import EXTENSIONS, MAX_IMAGE_PIXELS, FileRefused, clean_upload, kind_of
@@ -96,6 +96,7 @@ def _release(entry, origin, reason=""):
     audit.record("record.released", origin, patient_id=entry.patient_id,
                  object_type="record_entry", object_id=entry.id,
                  detail=f"held; reason: {reason}"[:2000] if was_held and reason else "")
+    patient_notices.entry_released(entry)  # the patient's chosen notice, if any
 
 
 def may_release(staff, entry, practice=None):
