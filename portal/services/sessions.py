@@ -5,11 +5,12 @@ in auth_sessions, so ending a session in the database ends it in every gunicorn 
 once, and a copied cookie stops working after sign-out.
 """
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from ..extensions import db
 from ..models import AuthSession
@@ -42,6 +43,14 @@ def start_session(account, ip, user_agent):
     return token
 
 
+@functools.cache
+def _session_and_account(account_model):
+    """The session check's statement for one account model, built once per process."""
+    return (select(AuthSession, account_model)
+            .outerjoin(account_model, account_model.id == AuthSession.account_id)
+            .where(AuthSession.token_hash == bindparam("token_hash")))
+
+
 def check_session(token, account_kind, account_model):
     """Return (auth_session, account, problem) for a browser's session token: problem is None,
     "expired" or "ended" (and the first two None then). `account_model` is StaffUser or
@@ -54,10 +63,8 @@ def check_session(token, account_kind, account_model):
     """
     if not token:
         return None, None, "ended"
-    row = db.session.execute(
-        select(AuthSession, account_model)
-        .outerjoin(account_model, account_model.id == AuthSession.account_id)
-        .where(AuthSession.token_hash == _hash(token))).first()
+    row = db.session.execute(_session_and_account(account_model),
+                             {"token_hash": _hash(token)}).first()
     found, account = row if row is not None else (None, None)
     if found is None or found.ended_at is not None or found.account_kind != account_kind:
         return None, None, "ended"
