@@ -24,6 +24,12 @@ TOUCH_INTERVAL = timedelta(seconds=60)
 PENDING_LIFETIME = timedelta(minutes=5)
 
 
+# db.session.info key of the session row check_session found live in this database session.
+_CHECKED = "checked_auth_session"
+_LIVE_SESSION = select(AuthSession).where(AuthSession.token_hash == bindparam("token_hash"),
+                                          AuthSession.ended_at.is_(None))
+
+
 def _hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -69,13 +75,18 @@ def check_session(token, account_kind, account_model):
     if found is None or found.ended_at is not None or found.account_kind != account_kind:
         return None, None, "ended"
     now = utcnow()
-    this_row = update(AuthSession).where(AuthSession.id == found.id)
     if now - found.last_seen_at > IDLE_TIMEOUT or now - found.created_at > ABSOLUTE_TIMEOUT:
-        _write_apart(this_row.values(ended_at=now, end_reason="timeout", data=None))
+        _write_apart(_this_row(found).values(ended_at=now, end_reason="timeout", data=None))
         return None, None, "expired"
     if now - found.last_seen_at > TOUCH_INTERVAL:
-        _write_apart(this_row.values(last_seen_at=now))
+        _write_apart(_this_row(found).values(last_seen_at=now))
+    db.session.info[_CHECKED] = found  # what this request keeps on it is read from this row
     return found, account, None
+
+
+def _this_row(found):
+    # Built only when a write is due: most requests write nothing, and building costs.
+    return update(AuthSession).where(AuthSession.id == found.id)
 
 
 def _write_apart(statement):
@@ -122,10 +133,15 @@ def end_all_sessions(account, reason):
 
 
 def _live_session(token):
+    """The live session row of `token`: the one check_session found for this request's
+    database session when it is that token's (no second query), else read now."""
     if not token:
         return None
-    return db.session.scalar(select(AuthSession).where(
-        AuthSession.token_hash == _hash(token), AuthSession.ended_at.is_(None)))
+    token_hash = _hash(token)
+    checked = db.session.info.get(_CHECKED)
+    if checked is not None and checked in db.session and checked.token_hash == token_hash:
+        return checked if checked.ended_at is None else None
+    return db.session.scalar(_LIVE_SESSION, {"token_hash": token_hash})
 
 
 def session_value(token, key, default=None):
