@@ -1,5 +1,8 @@
 """The practice's settings row."""
 
+from sqlalchemy import select
+from sqlalchemy.orm.util import identity_key
+
 from ..extensions import db
 from ..models import Practice
 
@@ -12,9 +15,15 @@ SETTING_FIELDS = (
 )
 
 
+# Every request reads it: the statement is built once (session.get builds its own each time).
+_PRACTICE = select(Practice).where(Practice.id == PRACTICE_ID)
+
+
 def get_practice():
     """The practice's settings; an unsaved placeholder before the admin has set them up."""
-    practice = db.session.get(Practice, PRACTICE_ID)
+    practice = db.session.identity_map.get(identity_key(Practice, PRACTICE_ID))
+    if practice is None:
+        practice = db.session.scalar(_PRACTICE)
     if practice is None:
         defaults = {
             column.key: column.default.arg

@@ -5,11 +5,12 @@ in auth_sessions, so ending a session in the database ends it in every gunicorn 
 once, and a copied cookie stops working after sign-out.
 """
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from ..extensions import db
 from ..models import AuthSession
@@ -21,6 +22,12 @@ ABSOLUTE_TIMEOUT = timedelta(hours=12)
 TOUCH_INTERVAL = timedelta(seconds=60)
 # How long a sign-in may wait between the right password and its two-step code.
 PENDING_LIFETIME = timedelta(minutes=5)
+
+
+# db.session.info key of the session row check_session found live in this database session.
+_CHECKED = "checked_auth_session"
+_LIVE_SESSION = select(AuthSession).where(AuthSession.token_hash == bindparam("token_hash"),
+                                          AuthSession.ended_at.is_(None))
 
 
 def _hash(token):
@@ -42,6 +49,14 @@ def start_session(account, ip, user_agent):
     return token
 
 
+@functools.cache
+def _session_and_account(account_model):
+    """The session check's statement for one account model, built once per process."""
+    return (select(AuthSession, account_model)
+            .outerjoin(account_model, account_model.id == AuthSession.account_id)
+            .where(AuthSession.token_hash == bindparam("token_hash")))
+
+
 def check_session(token, account_kind, account_model):
     """Return (auth_session, account, problem) for a browser's session token: problem is None,
     "expired" or "ended" (and the first two None then). `account_model` is StaffUser or
@@ -54,21 +69,24 @@ def check_session(token, account_kind, account_model):
     """
     if not token:
         return None, None, "ended"
-    row = db.session.execute(
-        select(AuthSession, account_model)
-        .outerjoin(account_model, account_model.id == AuthSession.account_id)
-        .where(AuthSession.token_hash == _hash(token))).first()
+    row = db.session.execute(_session_and_account(account_model),
+                             {"token_hash": _hash(token)}).first()
     found, account = row if row is not None else (None, None)
     if found is None or found.ended_at is not None or found.account_kind != account_kind:
         return None, None, "ended"
     now = utcnow()
-    this_row = update(AuthSession).where(AuthSession.id == found.id)
     if now - found.last_seen_at > IDLE_TIMEOUT or now - found.created_at > ABSOLUTE_TIMEOUT:
-        _write_apart(this_row.values(ended_at=now, end_reason="timeout", data=None))
+        _write_apart(_this_row(found).values(ended_at=now, end_reason="timeout", data=None))
         return None, None, "expired"
     if now - found.last_seen_at > TOUCH_INTERVAL:
-        _write_apart(this_row.values(last_seen_at=now))
+        _write_apart(_this_row(found).values(last_seen_at=now))
+    db.session.info[_CHECKED] = found  # what this request keeps on it is read from this row
     return found, account, None
+
+
+def _this_row(found):
+    # Built only when a write is due: most requests write nothing, and building costs.
+    return update(AuthSession).where(AuthSession.id == found.id)
 
 
 def _write_apart(statement):
@@ -115,10 +133,15 @@ def end_all_sessions(account, reason):
 
 
 def _live_session(token):
+    """The live session row of `token`: the one check_session found for this request's
+    database session when it is that token's (no second query), else read now."""
     if not token:
         return None
-    return db.session.scalar(select(AuthSession).where(
-        AuthSession.token_hash == _hash(token), AuthSession.ended_at.is_(None)))
+    token_hash = _hash(token)
+    checked = db.session.info.get(_CHECKED)
+    if checked is not None and checked in db.session and checked.token_hash == token_hash:
+        return checked if checked.ended_at is None else None
+    return db.session.scalar(_LIVE_SESSION, {"token_hash": token_hash})
 
 
 def session_value(token, key, default=None):

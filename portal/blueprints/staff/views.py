@@ -53,9 +53,10 @@ def patients():
         return render_template("staff/patients.html", form=form, page=None)
     page = paging.page_of(charts.search_statement(query), requested_page(), charts.PAGE_SIZE,
                           scalars=True)
-    charts.record_list_viewed(page.items, query, page.page, login.origin())
-    # Drawn before the commit, which would expire the rows and reload each one (N+1).
+    # Drawn before the view is recorded: a commit first would expire the rows and reload each
+    # one (N+1), and on SQLite the audit row would hold the write lock while the page is drawn.
     body = render_template("staff/patients.html", form=form, page=page, searching=bool(query))
+    charts.record_list_viewed(page.items, query, page.page, login.origin())
     db.session.commit()
     return body
 
@@ -86,14 +87,15 @@ def new_patient():
 @staff_required()
 def chart(patient_id):
     patient = chart_or_404(patient_id)
-    charts.record_chart_viewed(patient, login.origin())
-    db.session.commit()
     account = account_for_patient(patient.id)
     consents = reports.chart_consents(patient, practice_zone())
     assign_form = AssignFormForm(formdata=None)
     assign_form.document_id.choices = [(document.id, version.title)
                                        for document, version in consents.forms]
-    return render_template("staff/chart.html", patient=patient, account=account,
+    # Drawn before the view is recorded: a commit first would expire the chart, the practice
+    # and the staff member (read again), and on SQLite the audit row would hold the write
+    # lock while the page is drawn.
+    body = render_template("staff/chart.html", patient=patient, account=account,
                            portal=chart_portal(patient, account, current_user),
                            age=charts.age_on(patient.date_of_birth, utcnow().date()),
                            consents=consents, assign_form=assign_form,
@@ -102,6 +104,9 @@ def chart(patient_id):
                            delivery_problem=inbox.delivery_problem,
                            record=chart_record(patient.id),
                            shares=chart_shares(patient.id, current_user))
+    charts.record_chart_viewed(patient, login.origin())
+    db.session.commit()
+    return body
 
 
 def chart_shares(patient_id, staff):

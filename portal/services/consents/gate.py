@@ -10,7 +10,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
@@ -40,12 +40,16 @@ def is_current(now):
     return or_(Signature.expires_at.is_(None), Signature.expires_at > now)
 
 
+_later = aliased(Signature)
+# Built once: an aliased subquery costs more to build than the query costs to run.
+_SIGNED_AGAIN = exists().where(_later.patient_id == Signature.patient_id,
+                               _later.document_id == Signature.document_id,
+                               _later.signed_at > Signature.signed_at)
+
+
 def signed_again():
     """The condition on Signature: the same patient signed the same document later."""
-    later = aliased(Signature)
-    return exists().where(later.patient_id == Signature.patient_id,
-                          later.document_id == Signature.document_id,
-                          later.signed_at > Signature.signed_at)
+    return _SIGNED_AGAIN
 
 
 def current_signatures(patient_id, now=None):
@@ -76,18 +80,23 @@ def may_sign_consent(patient_id, document_id, now=None):
     return current is None or in_renewal_window(current, now), current
 
 
+# The gate runs on every patient page: its statement is built once, with the patient and the
+# moment as parameters.
+_CONSENTS_OWED = (
+    select(Document, DocumentVersion)
+    .join(DocumentVersion, DocumentVersion.id == Document.current_version_id)
+    .where(Document.kind == "consent", Document.retired_at.is_(None),
+           DocumentVersion.required.is_(True),
+           ~exists().where(Signature.patient_id == bindparam("patient_id"),
+                           Signature.document_id == Document.id, is_current(bindparam("now"))))
+    .order_by(Document.is_portal_consent.desc(), Document.id))
+
+
 def consent_due(patient, now=None):
     """The first required consent the patient must sign themselves now, as (document,
     version), else None: what the gate sends them to. One query."""
     now = now or utcnow()
-    current = exists().where(Signature.patient_id == patient.id,
-                             Signature.document_id == Document.id, is_current(now))
-    rows = db.session.execute(
-        select(Document, DocumentVersion)
-        .join(DocumentVersion, DocumentVersion.id == Document.current_version_id)
-        .where(Document.kind == "consent", Document.retired_at.is_(None),
-               DocumentVersion.required.is_(True), ~current)
-        .order_by(Document.is_portal_consent.desc(), Document.id)).all()
+    rows = db.session.execute(_CONSENTS_OWED, {"patient_id": patient.id, "now": now}).all()
     today = clock.today(now)
     for document, version in rows:
         if documents.patient_may_sign(version, patient, today):
@@ -95,20 +104,25 @@ def consent_due(patient, now=None):
     return None
 
 
-def _renewal_due_where(now):
-    """Consent signatures ending within 30 days that no newer signature replaced."""
-    return (Signature.kind == "consent", Signature.expires_at > now,
-            Signature.expires_at <= now + timedelta(days=RENEWAL_NOTICE_DAYS), ~signed_again())
+# Consent signatures ending within 30 days (between :now and :horizon) that no newer
+# signature replaced.
+_RENEWAL_DUE_WHERE = (Signature.kind == "consent", Signature.expires_at > bindparam("now"),
+                      Signature.expires_at <= bindparam("horizon"), ~_SIGNED_AGAIN)
+_RENEWAL_DUE = (
+    select(Signature, DocumentVersion.title)
+    .join(DocumentVersion, DocumentVersion.id == Signature.version_id)
+    .where(Signature.patient_id == bindparam("patient_id"), *_RENEWAL_DUE_WHERE)
+    .order_by(Signature.expires_at).limit(1))
+
+
+def _renewal_window(now):
+    return {"now": now, "horizon": now + timedelta(days=RENEWAL_NOTICE_DAYS)}
 
 
 def renewal_due(patient_id, now=None):
     """(signature, document title) of a consent to renew within 30 days, else None."""
-    now = now or utcnow()
-    return db.session.execute(
-        select(Signature, DocumentVersion.title)
-        .join(DocumentVersion, DocumentVersion.id == Signature.version_id)
-        .where(Signature.patient_id == patient_id, *_renewal_due_where(now))
-        .order_by(Signature.expires_at).limit(1)).first()
+    window = _renewal_window(now or utcnow())
+    return db.session.execute(_RENEWAL_DUE, {"patient_id": patient_id, **window}).first()
 
 
 def send_renewal_reminders(now=None, limit=100):
@@ -122,8 +136,8 @@ def send_renewal_reminders(now=None, limit=100):
 
     now = now or utcnow()
     due_ids = db.session.scalars(
-        select(Signature.id).where(Signature.reminder_sent_at.is_(None), *_renewal_due_where(now))
-        .order_by(Signature.expires_at).limit(limit)).all()
+        select(Signature.id).where(Signature.reminder_sent_at.is_(None), *_RENEWAL_DUE_WHERE)
+        .order_by(Signature.expires_at).limit(limit), _renewal_window(now)).all()
     db.session.commit()
     sent = 0
     for signature_id in due_ids:

@@ -9,7 +9,7 @@ here filters both (patient_conversation, patient_messages).
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from ...extensions import db
 from ...models import Conversation, Message, MessageTopic, OutboxEmail, Patient, StaffUser
@@ -45,13 +45,17 @@ def patient_sent(patient_id, page=1):
     return page_of(statement, page, PAGE_SIZE)
 
 
+# Every patient page counts them (the navigation's "Messages (N)"): built once.
+_UNREAD = select(func.count()).select_from(Conversation).where(
+    Conversation.patient_id == bindparam("patient_id"),
+    Conversation.last_staff_message_at.is_not(None),
+    or_(Conversation.patient_read_at.is_(None),
+        Conversation.last_staff_message_at > Conversation.patient_read_at))
+
+
 def unread_count(patient_id):
     """How many of the patient's conversations have a reply they have not opened."""
-    return db.session.scalar(select(func.count()).select_from(Conversation).where(
-        Conversation.patient_id == patient_id,
-        Conversation.last_staff_message_at.is_not(None),
-        or_(Conversation.patient_read_at.is_(None),
-            Conversation.last_staff_message_at > Conversation.patient_read_at)))
+    return db.session.scalar(_UNREAD, {"patient_id": patient_id})
 
 
 def patient_conversation(patient_id, conversation_id):
