@@ -179,3 +179,12 @@ def make_share(page, days="3"):
     page.get_by_role("button", name="Make the link and code").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your share is ready")
     return page.locator("#share-link").inner_text(), page.locator("#share-code").inner_text()
+
+
+def main_nav(page):
+    """The page's main navigation, opened first where it folds behind "Menu" (on a phone;
+    issue 21): a tap on the control, as a person would, with or without JavaScript."""
+    menu = page.locator("label[for=menu-toggle]")
+    if menu.is_visible() and not page.locator("#menu-toggle").is_checked():
+        menu.click()
+    return page.get_by_role("navigation", name="Main")

@@ -7,7 +7,7 @@ and 375 px, axe-core clean on every page, and the whole of it with JavaScript of
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import draw_signature, stored_signatures
+from .helpers import draw_signature, main_nav, stored_signatures
 
 FRONT_DESK = "frontdesk@practice.test"
 PATIENT_EMAIL = "maria.lopez@example.com"
@@ -133,7 +133,7 @@ def test_invite_enroll_sign_in_and_out(app, open_context, make_staff, sign_in, a
     page.wait_for_url("**/home")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Maria")
     ok()
-    page.get_by_role("button", name="Sign out").click()
+    main_nav(page).get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/sign-in")
     expect(page.get_by_role("status")).to_have_text("You have signed out.")
 
