@@ -251,7 +251,7 @@ def patient_reads_and_replies(page, conversation_id, ok):
     expect(page.locator("main")).not_to_contain_text("Internal note")
     assert NOTE not in page.content()
     # Read now: the count has gone from the navigation.
-    expect(nav.get_by_role("link", name="Messages", exact=True)).to_be_visible()
+    expect(main_nav(page).get_by_role("link", name="Messages", exact=True)).to_be_visible()
     ok()
 
     page.get_by_label("Your reply", exact=True).fill(PATIENT_REPLY)
