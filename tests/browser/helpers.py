@@ -191,3 +191,12 @@ def sign_and_wait(page, button_name, url_pattern):
         page.wait_for_url(url_pattern)
     finally:
         page.set_default_timeout(10_000)
+
+
+def main_nav(page):
+    """The page's main navigation, opened first where it folds behind "Menu" (on a phone;
+    issue 21): a tap on the control, as a person would, with or without JavaScript."""
+    menu = page.locator("label[for=menu-toggle]")
+    if menu.is_visible() and not page.locator("#menu-toggle").is_checked():
+        menu.click()
+    return page.get_by_role("navigation", name="Main")

@@ -8,7 +8,7 @@ page, and the whole of it with JavaScript off."""
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import draw_signature, sign_and_wait, stored_signatures
+from .helpers import draw_signature, main_nav, sign_and_wait, stored_signatures
 
 FRONT_DESK = "frontdesk@practice.test"
 PATIENT_EMAIL = "maria.lopez@example.com"
@@ -151,7 +151,7 @@ def test_invite_enroll_sign_in_and_out(app, open_context, make_staff, sign_in, a
     expect(page.get_by_role("heading", level=1)).to_contain_text("Maria")
     ok()
     assert stored_signatures(app) == [("consent", "maría LÓPEZ", "online", javascript)]
-    page.get_by_role("button", name="Sign out").click()
+    main_nav(page).get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/sign-in")
     expect(page.get_by_role("status")).to_have_text("You have signed out.")
     page.get_by_label("Username or email address").fill("maria.lopez")

@@ -32,7 +32,7 @@ from portal.services import audit
 from portal.services.messages import conversations
 from portal.services.messages.topics import ensure_topics
 
-from .helpers import PostLog, assert_host_cookies, assert_unique_ids, staff_signs_in
+from .helpers import PostLog, assert_host_cookies, assert_unique_ids, main_nav, staff_signs_in
 
 NURSE_EMAIL = "nurse@practice.test"
 TOPIC = "Prescription refill"
@@ -168,7 +168,7 @@ def compose_refill(page, ok, attach=True, check_error=True):
 
 def staff_answer(page, conversation_id, ok, attached=True, tmp_path=None, older_first=False):
     """The nurse's shared inbox -> the conversation -> an internal note -> a saved reply sent."""
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Messages").click()
+    main_nav(page).get_by_role("link", name="Messages").click()
     page.wait_for_url(re.compile(r"/staff/messages$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Messages")
     expect(page.get_by_label("Pool")).to_have_value("nurse")
@@ -230,7 +230,7 @@ def staff_answer(page, conversation_id, ok, attached=True, tmp_path=None, older_
 def patient_reads_and_replies(page, conversation_id, ok):
     """Home -> Messages (1 unread) -> the reply (no note) -> a reply -> archived."""
     page.goto("/home")
-    nav = page.get_by_role("navigation", name="Main")
+    nav = main_nav(page)
     messages_link = nav.get_by_role("link", name=re.compile(r"^Messages \(1 ?unread ?\)$"))
     expect(messages_link).to_be_visible()
     messages_link.click()
@@ -251,7 +251,7 @@ def patient_reads_and_replies(page, conversation_id, ok):
     expect(page.locator("main")).not_to_contain_text("Internal note")
     assert NOTE not in page.content()
     # Read now: the count has gone from the navigation.
-    expect(nav.get_by_role("link", name="Messages", exact=True)).to_be_visible()
+    expect(main_nav(page).get_by_role("link", name="Messages", exact=True)).to_be_visible()
     ok()
 
     page.get_by_label("Your reply", exact=True).fill(PATIENT_REPLY)
@@ -313,7 +313,7 @@ def test_compose_answer_reply_and_archive(app, open_context, make_account, make_
     patient = open_context(kind, java_script_enabled=javascript).new_page()
     patient_ok = checker(patient)
     patient_sign_in(patient, "robin", PATIENT_PASSWORD)
-    patient.get_by_role("navigation", name="Main").get_by_role("link", name="Messages").click()
+    main_nav(patient).get_by_role("link", name="Messages").click()
     patient.wait_for_url(re.compile(r"/messages$"))
     expect(patient.get_by_role("heading", level=1)).to_have_text("Messages")
     expect(patient.get_by_text("You have no messages yet.")).to_be_visible()

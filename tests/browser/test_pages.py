@@ -16,6 +16,8 @@ from conftest import PATIENT_PASSWORD
 from consent_data import sign as sign_online
 from playwright.sync_api import expect
 
+from .helpers import main_nav
+
 ADMIN_EMAIL = "admin@practice.test"
 
 
@@ -154,7 +156,7 @@ def show_edit_form(scene):
 
 def show_settings(scene):
     scene.sign_in_admin()
-    scene.page.get_by_role("link", name="Practice settings").click()
+    main_nav(scene.page).get_by_role("link", name="Practice settings").click()
     expect(scene.page.get_by_role("heading", level=1)).to_have_text("Practice settings")
 
 
@@ -181,14 +183,14 @@ def show_audit_log(scene):
 def show_staff_list(scene):
     scene.make_staff("nurse", email="nurse@practice.test", name="Jo Rivera")
     scene.sign_in_admin()
-    scene.page.get_by_role("link", name="Staff", exact=True).click()
+    main_nav(scene.page).get_by_role("link", name="Staff", exact=True).click()
     expect(scene.page.get_by_role("heading", level=1)).to_have_text("Staff accounts")
     expect(scene.page.get_by_role("button", name="Disable Jo Rivera")).to_be_visible()
 
 
 def show_staff_account(scene):
     scene.sign_in_admin()
-    scene.page.get_by_role("link", name="Your account").click()
+    main_nav(scene.page).get_by_role("link", name="Your account").click()
     expect(scene.page.get_by_role("heading", level=1)).to_have_text("Your staff account")
 
 

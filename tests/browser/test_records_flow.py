@@ -36,7 +36,7 @@ from playwright.sync_api import expect
 from portal.models import StaffUser
 from portal.services.uploads import strip_pdf
 
-from .helpers import PostLog, assert_host_cookies, assert_unique_ids, staff_signs_in
+from .helpers import PostLog, assert_host_cookies, assert_unique_ids, main_nav, staff_signs_in
 
 NURSE_EMAIL = "nurse@practice.test"
 NURSE_NAME = "Nina Night"
@@ -77,7 +77,7 @@ def no_check():
 
 def open_chart(staff, patient_id, ok=no_check):
     """From the patient list (where sign-in lands) to Robin Quill's chart."""
-    staff.get_by_role("navigation", name="Main").get_by_role("link", name="Patients").click()
+    main_nav(staff).get_by_role("link", name="Patients").click()
     staff.get_by_role("link", name="Quill, Robin").click()
     staff.wait_for_url(re.compile(rf"/staff/patients/{patient_id}$"))
     expect(staff.get_by_role("heading", level=1)).to_have_text("Robin Quill")
@@ -216,7 +216,7 @@ def category_row(page, name):
 
 def read_the_result(page, ok=no_check):
     """Home -> Health record (everything new) -> the lab list -> the result. Returns its id."""
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Health record").click()
+    main_nav(page).get_by_role("link", name="Health record").click()
     page.wait_for_url(re.compile(r"/records$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Health record")
     for name, count in (("Lab and test results", "1 entry"), ("Immunizations", "2 entries"),
@@ -279,7 +279,7 @@ def download_the_result(page, entry_id, tmp_path):
 
 def download_the_record(page, tmp_path, document_pdf, ok=no_check):
     """/records: "Download my whole record (ZIP)", opened with zipfile and checked."""
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Health record").click()
+    main_nav(page).get_by_role("link", name="Health record").click()
     page.wait_for_url(re.compile(r"/records$"))
     # The result was opened: no longer new; the rest still is.
     expect(category_row(page, "Lab and test results").locator(".tag")).to_have_count(0)
@@ -362,7 +362,7 @@ def ask_for_a_correction(page, entry_id, ok=no_check, refuse_first=True):
 def read_the_outcome(page, conversation_id, entry_id, ok=no_check):
     """Messages (1 unread) -> the conversation: the nurse's reply gives the outcome."""
     page.goto("/home")
-    nav = page.get_by_role("navigation", name="Main")
+    nav = main_nav(page)
     nav.get_by_role("link", name=re.compile(r"^Messages \(1 ?unread ?\)$")).click()
     page.wait_for_url(re.compile(r"/messages$"))
     row = page.locator("table.inbox tbody tr").filter(has_text="Correction request: Potassium")
@@ -383,7 +383,7 @@ def read_the_outcome(page, conversation_id, entry_id, ok=no_check):
 
 def read_the_history(page, ok=no_check):
     """"Who has opened your record": the nurse's read (by role) and the patient's downloads."""
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Health record").click()
+    main_nav(page).get_by_role("link", name="Health record").click()
     page.get_by_role("link", name="Who has opened your record").click()
     page.wait_for_url(re.compile(r"/records/history$"))
     history = page.locator("table.record-history tbody")

@@ -1,7 +1,7 @@
 from flask import g, render_template
 from flask_login import current_user
 
-from ...services.consents import gate
+from ...services import home as todo
 from ...web.guards import patient_required
 from . import bp
 
@@ -9,5 +9,6 @@ from . import bp
 @bp.route("/home")
 @patient_required
 def home():
-    return render_template("patient/home.html", account=current_user,
-                           renewal=gate.renewal_due(g.patient.id))
+    """The patient's home: what waits for them, then links to every part of the portal."""
+    waiting = todo.waiting_for(g.patient, unread=g.unread_messages, practice=g.practice)
+    return render_template("patient/home.html", account=current_user, waiting=waiting)

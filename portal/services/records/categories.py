@@ -103,6 +103,8 @@ CATEGORIES = {category.key: category for category in (
         Field("day", _l("Date"), "date", True),
         Field("at", _l("Time"), "time", True),
         Field("provider", _l("Provider"), required=True),
+        # Where to go; left empty, the patient's home shows the practice's address.
+        Field("place", _l("Where"), hint=_l("For example: Main office, second floor")),
         Field("reason", _l("Reason"), required=True),
         Field("state", _l("Status"), "choice", True, APPOINTMENT_STATES),
     )),
