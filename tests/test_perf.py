@@ -26,16 +26,17 @@ def statements_of(app, client, path):
     return [args[2] for args in seen]
 
 
-# practice, session with account, consent gate, unread count, renewal reminder
-HOME = 5
+# practice, session with account, consent gate, unread count, and one a to-do section
+# (consents, forms, what is new, the next appointment, the balance)
+HOME = 9
 # practice, session with account, consent gate, unread count
 PROFILE = 4
 # practice, session with staff member, count, page of charts, the audit row
 STAFF_LIST = 5
 
 
-def test_the_patient_home_runs_5_statements(app, robin_client):
-    assert len(statements_of(app, robin_client, "/home")) == HOME == 5
+def test_the_patient_home_runs_9_statements(app, robin_client):
+    assert len(statements_of(app, robin_client, "/home")) == HOME == 9
 
 
 def test_the_profile_runs_4_statements(app, robin_client):
