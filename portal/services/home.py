@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 
 from ..extensions import db
 from ..models import Document, DocumentVersion, FormAssignment, FormDraft, RecordEntry, Signature
@@ -110,10 +110,27 @@ def waiting_for(patient, unread, practice, now=None):
                    balance=balance_due(patient.id))
 
 
-def _signatures_of(patient_id, *conditions):
+# The home runs on every visit, and building a statement costs more than running it here, so
+# each section's statement is built once, with the patient and the moment as parameters.
+_PATIENT, _NOW = bindparam("patient_id"), bindparam("now")
+
+
+def _signatures_of(*conditions):
     """exists(): a consent signature of this patient for the document in the outer query."""
-    return exists().where(Signature.patient_id == patient_id, Signature.kind == "consent",
+    return exists().where(Signature.patient_id == _PATIENT, Signature.kind == "consent",
                           Signature.document_id == Document.id, *conditions)
+
+
+_CONSENT_ENDS = (select(func.max(Signature.expires_at))
+                 .where(Signature.patient_id == _PATIENT, Signature.kind == "consent",
+                        Signature.document_id == Document.id, Signature.expires_at > _NOW)
+                 .scalar_subquery())
+_CONSENTS = (select(Document.id, DocumentVersion, _CONSENT_ENDS.label("ends"),
+                    _signatures_of().label("signed_before"))
+             .join(DocumentVersion, DocumentVersion.id == Document.current_version_id)
+             .where(Document.kind == "consent", Document.retired_at.is_(None),
+                    ~_signatures_of(Signature.expires_at.is_(None)))
+             .order_by(DocumentVersion.title, Document.id))
 
 
 def consents_to_do(patient, now, practice=None):
@@ -121,17 +138,7 @@ def consents_to_do(patient, now, practice=None):
     current signature and are required or were signed before (an ended one), then consents
     whose signature ends within 30 days, soonest first. An optional consent never signed is
     the patient's choice, offered on the consents page, not a to-do. One query."""
-    ends = (select(func.max(Signature.expires_at))
-            .where(Signature.patient_id == patient.id, Signature.kind == "consent",
-                   Signature.document_id == Document.id, Signature.expires_at > now)
-            .scalar_subquery())
-    rows = db.session.execute(
-        select(Document.id, DocumentVersion, ends.label("ends"),
-               _signatures_of(patient.id).label("signed_before"))
-        .join(DocumentVersion, DocumentVersion.id == Document.current_version_id)
-        .where(Document.kind == "consent", Document.retired_at.is_(None),
-               ~_signatures_of(patient.id, Signature.expires_at.is_(None)))
-        .order_by(DocumentVersion.title, Document.id)).all()
+    rows = db.session.execute(_CONSENTS, {"patient_id": patient.id, "now": now}).all()
     today, renew_from = clock.today(now, practice), now + timedelta(days=RENEWAL_NOTICE_DAYS)
     to_sign, to_renew = [], []
     for document_id, version, ends_at, signed_before in rows:
@@ -144,38 +151,54 @@ def consents_to_do(patient, now, practice=None):
     return to_sign + sorted(to_renew, key=lambda item: item.ends)
 
 
+_ASKED = exists().where(FormAssignment.patient_id == _PATIENT,
+                       FormAssignment.document_id == Document.id,
+                       FormAssignment.completed_at.is_(None))
+_SUBMITTED = exists().where(Signature.patient_id == _PATIENT, Signature.kind == "form",
+                           Signature.document_id == Document.id)
+_FORMS = (select(Document.id, DocumentVersion.title, FormDraft.id.is_not(None))
+          .join(DocumentVersion, DocumentVersion.id == Document.current_version_id)
+          .outerjoin(FormDraft, and_(FormDraft.patient_id == _PATIENT,
+                                     FormDraft.document_id == Document.id))
+          .where(Document.kind == "form", Document.retired_at.is_(None),
+                 or_(_ASKED, and_(Document.available_to_all.is_(True), ~_SUBMITTED)))
+          .order_by(DocumentVersion.title, Document.id))
+
+
 def forms_to_do(patient_id):
     """[FormToDo] by title: health forms in use that staff asked this patient to fill in
     (and they have not submitted since), or that every patient fills in and this patient
     never submitted; a saved draft marks one started. One query."""
-    asked = exists().where(FormAssignment.patient_id == patient_id,
-                           FormAssignment.document_id == Document.id,
-                           FormAssignment.completed_at.is_(None))
-    submitted = exists().where(Signature.patient_id == patient_id, Signature.kind == "form",
-                               Signature.document_id == Document.id)
-    rows = db.session.execute(
-        select(Document.id, DocumentVersion.title, FormDraft.id.is_not(None))
-        .join(DocumentVersion, DocumentVersion.id == Document.current_version_id)
-        .outerjoin(FormDraft, and_(FormDraft.patient_id == patient_id,
-                                   FormDraft.document_id == Document.id))
-        .where(Document.kind == "form", Document.retired_at.is_(None),
-               or_(asked, and_(Document.available_to_all.is_(True), ~submitted)))
-        .order_by(DocumentVersion.title, Document.id)).all()
+    rows = db.session.execute(_FORMS, {"patient_id": patient_id}).all()
     return [FormToDo(document_id, title, bool(started)) for document_id, title, started in rows]
+
+
+_NEW_IN_RECORD = (
+    select(RecordEntry.category, func.count(),
+           func.count(RecordEntry.id).filter(RecordEntry.abnormal.is_(True)))
+    .where(RecordEntry.patient_id == _PATIENT, RecordEntry.status == "released",
+           RecordEntry.patient_seen_at.is_(None), RecordEntry.category.not_in(OWN_SECTIONS))
+    .group_by(RecordEntry.category))
 
 
 def new_in_record(patient_id):
     """[NewInRecord] in the record's order of categories: released entries the patient has
     not opened yet, appointments and statements left to their own sections. One query."""
-    rows = db.session.execute(
-        select(RecordEntry.category, func.count(),
-               func.count(RecordEntry.id).filter(RecordEntry.abnormal.is_(True)))
-        .where(RecordEntry.patient_id == patient_id, RecordEntry.status == "released",
-               RecordEntry.patient_seen_at.is_(None), RecordEntry.category.not_in(OWN_SECTIONS))
-        .group_by(RecordEntry.category)).all()
+    rows = db.session.execute(_NEW_IN_RECORD, {"patient_id": patient_id}).all()
     counts = {category: (count, abnormal) for category, count, abnormal in rows}
     return [NewInRecord(category, *counts[key]) for key, category in CATEGORIES.items()
             if key in counts]
+
+
+_at, _TODAY = RecordEntry.facts["at"].as_string(), bindparam("today")
+_NEXT_APPOINTMENT = (
+    select(RecordEntry.id, RecordEntry.recorded_on, RecordEntry.facts, func.count().over())
+    .where(RecordEntry.patient_id == _PATIENT, RecordEntry.category == "appointment",
+           RecordEntry.status == "released",
+           RecordEntry.facts["state"].as_string() == "scheduled",
+           or_(RecordEntry.recorded_on > _TODAY,
+               and_(RecordEntry.recorded_on == _TODAY, _at > bindparam("time_now"))))
+    .order_by(RecordEntry.recorded_on, _at, RecordEntry.id).limit(1))
 
 
 def next_appointment(patient_id, now, practice=None):
@@ -184,15 +207,8 @@ def next_appointment(patient_id, now, practice=None):
     query (the count is a window over the same rows)."""
     local = clock.local(now, practice)
     today, time_now = local.date(), local.strftime("%H:%M")
-    at = RecordEntry.facts["at"].as_string()
-    row = db.session.execute(
-        select(RecordEntry.id, RecordEntry.recorded_on, RecordEntry.facts, func.count().over())
-        .where(RecordEntry.patient_id == patient_id, RecordEntry.category == "appointment",
-               RecordEntry.status == "released",
-               RecordEntry.facts["state"].as_string() == "scheduled",
-               or_(RecordEntry.recorded_on > today,
-                   and_(RecordEntry.recorded_on == today, at > time_now)))
-        .order_by(RecordEntry.recorded_on, at, RecordEntry.id).limit(1)).first()
+    row = db.session.execute(_NEXT_APPOINTMENT, {"patient_id": patient_id, "today": today,
+                                                 "time_now": time_now}).first()
     if row is None:
         return None
     entry_id, day, facts, upcoming = row
@@ -200,14 +216,16 @@ def next_appointment(patient_id, now, practice=None):
                            facts.get("place", ""), upcoming)
 
 
+_BALANCE = (select(RecordEntry.recorded_on, RecordEntry.facts)
+            .where(RecordEntry.patient_id == _PATIENT, RecordEntry.category == "statement",
+                   RecordEntry.status == "released")
+            .order_by(RecordEntry.recorded_on.desc(), RecordEntry.id.desc()).limit(1))
+
+
 def balance_due(patient_id):
     """The balance on the patient's newest released statement when it is more than zero
     (each statement carries the account's balance on its date), else None. One query."""
-    row = db.session.execute(
-        select(RecordEntry.recorded_on, RecordEntry.facts)
-        .where(RecordEntry.patient_id == patient_id, RecordEntry.category == "statement",
-               RecordEntry.status == "released")
-        .order_by(RecordEntry.recorded_on.desc(), RecordEntry.id.desc()).limit(1)).first()
+    row = db.session.execute(_BALANCE, {"patient_id": patient_id}).first()
     if row is None:
         return None
     statement_on, facts = row
