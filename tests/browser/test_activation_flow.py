@@ -36,6 +36,7 @@ from .helpers import (
     assert_host_cookies,
     assert_unique_ids,
     draw_signature,
+    main_nav,
     sign_and_wait,
     staff_signs_in,
     stored_signatures,
@@ -237,7 +238,7 @@ def test_print_a_letter_and_enroll_with_its_code_on_a_phone(
     ok()
     assert stored_account(app) == (("wren", ""), True)
     assert stored_signatures(app) == [("consent", "Wren Ashdown", "online", javascript)]
-    page.get_by_role("button", name="Sign out").click()
+    main_nav(page).get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/sign-in")
 
     # The letter's code worked once: typed again (signed out, in a fresh browser), it is refused.

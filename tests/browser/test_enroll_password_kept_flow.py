@@ -6,6 +6,8 @@ the enrollment ends signed in, and the first password signs in again. Without Ja
 import pytest
 from playwright.sync_api import expect
 
+from .helpers import main_nav
+
 FRONT_DESK = "frontdesk@practice.test"
 PASSWORD = "copper meadow violin harbor"
 KEPT_LINE = "Your password is kept. Leave these boxes empty to keep it, or type a new one."
@@ -58,7 +60,7 @@ def test_a_taken_username_on_a_phone_asks_only_for_the_username(
     page.get_by_role("button", name="Sign and open my account").click()
     page.wait_for_url("**/home")
 
-    page.get_by_role("button", name="Sign out").click()
+    main_nav(page).get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/sign-in")
     page.get_by_label("Username or email address").fill("maria.lopez2")
     page.get_by_label("Password").fill(PASSWORD)

@@ -27,6 +27,7 @@ from .helpers import (
     Mailbox,
     PostLog,
     assert_host_cookies,
+    main_nav,
     sign_and_wait,
     staff_password_step,
     staff_signs_in,
@@ -70,7 +71,7 @@ def test_every_form_posts_over_https(https_server, open_https_context, make_staf
     staff.wait_for_url("**/staff/patients")
     assert_host_cookies(staff_context)
 
-    staff.get_by_role("button", name="Sign out").click()
+    main_nav(staff).get_by_role("button", name="Sign out").click()
     staff.wait_for_url("**/staff/sign-in")
     assert_host_cookies(staff_context)
 
@@ -124,7 +125,7 @@ def test_every_form_posts_over_https(https_server, open_https_context, make_staf
 
     # -- Profile changes: notice choices, then the security question (current password). -----
     page.goto("/profile/notices")
-    page.get_by_role("group", name="When a test result is ready").get_by_label("No email").check()
+    page.get_by_role("group", name="When a test result or document is ready").get_by_label("No email").check()
     page.get_by_role("button", name="Save choices").click()
     expect(page.get_by_text("Your email notice choices were saved.")).to_be_visible()
     assert_host_cookies(patient_context)
@@ -135,7 +136,7 @@ def test_every_form_posts_over_https(https_server, open_https_context, make_staf
     page.get_by_role("button", name="Save security question").click()
     expect(page.get_by_text("Your security question was changed.")).to_be_visible()
     assert_host_cookies(patient_context)
-    page.get_by_role("button", name="Sign out").click()
+    main_nav(page).get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/sign-in")
     expect(page.get_by_role("status")).to_have_text("You have signed out.")
     assert_host_cookies(patient_context)

@@ -8,6 +8,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from .helpers import main_nav
+
 ADMIN_EMAIL = "admin@practice.test"
 ACCOUNT = "RFM-2041"
 BAD_DATE_MESSAGE = "The date of birth must be a real date."
@@ -158,7 +160,7 @@ def test_sign_in_and_new_chart_work_without_javascript(open_context, make_staff,
     expect(page.get_by_role("heading", level=1)).to_have_text("Maria Lopez")
     assert count_patients() == 1
 
-    page.get_by_role("button", name="Sign out").click()
+    main_nav(page).get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Staff sign in")
     page.goto("/staff/patients")
     expect(page).to_have_url(re.compile(r"/staff/sign-in(\?|$)"))
