@@ -5,7 +5,7 @@ import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import PatientAccount
@@ -95,10 +95,14 @@ def create_account(patient, *, username, email, question, answer, policy_text, o
     return account
 
 
+# The chart asks on every view: the statement is built once, the patient a parameter.
+_ACCOUNT_FOR_PATIENT = select(PatientAccount).where(
+    PatientAccount.patient_id == bindparam("patient_id"), PatientAccount.status != PENDING)
+
+
 def account_for_patient(patient_id):
     """The chart's portal account, or None (also while enrollment has left it pending)."""
-    return db.session.scalar(select(PatientAccount).where(
-        PatientAccount.patient_id == patient_id, PatientAccount.status != PENDING))
+    return db.session.scalar(_ACCOUNT_FOR_PATIENT, {"patient_id": patient_id})
 
 
 def pending_account_for_patient(patient_id):

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from .. import page_texts
 from ..database import lock_for_write
@@ -61,10 +61,14 @@ def lifetime():
     return timedelta(days=current_app.config.get("INVITATION_DAYS", 7))
 
 
+# The chart asks on every view: the statement is built once, the patient a parameter.
+_LATEST_INVITATION = (select(Invitation).where(Invitation.patient_id == bindparam("patient_id"))
+                      .order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(1))
+
+
 def latest_invitation(patient_id):
     """The chart's newest invitation, or None."""
-    return db.session.scalar(select(Invitation).where(Invitation.patient_id == patient_id)
-                             .order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(1))
+    return db.session.scalar(_LATEST_INVITATION, {"patient_id": patient_id})
 
 
 def invitation_state(invitation, now=None):

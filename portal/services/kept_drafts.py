@@ -12,7 +12,7 @@ mail worker's round deletes older ones.
 import json
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from ..extensions import db
 from ..models import KeptDraft
@@ -83,18 +83,30 @@ def hand_over(ended_token, account, new_token):
             db.session.delete(draft)
 
 
+# Every conversation and form page asks: built once (with and without a target), the rest
+# parameters.
+_TAKE = {without_target: (
+    select(KeptDraft).where(
+        KeptDraft.handed_to_session_id == bindparam("session_id"),
+        KeptDraft.form == bindparam("form"),
+        KeptDraft.target_id.is_(None) if without_target
+        else KeptDraft.target_id == bindparam("target_id"),
+        KeptDraft.account_kind == bindparam("account_kind"),
+        KeptDraft.account_id == bindparam("account_id"),
+        KeptDraft.kept_at > bindparam("fresh_since"))  # an older one waits for forget_expired
+    .order_by(KeptDraft.kept_at.desc()).limit(1)) for without_target in (True, False)}
+
+
 def take(session_token, form, target_id=None):
     """The draft of `form` (and its conversation or document) handed to this live session:
     (fields, had_files), once (the row is deleted), else None. The caller commits."""
     live = sessions.session_of_token(session_token)
     if live is None or live.ended_at is not None:
         return None
-    draft = db.session.scalar(select(KeptDraft).where(
-        KeptDraft.handed_to_session_id == live.id, KeptDraft.form == form,
-        KeptDraft.target_id.is_(None) if target_id is None else KeptDraft.target_id == target_id,
-        KeptDraft.account_kind == live.account_kind, KeptDraft.account_id == live.account_id,
-        KeptDraft.kept_at > _fresh_since())  # an older one waits for forget_expired
-        .order_by(KeptDraft.kept_at.desc()).limit(1))
+    draft = db.session.scalar(_TAKE[target_id is None], {
+        "session_id": live.id, "form": form, "target_id": target_id,
+        "account_kind": live.account_kind, "account_id": live.account_id,
+        "fresh_since": _fresh_since()})
     if draft is None:
         return None
     stored, had_files = draft.fields, draft.had_files

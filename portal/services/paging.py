@@ -1,5 +1,6 @@
 """Pages of a list: a count and one query for the rows, whatever the number of rows."""
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -38,14 +39,22 @@ class Page:
         return self.page + 1
 
 
-def count_of(statement):
-    """How many rows a select would return."""
-    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+@functools.lru_cache(maxsize=64)
+def _count_statement(statement):
+    # A statement built once (a module's) gets its count built once too; one built for a
+    # request only passes through (a statement is hashed by identity).
+    return select(func.count()).select_from(statement.order_by(None).subquery())
 
 
-def page_of(statement, page, per_page, scalars=False, total=None):
+def count_of(statement, params=None):
+    """How many rows a select would return (`params`: values of its bound parameters)."""
+    return db.session.scalar(_count_statement(statement), params)
+
+
+def page_of(statement, page, per_page, scalars=False, total=None, params=None):
     """A Page of a select: its rows (or, with `scalars`, its first entity), a count (unless
-    the caller knows `total`) and one query.
+    the caller knows `total`) and one query. `params` gives the values of the select's bound
+    parameters (a statement built once).
 
     The one page clamp: `page` below 1 is page 1, and a page past the last one (a number
     typed into the URL) is an empty page, asked of no query, so a huge number never reaches
@@ -53,9 +62,9 @@ def page_of(statement, page, per_page, scalars=False, total=None):
     "There is nothing on this page" and link back to the first. Page 1 always runs its query,
     so a list costs the same statements whether it has rows or not."""
     if total is None:
-        total = count_of(statement)
+        total = count_of(statement, params)
     page = max(1, page or 1)
     if page > 1 and (page - 1) * per_page >= total:
         return Page([], page, per_page, total)
-    result = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))
+    result = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page), params)
     return Page(result.scalars().all() if scalars else result.all(), page, per_page, total)

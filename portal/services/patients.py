@@ -15,6 +15,8 @@ CHART_FIELDS = (
     "state", "postal_code", "status",
 )
 PAGE_SIZE = 25
+# The list without a search is the one opened most: built once (see paging.count_of too).
+_ALL_CHARTS = select(Patient).order_by(Patient.last_name, Patient.first_name, Patient.id)
 
 
 def search_statement(query):
@@ -23,7 +25,7 @@ def search_statement(query):
     A date finds birthdays; anything else matches the account number exactly or every
     word against the names (first, middle, last, preferred), case-insensitively.
     """
-    statement = select(Patient).order_by(Patient.last_name, Patient.first_name, Patient.id)
+    statement = _ALL_CHARTS
     query = (query or "").strip()
     if not query:
         return statement

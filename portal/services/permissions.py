@@ -196,6 +196,7 @@ def category_action(category_key):
 
 def publishable(staff, practice=None):
     """The category keys `staff` may publish, in CATEGORY_ACTIONS' order."""
+    practice = _practice(practice)  # found once, not once an action (the chart asks each view)
     allowed = {key for key in EDITABLE if allows(staff, key, practice)}
     return [key for key, action in CATEGORY_ACTIONS.items() if action in allowed]
 

@@ -9,6 +9,8 @@ Nothing here makes the default documents (defaults.py, run by `portal setup`): a
 never writes, so a practice without documents simply has none.
 """
 
+import functools
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -32,6 +34,7 @@ def current_version(document):
     return db.session.get(DocumentVersion, document.current_version_id)
 
 
+@functools.cache  # built once per kind: pages that list documents run it on every view
 def in_use_statement(kind=None):
     """A select of (document, current version) for the documents in use, consents first,
     then by title."""

@@ -4,7 +4,7 @@ staff side the review list and assigning a form to a patient."""
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ...database import lock_for_write
 from ...extensions import db
@@ -39,17 +39,24 @@ def may_fill_in(document, assigned, submitted):
     return assigned or (document.available_to_all and submitted is None)
 
 
+# The consents and forms pages run these on every view: each built once, the patient a
+# parameter.
+_SUBMISSIONS = (select(Signature).where(Signature.patient_id == bindparam("patient_id"),
+                                        Signature.kind == "form")
+                .order_by(Signature.signed_at, Signature.id))
+_OPEN_ASSIGNMENTS = select(FormAssignment.document_id).where(
+    FormAssignment.patient_id == bindparam("patient_id"), FormAssignment.completed_at.is_(None))
+_DRAFTS = select(FormDraft).where(FormDraft.patient_id == bindparam("patient_id"))
+
+
 def latest_submissions(patient_id):
     """{document id: the patient's latest submitted copy} of every health form (one query)."""
-    rows = db.session.scalars(select(Signature).where(
-        Signature.patient_id == patient_id, Signature.kind == "form")
-        .order_by(Signature.signed_at, Signature.id))
+    rows = db.session.scalars(_SUBMISSIONS, {"patient_id": patient_id})
     return {row.document_id: row for row in rows}
 
 
 def _open_assignments(patient_id):
-    return set(db.session.scalars(select(FormAssignment.document_id).where(
-        FormAssignment.patient_id == patient_id, FormAssignment.completed_at.is_(None))))
+    return set(db.session.scalars(_OPEN_ASSIGNMENTS, {"patient_id": patient_id}))
 
 
 def health_forms(patient_id):
@@ -57,8 +64,8 @@ def health_forms(patient_id):
     or submitted by them, with its draft and latest copy (four queries, whatever the number
     of forms)."""
     assigned = _open_assignments(patient_id)
-    drafts = {draft.document_id: draft for draft in db.session.scalars(
-        select(FormDraft).where(FormDraft.patient_id == patient_id))}
+    drafts = {draft.document_id: draft
+              for draft in db.session.scalars(_DRAFTS, {"patient_id": patient_id})}
     submitted = latest_submissions(patient_id)
     return [OfferedForm(document, version, drafts.get(document.id), document.id in assigned,
                         submitted.get(document.id))

@@ -52,13 +52,17 @@ def signed_again():
     return _SIGNED_AGAIN
 
 
+# The consents page runs it on every view: built once, the patient and moment parameters.
+_CURRENT_SIGNATURES = (
+    select(Signature).where(Signature.patient_id == bindparam("patient_id"),
+                            Signature.kind == "consent", is_current(bindparam("now")))
+    .order_by(Signature.signed_at))
+
+
 def current_signatures(patient_id, now=None):
     """{document id: the latest current signature} of the patient's consents."""
-    now = now or utcnow()
-    rows = db.session.scalars(
-        select(Signature).where(Signature.patient_id == patient_id, Signature.kind == "consent",
-                                is_current(now))
-        .order_by(Signature.signed_at)).all()
+    rows = db.session.scalars(_CURRENT_SIGNATURES,
+                              {"patient_id": patient_id, "now": now or utcnow()}).all()
     return {row.document_id: row for row in rows}
 
 

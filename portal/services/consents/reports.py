@@ -5,11 +5,12 @@ Nothing here makes the default documents, so a practice without documents yet si
 none. Every list is one query, or a fixed few, whatever the number of rows.
 """
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, bindparam, exists, func, select
 
 from ...extensions import db
 from ...models import Document, DocumentVersion, FormAssignment, Patient, Signature
@@ -23,13 +24,16 @@ NOTICE_DAYS = RENEWAL_NOTICE_DAYS  # "expires in N days" within this many days
 PAGE_SIZE = 50
 
 
+# The chart runs these on every view: each statement is built once, the patient a parameter.
+_SIGNATURES = (select(Signature, DocumentVersion)
+               .join(DocumentVersion, DocumentVersion.id == Signature.version_id)
+               .where(Signature.patient_id == bindparam("patient_id"))
+               .order_by(Signature.signed_at.desc(), Signature.id.desc()))
+
+
 def signatures_of(patient_id):
     """Every signature of one patient, newest first, with its document version (one query)."""
-    return db.session.execute(
-        select(Signature, DocumentVersion)
-        .join(DocumentVersion, DocumentVersion.id == Signature.version_id)
-        .where(Signature.patient_id == patient_id)
-        .order_by(Signature.signed_at.desc(), Signature.id.desc())).all()
+    return db.session.execute(_SIGNATURES, {"patient_id": patient_id}).all()
 
 
 def signature_of_patient(patient_id, signature_id):
@@ -61,15 +65,21 @@ def days_left(expires_at, now, zone):
     return (expires_at.astimezone(zone).date() - now.astimezone(zone).date()).days
 
 
+@functools.cache
+def _chart_documents():
+    # Cached, not built at import: in_use_statement is documents' own, read when first asked.
+    return documents.in_use_statement().add_columns(FormAssignment).outerjoin(FormAssignment, and_(
+        FormAssignment.document_id == Document.id,
+        FormAssignment.patient_id == bindparam("patient_id"),
+        FormAssignment.completed_at.is_(None)))
+
+
 def chart_consents(patient, zone, now=None):
     """The chart's consents and health forms in two queries: the patient's signatures, and
     the documents in use with any open assignment of a form to this patient."""
     now = now or utcnow()
     signatures = signatures_of(patient.id)
-    rows = db.session.execute(
-        documents.in_use_statement().add_columns(FormAssignment).outerjoin(FormAssignment, and_(
-            FormAssignment.document_id == Document.id, FormAssignment.patient_id == patient.id,
-            FormAssignment.completed_at.is_(None)))).all()
+    rows = db.session.execute(_chart_documents(), {"patient_id": patient.id}).all()
     current = {}
     for signature, _version in signatures:
         if signature.kind == "consent" and signature.document_id not in current and (

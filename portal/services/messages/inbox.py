@@ -6,6 +6,7 @@ A patient sees only their own conversations and never an internal note: every pa
 here filters both (patient_conversation, patient_messages).
 """
 
+import functools
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -26,13 +27,22 @@ ROLE_POOLS = permissions.ROLE_POOLS
 
 # --- The patient's side ---------------------------------------------------------------------
 
+# Every patient page of messages runs these: each built once, the patient a parameter.
+_PATIENT_INBOX = {archived: (select(Conversation)
+                             .where(Conversation.patient_id == bindparam("patient_id"),
+                                    Conversation.patient_archived.is_(archived))
+                             .order_by(Conversation.last_message_at.desc(),
+                                       Conversation.id.desc()))
+                  for archived in (False, True)}
+_PATIENT_MESSAGES = (select(Message).where(Message.conversation_id == bindparam("conversation_id"),
+                                           Message.internal.is_(False))
+                     .order_by(Message.id))
+
+
 def patient_inbox(patient_id, page=1, archived=False):
     """A Page of the patient's conversations, newest first (a count and one query)."""
-    statement = (select(Conversation)
-                 .where(Conversation.patient_id == patient_id,
-                        Conversation.patient_archived.is_(archived))
-                 .order_by(Conversation.last_message_at.desc(), Conversation.id.desc()))
-    return page_of(statement, page, PAGE_SIZE, scalars=True)
+    return page_of(_PATIENT_INBOX[bool(archived)], page, PAGE_SIZE, scalars=True,
+                   params={"patient_id": patient_id})
 
 
 def patient_sent(patient_id, page=1):
@@ -68,9 +78,7 @@ def patient_conversation(patient_id, conversation_id):
 
 def patient_messages(conversation):
     """What the patient may read of a conversation, oldest first: never an internal note."""
-    return db.session.scalars(select(Message).where(
-        Message.conversation_id == conversation.id, Message.internal.is_(False))
-        .order_by(Message.id)).all()
+    return db.session.scalars(_PATIENT_MESSAGES, {"conversation_id": conversation.id}).all()
 
 
 def record_read(origin, conversation, messages):
@@ -127,12 +135,12 @@ def default_pool(staff):
     return ROLE_POOLS.get(staff.role, "")
 
 
-def _own_pool_only(staff):
-    """The condition that keeps a role that reads only its own pool to that pool (none for
-    a role that reads every pool, or when no staff member is given)."""
+def _own_pool_of(staff):
+    """The one pool a role that reads only its own pool is kept to; None for a role that
+    reads every pool, or when no staff member is given."""
     if staff is None or permissions.allows(staff, "read_all_conversations"):
-        return ()
-    return (Conversation.pool == ROLE_POOLS.get(staff.role, ""),)
+        return None
+    return ROLE_POOLS.get(staff.role, "")
 
 
 # What a row of the staff inbox shows: columns, not whole rows of four tables (reading them
@@ -144,56 +152,79 @@ QUEUE_COLUMNS = (
     Patient.account_number, StaffUser.name.label("assignee"))
 
 
-def _queue_conditions(staff, filters):
-    conditions = list(_own_pool_only(staff))  # whatever the filter asks
-    if filters.status == "active":
+def _queue_shape(staff, filters):
+    """(the conditions the queue's statements have: their cache key; their parameters)"""
+    own_pool, status = _own_pool_of(staff), filters.status  # own pool whatever the filter asks
+    shape = (own_pool is not None,
+             "active" if status == "active" else "one" if status in STATUSES else "",
+             filters.pool in POOLS, filters.assigned if filters.assigned in ("me", "unassigned")
+             else "")
+    return shape, {"own_pool": own_pool, "status": status, "pool": filters.pool,
+                   "staff_id": getattr(staff, "id", None)}
+
+
+# Built once per shape of filter (building them cost more than running them in the inbox).
+@functools.cache
+def _queue_statements(own_pool, status, pool, assigned):
+    conditions = [Conversation.pool == bindparam("own_pool")] if own_pool else []
+    if status == "active":
         conditions.append(Conversation.status.in_(("new", "open")))
-    elif filters.status in STATUSES:
-        conditions.append(Conversation.status == filters.status)
-    if filters.pool in POOLS:
-        conditions.append(Conversation.pool == filters.pool)
-    if filters.assigned == "me":
-        conditions.append(Conversation.assigned_to_id == staff.id)
-    elif filters.assigned == "unassigned":
+    elif status:
+        conditions.append(Conversation.status == bindparam("status"))
+    if pool:
+        conditions.append(Conversation.pool == bindparam("pool"))
+    if assigned == "me":
+        conditions.append(Conversation.assigned_to_id == bindparam("staff_id"))
+    elif assigned == "unassigned":
         conditions.append(Conversation.assigned_to_id.is_(None))
-    return conditions
+    count = select(func.count()).select_from(Conversation).where(*conditions)
+    return count, {waiting: _queue_rows(conditions, waiting) for waiting in (True, False)}
+
+
+def _queue_rows(conditions, waiting):
+    order = ((Conversation.waiting_since, Conversation.id) if waiting
+             else (Conversation.last_message_at.desc(), Conversation.id.desc()))
+    # The page's conversations are chosen on their own table first, and only those 25 joined
+    # to their patients: joined first, every matching row is joined, then sorted (8x slower).
+    shown = (select(Conversation.id).where(*conditions).order_by(*order)
+             .limit(PAGE_SIZE).offset(bindparam("offset")).subquery())
+    return (select(*QUEUE_COLUMNS)
+            .join(shown, shown.c.id == Conversation.id)
+            .join(MessageTopic, MessageTopic.id == Conversation.topic_id)
+            .join(Patient, Patient.id == Conversation.patient_id)
+            .outerjoin(StaffUser, StaffUser.id == Conversation.assigned_to_id)
+            .order_by(*order))
 
 
 def staff_queue(staff, filters, page=1):
     """A Page of rows of QUEUE_COLUMNS: the waiting ones oldest first, the rest newest first.
     A count and one query, whatever the page size. A role that may not read every
     conversation sees its own pool's only, whatever the filter asks."""
-    conditions = _queue_conditions(staff, filters)
-    if filters.status in ("active", "new", "open"):
-        order = (Conversation.waiting_since, Conversation.id)
-    else:
-        order = (Conversation.last_message_at.desc(), Conversation.id.desc())
+    shape, values = _queue_shape(staff, filters)
+    count, rows_of = _queue_statements(*shape)
     page = max(1, page or 1)
-    total = db.session.scalar(select(func.count()).select_from(Conversation).where(*conditions))
+    total = db.session.scalar(count, values)
     if (page - 1) * PAGE_SIZE >= total:  # the clamp paging.page_of keeps: no OFFSET past the end
         return Page([], page, PAGE_SIZE, total)
-    # The page's conversations are chosen on their own table first, and only those 25 joined
-    # to their patients: joined first, every matching row is joined, then sorted (8x slower).
-    shown = (select(Conversation.id).where(*conditions).order_by(*order)
-             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).subquery())
-    rows = db.session.execute(
-        select(*QUEUE_COLUMNS)
-        .join(shown, shown.c.id == Conversation.id)
-        .join(MessageTopic, MessageTopic.id == Conversation.topic_id)
-        .join(Patient, Patient.id == Conversation.patient_id)
-        .outerjoin(StaffUser, StaffUser.id == Conversation.assigned_to_id)
-        .order_by(*order)).all()
-    return Page(rows, page, PAGE_SIZE, total)
+    waiting = filters.status in ("active", "new", "open")
+    rows = db.session.execute(rows_of[waiting], {**values, "offset": (page - 1) * PAGE_SIZE})
+    return Page(rows.all(), page, PAGE_SIZE, total)
+
+
+@functools.cache
+def _queue_counts_statement(own_pool):
+    return (select(Conversation.pool, Conversation.status, func.count())
+            # in, not !=: reads the index
+            .where(Conversation.status.in_(OPEN_STATUSES),
+                   *((Conversation.pool == bindparam("own_pool"),) if own_pool else ()))
+            .group_by(Conversation.pool, Conversation.status))
 
 
 def queue_counts(staff=None):
     """{(pool, status): count} of every conversation not closed (one query); with `staff`
     whose role reads only its own pool, that pool's only."""
-    rows = db.session.execute(
-        select(Conversation.pool, Conversation.status, func.count())
-        # in, not !=: reads the index
-        .where(Conversation.status.in_(OPEN_STATUSES), *_own_pool_only(staff))
-        .group_by(Conversation.pool, Conversation.status)).all()
+    pool = _own_pool_of(staff)
+    rows = db.session.execute(_queue_counts_statement(pool is not None), {"own_pool": pool})
     return {(pool, status): count for pool, status, count in rows}
 
 
@@ -209,21 +240,34 @@ def record_queue_viewed(origin, filters, page):
 
 # --- The chart ------------------------------------------------------------------------------
 
+# The chart runs these on every view, and building a statement costs more than running it,
+# so each is built once, with the chart (and the pool) as parameters.
+@functools.cache
+def _chart_conversations_statement(limit, own_pool):
+    conditions = (Conversation.pool == bindparam("pool"),) if own_pool else ()
+    return (select(Conversation).where(Conversation.patient_id == bindparam("patient_id"),
+                                       *conditions)
+            .order_by(Conversation.last_message_at.desc()).limit(limit))
+
+
 def chart_conversations(patient_id, limit=10, staff=None):
     """The chart's latest conversations, newest first; with `staff` whose role reads only its
     own pool, that pool's only (the chart never links to one they may not open)."""
-    return db.session.scalars(select(Conversation).where(Conversation.patient_id == patient_id,
-                                                         *_own_pool_only(staff))
-                              .order_by(Conversation.last_message_at.desc()).limit(limit)).all()
+    pool = _own_pool_of(staff)
+    return db.session.scalars(_chart_conversations_statement(limit, pool is not None),
+                              {"patient_id": patient_id, "pool": pool}).all()
+
+
+_UNDELIVERED = (select(OutboxEmail).where(
+    OutboxEmail.patient_id == bindparam("patient_id"), OutboxEmail.sent_at.is_(None),
+    or_(OutboxEmail.gave_up_at.is_not(None), and_(OutboxEmail.attempts > 0,
+                                                  OutboxEmail.last_error != "")))
+    .order_by(OutboxEmail.created_at.desc()))
 
 
 def undelivered_notices(patient_id):
     """Emails about this chart the outbox could not deliver (gave up, or failing now)."""
-    return db.session.scalars(select(OutboxEmail).where(
-        OutboxEmail.patient_id == patient_id, OutboxEmail.sent_at.is_(None),
-        or_(OutboxEmail.gave_up_at.is_not(None), and_(OutboxEmail.attempts > 0,
-                                                      OutboxEmail.last_error != "")))
-        .order_by(OutboxEmail.created_at.desc())).all()
+    return db.session.scalars(_UNDELIVERED, {"patient_id": patient_id}).all()
 
 
 # What went wrong with an email, for the chart, by the exception the mail worker recorded.

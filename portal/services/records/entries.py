@@ -13,11 +13,12 @@ Rules:
 - Every publication, release, hold and retraction is audited; so is every patient view.
 """
 
+import functools
 import hashlib
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ...extensions import db
 from ...models import RecordEntry
@@ -174,11 +175,16 @@ def _possible_id(entry_id):
     return isinstance(entry_id, int) and 0 < entry_id <= LARGEST_ID
 
 
+@functools.cache
+def _chart_entries_statement(limit):
+    # The chart runs it on every view: built once per limit, the patient a parameter.
+    return (select(RecordEntry).where(RecordEntry.patient_id == bindparam("patient_id"))
+            .order_by(RecordEntry.recorded_on.desc(), RecordEntry.id.desc()).limit(limit))
+
+
 def chart_entries(patient_id, limit=50):
     """The chart's latest entries of every status, newest first (file bytes not read)."""
-    return db.session.scalars(select(RecordEntry).where(RecordEntry.patient_id == patient_id)
-                              .order_by(RecordEntry.recorded_on.desc(), RecordEntry.id.desc())
-                              .limit(limit)).all()
+    return db.session.scalars(_chart_entries_statement(limit), {"patient_id": patient_id}).all()
 
 
 def staff_entry(patient_id, entry_id):
@@ -201,13 +207,22 @@ def _released(patient_id):
     return (RecordEntry.patient_id == patient_id, RecordEntry.status == "released")
 
 
+# The patient's record pages run these on every view: built once, the patient (and the
+# category) parameters.
+_CATEGORY_PAGE = (select(RecordEntry)
+                  .where(*_released(bindparam("patient_id")),
+                         RecordEntry.category == bindparam("category"))
+                  .order_by(RecordEntry.recorded_on.desc(), RecordEntry.id.desc()))
+_OVERVIEW = (select(RecordEntry.category, func.count(),
+                    func.count(RecordEntry.id).filter(RecordEntry.patient_seen_at.is_(None)))
+             .where(*_released(bindparam("patient_id"))).group_by(RecordEntry.category))
+
+
 def patient_page(patient_id, category_key, page=1):
     """A Page of the patient's released entries of one category, newest first (a count and
     one query, whatever the number of entries)."""
-    statement = (select(RecordEntry)
-                 .where(*_released(patient_id), RecordEntry.category == category_key)
-                 .order_by(RecordEntry.recorded_on.desc(), RecordEntry.id.desc()))
-    return page_of(statement, page, PAGE_SIZE, scalars=True)
+    return page_of(_CATEGORY_PAGE, page, PAGE_SIZE, scalars=True,
+                   params={"patient_id": patient_id, "category": category_key})
 
 
 def patient_category_entries(patient_id, category_key):
@@ -228,10 +243,7 @@ def patient_entry(patient_id, entry_id):
 
 def overview(patient_id):
     """{category: (released count, new count)} for the patient's record page (one query)."""
-    rows = db.session.execute(
-        select(RecordEntry.category, func.count(),
-               func.count(RecordEntry.id).filter(RecordEntry.patient_seen_at.is_(None)))
-        .where(*_released(patient_id)).group_by(RecordEntry.category)).all()
+    rows = db.session.execute(_OVERVIEW, {"patient_id": patient_id}).all()
     return {category: (total, new) for category, total, new in rows}
 
 

@@ -29,7 +29,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ...database import lock_for_write
 from ...extensions import db
@@ -235,11 +235,14 @@ def check_code(share, typed, origin):
     return False
 
 
+_PATIENT_SHARES = (select(RecordShare).where(RecordShare.patient_id == bindparam("patient_id"))
+                   .order_by(RecordShare.created_at.desc(), RecordShare.id.desc())
+                   .limit(LIST_LIMIT))  # every chart view runs it: built once
+
+
 def patient_shares(patient_id):
     """The patient's shares, newest first (the latest LIST_LIMIT)."""
-    return db.session.scalars(select(RecordShare).where(RecordShare.patient_id == patient_id)
-                              .order_by(RecordShare.created_at.desc(), RecordShare.id.desc())
-                              .limit(LIST_LIMIT)).all()
+    return db.session.scalars(_PATIENT_SHARES, {"patient_id": patient_id}).all()
 
 
 def patient_share(patient_id, share_id):
