@@ -21,6 +21,7 @@ from account_steps import (
 from conftest import AuthActions, post_form
 from freezegun import freeze_time
 from helpers import count
+from records_data import text
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -31,10 +32,6 @@ KEPT_LINE = "Your password is kept. Leave these boxes empty to keep it, or type 
 EMPTY_BOXES = {"password": "", "confirm": ""}
 PASSWORD_INPUT = re.compile(r"<input[^>]*type=\"password\"[^>]*>")
 OTHER_PASSWORD = "quiet meadow copper kettle 8"
-
-
-def text(response):
-    return response.get_data(as_text=True).replace("&#39;", "'")
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from account_steps import (
 )
 from conftest import AuthActions, Outbox, open_link, post_form
 from helpers import count
+from records_data import text
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -27,10 +28,6 @@ from portal.services.passwords import verify_password
 
 CSRF_VALUE = re.compile(r'value="[^"]{40,}"')
 SIGN_IN_FAILED = get_message("patient_sign_in_failed")[0]
-
-
-def text(response):
-    return response.get_data(as_text=True).replace("&#39;", "'")
 
 
 @pytest.fixture
