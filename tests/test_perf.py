@@ -26,38 +26,39 @@ def statements_of(app, client, path):
     return [args[2] for args in seen]
 
 
-# practice, session with account, consent gate, unread count, and one a to-do section
-# (consents, forms, what is new, the next appointment, the balance)
-HOME = 9
-# practice, session with account, consent gate, unread count
-PROFILE = 4
-# practice, session with staff member, count, page of charts, the audit row
-STAFF_LIST = 5
+# the session with the account, the practice, the unread count and whether a consent may be
+# owed; then one a to-do section (consents, forms, what is new, the next appointment, the
+# balance)
+HOME = 6
+# the session with the account, the practice, the unread count and whether a consent may be owed
+PROFILE = 1
+# the session with the staff member and the practice, count, page of charts, the audit row
+STAFF_LIST = 4
 
 
-def test_the_patient_home_runs_9_statements(app, robin_client):
-    assert len(statements_of(app, robin_client, "/home")) == HOME == 9
+def test_the_patient_home_runs_6_statements(app, robin_client):
+    assert len(statements_of(app, robin_client, "/home")) == HOME == 6
 
 
-def test_the_profile_runs_4_statements(app, robin_client):
-    assert len(statements_of(app, robin_client, "/profile")) == PROFILE == 4
+def test_the_profile_runs_1_statement(app, robin_client):
+    assert len(statements_of(app, robin_client, "/profile")) == PROFILE == 1
 
 
-def test_the_staff_list_runs_5_statements_with_a_search_kept(app, staff_client, make_patient):
+def test_the_staff_list_runs_4_statements_with_a_search_kept(app, staff_client, make_patient):
     make_patient()
     browser = staff_client(direct=True)
     found = statements_of(app, browser, "/staff/patients")
-    assert len(found) == STAFF_LIST == 5
+    assert len(found) == STAFF_LIST == 4
     # The search kept on the session row is read from the row the session check found.
     assert sum("FROM auth_sessions" in statement for statement in found) == 1
 
 
-def test_the_chart_runs_12_statements_and_records_the_view(app, staff_client, make_patient,
+def test_the_chart_runs_11_statements_and_records_the_view(app, staff_client, make_patient,
                                                            audit_trail):
     patient = make_patient()
     browser = staff_client(direct=True)
     found = statements_of(app, browser, f"/staff/patients/{patient.id}")
-    assert len(found) == 12
+    assert len(found) == 11
     # Drawn first, recorded last: nothing is read again after the audit row is written.
     assert found[-1].startswith("INSERT INTO audit_events")
     assert audit_trail.actions().count("patient.viewed") == 2

@@ -13,8 +13,9 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select, update
 
 from ..extensions import db
-from ..models import AuthSession
+from ..models import AuthSession, Practice
 from ..models.types import utcnow
+from .practice import PRACTICE_ID
 
 IDLE_TIMEOUT = timedelta(minutes=15)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
@@ -50,38 +51,44 @@ def start_session(account, ip, user_agent):
 
 
 @functools.cache
-def _session_and_account(account_model):
-    """The session check's statement for one account model, built once per process."""
-    return (select(AuthSession, account_model)
+def _session_and_account(account_model, facts):
+    """The session check's statement for one account model and its facts, built once per
+    process. The practice's row comes with it: every signed-in page draws the letterhead, and
+    one round trip is cheaper than two (get_practice then finds it in the identity map)."""
+    return (select(AuthSession, account_model, Practice, *facts)
             .outerjoin(account_model, account_model.id == AuthSession.account_id)
+            .outerjoin(Practice, Practice.id == PRACTICE_ID)
             .where(AuthSession.token_hash == bindparam("token_hash")))
 
 
-def check_session(token, account_kind, account_model):
-    """Return (auth_session, account, problem) for a browser's session token: problem is None,
-    "expired" or "ended" (and the first two None then). `account_model` is StaffUser or
+def check_session(token, account_kind, account_model, facts=()):
+    """Return (auth_session, account, problem, facts) for a browser's session token: problem is
+    None, "expired" or "ended" (and the others None then). `account_model` is StaffUser or
     PatientAccount: the account is read in the same query, as every signed-in page asks for
     both. It is None when the account no longer exists.
+
+    `facts` are labelled columns about the account that the caller wants in the same round
+    trip (built once, they may use the `now` parameter); their values come back as a Row.
 
     A live session is touched (last seen now) so idle time counts from the latest request.
     Those writes go in a short transaction of their own (_write_apart): this runs whenever a
     page first asks who is signed in, and must never commit, or share, the page's own work.
     """
     if not token:
-        return None, None, "ended"
-    row = db.session.execute(_session_and_account(account_model),
-                             {"token_hash": _hash(token)}).first()
-    found, account = row if row is not None else (None, None)
-    if found is None or found.ended_at is not None or found.account_kind != account_kind:
-        return None, None, "ended"
+        return None, None, "ended", None
     now = utcnow()
+    row = db.session.execute(_session_and_account(account_model, facts),
+                             {"token_hash": _hash(token), "now": now}).first()
+    found, account = row[:2] if row is not None else (None, None)
+    if found is None or found.ended_at is not None or found.account_kind != account_kind:
+        return None, None, "ended", None
     if now - found.last_seen_at > IDLE_TIMEOUT or now - found.created_at > ABSOLUTE_TIMEOUT:
         _write_apart(_this_row(found).values(ended_at=now, end_reason="timeout", data=None))
-        return None, None, "expired"
+        return None, None, "expired", None
     if now - found.last_seen_at > TOUCH_INTERVAL:
         _write_apart(_this_row(found).values(last_seen_at=now))
     db.session.info[_CHECKED] = found  # what this request keeps on it is read from this row
-    return found, account, None
+    return found, account, None, row
 
 
 def _this_row(found):

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import g, request
 from flask_babel import ngettext
+from flask_login import current_user
 
 from ..services import clock, recovery, sessions
 from ..services.practice import get_practice
@@ -35,6 +36,9 @@ def _page_context():
 
 def _load_practice():
     if request.endpoint != "static":
+        # A signed-in browser's session check reads the practice's row with the session's
+        # (services/sessions.py): check it first, and get_practice finds the row loaded.
+        current_user.is_authenticated  # noqa: B018 - loads the account, and the practice
         g.practice = get_practice()
 
 

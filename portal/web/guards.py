@@ -13,7 +13,6 @@ from ..extensions import login_manager
 from ..flash_messages import flash_message
 from ..services import access, permissions
 from ..services.consents import gate
-from ..services.messages import inbox
 
 # The one staff page open to someone who must replace a one-time password from an admin.
 PASSWORD_CHANGE_ENDPOINT = "staff.account_password"  # noqa: S105 - an endpoint name
@@ -71,14 +70,15 @@ def patient_required(view):
         # Whose record this page is about: every patient page and download reads it here.
         # Today it is always the signed-in patient; proxy access will set it from a switcher.
         g.patient = current_user.patient
-        if request.endpoint not in CONSENT_GATE_OPEN:
+        facts = g.account_facts  # read with the session (web/login.py)
+        if request.endpoint not in CONSENT_GATE_OPEN and facts.may_owe_consent:
             due = gate.consent_due(g.patient)
             if due is not None:
                 document, version = due
                 flash_message("consent_needed", title=version.title)
                 return redirect(url_for("consents.sign", document_id=document.id, required=1))
         # The navigation's "Messages (N)": replies the patient has not opened yet.
-        g.unread_messages = inbox.unread_count(g.patient.id)
+        g.unread_messages = facts.unread_messages
         return view(*args, **kwargs)
 
     return wrapped

@@ -9,6 +9,8 @@ from ..flash_messages import flash_message, get_message
 from ..models import PatientAccount, StaffUser
 from ..models.types import utcnow
 from ..services import audit, devices, reauth, sessions
+from ..services.consents import gate
+from ..services.messages import inbox
 from . import kept_drafts
 
 SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a key name, not a secret
@@ -16,6 +18,10 @@ ACCOUNT_MODELS = {"staff": StaffUser, "patient": PatientAccount}
 STAFF_AREAS = ("/staff", "/admin")
 PENDING_KEY = "two_step_pending"
 SIGN_IN = {"staff": "staff.auth.staff_sign_in", "patient": "auth.sign_in"}
+# What every patient page shows or checks, read in the statement that checks the session (one
+# round trip, not three): the navigation's unread count, and whether a required consent may be
+# owed (web/guards.py). Kept on g.account_facts.
+ACCOUNT_FACTS = {"staff": (), "patient": (inbox.UNREAD_OF_ACCOUNT, gate.MAY_OWE_CONSENT)}
 
 
 def init_app(app):
@@ -30,12 +36,14 @@ def load_account(user_id):
     model = ACCOUNT_MODELS.get(kind)
     if model is None or not raw_id.isdigit():
         return None
-    live, account, problem = sessions.check_session(session.get(SESSION_TOKEN_KEY), kind, model)
+    live, account, problem, facts = sessions.check_session(
+        session.get(SESSION_TOKEN_KEY), kind, model, ACCOUNT_FACTS[kind])
     if live is None or live.account_id != int(raw_id):
         g.session_problem = problem
         return None
     if account is None or not account.is_active:
         return None
+    g.account_facts = facts
     return account
 
 

@@ -96,6 +96,20 @@ _CONSENTS_OWED = (
     .order_by(Document.is_portal_consent.desc(), Document.id))
 
 
+# Whether the signed-in patient may owe a required consent, as a fact of the session check's
+# statement (web/login.py): one EXISTS on every patient page instead of a query of its own.
+# Only when it is true does consent_due run its query (who may sign is a rule in Python).
+MAY_OWE_CONSENT = exists(
+    select(Document.id)
+    .join(DocumentVersion, DocumentVersion.id == Document.current_version_id)
+    .where(Document.kind == "consent", Document.retired_at.is_(None),
+           DocumentVersion.required.is_(True),
+           ~exists().where(Signature.patient_id == PatientAccount.patient_id,
+                           Signature.document_id == Document.id, is_current(bindparam("now")))
+           .correlate(Document, PatientAccount))  # the outer statement's account
+).label("may_owe_consent")
+
+
 def consent_due(patient, now=None):
     """The first required consent the patient must sign themselves now, as (document,
     version), else None: what the gate sends them to. One query."""

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, or_, select
 
 from ...extensions import db
-from ...models import Conversation, Message, MessageTopic, OutboxEmail, Patient, StaffUser
+from ...models import Conversation, Message, MessageTopic, OutboxEmail, Patient, PatientAccount, StaffUser
 from ...models.messages import POOLS, STATUSES
 from .. import audit, permissions
 from ..access import LARGEST_ID
@@ -55,17 +55,15 @@ def patient_sent(patient_id, page=1):
     return page_of(statement, page, PAGE_SIZE)
 
 
-# Every patient page counts them (the navigation's "Messages (N)"): built once.
-_UNREAD = select(func.count()).select_from(Conversation).where(
-    Conversation.patient_id == bindparam("patient_id"),
+# The navigation's "Messages (N)": how many of the signed-in patient's conversations have a
+# reply they have not opened. A fact of the session check's statement (web/login.py), so every
+# patient page counts them without a query of its own.
+UNREAD_OF_ACCOUNT = select(func.count()).select_from(Conversation).where(
+    Conversation.patient_id == PatientAccount.patient_id,
     Conversation.last_staff_message_at.is_not(None),
     or_(Conversation.patient_read_at.is_(None),
-        Conversation.last_staff_message_at > Conversation.patient_read_at))
-
-
-def unread_count(patient_id):
-    """How many of the patient's conversations have a reply they have not opened."""
-    return db.session.scalar(_UNREAD, {"patient_id": patient_id})
+        Conversation.last_staff_message_at > Conversation.patient_read_at),
+).scalar_subquery().label("unread_messages")
 
 
 def patient_conversation(patient_id, conversation_id):
