@@ -354,9 +354,12 @@ def test_30_days_before_expiry_a_reminder_shows_and_one_email_goes(app, clock, s
     home = text(browser_now.get("/home"))
     assert "ends on November 23, 2027" in home
     assert "Renew “Patient portal consent” now" in home
+    consents = text(browser_now.get("/consents"))
+    assert "Your consent “Patient portal consent” ends on November 23, 2027." in consents
     # Renewing: signing again ends the reminder, and the new consent runs 12 months on.
     assert sign(browser_now, document_id)[0].status_code == 302
     assert "ends on" not in text(browser_now.get("/home"))
+    assert "Please sign it again" not in text(browser_now.get("/consents"))
     newest = signatures(app)[-1]
     assert newest.expires_at.date() == date(2028, 10, 25)
 

@@ -44,6 +44,12 @@ def test_the_profile_runs_1_statement(app, robin_client):
     assert len(statements_of(app, robin_client, "/profile")) == PROFILE == 1
 
 
+def test_the_consents_page_runs_5_statements(app, robin_client):
+    # the session with the account and the practice, the signatures, the documents in use,
+    # the open form assignments, the form drafts
+    assert len(statements_of(app, robin_client, "/consents")) == 5
+
+
 def test_the_staff_list_runs_4_statements_with_a_search_kept(app, staff_client, make_patient):
     make_patient()
     browser = staff_client(direct=True)

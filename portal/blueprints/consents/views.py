@@ -45,14 +45,18 @@ def _version_posted(document):
 def index():
     patient, now = g.patient, utcnow()
     today = clock.today(now, g.practice)
-    current = gate.current_signatures(patient.id, now)
+    # Four queries for the page: the patient's signatures and the documents in use, read
+    # once and shared by every section, then the forms' assignments and drafts.
+    signed, in_use = reports.signatures_of(patient.id), documents.published()
+    current = gate.current_of(signed, now)
     consents = [(document, version, current.get(document.id),
                  document.id in current and gate.in_renewal_window(current[document.id], now))
-                for document, version in documents.published("consent")
-                if documents.patient_may_sign(version, patient, today)]
+                for document, version in in_use
+                if document.kind == "consent" and documents.patient_may_sign(version, patient, today)]
     return render_template(
-        "consents/index.html", consents=consents, health_forms=forms.health_forms(patient.id),
-        signed=reports.signatures_of(patient.id), renewal=gate.renewal_due(patient.id, now))
+        "consents/index.html", consents=consents,
+        health_forms=forms.health_forms(patient.id, signed, in_use),
+        signed=signed, renewal=gate.renewal_of(signed, now))
 
 
 def _consent_to_sign(document_id, now):

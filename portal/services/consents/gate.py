@@ -52,18 +52,29 @@ def signed_again():
     return _SIGNED_AGAIN
 
 
-# The consents page runs it on every view: built once, the patient and moment parameters.
-_CURRENT_SIGNATURES = (
-    select(Signature).where(Signature.patient_id == bindparam("patient_id"),
-                            Signature.kind == "consent", is_current(bindparam("now")))
-    .order_by(Signature.signed_at))
+def current_of(signatures, now):
+    """{document id: the latest current consent signature} (is_current's rule), from
+    (signature, version) rows already read newest first (reports.signatures_of)."""
+    current = {}
+    for signature, _version in signatures:
+        if signature.kind == "consent" and signature.document_id not in current and (
+                signature.expires_at is None or signature.expires_at > now):  # is_current
+            current[signature.document_id] = signature
+    return current
 
 
-def current_signatures(patient_id, now=None):
-    """{document id: the latest current signature} of the patient's consents."""
-    rows = db.session.scalars(_CURRENT_SIGNATURES,
-                              {"patient_id": patient_id, "now": now or utcnow()}).all()
-    return {row.document_id: row for row in rows}
+def renewal_of(signatures, now):
+    """(signature, document title) of a consent to renew within 30 days, as renewal_due finds
+    it, from (signature, version) rows already read newest first (reports.signatures_of)."""
+    horizon = now + timedelta(days=RENEWAL_NOTICE_DAYS)
+    newest = {}
+    for signature, _version in signatures:
+        newest.setdefault(signature.document_id, signature.signed_at)
+    due = [(signature, version.title) for signature, version in signatures
+           if signature.kind == "consent" and signature.expires_at is not None
+           and now < signature.expires_at <= horizon
+           and signature.signed_at >= newest[signature.document_id]]  # not signed again
+    return min(due, key=lambda pair: pair[0].expires_at, default=None)
 
 
 def in_renewal_window(signature, now):

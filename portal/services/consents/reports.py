@@ -17,7 +17,7 @@ from ...models import Document, DocumentVersion, FormAssignment, Patient, Signat
 from ...models.types import utcnow
 from .. import audit, clock
 from ..paging import count_of, page_of
-from . import documents
+from . import documents, gate
 from .gate import RENEWAL_NOTICE_DAYS, is_current, signed_again
 
 NOTICE_DAYS = RENEWAL_NOTICE_DAYS  # "expires in N days" within this many days
@@ -80,11 +80,7 @@ def chart_consents(patient, zone, now=None):
     now = now or utcnow()
     signatures = signatures_of(patient.id)
     rows = db.session.execute(_chart_documents(), {"patient_id": patient.id}).all()
-    current = {}
-    for signature, _version in signatures:
-        if signature.kind == "consent" and signature.document_id not in current and (
-                signature.expires_at is None or signature.expires_at > now):
-            current[signature.document_id] = signature
+    current = gate.current_of(signatures, now)
     today = now.astimezone(zone).date()
     seen, consents, forms, open_forms = set(), [], [], []
     for document, version, assignment in rows:
