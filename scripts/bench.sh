@@ -92,12 +92,20 @@ done
 echo "gunicorn: 2 workers on $base ($database_label); $(nproc) CPU core(s), wrk shares them"
 
 failed=0
+healthz_rate=""  # pages a second of /healthz: each signed-in page is quoted as a share of it
+of_healthz() {  # RATE: " (0.35x /healthz)" once /healthz has been measured
+    [ -n "$healthz_rate" ] && [ -n "$1" ] && awk -v r="$1" -v h="$healthz_rate" 'BEGIN {printf " (%.2fx /healthz)", r / h}'
+    return 0
+}
 run_wrk() {
-    local page=$1 who=${2:-anonymous} cookie=${3:-} out
+    local page=$1 who=${2:-anonymous} cookie=${3:-} out rate
     out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
               ${cookie:+-H "Cookie: $cookie"} "$base$page")
+    rate=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    if [ "$page" = /healthz ]; then healthz_rate=$rate; fi
     echo
     echo "== GET $page as $who  (wrk -t$THREADS -c$CONNECTIONS -d$DURATION)"
+    [ "$page" = /healthz ] || echo "  share:          $(of_healthz "$rate" | sed 's/^ (//; s/)$//')"
     awk '/Requests\/sec/ {print "  requests/sec:   " $2}
          /^ +Latency +[0-9]/ {print "  latency:        avg " $2 ", stdev " $3 ", max " $4}
          /^ +50%/ {print "  latency p50:    " $2}
@@ -169,7 +177,7 @@ run_wrk_p95() {  # PAGE WHO COOKIE PAUSE_MS (0: flat out, reported but not held 
     p99=$(awk '$1 == "percentile" && $2 == 99 {print $3}' <<<"$out")
     rate=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     how=$([ "$pause" -gt 0 ] && echo "$CONNECTIONS people, ${pause} ms pauses" || echo "flat out")
-    echo "  GET $page as $who ($how): $rate requests/sec; p50 $p50 ms, p95 $p95 ms, p99 $p99 ms"
+    echo "  GET $page as $who ($how): $rate requests/sec$([ "$pause" -gt 0 ] || of_healthz "$rate"); p50 $p50 ms, p95 $p95 ms, p99 $p99 ms"
     if grep -qE 'Socket errors|Non-2xx' <<<"$out"; then
         echo "  PROBLEM: $(grep -E 'Socket errors|Non-2xx' <<<"$out" | sed 's/^ *//')"; failed=1
     fi
