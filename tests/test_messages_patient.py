@@ -8,7 +8,7 @@ import logging
 import re
 
 import pytest
-from conftest import count_queries, csrf_token
+from conftest import count_queries, csrf_token, engine_events
 from helpers import count, rows
 from messages_data import KEY, compose, multipart, question
 from PIL import Image
@@ -318,6 +318,22 @@ def test_a_staff_reply_shows_as_unread_in_the_nav_until_opened(browser, app, top
     assert 'class="count"' not in page  # read now, on this very page too
     inbox = text(browser.get("/messages"))
     assert 'class="count"' not in inbox and "New reply" not in inbox
+
+
+def test_opening_a_conversation_writes_the_read_once_and_its_audit_row_each_time(
+        browser, app, topics, make_staff):
+    conversation_id = send(browser, topics)
+    staff_writes(app, conversation_id, make_staff("nurse"))
+
+    def writes_of_a_view():
+        seen = engine_events(app, "before_cursor_execute",
+                             lambda: browser.get(f"/messages/{conversation_id}"))
+        return sorted(" ".join(args[2].split()[:3]) for args in seen
+                      if args[2].lstrip().upper().startswith(("UPDATE", "INSERT")))
+
+    assert writes_of_a_view() == ["INSERT INTO audit_events", "UPDATE conversations SET"]
+    # Seen already: only the read is recorded again.
+    assert writes_of_a_view() == ["INSERT INTO audit_events"]
 
 
 def test_internal_notes_never_reach_the_patient_s_pages(browser, app, topics, make_staff):

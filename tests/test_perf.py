@@ -5,6 +5,7 @@ practice setting that shows on the next request)."""
 
 import pytest
 from conftest import engine_events, post_form
+from messages_data import compose, question
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -48,6 +49,15 @@ def test_the_consents_page_runs_5_statements(app, robin_client):
     # the session with the account and the practice, the signatures, the documents in use,
     # the open form assignments, the form drafts
     assert len(statements_of(app, robin_client, "/consents")) == 5
+
+
+def test_a_conversation_read_again_runs_5_statements(app, robin_client, topics):
+    response = compose(robin_client, question(topics))
+    found = statements_of(app, robin_client, response.headers["Location"])
+    # the session with the account and the practice, the conversation, its messages (with
+    # their staff), their attachments, the audit row: no kept draft looked for (none was
+    # handed to this session) and no read written again
+    assert len(found) == 5, found
 
 
 def test_the_staff_list_runs_4_statements_with_a_search_kept(app, staff_client, make_patient):

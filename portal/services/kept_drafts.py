@@ -20,6 +20,9 @@ from ..models.types import utcnow
 from . import secretbox, sessions
 
 KEEP_FOR = timedelta(days=1)
+# Marked on a session that was handed a draft: the form pages of every other session (nearly
+# all) then need no query to know there is none to take.
+HANDED_OVER = "kept_drafts"
 FORMS = ("message", "reply", "health_form")
 # A kept form is text a person typed: more than this is not a form of ours.
 MAX_FIELDS = 60
@@ -81,6 +84,8 @@ def hand_over(ended_token, account, new_token):
             draft.handed_to_session_id = new_session.id
         else:
             db.session.delete(draft)
+    if any(draft.handed_to_session_id for draft in drafts):
+        sessions.set_session_value(new_token, HANDED_OVER, True)
 
 
 # Every conversation and form page asks: built once (with and without a target), the rest
@@ -100,9 +105,9 @@ _TAKE = {without_target: (
 def take(session_token, form, target_id=None):
     """The draft of `form` (and its conversation or document) handed to this live session:
     (fields, had_files), once (the row is deleted), else None. The caller commits."""
-    live = sessions.session_of_token(session_token)
-    if live is None or live.ended_at is not None:
+    if not sessions.session_value(session_token, HANDED_OVER):
         return None
+    live = sessions.live_session(session_token)
     draft = db.session.scalar(_TAKE[target_id is None], {
         "session_id": live.id, "form": form, "target_id": target_id,
         "account_kind": live.account_kind, "account_id": live.account_id,

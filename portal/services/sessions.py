@@ -139,7 +139,7 @@ def end_all_sessions(account, reason):
     )
 
 
-def _live_session(token):
+def live_session(token):
     """The live session row of `token`: the one check_session found for this request's
     database session when it is that token's (no second query), else read now."""
     if not token:
@@ -157,7 +157,7 @@ def session_value(token, key, default=None):
     Such values never sit in the cookie, and they end with the session: a new sign-in
     starts with none.
     """
-    found = _live_session(token)
+    found = live_session(token)
     if found is None or not found.data:
         return default
     return found.data.get(key, default)
@@ -168,7 +168,7 @@ def set_session_value(token, key, value):
 
     Returns False when the token has no live session. The caller commits.
     """
-    found = _live_session(token)
+    found = live_session(token)
     if found is None:
         return False
     data = dict(found.data or {})  # a new dict, so SQLAlchemy sees the JSON column change

@@ -220,8 +220,10 @@ def archive(conversation, archived=True):
 
 
 def mark_read(conversation):
-    """The patient has now seen every reply in the conversation."""
-    conversation.patient_read_at = utcnow()
+    """The patient has now seen every reply in the conversation (nothing to write when they
+    had seen them all already, as on most views)."""
+    if conversation.unread_for_patient:
+        conversation.patient_read_at = utcnow()
 
 
 def start_in_pool(account, pool, *, subject, body, submission_key=None, origin):
