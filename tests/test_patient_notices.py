@@ -89,10 +89,22 @@ def assert_no_health_information(outbox):
                 assert word not in part, (word, part)
 
 
-def set_account(app, **values):
+def set_account(app, account=None, **values):
+    """Change the settings of every patient account, or of `account` only."""
     with app.app_context():
-        db.session.execute(update(PatientAccount).values(**values))
+        statement = update(PatientAccount).values(**values)
+        if account is not None:
+            statement = statement.where(PatientAccount.id == account.id)
+        db.session.execute(statement)
         db.session.commit()
+
+
+def sam_without_forms_notices(app, make_account):
+    """A second patient, Sam, who turned the forms and consents notices off."""
+    sam = make_account(username="sam", account_number="T-2002", first_name="Sam",
+                       email="sam@example.com")
+    set_account(app, sam, notify_forms=False)
+    return sam
 
 
 def publish(browser, patient_id, category="lab", draft=False, **values):
@@ -358,12 +370,7 @@ def test_a_form_assigned_is_told_when_the_patient_chose_it(app, make_account, ma
                                                           outbox):
     documents = default_documents(app)
     robin = make_account()
-    sam = make_account(username="sam", account_number="T-2002", first_name="Sam",
-                       email="sam@example.com")
-    with app.app_context():
-        db.session.execute(update(PatientAccount).where(PatientAccount.id == sam.id)
-                           .values(notify_forms=False))
-        db.session.commit()
+    sam = sam_without_forms_notices(app, make_account)
     staff = make_staff("front_desk")
     assign_form(app, robin.patient_id, documents["form"], staff)
     assign_form(app, sam.patient_id, documents["form"], staff)
@@ -374,12 +381,8 @@ def test_a_form_assigned_is_told_when_the_patient_chose_it(app, make_account, ma
 
 def test_the_consent_renewal_reminder_follows_the_forms_setting(app, make_account, outbox):
     robin = make_account()
-    sam = make_account(username="sam", account_number="T-2002", first_name="Sam",
-                       email="sam@example.com")
+    sam_without_forms_notices(app, make_account)
     with app.app_context():
-        db.session.execute(update(PatientAccount).where(PatientAccount.id == sam.id)
-                           .values(notify_forms=False))
-        db.session.commit()
         ends = db.session.scalar(select(Signature.expires_at).where(
             Signature.patient_id == robin.patient_id))
     with freeze_time(ends - timedelta(days=10)):
