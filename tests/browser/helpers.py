@@ -181,6 +181,15 @@ def make_share(page, days="3"):
     return page.locator("#share-link").inner_text(), page.locator("#share-code").inner_text()
 
 
+def fill_identity(page, account_number, born=("03", "14", "1962")):
+    """Enrollment's first step: the date of birth (month, day, year) and the account number,
+    then Continue."""
+    for part, value in zip(("month", "day", "year"), born, strict=True):
+        page.locator(f"#date_of_birth-{part}").fill(value)
+    page.get_by_label("Your account number").fill(account_number)
+    page.get_by_role("button", name="Continue").click()
+
+
 def sign_and_wait(page, button_name, url_pattern):
     """Press a signing button and wait for the page after it. The signed copy is rendered
     and sealed before the answer comes, which on a loaded machine takes longer than the

@@ -30,6 +30,7 @@ from portal.extensions import db
 from portal.flash_messages import get_message
 from portal.models import Invitation, PatientAccount, StaffUser
 
+from . import helpers
 from .helpers import (
     Mailbox,
     PostLog,
@@ -101,11 +102,7 @@ def enter_activation_code(page, typed):
 
 
 def fill_identity(page, account_number=ACCOUNT_NUMBER):
-    page.locator("#date_of_birth-month").fill("07")
-    page.locator("#date_of_birth-day").fill("23")
-    page.locator("#date_of_birth-year").fill("1961")
-    page.get_by_label("Your account number").fill(account_number)
-    page.get_by_role("button", name="Continue").click()
+    helpers.fill_identity(page, account_number, born=("07", "23", "1961"))
 
 
 def fill_account(page, email=""):

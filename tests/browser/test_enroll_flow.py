@@ -8,7 +8,7 @@ page, and the whole of it with JavaScript off."""
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import draw_signature, main_nav, sign_and_wait, stored_signatures
+from .helpers import draw_signature, fill_identity, main_nav, sign_and_wait, stored_signatures
 
 FRONT_DESK = "frontdesk@practice.test"
 PATIENT_EMAIL = "maria.lopez@example.com"
@@ -21,14 +21,6 @@ def short_enough(page):
     account and the whole consent (about 4,600 px tall at 375 px)."""
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height < 2400, height
-
-
-def fill_identity(page, account_number):
-    page.locator("#date_of_birth-month").fill("03")
-    page.locator("#date_of_birth-day").fill("14")
-    page.locator("#date_of_birth-year").fill("1962")
-    page.get_by_label("Your account number").fill(account_number)
-    page.get_by_role("button", name="Continue").click()
 
 
 @pytest.mark.parametrize("kind, javascript", [("desktop", True), ("phone", True),

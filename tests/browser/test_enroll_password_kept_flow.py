@@ -6,7 +6,7 @@ the enrollment ends signed in, and the first password signs in again. Without Ja
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import main_nav
+from .helpers import fill_identity, main_nav
 
 FRONT_DESK = "frontdesk@practice.test"
 PASSWORD = "copper meadow violin harbor"
@@ -30,11 +30,7 @@ def test_a_taken_username_on_a_phone_asks_only_for_the_username(
     page = open_context("phone", java_script_enabled=javascript).new_page()
     page.goto(eml_link("/enroll?t=")[1])
     page.wait_for_url("**/enroll")
-    page.locator("#date_of_birth-month").fill("03")
-    page.locator("#date_of_birth-day").fill("14")
-    page.locator("#date_of_birth-year").fill("1962")
-    page.get_by_label("Your account number").fill("RFM-2041")
-    page.get_by_role("button", name="Continue").click()
+    fill_identity(page, "RFM-2041")
     page.wait_for_url("**/enroll/account")
 
     page.get_by_label("Choose a username").fill("maria.lopez")

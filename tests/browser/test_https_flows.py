@@ -27,6 +27,7 @@ from .helpers import (
     Mailbox,
     PostLog,
     assert_host_cookies,
+    fill_identity,
     main_nav,
     sign_and_wait,
     staff_password_step,
@@ -101,11 +102,7 @@ def test_every_form_posts_over_https(https_server, open_https_context, make_staf
     page.goto(link)
     page.wait_for_url(f"{base}/enroll")
     assert_host_cookies(patient_context)
-    page.locator("#date_of_birth-month").fill("03")
-    page.locator("#date_of_birth-day").fill("14")
-    page.locator("#date_of_birth-year").fill("1962")
-    page.get_by_label("Your account number").fill("RFM-2041")
-    page.get_by_role("button", name="Continue").click()
+    fill_identity(page, "RFM-2041")
     page.wait_for_url("**/enroll/account")
     assert_host_cookies(patient_context)
     page.get_by_label("Choose a username").fill("maria.lopez")
