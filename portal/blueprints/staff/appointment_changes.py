@@ -2,8 +2,6 @@
 status). services/records/appointments.py holds the rules and tells the patient; the view
 parses the form, calls it, commits, flashes and redirects."""
 
-from datetime import date
-
 from flask import Blueprint, abort, g, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -32,11 +30,12 @@ def change_form_class():
                  "save": SubmitField(_l("Save the change"))})
 
 
-def stored_as_typed(facts):
-    """The stored facts as staff type them (a date as MM/DD/YYYY)."""
+def stored_as_typed(category, facts):
+    """The stored facts as staff type them: dates as the record shows them (MM/DD/YYYY)."""
     typed = dict(facts or {})
-    if typed.get("day"):
-        typed["day"] = date.fromisoformat(typed["day"]).strftime("%m/%d/%Y")
+    for item in category.fields:
+        if item.kind == "date":
+            typed[item.name] = categories.fact_text(item, typed.get(item.name))
     return typed
 
 
@@ -48,7 +47,8 @@ def change(patient_id, entry_id):
     patient, entry = _entry_or_404(patient_id, entry_id)
     if not appointments.may_change(current_user, entry, g.practice):
         abort(404)
-    form, problem = change_form_class()(data=stored_as_typed(entry.facts)), None
+    form_class = change_form_class()
+    form, problem = form_class(data=stored_as_typed(form_class.category, entry.facts)), None
     if form.validate_on_submit():
         try:
             changed = appointments.change(entry, form.values(), login.origin())
