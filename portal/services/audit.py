@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from ..extensions import db
 from ..models import AuditEvent, Patient
@@ -49,18 +49,32 @@ def record(action, origin, *, actor=None, patient_id=None, object_type="", objec
     recorded as the account signing in). `detail` is a short, non-clinical note such as the
     names of changed fields; never put passwords, tokens, answers or health information in it.
     """
-    event = AuditEvent(
-        action=action,
-        patient_id=patient_id,
-        object_type=object_type,
-        object_id=str(object_id or ""),
-        detail=_clean(detail, 2000),
-        ip=origin.ip or "",
-        user_agent=_clean(origin.user_agent, 200),
-        **_actor_fields(actor if actor is not None else origin.account, origin),
-    )
+    event = AuditEvent(**_row(action, origin, actor, patient_id, object_type, object_id, detail))
     db.session.add(event)
     return event
+
+
+def record_read(action, origin, *, patient_id=None, object_type="", object_id="", detail=""):
+    """Put a read (a page shown) on the record at once, as one INSERT in the current
+    transaction: the ORM's unit of work for a single row cost a busy list a tenth of its
+    time. Call it last, after the page is drawn and just before the commit: on SQLite the
+    INSERT takes the write lock until then."""
+    db.session.execute(insert(AuditEvent.__table__),
+                       _row(action, origin, None, patient_id, object_type, object_id, detail))
+
+
+def _row(action, origin, actor, patient_id, object_type, object_id, detail):
+    return {
+        "at": utcnow(),
+        "action": action,
+        "patient_id": patient_id,
+        "object_type": object_type,
+        "object_id": str(object_id or ""),
+        "detail": _clean(detail, 2000),
+        "ip": origin.ip or "",
+        "user_agent": _clean(origin.user_agent, 200),
+        **_actor_fields(actor if actor is not None else origin.account, origin),
+    }
 
 
 def about_account(account):

@@ -87,8 +87,8 @@ def update_patient(patient, values, origin):
 
 def record_chart_viewed(patient, origin):
     """Put a staff member's view of the chart on the audit trail."""
-    audit.record("patient.viewed", origin, patient_id=patient.id, object_type="patient",
-                 object_id=patient.id)
+    audit.record_read("patient.viewed", origin, patient_id=patient.id, object_type="patient",
+                      object_id=patient.id)
 
 
 def record_edit_form_viewed(patient, origin):
@@ -115,9 +115,9 @@ def record_list_viewed(patients, query, page_number, origin):
     """
     kind = search_kind(query)
     shown = ", ".join(str(patient.id) for patient in patients) or "none"
-    audit.record("patient.searched" if kind != "none" else "patient.listed", origin,
-                 object_type="patient_list",
-                 detail=f"search: {kind}; page: {page_number}; shown: {shown}")
+    audit.record_read("patient.searched" if kind != "none" else "patient.listed", origin,
+                      object_type="patient_list",
+                      detail=f"search: {kind}; page: {page_number}; shown: {shown}")
 
 
 def age_on(born, today):

@@ -79,19 +79,19 @@ def overview_page(pages, patient, shown, **context):
 def category_page(pages, patient, origin, category, **context):
     """One category's released entries, newest first, 25 a page; the read is audited."""
     page = entries.patient_page(patient.id, category.key, requested_page())
-    entries.record_viewed(origin, patient.id, f"list {category.key}", page.items)
     columns, rows = table(category, page.items)
     html = render_template(f"{pages}/category.html", patient=patient, category=category,
                            page=page, columns=columns, rows=rows, **_extras(category, rows, patient),
                            **context)
+    entries.record_viewed(origin, patient.id, f"list {category.key}", page.items)
     db.session.commit()
     return html
 
 
 def entry_page(pages, patient, origin, category, entry, **context):
     """One entry with all its facts; the read is audited."""
-    entries.record_viewed(origin, patient.id, f"entry {category.key}", [entry])
     html = render_template(f"{pages}/entry.html", patient=patient, category=category,
                            entry=entry, facts=categories.facts_for_people(entry), **context)
+    entries.record_viewed(origin, patient.id, f"entry {category.key}", [entry])
     db.session.commit()
     return html

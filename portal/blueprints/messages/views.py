@@ -162,12 +162,12 @@ def _conversation_page(conversation, form, problem=None):
     if conversation.unread_for_patient:
         g.unread_messages = max(0, g.unread_messages - 1)  # the navigation's count, now
     conversations.mark_read(conversation)
-    inbox.record_read(login.origin(), conversation, messages)
     if not form.submission_key.data:
         form.submission_key.data = conversations.new_submission_key()
     page = render_template("messages/conversation.html", conversation=conversation,
                            messages=messages, form=form, problem=problem,
                            policy=_attachment_policy())
+    inbox.record_read(login.origin(), conversation, messages)
     db.session.commit()
     return page
 

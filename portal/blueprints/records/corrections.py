@@ -40,9 +40,8 @@ def correction(category, entry_id):
             return redirect(url_for("messages.conversation", conversation_id=conversation.id))
     if not form.submission_key.data:
         form.submission_key.data = conversations.new_submission_key()
-    entries.record_viewed(login.origin(), g.patient.id, f"correction {kind.key}",
-                          [found])
     page = render_template("records/correction.html", category=kind, entry=found, form=form,
                            problem=problem, pool=POOLS[corrections.pool_for(found)])
+    entries.record_viewed(login.origin(), g.patient.id, f"correction {kind.key}", [found])
     db.session.commit()
     return page

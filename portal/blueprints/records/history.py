@@ -20,7 +20,7 @@ def history():
     hide_own = request.args.get("mine") == "hide"
     page = access_history.history_page(g.patient.id, current_user.id, requested_page(),
                                        hide_own=hide_own)
-    access_history.record_history_viewed(login.origin(), g.patient.id, page)
     html = render_template("records/history.html", page=page, hide_own=hide_own)
+    access_history.record_history_viewed(login.origin(), g.patient.id, page)
     db.session.commit()
     return html

@@ -134,13 +134,13 @@ def inbox_page():
         form.limit_pools(pools)
     filters = form.queue_filter(inbox.default_pool(current_user))
     page = inbox.staff_queue(current_user, filters, requested_page())
-    inbox.record_queue_viewed(login.origin(), filters, page)
     # Drawn before the commit, which would expire the rows and reload each one (N+1).
     body = render_template("staff/messages/inbox.html", form=form, page=page,
                            rows=queue_rows(page, g.practice, utcnow()),
                            counts=inbox.queue_counts(current_user),
                            pools={key: label for key, label in _translated(POOLS).items()
                                   if key in pools})
+    inbox.record_queue_viewed(login.origin(), filters, page)
     db.session.commit()
     return body
 
@@ -169,7 +169,6 @@ def show(conversation, failed=None, problem=None, **forms):
     `forms` (reply, note, assign, move) with its errors; `failed` gets the error summary."""
     patient = chart_or_404(conversation.patient_id)
     messages = inbox.staff_messages(conversation)
-    inbox.record_read(login.origin(), conversation, messages)
     templates = admin.reply_templates()
     saved = SavedReplyForm(request.args)
     saved.set_choices(templates)
@@ -180,6 +179,7 @@ def show(conversation, failed=None, problem=None, **forms):
                            close_form=ButtonForm(formdata=None), pools=POOLS,
                            accepted=_describe_files(forms["reply"], g.practice),
                            shown_inline=attachments.shown_inline, **forms)
+    inbox.record_read(login.origin(), conversation, messages)
     db.session.commit()
     return body
 

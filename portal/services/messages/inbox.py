@@ -82,9 +82,9 @@ def patient_messages(conversation):
 def record_read(origin, conversation, messages):
     """Every read of a conversation's messages, by staff or patient, goes on the record."""
     ids = [message.id for message in messages]
-    audit.record("message.read", origin, patient_id=conversation.patient_id,
-                 object_type="conversation", object_id=conversation.id,
-                 detail=f"messages: {', '.join(map(str, ids))}"[:2000])
+    audit.record_read("message.read", origin, patient_id=conversation.patient_id,
+                      object_type="conversation", object_id=conversation.id,
+                      detail=f"messages: {', '.join(map(str, ids))}"[:2000])
 
 
 # --- The staff side -------------------------------------------------------------------------
@@ -230,10 +230,10 @@ def record_queue_viewed(origin, filters, page):
     """Put a page of the shared inbox on the audit trail: the filters and the conversation ids
     it showed (never names or subjects)."""
     shown = ", ".join(str(row.id) for row in page.items) or "none"
-    audit.record("message.queue_viewed", origin, object_type="conversation",
-                 detail=f"pool: {filters.pool or 'all'}; status: {filters.status}; "
-                        f"assigned: {filters.assigned or 'anyone'}; page: {page.page}; "
-                        f"shown: {shown}")
+    audit.record_read("message.queue_viewed", origin, object_type="conversation",
+                      detail=f"pool: {filters.pool or 'all'}; status: {filters.status}; "
+                             f"assigned: {filters.assigned or 'anyone'}; page: {page.page}; "
+                             f"shown: {shown}")
 
 
 # --- The chart ------------------------------------------------------------------------------

@@ -256,8 +256,8 @@ def mark_seen(entry):
 def record_viewed(origin, patient_id, what, entries):
     """A patient page or file of the record, on the audit trail: which entries it showed."""
     ids = ", ".join(str(entry.id) for entry in entries) or "none"
-    audit.record("record.viewed", origin, patient_id=patient_id, object_type="record_entry",
-                 detail=f"{what}; shown: {ids}"[:2000])
+    audit.record_read("record.viewed", origin, patient_id=patient_id, object_type="record_entry",
+                      detail=f"{what}; shown: {ids}"[:2000])
 
 
 

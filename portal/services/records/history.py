@@ -223,5 +223,5 @@ def history_page(patient_id, account_id, page=1, hide_own=False):
 def record_history_viewed(origin, patient_id, page):
     """The patient read a page of their access history: on the audit trail (not on the
     history itself)."""
-    audit.record("record.history_viewed", origin, patient_id=patient_id, object_type="audit_log",
-                 detail=f"page: {page.page}; rows: {len(page.items)}")
+    audit.record_read("record.history_viewed", origin, patient_id=patient_id,
+                      object_type="audit_log", detail=f"page: {page.page}; rows: {len(page.items)}")
