@@ -39,7 +39,6 @@ def create_app(test_config=None, *, migrations=True):
             app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "en", timezone_selector=lambda: "UTC")
-    _translate_templates_once_per_request(app)
     login_manager.init_app(app)
 
     from . import cli, web
@@ -55,21 +54,6 @@ def _trust_proxies(app):
     count = app.config["PROXY_COUNT"]
     if count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-
-
-def _translate_templates_once_per_request(app):
-    """Templates translate through the request's catalogue, found once per request (see
-    extensions._OncePerRequestDomain) rather than through Flask-Babel's lookups per string."""
-    def get_translations():
-        return babel.domain_instance.get_translations()
-
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda string: get_translations().ugettext(string),
-        ngettext=lambda singular, plural, n: get_translations().ungettext(singular, plural, n),
-        pgettext=lambda context, string: get_translations().upgettext(context, string),
-        npgettext=lambda context, singular, plural, n: get_translations().unpgettext(
-            context, singular, plural, n),
-        newstyle=True)
 
 
 def _private_folder(path):

@@ -2,14 +2,14 @@
 services. login (who is signed in, the guards), headers (security headers and cross-site
 checks), errors (error pages, safe crash logs, refused-access audit), filters (template
 helpers, the reply time a topic promises), navigation (the main navigation, drawn once per
-combination), session_data (per-browser values kept server-side), routing (ids in URLs),
-downloads (the audited attachment every file goes out as), paging (the page number a list
-asks for)."""
+combination), template_calls (the texts, URLs and inputs a page draws dozens of times, made
+cheap), session_data (per-browser values kept server-side), routing (ids in URLs), downloads
+(the audited attachment every file goes out as), paging (the page number a list asks for)."""
 
 import logging
 
 from ..services import pdf
-from . import errors, filters, headers, login, navigation, routing
+from . import errors, filters, headers, login, navigation, routing, template_calls
 
 
 def init_app(app):
@@ -19,6 +19,7 @@ def init_app(app):
     headers.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
+    template_calls.init_app(app)
     app.jinja_env.globals["main_navigation"] = navigation.main_navigation
     app.after_request(_give_back_pdf_memory)
     if not logging.getLogger().handlers:

@@ -1,0 +1,75 @@
+"""The cheap template calls (web/template_calls.py) give exactly what the libraries' own calls
+give: the same translated text, the same URL, the same input markup."""
+
+import pytest
+from markupsafe import Markup
+from wtforms import Form, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired
+
+from portal.web import template_calls
+
+
+def render(app, source, **context):
+    with app.test_request_context("/"):
+        return app.jinja_env.from_string(source).render(**context)
+
+
+def test_a_text_is_the_same_the_first_time_and_every_time_after(app):
+    source = '{{ _("Sign in") }}|{{ _("100%% of it") }}|{{ _("Hello %(name)s", name=who) }}'
+    for _ in range(2):  # the second render is served from what the first remembered
+        assert render(app, source, who="<b>") == "Sign in|100% of it|Hello &lt;b&gt;"
+
+
+def test_a_text_is_markup_only_where_the_template_escapes(app):
+    # Remembered apart: the same text is Markup in an escaping template, plain text elsewhere.
+    source = ('{{ _("A & B")|e }}|{{ _("Dear %(name)s", name=who) }}|{% autoescape false %}'
+              '{{ _("A & B")|e }}|{{ _("Dear %(name)s", name=who) }}{% endautoescape %}')
+    assert render(app, source, who="<b>") == "A & B|Dear &lt;b&gt;|A &amp; B|Dear <b>"
+
+
+def test_a_trans_block_translates_through_the_same_call(app):
+    assert render(app, "{% trans n=3 %}{{ n }} new{% endtrans %}") == "3 new"
+
+
+def test_a_url_is_the_one_flask_builds_under_each_mount_point(app):
+    source = ("{{ url_for('staff.chart', patient_id=7) }}|{{ url_for('staff.patients', page=2) }}"
+              "|{{ url_for('staff.chart', patient_id=7, _anchor='messages') }}")
+    at_root = "/staff/patients/7|/staff/patients?page=2|/staff/patients/7#messages"
+    assert render(app, source) == at_root
+    with app.test_request_context("/", base_url="http://localhost/portal/"):
+        assert app.jinja_env.from_string(source).render() == (
+            "/portal/staff/patients/7|/portal/staff/patients?page=2"
+            "|/portal/staff/patients/7#messages")
+    assert render(app, source) == at_root
+
+
+def test_the_url_table_starts_again_when_full(app, monkeypatch):
+    monkeypatch.setattr(template_calls, "REMEMBERED_URLS", 3)
+    url_for = template_calls._remembered_url_for()
+    with app.test_request_context("/"):
+        built = [url_for("staff.chart", patient_id=number) for number in range(1, 8)]
+    assert built == [f"/staff/patients/{number}" for number in range(1, 8)]
+
+
+class Inputs(Form):
+    name = StringField("Name", validators=[DataRequired()])
+    pool = SelectField("Pool", choices=[SelectChoice("a", 'Front "desk"'),
+                                        SelectChoice("b", "Billing & <forms>")])
+
+
+@pytest.mark.parametrize("attributes", [
+    {},
+    {"class_": "input wide", "aria_describedby": "name-hint name-error", "aria_invalid": "true"},
+    {"required": False, "aria_required": "true", "data_count": 3, "placeholder": 'a "b" <c>'},
+    {"title": Markup('already "safe"'), "autofocus": True, "disabled": False},
+])
+def test_inputs_are_drawn_as_wtforms_draws_them(monkeypatch, attributes):
+    form = Inputs(data={"name": 'O\'Neil "Jr" <x>', "pool": "b"})
+    ours = (form.name(**attributes), form.pool(**attributes), form.name.label(**attributes))
+    monkeypatch.setattr("wtforms.widgets.core.html_params", template_calls.wtforms_html_params)
+    monkeypatch.setattr("wtforms.widgets.html_params", template_calls.wtforms_html_params)
+    assert ours == (form.name(**attributes), form.pool(**attributes),
+                    form.name.label(**attributes))
+    assert 'value="O&#39;Neil &#34;Jr&#34; &lt;x&gt;"' in ours[0]
+    assert '<option selected value="b">Billing &amp; &lt;forms&gt;</option>' in ours[1]
