@@ -2,7 +2,7 @@
 give: the same translated text, the same URL, the same input markup."""
 
 import pytest
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms import Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
@@ -66,9 +66,14 @@ class Inputs(Form):
 ])
 def test_inputs_are_drawn_as_wtforms_draws_them(monkeypatch, attributes):
     form = Inputs(data={"name": 'O\'Neil "Jr" <x>', "pool": "b"})
+    calls = []
+    monkeypatch.setattr(template_calls, "escape", lambda value: calls.append(value) or escape(value))
     ours = (form.name(**attributes), form.pool(**attributes), form.name.label(**attributes))
-    monkeypatch.setattr("wtforms.widgets.core.html_params", template_calls.wtforms_html_params)
-    monkeypatch.setattr("wtforms.widgets.html_params", template_calls.wtforms_html_params)
+    assert calls, "WTForms drew the inputs without the portal's html_params"
+    for home in template_calls.HTML_PARAMS_HOMES:
+        original = template_calls.wtforms_html_params
+        monkeypatch.setattr(home, "html_params",
+                            staticmethod(original) if isinstance(home, type) else original)
     assert ours == (form.name(**attributes), form.pool(**attributes),
                     form.name.label(**attributes))
     assert 'value="O&#39;Neil &#34;Jr&#34; &lt;x&gt;"' in ours[0]

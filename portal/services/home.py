@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import and_, bindparam, exists, func, or_, select
 
+from .. import database
 from ..extensions import db
 from ..models import Document, DocumentVersion, FormAssignment, FormDraft, RecordEntry, Signature
 from ..models.types import utcnow
@@ -169,7 +170,7 @@ def forms_to_do(patient_id):
     """[FormToDo] by title: health forms in use that staff asked this patient to fill in
     (and they have not submitted since), or that every patient fills in and this patient
     never submitted; a saved draft marks one started. One query."""
-    rows = db.session.execute(_FORMS, {"patient_id": patient_id}).all()
+    rows = database.read(_FORMS, {"patient_id": patient_id}).all()
     return [FormToDo(document_id, title, bool(started)) for document_id, title, started in rows]
 
 
@@ -184,7 +185,7 @@ _NEW_IN_RECORD = (
 def new_in_record(patient_id):
     """[NewInRecord] in the record's order of categories: released entries the patient has
     not opened yet, appointments and statements left to their own sections. One query."""
-    rows = db.session.execute(_NEW_IN_RECORD, {"patient_id": patient_id}).all()
+    rows = database.read(_NEW_IN_RECORD, {"patient_id": patient_id}).all()
     counts = {category: (count, abnormal) for category, count, abnormal in rows}
     return [NewInRecord(category, *counts[key]) for key, category in CATEGORIES.items()
             if key in counts]
@@ -207,7 +208,7 @@ def next_appointment(patient_id, now, practice=None):
     query (the count is a window over the same rows)."""
     local = clock.local(now, practice)
     today, time_now = local.date(), local.strftime("%H:%M")
-    row = db.session.execute(_NEXT_APPOINTMENT, {"patient_id": patient_id, "today": today,
+    row = database.read(_NEXT_APPOINTMENT, {"patient_id": patient_id, "today": today,
                                                  "time_now": time_now}).first()
     if row is None:
         return None
@@ -225,7 +226,7 @@ _BALANCE = (select(RecordEntry.recorded_on, RecordEntry.facts)
 def balance_due(patient_id):
     """The balance on the patient's newest released statement when it is more than zero
     (each statement carries the account's balance on its date), else None. One query."""
-    row = db.session.execute(_BALANCE, {"patient_id": patient_id}).first()
+    row = database.read(_BALANCE, {"patient_id": patient_id}).first()
     if row is None:
         return None
     statement_on, facts = row

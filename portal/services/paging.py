@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from .. import database
 from ..extensions import db
 
 
@@ -48,7 +49,7 @@ def _count_statement(statement):
 
 def count_of(statement, params=None):
     """How many rows a select would return (`params`: values of its bound parameters)."""
-    return db.session.scalar(_count_statement(statement), params)
+    return database.read(_count_statement(statement), params).scalar()
 
 
 def page_of(statement, page, per_page, scalars=False, total=None, params=None):

@@ -101,6 +101,10 @@ def html_params(**kwargs):
     return Markup(" ".join(params))  # noqa: S704 - every part escaped above
 
 
-# WTForms' widgets call their module's html_params, its labels the package's.
+# Where WTForms looks for html_params: its widgets module (selects, text areas), the copies
+# inputs and buttons keep, and the package (labels).
+HTML_PARAMS_HOMES = (wtforms.widgets.core, wtforms.widgets.core.Input,
+                     wtforms.widgets.core.Button, wtforms.widgets)
 wtforms_html_params = wtforms.widgets.core.html_params
-wtforms.widgets.core.html_params = wtforms.widgets.html_params = html_params
+for home in HTML_PARAMS_HOMES:
+    home.html_params = staticmethod(html_params) if isinstance(home, type) else html_params

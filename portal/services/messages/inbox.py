@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, or_, select
 
+from ... import database
 from ...extensions import db
 from ...models import Conversation, Message, MessageTopic, OutboxEmail, Patient, PatientAccount, StaffUser
 from ...models.messages import POOLS, STATUSES
@@ -201,11 +202,11 @@ def staff_queue(staff, filters, page=1):
     shape, values = _queue_shape(staff, filters)
     count, rows_of = _queue_statements(*shape)
     page = max(1, page or 1)
-    total = db.session.scalar(count, values)
+    total = database.read(count, values).scalar()
     if (page - 1) * PAGE_SIZE >= total:  # the clamp paging.page_of keeps: no OFFSET past the end
         return Page([], page, PAGE_SIZE, total)
     waiting = filters.status in ("active", "new", "open")
-    rows = db.session.execute(rows_of[waiting], {**values, "offset": (page - 1) * PAGE_SIZE})
+    rows = database.read(rows_of[waiting], {**values, "offset": (page - 1) * PAGE_SIZE})
     return Page(rows.all(), page, PAGE_SIZE, total)
 
 
@@ -222,7 +223,7 @@ def queue_counts(staff=None):
     """{(pool, status): count} of every conversation not closed (one query); with `staff`
     whose role reads only its own pool, that pool's only."""
     pool = _own_pool_of(staff)
-    rows = db.session.execute(_queue_counts_statement(pool is not None), {"own_pool": pool})
+    rows = database.read(_queue_counts_statement(pool is not None), {"own_pool": pool})
     return {(pool, status): count for pool, status, count in rows}
 
 
