@@ -11,7 +11,8 @@ download.
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
@@ -84,10 +85,19 @@ class Conversation(db.Model):
         """The topic's reply promise, in business days."""
         return self.topic.reply_business_days
 
-    @property
+    @hybrid_property
     def unread_for_patient(self):
+        """A reply the patient has not opened: the care team's newest message came after the
+        patient last opened the conversation. The same rule in SQL just below."""
         return self.last_staff_message_at is not None and (
             self.patient_read_at is None or self.last_staff_message_at > self.patient_read_at)
+
+    @unread_for_patient.inplace.expression
+    @classmethod
+    def _unread_for_patient_expression(cls):
+        return and_(cls.last_staff_message_at.is_not(None),
+                    or_(cls.patient_read_at.is_(None),
+                        cls.last_staff_message_at > cls.patient_read_at))
 
     @property
     def status_label(self):

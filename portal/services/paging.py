@@ -52,10 +52,11 @@ def count_of(statement, params=None):
     return database.read(_count_statement(statement), params).scalar()
 
 
-def page_of(statement, page, per_page, scalars=False, total=None, params=None):
+def page_of(statement, page, per_page, scalars=False, total=None, params=None, columns=False):
     """A Page of a select: its rows (or, with `scalars`, its first entity), a count (unless
     the caller knows `total`) and one query. `params` gives the values of the select's bound
-    parameters (a statement built once).
+    parameters (a statement built once). `columns`: the select reads columns, not model
+    objects, so it runs on the session's connection (database.read), without the ORM.
 
     The one page clamp: `page` below 1 is page 1, and a page past the last one (a number
     typed into the URL) is an empty page, asked of no query, so a huge number never reaches
@@ -67,5 +68,6 @@ def page_of(statement, page, per_page, scalars=False, total=None, params=None):
     page = max(1, page or 1)
     if page > 1 and (page - 1) * per_page >= total:
         return Page([], page, per_page, total)
-    result = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page), params)
+    statement = statement.limit(per_page).offset((page - 1) * per_page)
+    result = database.read(statement, params) if columns else db.session.execute(statement, params)
     return Page(result.scalars().all() if scalars else result.all(), page, per_page, total)

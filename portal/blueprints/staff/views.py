@@ -52,10 +52,11 @@ def patients():
     if request.method == "POST":
         return render_template("staff/patients.html", form=form, page=None)
     page = paging.page_of(charts.search_statement(query), requested_page(), charts.PAGE_SIZE,
-                          scalars=True)
-    # Drawn before the view is recorded: a commit first would expire the rows and reload each
-    # one (N+1), and on SQLite the audit row would hold the write lock while the page is drawn.
-    body = render_template("staff/patients.html", form=form, page=page, searching=bool(query))
+                          columns=True)
+    # Drawn before the view is recorded: on SQLite the audit row holds the write lock until
+    # the commit.
+    body = render_template("staff/patients.html", form=form, page=page, searching=bool(query),
+                           charts=charts.listed_charts(page.items))
     charts.record_list_viewed(page.items, query, page.page, login.origin())
     db.session.commit()
     return body

@@ -28,8 +28,13 @@ ROLE_POOLS = permissions.ROLE_POOLS
 
 # --- The patient's side ---------------------------------------------------------------------
 
-# Every patient page of messages runs these: each built once, the patient a parameter.
-_PATIENT_INBOX = {archived: (select(Conversation)
+# Every patient page of messages runs these: each built once, the patient a parameter. The
+# inbox reads the columns its rows show, not whole conversations (a third of its time).
+_PATIENT_INBOX = {archived: (select(Conversation.id, Conversation.subject, Conversation.status,
+                                    Conversation.last_message_at,
+                                    Conversation.unread_for_patient.label("unread_for_patient"),
+                                    MessageTopic.label.label("topic_label"))
+                             .join(MessageTopic, MessageTopic.id == Conversation.topic_id)
                              .where(Conversation.patient_id == bindparam("patient_id"),
                                     Conversation.patient_archived.is_(archived))
                              .order_by(Conversation.last_message_at.desc(),
@@ -41,8 +46,9 @@ _PATIENT_MESSAGES = (select(Message).where(Message.conversation_id == bindparam(
 
 
 def patient_inbox(patient_id, page=1, archived=False):
-    """A Page of the patient's conversations, newest first (a count and one query)."""
-    return page_of(_PATIENT_INBOX[bool(archived)], page, PAGE_SIZE, scalars=True,
+    """A Page of rows of the patient's conversations (id, subject, status, last_message_at,
+    unread_for_patient, topic_label), newest first (a count and one query)."""
+    return page_of(_PATIENT_INBOX[bool(archived)], page, PAGE_SIZE, columns=True,
                    params={"patient_id": patient_id})
 
 
@@ -60,10 +66,7 @@ def patient_sent(patient_id, page=1):
 # reply they have not opened. A fact of the session check's statement (web/login.py), so every
 # patient page counts them without a query of its own.
 UNREAD_OF_ACCOUNT = select(func.count()).select_from(Conversation).where(
-    Conversation.patient_id == PatientAccount.patient_id,
-    Conversation.last_staff_message_at.is_not(None),
-    or_(Conversation.patient_read_at.is_(None),
-        Conversation.last_staff_message_at > Conversation.patient_read_at),
+    Conversation.patient_id == PatientAccount.patient_id, Conversation.unread_for_patient,
 ).scalar_subquery().label("unread_messages")
 
 
