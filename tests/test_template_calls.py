@@ -78,3 +78,19 @@ def test_inputs_are_drawn_as_wtforms_draws_them(monkeypatch, attributes):
                     form.name.label(**attributes))
     assert 'value="O&#39;Neil &#34;Jr&#34; &lt;x&gt;"' in ours[0]
     assert '<option selected value="b">Billing &amp; &lt;forms&gt;</option>' in ours[1]
+
+
+def test_wtforms_reads_its_catalogue_once_per_language(app, client):
+    from flask import request
+    from flask_wtf.i18n import translations
+
+    client.get("/")
+    template_calls._wtforms_catalogue.cache_clear()
+    seen = []
+    for _ in range(2):
+        with app.test_request_context("/"):
+            app.preprocess_request()
+            assert translations.gettext("Not a valid choice.") == "Not a valid choice."
+            seen.append(request.wtforms_translations)
+    assert seen[0] is seen[1]
+    assert template_calls._wtforms_catalogue.cache_info().misses == 1
