@@ -81,12 +81,15 @@ def update_topic(topic, values, origin):
     return changed
 
 
+# Every staff conversation page reads the active ones: both built once.
+_REPLY_TEMPLATES = {active_only: select(ReplyTemplate).order_by(ReplyTemplate.title)
+                    .where(*((ReplyTemplate.active,) if active_only else ()))
+                    for active_only in (True, False)}
+
+
 def reply_templates(active_only=True):
     """The saved replies by title (with `active_only`, only those staff may pick)."""
-    statement = select(ReplyTemplate).order_by(ReplyTemplate.title)
-    if active_only:
-        statement = statement.where(ReplyTemplate.active)
-    return db.session.scalars(statement).all()
+    return db.session.scalars(_REPLY_TEMPLATES[bool(active_only)]).all()
 
 
 def template_by_id(template_id):

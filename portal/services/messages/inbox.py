@@ -104,16 +104,20 @@ def staff_conversation(conversation_id, staff=None):
     return conversation
 
 
+# A staff conversation page runs both on every view: built once.
+_STAFF_MESSAGES = (select(Message).where(Message.conversation_id == bindparam("conversation_id"))
+                   .order_by(Message.id))
+_STAFF_MEMBERS = select(StaffUser).where(StaffUser.active).order_by(StaffUser.name)
+
+
 def staff_messages(conversation):
     """Every message of a conversation, notes included, oldest first, with their authors."""
-    return db.session.scalars(select(Message).where(Message.conversation_id == conversation.id)
-                              .order_by(Message.id)).all()
+    return db.session.scalars(_STAFF_MESSAGES, {"conversation_id": conversation.id}).all()
 
 
 def staff_members():
     """Active staff who may be assigned a conversation, by name."""
-    return db.session.scalars(select(StaffUser).where(StaffUser.active)
-                              .order_by(StaffUser.name)).all()
+    return db.session.scalars(_STAFF_MEMBERS).all()
 
 
 @dataclass
