@@ -97,15 +97,21 @@ of_healthz() {  # RATE: " (0.35x /healthz)" once /healthz has been measured
     [ -n "$healthz_rate" ] && [ -n "$1" ] && awk -v r="$1" -v h="$healthz_rate" 'BEGIN {printf " (%.2fx /healthz)", r / h}'
     return 0
 }
+# This machine's speed drifts by a quarter within a minute: each signed-in page flat out is
+# quoted against /healthz measured just before it, not against the first one of the run.
+healthz_now() {
+    healthz_rate=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$base/healthz" | awk '/Requests\/sec/ {print $2}')
+}
 run_wrk() {
     local page=$1 who=${2:-anonymous} cookie=${3:-} out rate
+    if [ -n "$cookie" ]; then healthz_now; fi
     out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
               ${cookie:+-H "Cookie: $cookie"} "$base$page")
     rate=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     if [ "$page" = /healthz ]; then healthz_rate=$rate; fi
     echo
     echo "== GET $page as $who  (wrk -t$THREADS -c$CONNECTIONS -d$DURATION)"
-    [ "$page" = /healthz ] || echo "  share:          $(of_healthz "$rate" | sed 's/^ (//; s/)$//')"
+    [ "$page" = /healthz ] || echo "  share:          $(of_healthz "$rate" | sed 's/^ (//; s/)$//') (/healthz just before: $healthz_rate/s)"
     awk '/Requests\/sec/ {print "  requests/sec:   " $2}
          /^ +Latency +[0-9]/ {print "  latency:        avg " $2 ", stdev " $3 ", max " $4}
          /^ +50%/ {print "  latency p50:    " $2}
@@ -169,6 +175,7 @@ run_wrk_p95() {  # PAGE WHO COOKIE PAUSE_MS (0: flat out, reported but not held 
         out=$("$BIN/python" scripts/bench_people.py "$base" "$page" "$cookie" "$CONNECTIONS" \
                   "${DURATION%s}" "$pause")
     else
+        healthz_now
         out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s scripts/wrk_percentiles.lua \
                   -H "Cookie: $cookie" "$base$page")
     fi
