@@ -205,6 +205,9 @@ def sign_and_wait(page, button_name, url_pattern):
 def main_nav(page):
     """The page's main navigation, opened first where it folds behind "Menu" (on a phone;
     issue 21): a tap on the control, as a person would, with or without JavaScript."""
+    # Styles first: before the stylesheet applies, the "Menu" control shows on any screen, and
+    # a desktop page hides it a moment later (a click then waits for it in vain).
+    page.wait_for_load_state("load")
     menu = page.locator("label[for=menu-toggle]")
     if menu.is_visible() and not page.locator("#menu-toggle").is_checked():
         menu.click()
