@@ -104,7 +104,6 @@ def staff_conversation(conversation_id, staff=None):
     return conversation
 
 
-# A staff conversation page runs both on every view: built once.
 _STAFF_MESSAGES = (select(Message).where(Message.conversation_id == bindparam("conversation_id"))
                    .order_by(Message.id))
 _STAFF_MEMBERS = select(StaffUser).where(StaffUser.active).order_by(StaffUser.name)
