@@ -3,8 +3,7 @@ filters and counts; the chart's latest conversations and the notices that did no
 patient. Every read of a conversation, and every page of the queue, goes on the audit trail.
 
 A patient sees only their own conversations and never an internal note: every patient query
-here filters both (patient_conversation, patient_messages).
-"""
+here filters both (patient_conversation, patient_messages)."""
 
 import functools
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from ...models import Conversation, Message, MessageTopic, OutboxEmail, Patient,
 from ...models.messages import POOLS, STATUSES
 from .. import audit, permissions
 from ..access import LARGEST_ID
-from ..paging import Page, page_of
+from ..paging import Page, count_of, page_of
 
 PAGE_SIZE = 25
 OPEN_STATUSES = tuple(status for status in STATUSES if status != "closed")
@@ -28,18 +27,21 @@ ROLE_POOLS = permissions.ROLE_POOLS
 
 # --- The patient's side ---------------------------------------------------------------------
 
-# Every patient page of messages runs these: each built once, the patient a parameter. The
-# inbox reads the columns its rows show, not whole conversations (a third of its time).
+# Built once, the patient a parameter. The inbox reads the columns its rows show (not whole
+# conversations: a third of its time) and counts on the conversations' index alone.
+_MINE = {archived: (Conversation.patient_id == bindparam("patient_id"),
+                    Conversation.patient_archived.is_(archived)) for archived in (False, True)}
 _PATIENT_INBOX = {archived: (select(Conversation.id, Conversation.subject, Conversation.status,
                                     Conversation.last_message_at,
                                     Conversation.unread_for_patient.label("unread_for_patient"),
                                     MessageTopic.label.label("topic_label"))
                              .join(MessageTopic, MessageTopic.id == Conversation.topic_id)
-                             .where(Conversation.patient_id == bindparam("patient_id"),
-                                    Conversation.patient_archived.is_(archived))
+                             .where(*_MINE[archived])
                              .order_by(Conversation.last_message_at.desc(),
                                        Conversation.id.desc()))
                   for archived in (False, True)}
+_PATIENT_COUNTED = {archived: select(Conversation.id).where(*_MINE[archived])
+                    for archived in (False, True)}
 _PATIENT_MESSAGES = (select(Message).where(Message.conversation_id == bindparam("conversation_id"),
                                            Message.internal.is_(False))
                      .order_by(Message.id))
@@ -48,23 +50,22 @@ _PATIENT_MESSAGES = (select(Message).where(Message.conversation_id == bindparam(
 def patient_inbox(patient_id, page=1, archived=False):
     """A Page of rows of the patient's conversations (id, subject, status, last_message_at,
     unread_for_patient, topic_label), newest first (a count and one query)."""
-    return page_of(_PATIENT_INBOX[bool(archived)], page, PAGE_SIZE, columns=True,
-                   params={"patient_id": patient_id})
+    archived, params = bool(archived), {"patient_id": patient_id}
+    return page_of(_PATIENT_INBOX[archived], page, PAGE_SIZE, columns=True, params=params,
+                   total=count_of(_PATIENT_COUNTED[archived], params))
 
 
 def patient_sent(patient_id, page=1):
     """A Page of (message, conversation): what was sent from the patient's side, newest
     first (a count and one query, and one for the attachments)."""
-    statement = (select(Message, Conversation)
-                 .join(Conversation, Conversation.id == Message.conversation_id)
-                 .where(Conversation.patient_id == patient_id, Message.patient_account_id.is_not(None))
-                 .order_by(Message.id.desc()))
-    return page_of(statement, page, PAGE_SIZE)
+    return page_of(select(Message, Conversation)
+                   .join(Conversation, Conversation.id == Message.conversation_id)
+                   .where(Conversation.patient_id == patient_id, Message.patient_account_id.is_not(None))
+                   .order_by(Message.id.desc()), page, PAGE_SIZE)
 
 
-# The navigation's "Messages (N)": how many of the signed-in patient's conversations have a
-# reply they have not opened. A fact of the session check's statement (web/login.py), so every
-# patient page counts them without a query of its own.
+# The navigation's "Messages (N)": the patient's conversations with a reply not yet opened, a
+# fact of the session check's statement (web/login.py), so no page queries it on its own.
 UNREAD_OF_ACCOUNT = select(func.count()).select_from(Conversation).where(
     Conversation.patient_id == PatientAccount.patient_id, Conversation.unread_for_patient,
 ).scalar_subquery().label("unread_messages")
@@ -122,7 +123,6 @@ def staff_members():
 @dataclass
 class QueueFilter:
     """The staff inbox's filters, as the page's GET form gives them."""
-
     pool: str = ""        # "" for every pool
     status: str = "active"  # new, open, waiting, closed, or active (new and open)
     assigned: str = ""    # "", "me", "unassigned"
