@@ -209,7 +209,7 @@ def next_appointment(patient_id, now, practice=None):
     local = clock.local(now, practice)
     today, time_now = local.date(), local.strftime("%H:%M")
     row = database.read(_NEXT_APPOINTMENT, {"patient_id": patient_id, "today": today,
-                                                 "time_now": time_now}).first()
+                                            "time_now": time_now}).first()
     if row is None:
         return None
     entry_id, day, facts, upcoming = row
