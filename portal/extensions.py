@@ -24,11 +24,6 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
-login_manager = LoginManager()
-csrf = CSRFProtect()
-
-
 class _OncePerRequestDomain(Domain):
     """Flask-Babel finds the request's catalogue again for every string it translates (about
     a tenth of a list page's time): find it once per request and keep it on `g`. The locale
