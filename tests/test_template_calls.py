@@ -94,3 +94,10 @@ def test_wtforms_reads_its_catalogue_once_per_language(app, client):
             seen.append(request.wtforms_translations)
     assert seen[0] is seen[1]
     assert template_calls._wtforms_catalogue.cache_info().misses == 1
+
+
+def test_a_url_drawn_outside_a_request_is_flasks_own(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SERVER_NAME", "portal.test")
+    with app.app_context():
+        drawn = app.jinja_env.from_string("{{ url_for('staff.chart', patient_id=7) }}").render()
+    assert drawn == "http://portal.test/staff/patients/7"

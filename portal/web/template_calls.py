@@ -84,11 +84,13 @@ def _install_gettext(app):
 def _remembered_url_for():
     """url_for for templates: the same endpoint and arguments under the same mount point
     always build the same relative URL, so each is built once. Relative endpoints (".x")
-    and the special arguments (_external, _anchor, ...) take Flask's own path."""
+    and the special arguments (_external, _anchor, ...) take Flask's own path, as does a
+    template drawn outside a request."""
     built = {}
 
     def url_for(endpoint, **values):
-        if endpoint[0] == "." or any(name[0] == "_" for name in values):
+        if (endpoint[0] == "." or any(name[0] == "_" for name in values)
+                or not flask.has_request_context()):
             return flask.url_for(endpoint, **values)
         key = (request.script_root, endpoint, *sorted(values.items()))
         try:
