@@ -75,7 +75,7 @@ def status_words(entry, names, now):
 def chart_record(patient_id):
     """What the chart's "Health record" section shows (staff/records/_chart.html), with the
     kinds of record this staff member's role may publish."""
-    return {"entries": entries.chart_entries(patient_id), "categories": categories.CATEGORIES,
+    return {"entries": entries.chart_entries(patient_id),
             "kinds": {key: str(category.label) for key, category in categories.CATEGORIES.items()},
             "statuses": {status: str(words) for status, words in STATUS_WORDS.items()},
             "publishable": permissions.publishable(current_user)}
