@@ -97,7 +97,7 @@ def test_each_filled_row_becomes_one_released_lab_entry(app, staff_client, robin
     response = post_panel(nurse, robin_account.patient_id,
                           panel_form(rows=[GLUCOSE, {}, POTASSIUM, SODIUM], publish="1"))
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/staff/patients/{robin_account.patient_id}#health-record"
+    assert response.headers["Location"] == f"/staff/patients/{robin_account.patient_id}/records"
     made = entries(app)
     assert [(e.title, e.facts["flag"], e.status, e.abnormal) for e in made] == [
         ("Glucose", "high", "released", True), ("Potassium", "low", "released", True),
@@ -105,7 +105,7 @@ def test_each_filled_row_becomes_one_released_lab_entry(app, staff_client, robin
     assert {(e.facts["panel"], e.facts["collected_on"], e.facts["resulted_on"])
             for e in made} == {("Basic metabolic panel", "2026-11-20", "2026-11-21")}
     assert "Results published from the panel: 3." in words(
-        nurse.get(f"/staff/patients/{robin_account.patient_id}"))
+        nurse.get(f"/staff/patients/{robin_account.patient_id}/records"))
     with app.app_context():
         assert db.session.query(AuditEvent).filter_by(action="record.published").count() == 3
     lab = words(robin_client.get(f"/records/lab/{made[0].id}"))

@@ -248,7 +248,7 @@ def test_the_conversation_shows_the_patient_beside_it_and_its_read_is_audited(
     for shown in ("Robin Quill", "04/09/1980", "T-1001", SUBJECT, FIRST_TEXT,
                   "Question for my care team"):
         assert shown in page
-    assert f'href="/staff/patients/{account.patient_id}#messages"' in page
+    assert f'href="/staff/patients/{account.patient_id}/messages"' in page
     [read] = audit_trail.rows("message.read")
     assert read.patient_id == account.patient_id and read.object_id == str(conversation_id)
 
@@ -374,7 +374,7 @@ def test_staff_start_a_conversation_and_the_patient_is_told(
         app, make_account, staff_client, outbox, audit_trail):
     account = make_account()
     nurse = staff_client("nurse", direct=True)
-    chart = text_of(nurse.get(f"/staff/patients/{account.patient_id}"))
+    chart = text_of(nurse.get(f"/staff/patients/{account.patient_id}/messages"))
     new_url = f"/staff/patients/{account.patient_id}/messages/new"
     assert f'href="{new_url}"' in chart and "No messages with this patient yet." in chart
     page = text_of(nurse.get(new_url))
@@ -400,7 +400,7 @@ def test_staff_start_a_conversation_and_the_patient_is_told(
         assert "blood" not in part and "cholesterol" not in part
     [started] = audit_trail.rows("message.started_by_staff")
     assert started.patient_id == account.patient_id
-    chart = text_of(nurse.get(f"/staff/patients/{account.patient_id}"))
+    chart = text_of(nurse.get(f"/staff/patients/{account.patient_id}/messages"))
     assert f'<a href="{url(conversation_id)}">Your blood test</a>' in chart
 
 
@@ -412,7 +412,9 @@ def test_an_undelivered_notice_shows_on_the_chart_in_plain_words(
     conversation_id = start(app, account.id)
     nurse = staff_client("nurse", direct=True)
     reply(nurse, conversation_id)
-    chart_url = f"/staff/patients/{account.patient_id}"
+    summary_url = f"/staff/patients/{account.patient_id}"
+    chart_url = f"{summary_url}/messages"
+    assert "could not be delivered" not in text_of(nurse.get(summary_url))
     assert "could not be delivered" not in text_of(nurse.get(chart_url))
     with app.app_context():
         db.session.execute(update(OutboxEmail).values(
@@ -425,7 +427,8 @@ def test_an_undelivered_notice_shows_on_the_chart_in_plain_words(
     warning = re.search(r'<div class="notice notice-error delivery-warning">.*?</div>', chart,
                         re.S).group(0)
     warning = " ".join(re.sub(r"<[^>]+>", " ", warning).split())
-    assert '<a href="#messages">An email notice to this patient could not be delivered' in chart
+    assert (f'<a href="{chart_url}">An email notice to this patient could not be delivered'
+            in text_of(nurse.get(summary_url)))
     assert "1 email notice to this patient could not be delivered." in warning
     assert "Nov 23, 2026 10:00 AM EST: The patient's email server refused the address." in warning
     assert "stopped trying on Nov 23, 2026 04:00 PM EST after 8 attempts." in warning

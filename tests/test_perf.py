@@ -69,15 +69,22 @@ def test_the_staff_list_runs_4_statements_with_a_search_kept(app, staff_client, 
     assert sum("FROM auth_sessions" in statement for statement in found) == 1
 
 
-def test_the_chart_runs_11_statements_and_records_the_view(app, staff_client, make_patient,
-                                                           audit_trail):
+# The session check, the chart, then the section's own reads, then the audit row: the summary
+# reads the account, its open invitation and any undelivered notice; consents and forms the
+# signatures and the documents in use; the health record its entries and its shares; messages
+# the conversations and any undelivered notice.
+@pytest.mark.parametrize(("section", "count"), [("", 6), ("/consents", 5), ("/records", 5),
+                                              ("/messages", 5)])
+def test_each_section_of_the_chart_runs_its_statements_and_records_the_view(
+        app, staff_client, make_patient, audit_trail, section, count):
     patient = make_patient()
     browser = staff_client(direct=True)
-    found = statements_of(app, browser, f"/staff/patients/{patient.id}")
-    assert len(found) == 11
+    found = statements_of(app, browser, f"/staff/patients/{patient.id}{section}")
+    assert len(found) == count, found
     # Drawn first, recorded last: nothing is read again after the audit row is written.
     assert found[-1].startswith("INSERT INTO audit_events")
-    assert audit_trail.actions().count("patient.viewed") == 2
+    assert [row.detail for row in audit_trail.rows("patient.viewed")] == \
+        [section.strip("/") or "summary"] * 2
 
 
 def test_a_page_within_a_minute_writes_nothing_and_after_it_touches_once(app, clock,

@@ -128,8 +128,8 @@ def test_a_lab_file_is_previewed_then_published_on_this_chart(app, nurse_client,
 
     response = confirm(nurse_client, patient.id, preview)
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/staff/patients/{patient.id}#health-record"
-    chart = text_of(nurse_client.get(f"/staff/patients/{patient.id}"))
+    assert response.headers["Location"] == f"/staff/patients/{patient.id}/records"
+    chart = text_of(nurse_client.get(f"/staff/patients/{patient.id}/records"))
     assert "Entries published from the file: 3. The patient can see them now." in chart
     saved = entries(app)
     assert [(entry.patient_id, entry.category, entry.status, entry.title) for entry in saved] == [

@@ -39,6 +39,11 @@ def chart(robin_account):
     return f"/staff/patients/{robin_account.patient_id}"
 
 
+def record_section(robin_account):
+    """The chart's health-record section, which lists the record's shares."""
+    return f"{chart(robin_account)}/records"
+
+
 # -- every event that ends the account's trust stops its shares -------------------------------
 
 def suspend(app, robin_account, robin_client, staff_client):
@@ -266,19 +271,19 @@ def test_staff_see_the_chart_s_shares_and_a_nurse_stops_one_with_a_reason(
     provider = open_share(app, link, code)
     share = the_share(app)
     nurse = staff_client("nurse", email="nurse2@practice.test", direct=True)
-    page = words(nurse.get(chart(robin_account)))
+    page = words(nurse.get(record_section(robin_account)))
     assert "Record shares" in page
     assert "Dr. Lee, Lakeside Cardiology The whole record" in page
     assert "1 time, last on" in page and "Working" in page
-    assert f'href="{stop_url(robin_account, share.id)}"' in text(nurse.get(chart(robin_account)))
+    assert f'href="{stop_url(robin_account, share.id)}"' in text(nurse.get(record_section(robin_account)))
     assert nurse.get(stop_url(robin_account, share.id)).status_code == 200
     empty = post_form(nurse, stop_url(robin_account, share.id), {"reason": " "})
     assert empty.status_code == 400 and "Enter why you are stopping this share." in text(empty)
     assert the_share(app).revoked_at is None
     answer = post_form(nurse, stop_url(robin_account, share.id),
                        {"reason": "Patient called: lost the code"})
-    assert answer.headers["Location"] == f"{chart(robin_account)}#record-shares"
-    assert "The share was stopped." in words(nurse.get(chart(robin_account)))
+    assert answer.headers["Location"] == f"{record_section(robin_account)}#record-shares"
+    assert "The share was stopped." in words(nurse.get(record_section(robin_account)))
     stopped = the_share(app)
     assert stopped.revoked_reason == "staff"
     assert stopped.revoked_note == "Patient called: lost the code"
@@ -287,11 +292,11 @@ def test_staff_see_the_chart_s_shares_and_a_nurse_stops_one_with_a_reason(
         "staff", nurse.staff.id, robin_account.patient_id, "reason: staff")
     assert "Patient called" not in row.detail  # the words stay on the share, for staff
     assert "Stopped by the practice: Patient called: lost the code" in words(
-        nurse.get(chart(robin_account)))
+        nurse.get(record_section(robin_account)))
     assert STOPPED in text(provider.get(RECORD))
     assert "Stopped by the practice" in words(robin_client.get("/records/shares"))
     again = post_form(nurse, stop_url(robin_account, share.id), {"reason": "twice"},
-                      page_url=chart(robin_account), follow_redirects=True)
+                      page_url=record_section(robin_account), follow_redirects=True)
     assert "That share had already stopped working." in words(again)
     assert len(audit_trail.rows("record_share.revoked")) == 1
 
@@ -302,12 +307,12 @@ def test_front_desk_and_billing_see_shares_but_cannot_stop_them(
     make_share(robin_client)
     share = the_share(app)
     clerk = staff_client(role, direct=True)
-    page = text(clerk.get(chart(robin_account)))
+    page = text(clerk.get(record_section(robin_account)))
     assert "Dr. Lee, Lakeside Cardiology" in page and "Working" in page
     assert "/stop" not in page.split('id="record-shares"', 1)[1]
     assert clerk.get(stop_url(robin_account, share.id)).status_code == 403
     refused = post_form(clerk, stop_url(robin_account, share.id), {"reason": "no"},
-                        page_url=chart(robin_account))
+                        page_url=record_section(robin_account))
     assert refused.status_code == 403
     assert the_share(app).revoked_at is None
 

@@ -62,7 +62,7 @@ def act(browser, patient_id, entry_id, action, **data):
 
 def chart_rows(browser, patient_id):
     """The rows of the chart's health-record table, each as one line of text."""
-    page = text(browser.get(f"/staff/patients/{patient_id}"))
+    page = text(browser.get(f"/staff/patients/{patient_id}/records"))
     section = re.search(r'<section class="chart-record".*?</section>', page, re.S).group(0)
     return [" ".join(re.sub(r"<[^>]+>", " ", row).split())
             for row in re.findall(r"<tr>.*?</tr>", section.split("<tbody>")[1], re.S)] \
@@ -73,7 +73,7 @@ def chart_rows(browser, patient_id):
 
 def test_the_chart_offers_every_kind_of_record_as_plain_links(staff_client, patient):
     nurse = staff_client("admin", direct=True)  # an admin may publish every kind (issue 19)
-    chart = text(nurse.get(f"/staff/patients/{patient.id}"))
+    chart = text(nurse.get(f"/staff/patients/{patient.id}/records"))
     assert "Health record" in chart and "No records published to this chart yet." in chart
     assert f'href="{new_url(patient.id)}"' in chart
     page = text(nurse.get(new_url(patient.id)))

@@ -82,7 +82,7 @@ def test_a_parent_s_paper_signature_for_a_minor_is_stored_sealed_and_counts(
     minor = make_patient(first_name="Ada", last_name="Quill", date_of_birth=date(2015, 6, 1),
                          account_number="T-2001")
     browser = staff_client("nurse")
-    chart = browser.get(f"/staff/patients/{minor.id}").get_data(as_text=True)
+    chart = browser.get(f"/staff/patients/{minor.id}/consents").get_data(as_text=True)
     assert "1 required consent is missing:" in chart and "Record a paper signature" in chart
     page = browser.get(paper_url(minor.id, in_use["consent"])).get_data(as_text=True)
     assert "Ada Quill" in page and "T-2001" in page and "06/01/2015" in page
@@ -95,7 +95,7 @@ def test_a_parent_s_paper_signature_for_a_minor_is_stored_sealed_and_counts(
                                     scan=(io.BytesIO(PNG), "signed-paper.png")),
                          content_type="multipart/form-data")
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/staff/patients/{minor.id}#consents"
+    assert response.headers["Location"] == f"/staff/patients/{minor.id}/consents"
 
     with app.app_context():
         [stored] = db.session.scalars(select(Signature)).all()
@@ -115,7 +115,7 @@ def test_a_parent_s_paper_signature_for_a_minor_is_stored_sealed_and_counts(
     assert [row.patient_id for row in audit_trail.rows("document.paper_recorded")] == [minor.id]
 
     # It is the patient's current consent: no longer missing, anywhere.
-    chart = browser.get(f"/staff/patients/{minor.id}").get_data(as_text=True)
+    chart = browser.get(f"/staff/patients/{minor.id}/consents").get_data(as_text=True)
     assert "required consent is missing" not in chart and "Morgan Quill" in chart
     missing = browser.get(f"/staff/consents/{in_use['consent']}/missing").get_data(as_text=True)
     assert "Quill, Ada" not in missing and "0 patients" in missing
@@ -313,8 +313,8 @@ def test_the_practice_page_shows_missing_and_ending_within_30_days(
     missing = browser.get(f"/staff/consents/{in_use['consent']}/missing").get_data(as_text=True)
     assert "Signed, Never" in missing and "Ending, Soon" not in missing
     assert "Ending, Later" not in missing
-    assert f'/staff/patients/{unsigned.id}#consents' in missing
-    chart = browser.get(f"/staff/patients/{soon.id}").get_data(as_text=True)
+    assert f'/staff/patients/{unsigned.id}/consents' in missing
+    chart = browser.get(f"/staff/patients/{soon.id}/consents").get_data(as_text=True)
     assert "(expires in 25 days)" in chart
 
     clock.move_to(START + timedelta(days=26))  # the first one has ended
@@ -357,11 +357,12 @@ def test_the_chart_runs_as_many_queries_for_20_signatures_as_for_2(
     for _ in range(2):
         sign(app, patient.id, in_use["consent"])
     browser = staff_client()
-    two = count_queries(app, lambda: browser.get(f"/staff/patients/{patient.id}"))
+    section = f"/staff/patients/{patient.id}/consents"
+    two = count_queries(app, lambda: browser.get(section))
     for _ in range(18):
         sign(app, patient.id, in_use["form"])
-    assert browser.get(f"/staff/patients/{patient.id}").get_data(as_text=True).count("Open PDF") == 20
-    assert count_queries(app, lambda: browser.get(f"/staff/patients/{patient.id}")) == two
+    assert browser.get(section).get_data(as_text=True).count("Open PDF") == 20
+    assert count_queries(app, lambda: browser.get(section)) == two
 
 
 # -- batch print -------------------------------------------------------------------------------
@@ -532,13 +533,13 @@ def test_the_public_check_needs_the_csrf_token(client, app, in_use):
 def test_staff_assign_a_health_form_once(app, staff_client, make_patient, in_use, audit_trail):
     patient = make_patient()
     browser = staff_client()
-    chart_url = f"/staff/patients/{patient.id}"
+    chart_url = f"/staff/patients/{patient.id}/consents"
     assert "Assign a health form" in browser.get(chart_url).get_data(as_text=True)
     url = f"/staff/patients/{patient.id}/forms/assign"
     for _ in range(2):
         response = post_form(browser, url, {"document_id": str(in_use["form"])},
                              page_url=chart_url)
-        assert response.headers["Location"] == f"{chart_url}#consents"
+        assert response.headers["Location"] == chart_url
     page = browser.get(chart_url).get_data(as_text=True)
     assert "already assigned and not yet filled in" in page
     assert "Medical history" in page.split("Health forms assigned", 1)[1]

@@ -112,10 +112,11 @@ def update_patient(patient, values, origin):
     return changed
 
 
-def record_chart_viewed(patient, origin):
-    """Put a staff member's view of the chart on the audit trail."""
+def record_chart_viewed(patient, origin, section):
+    """Put a staff member's view of a section of the chart (blueprints/staff/chart.py) on the
+    audit trail."""
     audit.record_read("patient.viewed", origin, patient_id=patient.id, object_type="patient",
-                      object_id=patient.id)
+                      object_id=patient.id, detail=section)
 
 
 def record_edit_form_viewed(patient, origin):

@@ -106,6 +106,7 @@ ROUTES = {
     # Charts: find, read, register, edit; invite; letters; consents and messages to start.
     **dict.fromkeys((
         "staff.patients", "staff.clear_search", "staff.new_patient", "staff.chart",
+        "staff.chart_consents", "staff.chart_records", "staff.chart_messages",
         "staff.edit_patient", "staff.send_invitation", "staff.activation_letter",
         "staff.revoke_invitation", "staff.assisted_reset", "staff.reopen_self_reset",
         "staff.consents.signature_pdf", "staff.consents.signature_scan",

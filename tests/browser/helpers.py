@@ -202,6 +202,17 @@ def sign_and_wait(page, button_name, url_pattern):
         page.set_default_timeout(10_000)
 
 
+def chart_section(page, name, ok=None):
+    """On a patient's chart, the tab of one of its sections (issue 21: the chart in sections),
+    opened as a person would; `ok` checks the section's page once it has loaded."""
+    page.get_by_role("navigation", name="Chart sections").get_by_role("link", name=name).click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_role("navigation", name="Chart sections").locator("[aria-current=page]")) \
+        .to_have_text(name)
+    if ok is not None:
+        ok()
+
+
 def main_nav(page):
     """The page's main navigation, opened first where it folds behind "Menu" (on a phone;
     issue 21): a tap on the control, as a person would, with or without JavaScript."""

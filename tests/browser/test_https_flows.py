@@ -234,7 +234,7 @@ def test_paper_signature_verification_and_publishing_post_over_https(
     page.get_by_label("Scan of the signed paper (optional)").set_input_files(
         {"name": "signed-paper.png", "mimeType": "image/png", "buffer": scan_png()})
     page.get_by_role("button", name="Record the paper signature").click()
-    page.wait_for_url(f"{base}/staff/patients/{chart}#consents")
+    page.wait_for_url(f"{base}/staff/patients/{chart}/consents")
     expect(page.locator("#consents").get_by_role("row").filter(has_text="Morgan Quill")) \
         .to_contain_text("Signed on paper")
     expect(page.locator("#consents").get_by_role("link", name=re.compile(r"^Open the scan"))) \

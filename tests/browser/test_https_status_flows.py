@@ -30,7 +30,14 @@ from playwright.sync_api import expect
 
 from portal.models import StaffUser
 
-from .helpers import PostLog, assert_host_cookies, main_nav, sign_and_wait, staff_signs_in
+from .helpers import (
+    PostLog,
+    assert_host_cookies,
+    chart_section,
+    main_nav,
+    sign_and_wait,
+    staff_signs_in,
+)
 
 NURSE_EMAIL = "nurse@practice.test"
 CONSENT_TITLE = "Patient portal consent"
@@ -83,6 +90,7 @@ def test_a_lab_panel_published_over_https_reaches_the_patient_s_phone(
     main_nav(staff).get_by_role("link", name="Patients").click()
     staff.get_by_role("link", name="Quill, Robin").click()
     staff.wait_for_url(f"{base}/staff/patients/{patient_id}")
+    chart_section(staff, "Health record", lambda: axe_check(staff))
     staff.locator("#health-record").get_by_role(
         "link", name="Publish a record for this patient").click()
     staff.get_by_role(
@@ -100,7 +108,7 @@ def test_a_lab_panel_published_over_https_reaches_the_patient_s_phone(
         row.get_by_label("Unit (optional)").fill(unit)
         row.get_by_label("Reference range (optional)").fill(reference_range)
     staff.get_by_role("button", name="Publish now").click()
-    staff.wait_for_url(f"{base}/staff/patients/{patient_id}#health-record")
+    staff.wait_for_url(f"{base}/staff/patients/{patient_id}/records")
     expect(staff.get_by_role("status").filter(has_text="from the panel")).to_have_text(
         "Results published from the panel: 3. The patient can see them now.")
     axe_check(staff)

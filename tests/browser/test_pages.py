@@ -16,7 +16,7 @@ from conftest import PATIENT_PASSWORD
 from consent_data import sign as sign_online
 from playwright.sync_api import expect
 
-from .helpers import main_nav
+from .helpers import chart_section, main_nav
 
 ADMIN_EMAIL = "admin@practice.test"
 
@@ -146,6 +146,16 @@ def show_chart(scene):
     expect(scene.page.get_by_role("heading", level=1)).to_have_text("Maria Elena Lopez")
 
 
+def show_chart_messages(scene):
+    """The chart's messages section, from its tab: none yet, and the way to send one."""
+    patient_id = scene.add_patient()
+    scene.sign_in_admin()
+    scene.page.goto(f"/staff/patients/{patient_id}")
+    chart_section(scene.page, "Messages")
+    expect(scene.page.locator("#messages")).to_contain_text("No messages with this patient yet.")
+    expect(scene.page.get_by_role("link", name="Send a message to this patient")).to_be_visible()
+
+
 def show_edit_form(scene):
     patient_id = scene.add_patient(email="maria@example.com", phone="555-201-0199")
     scene.sign_in_admin()
@@ -273,7 +283,7 @@ def show_chart_consents(scene):
     nurse = scene.make_staff("nurse", email=NURSE_EMAIL, name="Jo Rivera")
     consent_data.assign_form(scene.app, patient_id, in_use["form"], nurse)
     scene.sign_in(scene.page, NURSE_EMAIL)
-    scene.page.goto(f"/staff/patients/{patient_id}#consents")
+    scene.page.goto(f"/staff/patients/{patient_id}/consents")
     section = scene.page.locator("#consents")
     expect(section).to_contain_text("1 required consent is missing:")
     expect(section.get_by_role("link", name=re.compile(r"^Open PDF"))).to_have_count(1)
@@ -453,6 +463,7 @@ PAGES = {
     "new-patient": show_new_patient_form,
     "new-patient-errors": show_new_patient_form_with_errors,
     "chart": show_chart,
+    "chart-messages": show_chart_messages,
     "edit-chart": show_edit_form,
     "settings": show_settings,
     "settings-error": show_settings_with_error,

@@ -36,7 +36,14 @@ from playwright.sync_api import expect
 from portal.models import StaffUser
 from portal.services.uploads import strip_pdf
 
-from .helpers import PostLog, assert_host_cookies, assert_unique_ids, main_nav, staff_signs_in
+from .helpers import (
+    PostLog,
+    assert_host_cookies,
+    assert_unique_ids,
+    chart_section,
+    main_nav,
+    staff_signs_in,
+)
 
 NURSE_EMAIL = "nurse@practice.test"
 NURSE_NAME = "Nina Night"
@@ -85,7 +92,8 @@ def open_chart(staff, patient_id, ok=no_check):
 
 
 def choose_kind(staff, patient_id, kind, ok=no_check):
-    """On the chart: "Publish a record", then the kind of record (a link)."""
+    """On the chart: its health record, "Publish a record", then the kind of record (a link)."""
+    chart_section(staff, "Health record", ok)
     record = staff.locator("#health-record")
     record.get_by_role("link", name="Publish a record for this patient").click()
     staff.wait_for_url(re.compile(rf"/staff/patients/{patient_id}/records/new$"))
@@ -116,7 +124,7 @@ def publish_lab(staff, patient_id, ok=no_check):
 
 def publish_document(staff, patient_id, data, ok=no_check):
     """The document form with a PDF chosen as a person would (the file input)."""
-    staff.get_by_role("link", name="Back to the chart").click()
+    staff.get_by_role("link", name="Back to the health record").click()
     choose_kind(staff, patient_id, "Document", ok)
     for label, value in DOCUMENT.items():
         staff.get_by_label(label, exact=True).fill(value)
@@ -158,7 +166,7 @@ def import_immunizations(staff, patient_id, ok=no_check):
     assert not staff.title().startswith("Error:"), staff.title()
     ok()
     staff.get_by_role("button", name="Publish these 2 immunizations").click()
-    staff.wait_for_url(re.compile(rf"/staff/patients/{patient_id}#health-record$"))
+    staff.wait_for_url(re.compile(rf"/staff/patients/{patient_id}/records$"))
     expect_status(staff, "Entries published from the file: 2. The patient can see them now.")
     chart = staff.locator("#health-record table tbody tr")
     expect(chart).to_have_count(4)
@@ -170,7 +178,7 @@ def import_immunizations(staff, patient_id, ok=no_check):
 def record_outcome(staff, patient_id, entry_id, conversation_id, ok=no_check, refuse_first=True):
     """On the chart: the result's page, its open request read, then "Not changed" recorded
     with an explanation (first without one, when `refuse_first`)."""
-    staff.goto(f"/staff/patients/{patient_id}")
+    staff.goto(f"/staff/patients/{patient_id}/records")
     staff.locator("#health-record").get_by_role("link", name="Potassium").click()
     staff.wait_for_url(re.compile(rf"/staff/patients/{patient_id}/records/{entry_id}$"))
     section = staff.locator("#corrections")
@@ -419,6 +427,7 @@ def test_publish_read_download_and_correct_the_record(
     staff = open_context("desktop", java_script_enabled=javascript).new_page()
     sign_in(staff, NURSE_EMAIL)
     open_chart(staff, patient_id, staff_ok)
+    chart_section(staff, "Health record", staff_ok)
     expect(staff.locator("#health-record")).to_contain_text("No records published to this "
                                                             "chart yet.")
     lab_id = publish_lab(staff, patient_id, staff_ok)

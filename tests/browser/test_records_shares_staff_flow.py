@@ -23,7 +23,7 @@ def test_staff_see_and_stop_a_share_over_https(
     base = https_server.url
     posts = PostLog(base)
     robin = make_account()
-    chart = f"/staff/patients/{robin.patient_id}"
+    chart = f"/staff/patients/{robin.patient_id}/records"  # the health record, with its shares
     patient = posts.watch(open_https_context("phone", java_script_enabled=False).new_page())
     patient_sign_in(patient, "robin", PATIENT_PASSWORD)
     make_share(patient)

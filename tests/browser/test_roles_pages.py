@@ -6,7 +6,7 @@ admin's page of what each role may do works with and without JavaScript, on a de
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import new_staff_page
+from .helpers import chart_section, new_staff_page
 
 FRONT_DESK = "frontdesk@practice.test"
 ADMIN = "admin@practice.test"
@@ -21,6 +21,7 @@ def test_a_front_desk_chart_offers_no_clinical_publishing(
     page = new_staff_page(app, open_https_context, make_staff, staff_password, "front_desk",
                           FRONT_DESK, kind)
     page.goto(f"/staff/patients/{chart_id}")
+    chart_section(page, "Health record")
     section = page.locator("#health-record")
     expect(section).to_contain_text("You may publish: Appointment, Statement, Document.")
     axe_check(page)

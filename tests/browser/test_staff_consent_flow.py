@@ -17,6 +17,8 @@ from consent_data import default_documents, practice_today, scan_png, seal_p12
 from helpers import pdf_text
 from playwright.sync_api import expect
 
+from .helpers import chart_section
+
 CONSENT_TITLE = "Patient portal consent"
 FORM_TITLE = "Medical history questionnaire"
 NURSE_EMAIL = "nurse@practice.test"
@@ -72,6 +74,8 @@ def test_a_parent_s_paper_signature_is_recorded_checked_printed_and_the_consent_
     # -- The chart: the portal consent is missing; record the parent's paper signature. -----
     sign_in(page, NURSE_EMAIL)
     page.goto(f"/staff/patients/{minor}")
+    ok()
+    chart_section(page, "Consents and forms")
     section = page.locator("#consents")
     expect(section.get_by_role("heading", level=2)).to_have_text("Consents and health forms")
     expect(section).to_contain_text("1 required consent is missing:")
@@ -92,7 +96,7 @@ def test_a_parent_s_paper_signature_is_recorded_checked_printed_and_the_consent_
     page.get_by_label("Scan of the signed paper (optional)").set_input_files(
         {"name": "signed-paper.png", "mimeType": "image/png", "buffer": scan_png()})
     page.get_by_role("button", name="Record the paper signature").click()
-    page.wait_for_url(re.compile(rf"/staff/patients/{minor}#consents$"))
+    page.wait_for_url(re.compile(rf"/staff/patients/{minor}/consents$"))
     expect_status(page, f"The paper signature of “{CONSENT_TITLE}” was recorded.")
     expect(section).not_to_contain_text("required consent is missing")
     signed = section.get_by_role("row").filter(has_text="Morgan Quill")
@@ -140,10 +144,10 @@ def test_a_parent_s_paper_signature_is_recorded_checked_printed_and_the_consent_
     assert code in pdf_text(batch_path)
 
     # -- The health form, assigned from the chart. ---------------------------------------------
-    page.goto(f"/staff/patients/{minor}")
+    page.goto(f"/staff/patients/{minor}/consents")
     section.get_by_label("Health form").select_option(label=FORM_TITLE)
     section.get_by_role("button", name="Assign a health form").click()
-    page.wait_for_url(re.compile(rf"/staff/patients/{minor}#consents$"))
+    page.wait_for_url(re.compile(rf"/staff/patients/{minor}/consents$"))
     expect_status(page, "The health form was assigned.")
     expect(section.get_by_role("listitem").filter(has_text=FORM_TITLE)).to_contain_text(
         "not yet filled in")

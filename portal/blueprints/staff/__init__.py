@@ -9,6 +9,7 @@ bp = Blueprint("staff", __name__)
 from . import (  # noqa: E402,F401
     account_views,
     appointment_changes,
+    chart,
     consents,
     messages,
     portal_access,

@@ -32,7 +32,7 @@ SCAN_SUFFIXES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jp
 
 
 def _to_chart(patient_id):
-    return redirect(url_for("staff.chart", patient_id=patient_id) + "#consents")
+    return redirect(url_for("staff.chart_consents", patient_id=patient_id))
 
 
 def _signature_or_404(patient_id, signature_id):

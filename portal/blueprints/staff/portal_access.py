@@ -1,7 +1,7 @@
 """What staff do about a patient's portal access from the chart: invite by email or print an
 activation letter (or revoke either), pause and restore access, send a reset link after a
 phone check, reopen reset by security question, and (admins) clear two-step sign-in. The chart
-view (views.chart) decides which of these it shows, from the rules in the services."""
+view (chart.chart, the summary) decides which of these it shows, from the rules in the services."""
 
 from flask import abort, g, redirect, render_template, url_for
 

@@ -74,7 +74,7 @@ def confirm(patient_id):
     db.session.commit()
     flash_message("records_imported" if form.releases() else "records_imported_as_drafts",
                   count=len(entries))
-    return redirect(url_for("staff.chart", patient_id=patient.id, _anchor="health-record"))
+    return redirect(url_for("staff.chart_records", patient_id=patient.id))
 
 
 bp.register_blueprint(import_bp)

@@ -1,7 +1,7 @@
-"""A chart's record shares for staff: every staff role that reads charts sees them on the chart
-(views.chart); the roles the practice's table lets "stop a record share" (services/permissions;
-by default admins, providers and nurses) may stop one, with a reason. The rules are in
-services/records/shares.py."""
+"""A chart's record shares for staff: every staff role that reads charts sees them in the
+chart's health record (chart.chart_records); the roles the practice's table lets "stop a record
+share" (services/permissions; by default admins, providers and nurses) may stop one, with a
+reason. The rules are in services/records/shares.py."""
 
 from flask import abort, redirect, render_template, url_for
 
@@ -28,7 +28,7 @@ def stop_share(patient_id, share_id):
             done = shares.stop_by_staff(share, form.reason.data, login.origin())
             db.session.commit()
             flash_message("staff_share_stopped" if done else "share_already_stopped")
-            return redirect(url_for("staff.chart", patient_id=patient.id) + "#record-shares")
+            return redirect(url_for("staff.chart_records", patient_id=patient.id, _anchor="record-shares"))
         form.reason.errors = [problem]
     return render_template("staff/stop_share.html", form=form, patient=patient, share=share,
                            state=shares.state(share)), 400 if form.errors else 200

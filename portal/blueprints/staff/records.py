@@ -140,8 +140,7 @@ def panel(patient_id):
             db.session.commit()
             flash_message("panel_published" if form.releases() else "panel_drafted",
                           count=len(made))
-            return redirect(url_for("staff.chart", patient_id=patient.id,
-                                    _anchor="health-record"))
+            return redirect(url_for("staff.chart_records", patient_id=patient.id))
     form.show_suggested_flags()
     return render_template("staff/records/panel.html", patient=patient, form=form,
                            problem=problem or None, items=items, max_rows=panels.MAX_ROWS,
