@@ -11,7 +11,7 @@ from flask_login import current_user
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...forms import show_refusal
-from ...services.messages import attachments, conversations, inbox, limits, topics
+from ...services.messages import attachments, conversations, inbox, limits, thread, topics
 from ...web import downloads, kept_drafts, login
 from ...web.filters import reply_time
 from ...web.guards import patient_required
@@ -158,7 +158,7 @@ def reply(conversation_id):
 def _conversation_page(conversation, form, problem=None):
     """The conversation page, read and recorded as read. The page is drawn before the
     commit, which would otherwise reload every message it shows."""
-    messages = inbox.patient_messages(conversation)
+    messages = thread.patient_messages(conversation)
     if conversation.unread_for_patient:
         g.unread_messages = max(0, g.unread_messages - 1)  # the navigation's count, now
     conversations.mark_read(conversation)
@@ -167,7 +167,7 @@ def _conversation_page(conversation, form, problem=None):
     page = render_template("messages/conversation.html", conversation=conversation,
                            messages=messages, form=form, problem=problem,
                            policy=_attachment_policy())
-    inbox.record_read(login.origin(), conversation, messages)
+    thread.record_read(login.origin(), conversation, messages)
     db.session.commit()
     return page
 

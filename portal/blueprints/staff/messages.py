@@ -23,7 +23,7 @@ from ...forms import ButtonForm, show_refusal
 from ...models.messages import POOLS, STATUSES
 from ...models.patients import sorted_name
 from ...models.types import utcnow
-from ...services.messages import admin, attachments, conversations, inbox, limits, topics
+from ...services.messages import admin, attachments, conversations, inbox, limits, thread, topics
 from ...web import login
 from ...web.downloads import audited, audited_inline
 from ...web.filters import local_time
@@ -168,7 +168,7 @@ def show(conversation, failed=None, problem=None, **forms):
     """The conversation page, its read on the record. A form that was refused comes back in
     `forms` (reply, note, assign, move) with its errors; `failed` gets the error summary."""
     patient = chart_or_404(conversation.patient_id)
-    messages = inbox.staff_messages(conversation)
+    messages = thread.staff_messages(conversation)
     templates = admin.reply_templates()
     saved = SavedReplyForm(request.args)
     saved.set_choices(templates)
@@ -179,7 +179,7 @@ def show(conversation, failed=None, problem=None, **forms):
                            close_form=ButtonForm(formdata=None), pools=POOLS,
                            accepted=_describe_files(forms["reply"], g.practice),
                            shown_inline=attachments.shown_inline, **forms)
-    inbox.record_read(login.origin(), conversation, messages)
+    thread.record_read(login.origin(), conversation, messages)
     db.session.commit()
     return body
 

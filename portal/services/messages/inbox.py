@@ -3,7 +3,7 @@ filters and counts; the chart's latest conversations and the notices that did no
 patient. Every read of a conversation, and every page of the queue, goes on the audit trail.
 
 A patient sees only their own conversations and never an internal note: every patient query
-here filters both (patient_conversation, patient_messages)."""
+here filters both (patient_conversation; a conversation's messages: thread.py)."""
 
 import functools
 from dataclasses import dataclass
@@ -42,9 +42,6 @@ _PATIENT_INBOX = {archived: (select(Conversation.id, Conversation.subject, Conve
                   for archived in (False, True)}
 _PATIENT_COUNTED = {archived: select(Conversation.id).where(*_MINE[archived])
                     for archived in (False, True)}
-_PATIENT_MESSAGES = (select(Message).where(Message.conversation_id == bindparam("conversation_id"),
-                                           Message.internal.is_(False))
-                     .order_by(Message.id))
 
 
 def patient_inbox(patient_id, page=1, archived=False):
@@ -79,19 +76,6 @@ def patient_conversation(patient_id, conversation_id):
     return conversation
 
 
-def patient_messages(conversation):
-    """What the patient may read of a conversation, oldest first: never an internal note."""
-    return db.session.scalars(_PATIENT_MESSAGES, {"conversation_id": conversation.id}).all()
-
-
-def record_read(origin, conversation, messages):
-    """Every read of a conversation's messages, by staff or patient, goes on the record."""
-    ids = [message.id for message in messages]
-    audit.record_read("message.read", origin, patient_id=conversation.patient_id,
-                      object_type="conversation", object_id=conversation.id,
-                      detail=f"messages: {', '.join(map(str, ids))}"[:2000])
-
-
 # --- The staff side -------------------------------------------------------------------------
 
 def staff_conversation(conversation_id, staff=None):
@@ -105,14 +89,7 @@ def staff_conversation(conversation_id, staff=None):
     return conversation
 
 
-_STAFF_MESSAGES = (select(Message).where(Message.conversation_id == bindparam("conversation_id"))
-                   .order_by(Message.id))
 _STAFF_MEMBERS = select(StaffUser).where(StaffUser.active).order_by(StaffUser.name)
-
-
-def staff_messages(conversation):
-    """Every message of a conversation, notes included, oldest first, with their authors."""
-    return db.session.scalars(_STAFF_MESSAGES, {"conversation_id": conversation.id}).all()
 
 
 def staff_members():
