@@ -1,12 +1,14 @@
 """The cheap template calls (web/template_calls.py) give exactly what the libraries' own calls
 give: the same translated text, the same URL, the same input markup."""
 
+import flask_babel
 import pytest
 from markupsafe import Markup, escape
 from wtforms import Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
+from portal.extensions import babel
 from portal.web import template_calls
 
 
@@ -101,3 +103,24 @@ def test_a_url_drawn_outside_a_request_is_flasks_own(app, monkeypatch):
     with app.app_context():
         drawn = app.jinja_env.from_string("{{ url_for('staff.chart', patient_id=7) }}").render()
     assert drawn == "http://portal.test/staff/patients/7"
+
+
+def test_python_texts_find_the_catalogue_once_a_request_and_work_outside_one(app, monkeypatch):
+    """gettext and friends in Python (flask_babel) reach the request's catalogue without going
+    through `g`'s proxy (extensions.py), with the same words; outside an app context they
+    still answer, from Flask-Babel's own default."""
+    found = []
+    original = flask_babel.Domain.get_translations
+    monkeypatch.setattr(flask_babel.Domain, "get_translations",
+                        lambda domain: found.append(1) or original(domain))
+    with app.test_request_context("/"):
+        assert flask_babel.get_domain() is babel.domain_instance
+        words = [flask_babel.gettext("Hello %(name)s", name="Robin"),
+                 flask_babel.ngettext("%(num)d day", "%(num)d days", 2),
+                 str(flask_babel.lazy_gettext("Sign in"))]
+    assert words == ["Hello Robin", "2 days", "Sign in"]
+    assert len(found) == 1  # one request, one catalogue found
+    with app.test_request_context("/"):
+        flask_babel.gettext("Sign in")
+    assert len(found) == 2  # and the next request finds its own
+    assert flask_babel.gettext("%(num)d day", num=1) == "1 day"  # no app context at all
