@@ -143,7 +143,9 @@ if [ -z "$ONLY" ]; then
     run_wrk /
     run_wrk /staff/sign-in
     run_wrk /staff/patients "staff (signed in)" "$staff_cookie"
-    run_wrk "$chart" "staff (signed in)" "$staff_cookie"
+    for section in "" /consents /records /messages; do  # the chart's summary, then its tabs
+        run_wrk "$chart$section" "staff (signed in)" "$staff_cookie"
+    done
     run_wrk /home "patient (signed in)" "$patient_cookie"
     run_wrk /profile "patient (signed in)" "$patient_cookie"
     run_wrk /consents "patient (signed in)" "$patient_cookie"
