@@ -31,6 +31,8 @@ class Author:
 
 @dataclass(frozen=True, slots=True)
 class ShownAttachment:
+    """An attachment as the page lists it: its name, type and size, never its bytes."""
+
     id: int
     filename: str
     content_type: str
@@ -39,6 +41,8 @@ class ShownAttachment:
 
 @dataclass(frozen=True, slots=True)
 class ShownMessage:
+    """A message as the conversation page shows it, with its author and attachments."""
+
     id: int
     body: str
     details: list
