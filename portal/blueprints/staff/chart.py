@@ -1,7 +1,7 @@
 """The patient's chart, in sections: a summary (who the patient is, and their portal access),
 then one page each for consents and forms, the health record with its shares, and messages.
 
-One page with every section was about 4,000 pixels on a phone, and drawing all of them for a
+One page with every section was a long scroll on a phone, and drawing all of them for a
 glance at a phone number made the chart the slowest staff page. Each section is a tab that
 works without JavaScript, and each view of one goes on the audit trail.
 """
