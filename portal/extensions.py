@@ -37,7 +37,7 @@ class _OncePerRequestDomain(Domain):
         context = _cv_app.get(None)
         if context is None:  # outside an app context: Flask-Babel's own answer
             return super().get_translations()
-        found = context.g.__dict__.get("_translations")
+        found = context.g.get("_translations")
         if found is None:
             found = context.g._translations = super().get_translations()
         return found
