@@ -91,6 +91,11 @@ for page in / /staff/sign-in; do
 done
 echo "gunicorn: 2 workers on $base ($database_label); $(nproc) CPU core(s), wrk shares them"
 
+# Every signed-in request comes from the browser that signed in (scripts/bench_sign_in.py
+# says why): wrk, curl and the Python loads all send this User-Agent with the cookie.
+export BENCH_USER_AGENT="portal-bench"
+browser=(-H "User-Agent: $BENCH_USER_AGENT")
+
 failed=0
 healthz_rate=""  # pages a second of /healthz: each signed-in page is quoted as a share of it
 of_healthz() {  # RATE: " (0.35x /healthz of 1200/s)" once /healthz has been measured
@@ -100,13 +105,23 @@ of_healthz() {  # RATE: " (0.35x /healthz of 1200/s)" once /healthz has been mea
 # This machine's speed drifts by a quarter within a minute: each signed-in page flat out is
 # quoted against /healthz measured just before it, not against the first one of the run.
 healthz_now() {
-    healthz_rate=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$base/healthz" | awk '/Requests\/sec/ {print $2}')
+    healthz_rate=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "${browser[@]}" "$base/healthz" | awk '/Requests\/sec/ {print $2}')
+}
+page_status() { curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $2" "${browser[@]}" "$base$1"; }
+check_signed_in() {  # PAGE WHO COOKIE: the load measured the page a signed-in browser meets
+    # A signed-in page that answers with the sign-in page is not measuring what it says, and
+    # one that re-signs the cookie each time measures a cost no browser pays twice.
+    if [ "$(page_status "$1" "$3")" != 200 ]; then
+        echo "  PROBLEM: $1 did not answer 200 for the signed-in $2"; failed=1
+    elif curl -s -D - -o /dev/null -H "Cookie: $3" "${browser[@]}" "$base$1" | grep -qi '^set-cookie'; then
+        echo "  PROBLEM: $1 sent a new cookie to the signed-in $2 with its own cookie"; failed=1
+    fi
 }
 run_wrk() {
     local page=$1 who=${2:-anonymous} cookie=${3:-} out rate
     if [ -n "$cookie" ]; then healthz_now; fi
     out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
-              ${cookie:+-H "Cookie: $cookie"} "$base$page")
+              ${cookie:+-H "Cookie: $cookie"} "${browser[@]}" "$base$page")
     rate=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     if [ "$page" = /healthz ]; then healthz_rate=$rate; fi
     echo
@@ -120,9 +135,7 @@ run_wrk() {
          / requests in / {sub(/,$/, "", $4); print "  total:          " $1 " requests in " $4}
          /Socket errors|Non-2xx/ {sub(/^ +/, ""); print "  PROBLEM: " $0}' <<<"$out"
     # A signed-in page that answers with the sign-in page is not measuring what it says.
-    if [ -n "$cookie" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$base$page")" != 200 ]; then
-        echo "  PROBLEM: $page did not answer 200 for the signed-in $who"; failed=1
-    fi
+    if [ -n "$cookie" ]; then check_signed_in "$page" "$who" "$cookie"; fi
     if grep -qE 'Socket errors|Non-2xx' <<<"$out"; then failed=1; fi
 }
 # The demo printed its one-time passwords into the setup log (never shown here).
@@ -130,7 +143,7 @@ admin_password=$(awk '/^  password: / {print $2; exit}' "$work/setup.log")
 patient_password=$(awk '/^  password: / {n++; if (n == 2) {print $2; exit}}' "$work/setup.log")
 staff_cookie=$("$BIN/python" scripts/bench_sign_in.py "$base" staff admin@maple-grove.example "$admin_password")
 patient_cookie=$("$BIN/python" scripts/bench_sign_in.py "$base" patient avery "$patient_password")
-chart=$(curl -fsS -H "Cookie: $staff_cookie" "$base/staff/patients" | grep -oE '/staff/patients/[0-9]+' | head -n 1)
+chart=$(curl -fsS -H "Cookie: $staff_cookie" "${browser[@]}" "$base/staff/patients" | grep -oE '/staff/patients/[0-9]+' | head -n 1)
 [ -n "$chart" ] || { echo "bench: no chart link on the staff patient list" >&2; exit 1; }
 
 if [ -z "$ONLY" ]; then
@@ -170,7 +183,7 @@ fi
 # wrk's --latency table has no p95: scripts/wrk_percentiles.lua reads it from its histogram.
 PAGE_P95_MS=50
 THINK_MS=${BENCH_THINK_MS:-1000}
-page_status() { curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $2" "$base$1"; }
+
 run_wrk_p95() {  # PAGE WHO COOKIE PAUSE_MS (0: flat out, reported but not held to the p95)
     local page=$1 who=$2 cookie=$3 pause=$4 out p50 p95 p99 rate how
     if [ "$pause" -gt 0 ]; then
@@ -179,7 +192,7 @@ run_wrk_p95() {  # PAGE WHO COOKIE PAUSE_MS (0: flat out, reported but not held 
     else
         healthz_now
         out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s scripts/wrk_percentiles.lua \
-                  -H "Cookie: $cookie" "$base$page")
+                  -H "Cookie: $cookie" "${browser[@]}" "$base$page")
     fi
     p50=$(awk '$1 == "percentile" && $2 == 50 {print $3}' <<<"$out")
     p95=$(awk '$1 == "percentile" && $2 == 95 {print $3}' <<<"$out")
@@ -190,9 +203,7 @@ run_wrk_p95() {  # PAGE WHO COOKIE PAUSE_MS (0: flat out, reported but not held 
     if grep -qE 'Socket errors|Non-2xx' <<<"$out"; then
         echo "  PROBLEM: $(grep -E 'Socket errors|Non-2xx' <<<"$out" | sed 's/^ *//')"; failed=1
     fi
-    if [ "$(page_status "$page" "$cookie")" != 200 ]; then
-        echo "  PROBLEM: $page did not answer 200 for the signed-in $who"; failed=1
-    fi
+    check_signed_in "$page" "$who" "$cookie"
     if [ -z "$p95" ]; then
         echo "  PROBLEM: wrk gave no p95 for $page"; failed=1
     elif [ "$pause" -gt 0 ] && awk -v p="$p95" -v limit="$PAGE_P95_MS" 'BEGIN {exit !(p + 0 > limit + 0)}'; then

@@ -27,6 +27,8 @@ import urllib.parse
 import urllib.request
 from datetime import date
 
+from bench_sign_in import browser_headers
+
 CSRF = re.compile(r'name="csrf_token"[^>]*? value="([^"]+)"')
 KEY = re.compile(r'id="submission_key" name="submission_key" type="hidden" value="([^"]+)"'
                  r'|name="submission_key" type="hidden" value="([^"]+)"')
@@ -74,7 +76,7 @@ def render_and_seal(runs):
 
 
 def _open(base, path, cookie, data=None):
-    request = urllib.request.Request(base + path, headers={"Cookie": cookie})  # noqa: S310
+    request = urllib.request.Request(base + path, headers=browser_headers(cookie))  # noqa: S310
     if data is not None:
         request.data = urllib.parse.urlencode(data, doseq=True).encode()
     return urllib.request.urlopen(request)  # noqa: S310 - loopback only

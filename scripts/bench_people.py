@@ -18,6 +18,8 @@ import threading
 import time
 import urllib.parse
 
+from bench_sign_in import browser_headers
+
 
 def person(host, port, path, cookie, until, pause, latencies, failures):
     rng = random.Random()
@@ -26,7 +28,7 @@ def person(host, port, path, cookie, until, pause, latencies, failures):
         started = time.perf_counter()
         connection = http.client.HTTPConnection(host, port, timeout=30)
         try:
-            connection.request("GET", path, headers={"Cookie": cookie})
+            connection.request("GET", path, headers=browser_headers(cookie))
             response = connection.getresponse()
             response.read()
             if response.status != 200:

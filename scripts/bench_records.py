@@ -319,7 +319,8 @@ def pdf_path():
 
 def _get(base, path, cookie):
     """(milliseconds, status, body) of one GET on a new connection, as a browser's click."""
-    request = urllib.request.Request(base + path, headers={"Cookie": cookie})  # noqa: S310
+    from bench_sign_in import browser_headers  # beside this script, run from scripts/
+    request = urllib.request.Request(base + path, headers=browser_headers(cookie))  # noqa: S310
     started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback only
         body = answer.read()
