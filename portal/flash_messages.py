@@ -116,6 +116,18 @@ FLASHES = {
     "portal_already_suspended": (_l("Portal access was already paused."), "info"),
     "portal_reinstated": (_l("Portal access is restored for this patient."), "success"),
     "portal_not_suspended": (_l("Portal access was not paused."), "info"),
+    # -- a minor's parents and guardians (the chart's family and access section) --
+    "guardian_added": (_l("%(name)s is recorded as a parent or guardian of this patient."),
+                       "success"),
+    "grant_ended": (_l("%(name)s's access as a parent or guardian has ended."), "success"),
+    "grant_already_ended": (_l("%(name)s's access had already ended."), "info"),
+    "grant_end_reason_needed": (_l("Choose why %(name)s's access ends, then press End access."),
+                                "error"),
+    "grant_ended_by_block": (_l("%(name)s's access as a parent or guardian has ended: the new "
+                                "entry names them."), "success"),
+    "block_added": (_l("Access will not be granted to %(name)s."), "success"),
+    "block_lifted": (_l("The entry about %(name)s is lifted."), "success"),
+    "block_already_lifted": (_l("The entry about %(name)s was already lifted."), "info"),
     # -- two-step sign-in (twostep blueprint) --
     "two_step_expired": (
         _l("Your sign-in was not finished within %(minutes)s minutes. Please sign in again."), "info"),

@@ -46,6 +46,7 @@ DEFAULTS = {
     "read_all_conversations": {"admin", "provider", "nurse"},
     "review_forms": {"admin", "provider", "nurse", "front_desk"},
     "suspend": {"admin", "provider", "nurse"},
+    "proxies": {"admin", "provider", "nurse", "front_desk"},  # issue 22: not billing
     "stop_share": {"admin", "provider", "nurse"},
     "reset_two_step": {"admin"},
     "administer": {"admin"},
@@ -162,7 +163,7 @@ def test_the_defaults_are_the_issue_s_table(app):
         assert permissions.table() == DEFAULTS
         assert set(permissions.EDITABLE) == {
             "publish_clinical", "publish_front", "publish_statements", "retract",
-            "read_all_conversations", "review_forms", "suspend", "stop_share"}
+            "read_all_conversations", "review_forms", "suspend", "stop_share", "proxies"}
 
 
 def test_every_staff_and_admin_route_is_guarded_and_declared(app):
@@ -183,8 +184,9 @@ def test_every_staff_and_admin_route_is_guarded_and_declared(app):
             undeclared.append(rule.endpoint)
     assert unguarded == [] and undeclared == []
     assert set(permissions.ROUTES) - seen == set()  # no stale names in the table
-    # issue 21: an image attachment, a lab panel, an appointment change, the chart's sections
-    assert len(seen) == 83
+    # issue 21: an image attachment, a lab panel, an appointment change, the chart's sections;
+    # issue 22: the family and access section, its guardians and blocks (5)
+    assert len(seen) == 88
 
 
 def _placeholder(converter):
@@ -462,7 +464,7 @@ def table_form(**roles):
 def test_the_admin_widens_and_narrows_the_table_and_it_is_audited(app, staff, patient):
     admin = staff("admin")
     page = text_of(admin.get("/admin/permissions"))
-    assert page.count("<fieldset") == len(permissions.EDITABLE) == 8
+    assert page.count("<fieldset") == len(permissions.EDITABLE) == 9
     assert "<legend>Publish statements</legend>" in page
     data = table_form(publish_clinical={"admin", "provider", "front_desk"},
                       administer=set())  # a fixed row cannot be posted away

@@ -16,12 +16,14 @@ from .messages import Conversation, Message, MessageAttachment, MessageTopic, Re
 from .notices import AppointmentReminder
 from .patients import Patient
 from .practice import Practice
+from .proxies import AccessBlock, ProxyGrant
 from .record_corrections import RecordCorrection
 from .record_shares import RecordShare, RecordShareOpen
 from .records import RecordEntry
 from .staff import StaffUser
 
 __all__ = [
+    "AccessBlock",
     "AppointmentReminder",
     "AuditEvent",
     "Invitation",
@@ -40,6 +42,7 @@ __all__ = [
     "OutboxEmail",
     "Patient",
     "Practice",
+    "ProxyGrant",
     "RateLimitHit",
     "RecordCorrection",
     "RecordEntry",

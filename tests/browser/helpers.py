@@ -213,6 +213,20 @@ def chart_section(page, name, ok=None):
         ok()
 
 
+def fill_guardian(page, name, email):
+    """On a minor's chart, the family and access section's "Add a parent or guardian"
+    form, filled as the front desk would."""
+    page.locator("#full_name").fill(name)
+    page.get_by_role("group", name="Relationship to the child").get_by_label("Parent", exact=True).check()
+    page.locator("#email").fill(email)
+    born = page.get_by_role("group", name="Their date of birth")
+    for part, value in (("Month", "07"), ("Day", "19"), ("Year", "1984")):
+        born.get_by_label(part).fill(value)
+    page.get_by_role("group", name="Document you saw").get_by_label("Birth certificate").check()
+    page.get_by_role("button", name="Add the parent or guardian").click()
+    page.wait_for_load_state("load")
+
+
 def main_nav(page):
     """The page's main navigation, opened first where it folds behind "Menu" (on a phone;
     issue 21): a tap on the control, as a person would, with or without JavaScript."""

@@ -16,7 +16,7 @@ from conftest import PATIENT_PASSWORD
 from consent_data import sign as sign_online
 from playwright.sync_api import expect
 
-from .helpers import chart_section, main_nav
+from .helpers import chart_section, fill_guardian, main_nav
 
 ADMIN_EMAIL = "admin@practice.test"
 
@@ -154,6 +154,26 @@ def show_chart_messages(scene):
     chart_section(scene.page, "Messages")
     expect(scene.page.locator("#messages")).to_contain_text("No messages with this patient yet.")
     expect(scene.page.get_by_role("link", name="Send a message to this patient")).to_be_visible()
+
+
+def show_chart_access(scene):
+    """A child's family and access section (issue 22): a parent recorded, someone who must
+    not have access, and a second parent refused for sharing the first one's email."""
+    today = date.today()
+    patient_id = scene.add_patient(first_name="Milo", date_of_birth=date(today.year - 10, 1, 15))
+    scene.sign_in_admin()
+    page = scene.page
+    page.goto(f"/staff/patients/{patient_id}")
+    chart_section(page, "Family and access")
+    fill_guardian(page, "Dana Rivers", "dana@example.com")
+    expect(page.locator(".notice-success")).to_contain_text("Dana Rivers is recorded")
+    page.locator("#block-full_name").fill("Lee Park")
+    page.locator("#block-basis").fill("Custody order of 11/02/2026")
+    page.get_by_role("button", name="Add the entry").click()
+    expect(page.locator(".notice-success")).to_contain_text("Access will not be granted to Lee Park")
+    fill_guardian(page, "Sam Rivers", "dana@example.com")
+    expect(page.locator(".error-summary")).to_contain_text("Dana Rivers already uses this email")
+    expect(page.locator("#full_name")).to_have_value("Sam Rivers")
 
 
 def show_edit_form(scene):
@@ -464,6 +484,7 @@ PAGES = {
     "new-patient-errors": show_new_patient_form_with_errors,
     "chart": show_chart,
     "chart-messages": show_chart_messages,
+    "chart-access": show_chart_access,
     "edit-chart": show_edit_form,
     "settings": show_settings,
     "settings-error": show_settings_with_error,

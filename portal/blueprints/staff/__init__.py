@@ -13,6 +13,7 @@ from . import (  # noqa: E402,F401
     consents,
     messages,
     portal_access,
+    proxies,
     record_corrections,
     record_import,
     record_shares,

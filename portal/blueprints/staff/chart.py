@@ -1,5 +1,6 @@
 """The patient's chart, in sections: a summary (who the patient is, and their portal access),
-then one page each for consents and forms, the health record with its shares, and messages.
+then one page each for consents and forms, the health record with its shares, messages, and
+family and access (proxies.py).
 
 One page with every section was a long scroll on a phone, and drawing all of them for a
 glance at a phone number made the chart the slowest staff page. Each section is a tab that
@@ -33,10 +34,11 @@ SECTIONS = (
     ("staff.chart_consents", _l("Consents and forms")),
     ("staff.chart_records", _l("Health record")),
     ("staff.chart_messages", _l("Messages")),
+    ("staff.chart_access", _l("Family and access")),  # blueprints/staff/proxies.py
 )
 
 
-def _section_page(template, patient, section, **context):
+def section_page(template, patient, section, **context):
     """A section of the chart, drawn, then its view recorded and committed (drawn first: a
     commit would expire the chart and the staff member, and on SQLite the audit row holds
     the write lock until the commit)."""
@@ -52,7 +54,7 @@ def chart(patient_id):
     """The summary: the chart's details and the patient's portal access."""
     patient = chart_or_404(patient_id)
     account = account_for_patient(patient.id)
-    return _section_page("staff/chart.html", patient, "summary", account=account,
+    return section_page("staff/chart.html", patient, "summary", account=account,
                          portal=chart_portal(patient, account, current_user),
                          age=charts.age_on(patient.date_of_birth, utcnow().date()),
                          undelivered=inbox.undelivered_notices(patient.id))
@@ -67,7 +69,7 @@ def chart_consents(patient_id):
     assign_form = AssignFormForm(formdata=None)
     assign_form.document_id.choices = [(document.id, version.title)
                                        for document, version in consents.forms]
-    return _section_page("staff/chart_consents.html", patient, "consents",
+    return section_page("staff/chart_consents.html", patient, "consents",
                          consents=consents, assign_form=assign_form)
 
 
@@ -76,7 +78,7 @@ def chart_consents(patient_id):
 def chart_records(patient_id):
     """The latest entries of every status, and the record's shares."""
     patient = chart_or_404(patient_id)
-    return _section_page("staff/chart_records.html", patient, "records",
+    return section_page("staff/chart_records.html", patient, "records",
                          record=chart_record(patient.id),
                          shares=chart_shares(patient.id, current_user))
 
@@ -86,7 +88,7 @@ def chart_records(patient_id):
 def chart_messages(patient_id):
     """The latest conversations, and any email notice that could not be delivered."""
     patient = chart_or_404(patient_id)
-    return _section_page("staff/chart_messages.html", patient, "messages",
+    return section_page("staff/chart_messages.html", patient, "messages",
                          conversations=inbox.chart_conversations(patient.id, staff=current_user),
                          undelivered=inbox.undelivered_notices(patient.id),
                          delivery_problem=inbox.delivery_problem)

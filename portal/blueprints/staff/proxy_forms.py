@@ -1,0 +1,69 @@
+"""Forms of the chart's "Family and access" section: a parent or guardian to add, why a grant
+ends, and a "do not grant access" entry."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from ...forms import DateOfBirthField, RequiredRadioField, choices, lower, strip
+from ...models.proxies import END_REASONS, GUARDIAN_DOCUMENTS, RELATIONSHIPS
+
+AT_MOST_200 = _l("Use at most 200 characters.")
+AN_EMAIL = _l("Enter an email address like name@example.com.")
+
+
+class GuardianForm(FlaskForm):
+    """A parent or guardian, as on the document staff saw."""
+
+    full_name = StringField(
+        _l("Full name"), filters=[strip],
+        validators=[DataRequired(_l("Enter the parent's or guardian's full name.")),
+                    Length(max=200, message=AT_MOST_200)],
+        render_kw={"autocomplete": "off"})
+    relationship = RequiredRadioField(
+        _l("Relationship to the child"), choices=choices(RELATIONSHIPS),
+        validators=[DataRequired(_l("Choose the relationship to the child."))])
+    email = EmailField(
+        _l("Email address"), filters=[strip, lower],
+        description=_l("Their own: each parent or guardian signs in with an email of their own."),
+        validators=[DataRequired(_l("Enter the parent's or guardian's email address.")),
+                    Email(AN_EMAIL), Length(max=254, message=AN_EMAIL)],
+        render_kw={"autocomplete": "off"})
+    date_of_birth = DateOfBirthField(
+        _l("Their date of birth"), description=_l("For example 03 14 1985. They will be asked "
+                                                   "for it when they sign up."))
+    document = RequiredRadioField(
+        _l("Document you saw"), choices=choices(GUARDIAN_DOCUMENTS),
+        validators=[DataRequired(_l("Choose the document you saw."))])
+
+
+class EndGrantForm(FlaskForm):
+    """Why a parent's or guardian's access ends. Made with the grant's own prefix, so each row
+    of the chart has its own ids."""
+
+    reason = SelectField(
+        _l("Reason"), choices=choices({key: label for key, label in END_REASONS.items()
+                                       if key != "blocked"}),  # set by add_block only
+        validators=[DataRequired(_l("Choose why the access ends."))])
+
+
+class BlockForm(FlaskForm):
+    """Someone who must not be given access to this chart, and on what basis."""
+
+    full_name = StringField(
+        _l("Full name"), filters=[strip],
+        validators=[DataRequired(_l("Enter the name of the person who must not have access.")),
+                    Length(max=200, message=AT_MOST_200)],
+        render_kw={"autocomplete": "off"})
+    email = EmailField(
+        _l("Email address (optional)"), filters=[strip, lower],
+        description=_l("If you know it: an invitation to it is refused too."),
+        validators=[Optional(), Email(AN_EMAIL), Length(max=254, message=AN_EMAIL)],
+        render_kw={"autocomplete": "off"})
+    basis = StringField(
+        _l("Basis"), filters=[strip],
+        description=_l("What you saw, for example \u201ccustody order of 03/14/2026\u201d."),
+        validators=[DataRequired(_l("Enter what the entry is based on.")),
+                    Length(max=300, message=_l("Use at most 300 characters."))],
+        render_kw={"autocomplete": "off"})

@@ -1,0 +1,84 @@
+"""Proxy access (issue 22): people other than the patient who may act for them.
+
+A ProxyGrant is one person's access to one patient's chart: a parent or guardian the practice
+records on a minor's chart, having seen the document that makes them one. Each guardian is a
+row of their own, so a child's two parents are two grants, each with their own email (and,
+once invited, their own account). An AccessBlock is the chart's "do not grant access to
+NAME" (a custody order, say): no grant is made to that name or email while it stands.
+Nothing is deleted: an ended grant and a lifted block stay, with who ended it and why.
+"""
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+# value -> label shown to staff (lazy: translated when shown).
+RELATIONSHIPS = {"parent": _l("Parent"), "step_parent": _l("Step-parent"),
+                 "grandparent": _l("Grandparent"), "legal_guardian": _l("Legal guardian"),
+                 "foster_parent": _l("Foster parent")}
+# The document staff saw that makes the person the child's guardian.
+GUARDIAN_DOCUMENTS = {"birth_certificate": _l("Birth certificate"),
+                      "custody_order": _l("Custody order"),
+                      "court_order": _l("Court order (guardianship)")}
+GRANT_STATUSES = {"added": _l("Added, not invited yet"), "ended": _l("Ended")}
+END_REASONS = {"added_in_error": _l("Added in error"),
+               "custody_changed": _l("Custody or guardianship changed"),
+               "blocked": _l("A \u201cdo not grant access\u201d entry names them"),
+               "other": _l("Another reason, noted in the chart")}
+
+
+class ProxyGrant(db.Model):
+    __tablename__ = "proxy_grants"
+    __table_args__ = (Index("ix_proxy_grants_patient", "patient_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    kind: Mapped[str] = mapped_column(String(20), default="guardian")
+    full_name: Mapped[str] = mapped_column(String(200))
+    relationship: Mapped[str] = mapped_column(String(30))
+    # Lower-cased, as typed otherwise; a current grant's is unique within its chart.
+    email: Mapped[str] = mapped_column(String(254))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    document: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(12), default="added")
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str] = mapped_column(String(30), default="")
+
+    @property
+    def relationship_label(self):
+        return RELATIONSHIPS.get(self.relationship, self.relationship)
+
+    @property
+    def document_label(self):
+        return GUARDIAN_DOCUMENTS.get(self.document, self.document)
+
+    @property
+    def status_label(self):
+        return GRANT_STATUSES.get(self.status, self.status)
+
+    @property
+    def end_reason_label(self):
+        return END_REASONS.get(self.end_reason, self.end_reason)
+
+
+class AccessBlock(db.Model):
+    __tablename__ = "access_blocks"
+    __table_args__ = (Index("ix_access_blocks_patient", "patient_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), default="")  # lower-cased; may be empty
+    basis: Mapped[str] = mapped_column(String(300))  # what staff saw: "custody order of ..."
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

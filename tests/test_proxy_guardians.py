@@ -1,0 +1,230 @@
+"""Issue 22, part 1 (its first half): staff record a minor's parents and guardians on the
+chart, each on their own with their own email, and who must not have access.
+
+The clock stands at 2026-11-23 (conftest START); the child is born 2016-05-02 (10 years old).
+"""
+
+import html
+import re
+from datetime import date
+
+import pytest
+from conftest import post_form
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.flash_messages import get_message
+from portal.models import AccessBlock, ProxyGrant
+
+CHILD_BORN = date(2016, 5, 2)
+PARENT = {"full_name": "Dana Rivers", "relationship": "parent", "email": "Dana@Example.com",
+          "date_of_birth-month": "07", "date_of_birth-day": "19", "date_of_birth-year": "1984",
+          "document": "birth_certificate"}
+
+
+@pytest.fixture
+def child(make_patient, clock):
+    return make_patient(account_number="T-3001", first_name="Milo", last_name="Rivers",
+                        date_of_birth=CHILD_BORN, email="")
+
+
+@pytest.fixture
+def desk(clock, staff_client):
+    return staff_client("front_desk", direct=True)
+
+
+def section(patient_id):
+    return f"/staff/patients/{patient_id}/access"
+
+
+def add_guardian(browser, patient_id, **changes):
+    return post_form(browser, f"/staff/patients/{patient_id}/access/guardians",
+                     {**PARENT, **changes}, page_url=section(patient_id))
+
+
+def add_block(browser, patient_id, **values):
+    data = {f"block-{key}": value for key, value in values.items()}
+    return post_form(browser, f"/staff/patients/{patient_id}/access/blocks", data,
+                     page_url=section(patient_id))
+
+
+def grants(app, patient_id):
+    with app.app_context():
+        rows = db.session.scalars(select(ProxyGrant).where(ProxyGrant.patient_id == patient_id)
+                                  .order_by(ProxyGrant.id)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def text(response):
+    """The page as a person reads it (Jinja writes an apostrophe as &#39;)."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def test_the_chart_has_a_family_and_access_tab(desk, child):
+    page = text(desk.get(f"/staff/patients/{child.id}"))
+    assert f'href="/staff/patients/{child.id}/access"' in page
+    section_page = text(desk.get(section(child.id)))
+    assert 'aria-current="page">Family and access</a>' in section_page
+    assert "No parent or guardian is recorded on this chart." in section_page
+    assert "Add a parent or guardian" in section_page
+
+
+def test_two_parents_each_recorded_on_their_own(app, desk, child, audit_trail):
+    first = add_guardian(desk, child.id)
+    assert first.status_code == 302 and first.location.endswith(section(child.id))
+    second = add_guardian(desk, child.id, full_name="Sam Rivers", email="sam@example.com",
+                          relationship="step_parent", document="custody_order")
+    assert second.status_code == 302
+    rows = grants(app, child.id)
+    assert [(g.full_name, g.email, g.relationship, g.document, g.status) for g in rows] == [
+        ("Dana Rivers", "dana@example.com", "parent", "birth_certificate", "added"),
+        ("Sam Rivers", "sam@example.com", "step_parent", "custody_order", "added")]
+    assert rows[0].date_of_birth == date(1984, 7, 19)
+    page = text(desk.get(section(child.id)))
+    assert "Dana Rivers" in page and "Sam Rivers" in page and "Custody order" in page
+    assert get_message("guardian_added", name="Sam Rivers")[0] in page
+    added = audit_trail.rows("proxy.guardian_added")
+    assert [(row.patient_id, row.detail) for row in added] == [
+        (child.id, "parent, birth_certificate"), (child.id, "step_parent, custody_order")]
+    # The audit detail never holds the name or the email.
+    assert not any("Dana" in row.detail or "@" in row.detail for row in added)
+
+
+def test_two_parents_sharing_one_email_are_told_each_needs_their_own(app, desk, child):
+    add_guardian(desk, child.id)
+    again = add_guardian(desk, child.id, full_name="Sam Rivers", email="DANA@example.com ")
+    page = text(again)
+    assert again.status_code == 200
+    assert "Dana Rivers already uses this email address. Each parent or guardian needs their own" in page
+    # Nothing typed is lost: the form comes back with it.
+    assert 'value="Sam Rivers"' in page and 'value="1984"' in page
+    assert len(grants(app, child.id)) == 1
+
+
+def test_an_adult_chart_takes_no_guardian(app, desk, make_patient, clock):
+    adult = make_patient(account_number="T-3002", date_of_birth=date(2008, 11, 23))  # 18 today
+    page = text(desk.get(section(adult.id)))
+    assert "Add a parent or guardian" not in page
+    assert "is 18 or over. Parents and guardians are added to a minor's chart." in page
+    refused = add_guardian(desk, adult.id)
+    assert "is 18 or over: an adult patient chooses their own representatives." in text(refused)
+    assert grants(app, adult.id) == []
+
+
+def test_a_day_before_the_18th_birthday_the_chart_still_takes_a_guardian(app, desk, make_patient,
+                                                                           clock):
+    almost = make_patient(account_number="T-3003", date_of_birth=date(2008, 11, 24))
+    assert add_guardian(desk, almost.id).status_code == 302
+    assert len(grants(app, almost.id)) == 1
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"full_name": ""}, "Enter the parent's or guardian's full name."),
+    ({"email": "dana.example.com"}, "Enter an email address like name@example.com."),
+    ({"relationship": ""}, "Choose the relationship to the child."),
+    ({"document": ""}, "Choose the document you saw."),
+    ({"date_of_birth-year": "2017"}, "a parent or guardian is born before the child."),
+    ({"date_of_birth-day": "31", "date_of_birth-month": "02"}, "must be a real date"),
+])
+def test_a_mistake_is_named_and_nothing_typed_is_lost(app, desk, child, changes, message):
+    refused = add_guardian(desk, child.id, **changes)
+    page = text(refused)
+    assert refused.status_code == 200 and message in page
+    assert "<title>Error:" in page
+    if changes.get("full_name") != "":
+        assert 'value="Dana Rivers"' in page
+    assert grants(app, child.id) == []
+
+
+def test_a_block_refuses_that_name_or_email(app, desk, child, audit_trail):
+    added = add_block(desk, child.id, full_name="Dana  RIVERS", email="",
+                      basis="Custody order of 11/02/2026")
+    assert added.status_code == 302
+    refused = text(add_guardian(desk, child.id))
+    assert "This chart says not to grant access to Dana  RIVERS (Custody order of 11/02/2026)." in refused
+    add_block(desk, child.id, full_name="Lee Park", email="lee@example.com", basis="Court order")
+    by_email = text(add_guardian(desk, child.id, full_name="L. Park", email="LEE@example.com"))
+    assert "not to grant access to Lee Park (Court order)" in by_email
+    assert grants(app, child.id) == []
+    assert [row.patient_id for row in audit_trail.rows("proxy.block_added")] == [child.id] * 2
+
+
+def test_a_block_ends_the_grant_it_names_at_once(app, desk, child):
+    add_guardian(desk, child.id)
+    add_guardian(desk, child.id, full_name="Sam Rivers", email="sam@example.com")
+    answer = add_block(desk, child.id, full_name="Someone Else", email="dana@example.com",
+                       basis="Custody order")
+    page = text(desk.get(answer.location))
+    assert get_message("grant_ended_by_block", name="Dana Rivers")[0] in page
+    rows = grants(app, child.id)
+    assert [(g.full_name, g.status, g.end_reason) for g in rows] == [
+        ("Dana Rivers", "ended", "blocked"), ("Sam Rivers", "added", "")]
+
+
+def test_ending_and_lifting(app, desk, child, audit_trail):
+    add_guardian(desk, child.id)
+    grant = grants(app, child.id)[0]
+    url = f"/staff/patients/{child.id}/access/grants/{grant.id}/end"
+    no_reason = desk.post(url, data={f"grant-{grant.id}-csrf_token": _token(desk, child.id, grant.id)})
+    assert get_message("grant_end_reason_needed", name="Dana Rivers")[0] in text(
+        desk.get(no_reason.location))
+    ended = desk.post(url, data={f"grant-{grant.id}-csrf_token": _token(desk, child.id, grant.id),
+                                 f"grant-{grant.id}-reason": "custody_changed"})
+    assert ended.status_code == 302
+    page = text(desk.get(section(child.id)))
+    assert "Ended Nov 23, 2026: Custody or guardianship changed" in page
+    assert [row.detail for row in audit_trail.rows("proxy.grant_ended")] == ["custody_changed"]
+    # Ended, the email is free for a new grant (a parent recorded again after a mistake).
+    assert add_guardian(desk, child.id).status_code == 302
+
+    add_block(desk, child.id, full_name="Lee Park", email="", basis="Court order")
+    with app.app_context():
+        block_id = db.session.scalar(select(AccessBlock.id))
+    lift = post_form(desk, f"/staff/patients/{child.id}/access/blocks/{block_id}/lift", {},
+                     page_url=section(child.id))
+    assert lift.status_code == 302
+    page = text(desk.get(lift.location))
+    assert get_message("block_lifted", name="Lee Park")[0] in page and "No one is named." in page
+    assert add_guardian(desk, child.id, full_name="Lee Park", email="lee@example.com").status_code == 302
+    assert len(audit_trail.rows("proxy.block_lifted")) == 1
+
+
+def _token(browser, patient_id, grant_id):
+    page = text(browser.get(section(patient_id)))
+    return re.search(rf'name="grant-{grant_id}-csrf_token" type="hidden" value="([^"]+)"',
+                     page).group(1)
+
+
+def test_billing_reads_the_section_but_may_not_change_it(app, staff_client, desk, child):
+    add_guardian(desk, child.id)
+    grant = grants(app, child.id)[0]
+    billing = staff_client("billing", direct=True, email="billing@practice.test")
+    page = text(billing.get(section(child.id)))
+    assert "Dana Rivers" in page
+    assert "Add a parent or guardian" not in page and "End access" not in page
+    assert add_guardian(billing, child.id, full_name="Sam Rivers",
+                        email="sam@example.com").status_code == 403
+    assert post_form(billing, f"/staff/patients/{child.id}/access/grants/{grant.id}/end",
+                     {f"grant-{grant.id}-reason": "other"}, page_url=section(child.id)
+                     ).status_code == 403
+    assert add_block(billing, child.id, full_name="X", basis="Y").status_code == 403
+    assert len(grants(app, child.id)) == 1 and grants(app, child.id)[0].status == "added"
+
+
+def test_one_chart_never_shows_or_ends_another_charts_grants(app, desk, child, make_patient):
+    other = make_patient(account_number="T-3009", first_name="Ava", date_of_birth=CHILD_BORN)
+    add_guardian(desk, other.id, full_name="Kim Other", email="kim@example.com")
+    assert "Kim Other" in text(desk.get(section(other.id)))  # its flash read there
+    grant = grants(app, other.id)[0]
+    assert "Kim Other" not in text(desk.get(section(child.id)))
+    wrong = post_form(desk, f"/staff/patients/{child.id}/access/grants/{grant.id}/end",
+                      {f"grant-{grant.id}-reason": "other"}, page_url=section(other.id))
+    assert wrong.status_code == 404
+    assert grants(app, other.id)[0].status == "added"
+
+
+def test_a_patient_cannot_reach_the_section(make_account, patient_client, child):
+    make_account(username="robin")
+    robin = patient_client()
+    assert robin.get(section(child.id)).status_code in (302, 403, 404)
