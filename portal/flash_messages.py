@@ -120,9 +120,10 @@ FLASHES = {
     "guardian_added": (_l("%(name)s is recorded as a parent or guardian of this patient."),
                        "success"),
     "grant_ended": (_l("%(name)s's access as a parent or guardian has ended."), "success"),
-    "grant_already_ended": (_l("%(name)s's access had already ended."), "info"),
-    "grant_end_reason_needed": (_l("Choose why %(name)s's access ends, then press End access."),
-                                "error"),
+    "grant_suspended": (_l("%(name)s's access is paused."), "success"),
+    "grant_reinstated": (_l("%(name)s's access is no longer paused."), "success"),
+    "grant_scope_changed": (_l("What %(name)s may reach is changed."), "success"),
+    "grant_unchanged": (_l("Nothing was changed for %(name)s."), "info"),
     "grant_ended_by_block": (_l("%(name)s's access as a parent or guardian has ended: the new "
                                 "entry names them."), "success"),
     "block_added": (_l("Access will not be granted to %(name)s."), "success"),

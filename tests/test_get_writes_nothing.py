@@ -4,6 +4,7 @@ beyond a short list, each with its reason. Defaults are made once by `portal set
 a page on its way to drawing itself."""
 
 import re
+from datetime import date
 
 import pytest
 from conftest import engine_events
@@ -11,7 +12,7 @@ from records_data import PDF
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import MessageAttachment, PatientAccount, Signature
+from portal.models import MessageAttachment, PatientAccount, ProxyGrant, Signature
 from portal.services import audit
 from portal.services.messages import attachments, conversations
 from portal.services.messages.topics import offered_topics
@@ -68,12 +69,18 @@ def patient_data(app, robin_account, publish_entry, topics):
         db.session.commit()
         signature = db.session.scalar(select(Signature).where(
             Signature.patient_id == robin_account.patient_id))
+        # A guardian's grant to name in the guardian's page (made directly: Robin is an adult).
+        grant = ProxyGrant(patient_id=robin_account.patient_id, full_name="Dana Quill",
+                           relationship="parent", email="dana@example.com",
+                           date_of_birth=date(1950, 1, 2), document="birth_certificate")
+        db.session.add(grant)
+        db.session.commit()
         ids = {"patient_id": robin_account.patient_id, "entry_id": lab, "category": "lab",
                "conversation_id": conversation.id,
                "attachment_id": db.session.scalar(select(MessageAttachment.id)),
                "signature_id": signature.id, "document_id": signature.document_id,
                "topic_id": next(iter(topics.values())), "template_id": 1, "share_id": 1,
-               "name": "x"}
+               "grant_id": grant.id, "name": "x"}
     return ids, document
 
 

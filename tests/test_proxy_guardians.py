@@ -162,17 +162,32 @@ def test_a_block_ends_the_grant_it_names_at_once(app, desk, child):
         ("Dana Rivers", "ended", "blocked"), ("Sam Rivers", "added", "")]
 
 
+def grant_url(patient_id, grant_id, action=""):
+    return f"/staff/patients/{patient_id}/access/grants/{grant_id}" + (f"/{action}" if action else "")
+
+
+def change_grant(browser, patient_id, grant_id, action, **fields):
+    """Post one of the grant page's forms (each form's fields carry its name as a prefix)."""
+    prefix = {"end": "end", "suspend": "suspend", "scope": "scope"}.get(action)
+    data = {f"{prefix}-{key}": value for key, value in fields.items()} if prefix else {}
+    page = text(browser.get(grant_url(patient_id, grant_id)))
+    token_name = f"{prefix}-csrf_token" if prefix else "csrf_token"
+    token = re.search(rf'name="{token_name}"[^>]*? value="([^"]+)"', page).group(1)
+    return browser.post(grant_url(patient_id, grant_id, action),
+                        data={token_name: token, **data})
+
+
 def test_ending_and_lifting(app, desk, child, audit_trail):
     add_guardian(desk, child.id)
     grant = grants(app, child.id)[0]
-    url = f"/staff/patients/{child.id}/access/grants/{grant.id}/end"
-    no_reason = desk.post(url, data={f"grant-{grant.id}-csrf_token": _token(desk, child.id, grant.id)})
-    assert get_message("grant_end_reason_needed", name="Dana Rivers")[0] in text(
-        desk.get(no_reason.location))
-    ended = desk.post(url, data={f"grant-{grant.id}-csrf_token": _token(desk, child.id, grant.id),
-                                 f"grant-{grant.id}-reason": "custody_changed"})
+    assert grant_url(child.id, grant.id) in text(desk.get(section(child.id)))
+    no_reason = change_grant(desk, child.id, grant.id, "end", reason="")
+    assert no_reason.status_code == 200 and "Choose why the access ends." in text(no_reason)
+    assert grants(app, child.id)[0].status == "added"
+    ended = change_grant(desk, child.id, grant.id, "end", reason="custody_changed")
     assert ended.status_code == 302
     page = text(desk.get(section(child.id)))
+    assert get_message("grant_ended", name="Dana Rivers")[0] in page
     assert "Ended Nov 23, 2026: Custody or guardianship changed" in page
     assert [row.detail for row in audit_trail.rows("proxy.grant_ended")] == ["custody_changed"]
     # Ended, the email is free for a new grant (a parent recorded again after a mistake).
@@ -190,10 +205,59 @@ def test_ending_and_lifting(app, desk, child, audit_trail):
     assert len(audit_trail.rows("proxy.block_lifted")) == 1
 
 
-def _token(browser, patient_id, grant_id):
-    page = text(browser.get(section(patient_id)))
-    return re.search(rf'name="grant-{grant_id}-csrf_token" type="hidden" value="([^"]+)"',
-                     page).group(1)
+def test_pausing_and_reinstating(app, desk, child, audit_trail):
+    add_guardian(desk, child.id)
+    grant = grants(app, child.id)[0]
+    refused = change_grant(desk, child.id, grant.id, "suspend", reason="  ")
+    assert "Give the reason for the pause." in text(refused)
+    paused = change_grant(desk, child.id, grant.id, "suspend", reason="Custody hearing next week")
+    assert paused.status_code == 302
+    assert "Paused" in text(desk.get(section(child.id)))
+    page = text(desk.get(grant_url(child.id, grant.id)))
+    assert "Paused since Nov 23, 2026: Custody hearing next week" in page
+    assert "End the pause" in page
+    assert change_grant(desk, child.id, grant.id, "reinstate").status_code == 302
+    row = grants(app, child.id)[0]
+    assert row.suspended_at is None and row.suspended_reason == ""
+    assert len(audit_trail.rows("proxy.grant_suspended")) == 1
+    assert len(audit_trail.rows("proxy.grant_reinstated")) == 1
+    # The reason is staff's own words: never on the audit trail.
+    assert not any("hearing" in row.detail for row in audit_trail.rows("proxy.grant_suspended"))
+
+
+def test_limited_access_for_a_patient_aged_12_to_17_with_a_reason(app, desk, make_patient,
+                                                                   audit_trail):
+    teen = make_patient(account_number="T-3010", first_name="Ivy", date_of_birth=date(2012, 11, 23))
+    add_guardian(desk, teen.id)
+    grant = grants(app, teen.id)[0]
+    assert "Full or limited access" in text(desk.get(grant_url(teen.id, grant.id)))
+    refused = change_grant(desk, teen.id, grant.id, "scope", scope="limited", reason="")
+    assert "Give the reason for limiting the access." in text(refused)
+    assert grants(app, teen.id)[0].scope == "full"
+    limited = change_grant(desk, teen.id, grant.id, "scope", scope="limited",
+                           reason="Ivy asked; Dr. Lee agreed")
+    assert limited.status_code == 302
+    row = grants(app, teen.id)[0]
+    assert (row.scope, row.scope_reason) == ("limited", "Ivy asked; Dr. Lee agreed")
+    assert "Limited access" in text(desk.get(section(teen.id)))
+    assert change_grant(desk, teen.id, grant.id, "scope", scope="full").status_code == 302
+    assert grants(app, teen.id)[0].scope == "full"
+    assert [row.detail for row in audit_trail.rows("proxy.grant_scope_changed")] == [
+        "limited", "full"]
+
+
+def test_a_child_under_12_has_no_limited_access(app, desk, child):
+    add_guardian(desk, child.id)
+    grant = grants(app, child.id)[0]
+    page = text(desk.get(grant_url(child.id, grant.id)))
+    assert "Full or limited access" not in page
+    # The form is not offered; a crafted POST (the session's token) is refused all the same.
+    token = re.search(r'name="end-csrf_token"[^>]*? value="([^"]+)"', page).group(1)
+    forced = desk.post(grant_url(child.id, grant.id, "scope"),
+                       data={"scope-csrf_token": token, "scope-scope": "limited",
+                             "scope-reason": "asked"})
+    assert "A guardian's access can be limited for a patient aged 12 to 17." in text(forced)
+    assert grants(app, child.id)[0].scope == "full"
 
 
 def test_billing_reads_the_section_but_may_not_change_it(app, staff_client, desk, child):
@@ -202,12 +266,14 @@ def test_billing_reads_the_section_but_may_not_change_it(app, staff_client, desk
     billing = staff_client("billing", direct=True, email="billing@practice.test")
     page = text(billing.get(section(child.id)))
     assert "Dana Rivers" in page
-    assert "Add a parent or guardian" not in page and "End access" not in page
+    assert "Add a parent or guardian" not in page
+    assert "End access" not in text(billing.get(grant_url(child.id, grant.id)))
     assert add_guardian(billing, child.id, full_name="Sam Rivers",
                         email="sam@example.com").status_code == 403
-    assert post_form(billing, f"/staff/patients/{child.id}/access/grants/{grant.id}/end",
-                     {f"grant-{grant.id}-reason": "other"}, page_url=section(child.id)
-                     ).status_code == 403
+    for action, fields in (("end", {"end-reason": "other"}), ("suspend", {"suspend-reason": "x"}),
+                           ("reinstate", {}), ("scope", {"scope-scope": "limited"})):
+        assert post_form(billing, grant_url(child.id, grant.id, action), fields,
+                         page_url=section(child.id)).status_code == 403
     assert add_block(billing, child.id, full_name="X", basis="Y").status_code == 403
     assert len(grants(app, child.id)) == 1 and grants(app, child.id)[0].status == "added"
 
@@ -218,8 +284,9 @@ def test_one_chart_never_shows_or_ends_another_charts_grants(app, desk, child, m
     assert "Kim Other" in text(desk.get(section(other.id)))  # its flash read there
     grant = grants(app, other.id)[0]
     assert "Kim Other" not in text(desk.get(section(child.id)))
-    wrong = post_form(desk, f"/staff/patients/{child.id}/access/grants/{grant.id}/end",
-                      {f"grant-{grant.id}-reason": "other"}, page_url=section(other.id))
+    assert desk.get(grant_url(child.id, grant.id)).status_code == 404
+    wrong = post_form(desk, grant_url(child.id, grant.id, "end"), {"end-reason": "other"},
+                      page_url=section(other.id))
     assert wrong.status_code == 404
     assert grants(app, other.id)[0].status == "added"
 

@@ -26,6 +26,11 @@ GUARDIAN_DOCUMENTS = {"birth_certificate": _l("Birth certificate"),
                       "custody_order": _l("Custody order"),
                       "court_order": _l("Court order (guardianship)")}
 GRANT_STATUSES = {"added": _l("Added, not invited yet"), "ended": _l("Ended")}
+# What a guardian may reach. Limited (a patient aged 12 to 17, with a reason): messages with
+# the care team, immunizations, allergies and forms that are not confidential (issue 22).
+SCOPES = {"full": _l("Full"),
+          "limited": _l("Limited: messages with the care team, immunizations, allergies and "
+                        "forms that are not confidential")}
 END_REASONS = {"added_in_error": _l("Added in error"),
                "custody_changed": _l("Custody or guardianship changed"),
                "blocked": _l("A \u201cdo not grant access\u201d entry names them"),
@@ -46,6 +51,11 @@ class ProxyGrant(db.Model):
     date_of_birth: Mapped[date] = mapped_column(Date)
     document: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(12), default="added")
+    scope: Mapped[str] = mapped_column(String(10), default="full")
+    scope_reason: Mapped[str] = mapped_column(String(300), default="")
+    # A pause of a current grant, with staff's reason; reinstating clears both.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_reason: Mapped[str] = mapped_column(String(300), default="")
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
@@ -63,6 +73,10 @@ class ProxyGrant(db.Model):
     @property
     def status_label(self):
         return GRANT_STATUSES.get(self.status, self.status)
+
+    @property
+    def scope_label(self):
+        return SCOPES.get(self.scope, self.scope)
 
     @property
     def end_reason_label(self):

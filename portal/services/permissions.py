@@ -70,8 +70,8 @@ ACTIONS = {action.key: action for action in (
     Action("review_forms", _l("Review health forms; record a wet signature"),
            CLINICAL + ("front_desk",)),
     Action("suspend", _l("Suspend and reinstate portal access"), CLINICAL),
-    Action("proxies", _l("Add and end a minor's parents and guardians; record who must not "
-                         "have access"), CLINICAL + ("front_desk",)),
+    Action("proxies", _l("Add, pause, limit and end a minor's parents and guardians; record "
+                         "who must not have access"), CLINICAL + ("front_desk",)),
     Action("stop_share", _l("Stop a patient's record share"), CLINICAL),
     Action("reset_two_step", _l("Reset a patient's two-step sign-in"), ("admin",), fixed=True,
            note=_l("Admins only: it hands an account to whoever holds its password.")),
@@ -109,7 +109,7 @@ ROUTES = {
     **dict.fromkeys((
         "staff.patients", "staff.clear_search", "staff.new_patient", "staff.chart",
         "staff.chart_consents", "staff.chart_records", "staff.chart_messages",
-        "staff.chart_access",
+        "staff.chart_access", "staff.manage_grant",
         "staff.edit_patient", "staff.send_invitation", "staff.activation_letter",
         "staff.revoke_invitation", "staff.assisted_reset", "staff.reopen_self_reset",
         "staff.consents.signature_pdf", "staff.consents.signature_scan",
@@ -138,7 +138,8 @@ ROUTES = {
     "staff.reinstate": "suspend",
     "staff.stop_share": "stop_share",
     **dict.fromkeys((
-        "staff.add_guardian", "staff.end_grant", "staff.add_block", "staff.lift_block",
+        "staff.add_guardian", "staff.end_grant", "staff.suspend_grant", "staff.reinstate_grant",
+        "staff.grant_scope", "staff.add_block", "staff.lift_block",
     ), "proxies"),
     "staff.reset_two_step": "reset_two_step",
 }

@@ -9,8 +9,11 @@ The rules, stated once:
 - A guardian cannot be born after the child.
 - A current "do not grant access" entry refuses a guardian with its name (letter case and
   spacing aside) or its email. Recording one ends the current grants it names, at once.
+- A current grant may be suspended, with a reason, and reinstated. For a patient aged 12 to
+  17 a guardian's scope may be limited, with a reason (what "limited" reaches: models'
+  SCOPES), and made full again.
 - Every change is on the audit trail, about the patient; the detail holds the kind of
-  relationship or reason, never a name or an email.
+  relationship or reason chosen from a list, never a name, an email or typed words.
 """
 
 from dataclasses import dataclass
@@ -27,6 +30,10 @@ from . import audit, permissions
 from .access import LARGEST_ID
 from .consents.documents import is_adult
 from .errors import FieldError
+from .patients import age_on
+
+# The ages at which a guardian's scope may be limited (issue 22: a patient aged 12 to 17).
+LIMITED_SCOPE_AGES = range(12, 18)
 
 
 @dataclass(frozen=True)
@@ -148,6 +155,69 @@ def end_grant(grant, reason, staff, origin):
         "ended", utcnow(), staff.id, reason
     audit.record("proxy.grant_ended", origin, patient_id=grant.patient_id,
                  object_type="proxy_grant", object_id=grant.id, detail=reason)
+    return True
+
+
+def _current(grant):
+    if grant.status == "ended":
+        raise FieldError(_("%(name)s's access has ended.", name=grant.full_name))
+
+
+def _reason(reason, what):
+    reason = (reason or "").strip()
+    if not reason:
+        raise FieldError(_("Give the reason %(what)s.", what=what), "reason")
+    return reason[:300]
+
+
+def suspend_grant(grant, reason, staff, origin):
+    """Pause a current grant for `reason` (staff's words, shown on the chart), not committed."""
+    permissions.require(staff, "proxies")
+    _current(grant)
+    if grant.suspended_at is not None:
+        return False
+    grant.suspended_at, grant.suspended_reason = utcnow(), _reason(reason, _("for the pause"))
+    audit.record("proxy.grant_suspended", origin, patient_id=grant.patient_id,
+                 object_type="proxy_grant", object_id=grant.id)
+    return True
+
+
+def reinstate_grant(grant, staff, origin):
+    """End the pause of a suspended grant, not committed."""
+    permissions.require(staff, "proxies")
+    _current(grant)
+    if grant.suspended_at is None:
+        return False
+    grant.suspended_at, grant.suspended_reason = None, ""
+    audit.record("proxy.grant_reinstated", origin, patient_id=grant.patient_id,
+                 object_type="proxy_grant", object_id=grant.id)
+    return True
+
+
+def may_limit(patient, today):
+    """Whether a guardian's scope may be limited on this chart: the patient is 12 to 17."""
+    return age_on(patient.date_of_birth, today) in LIMITED_SCOPE_AGES
+
+
+def set_scope(grant, patient, scope, reason, staff, origin, today):
+    """Make a current grant's scope "limited" (with `reason`) or "full" again, not committed.
+    Returns whether it changed."""
+    permissions.require(staff, "proxies")
+    _current(grant)
+    if scope == grant.scope:
+        return False
+    if scope == "limited":
+        if not may_limit(patient, today):
+            raise FieldError(_("A guardian's access can be limited for a patient aged 12 to "
+                               "17."))
+        grant.scope_reason = _reason(reason, _("for limiting the access"))
+    elif scope == "full":
+        grant.scope_reason = ""
+    else:
+        raise FieldError(_("Choose full or limited access."), "scope")
+    grant.scope = scope
+    audit.record("proxy.grant_scope_changed", origin, patient_id=grant.patient_id,
+                 object_type="proxy_grant", object_id=grant.id, detail=scope)
     return True
 
 

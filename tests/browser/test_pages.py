@@ -176,6 +176,22 @@ def show_chart_access(scene):
     expect(page.locator("#full_name")).to_have_value("Sam Rivers")
 
 
+def show_guardian_with_error(scene):
+    """One guardian's page on a 13-year-old's chart (pause, limit, end), after a limit refused
+    for want of a reason."""
+    today = date.today()
+    patient_id = scene.add_patient(first_name="Ivy", date_of_birth=date(today.year - 13, 1, 15))
+    scene.sign_in_admin()
+    page = scene.page
+    page.goto(f"/staff/patients/{patient_id}/access")
+    fill_guardian(page, "Dana Rivers", "dana@example.com")
+    page.get_by_role("link", name="Manage").click()
+    page.get_by_role("group", name="What they may reach").get_by_label("Limited", exact=False).check()
+    page.get_by_role("button", name="Save what they may reach").click()
+    expect(page.locator(".error-summary")).to_contain_text("Give the reason for limiting the access.")
+    assert page.title().startswith("Error:")
+
+
 def show_edit_form(scene):
     patient_id = scene.add_patient(email="maria@example.com", phone="555-201-0199")
     scene.sign_in_admin()
@@ -485,6 +501,7 @@ PAGES = {
     "chart": show_chart,
     "chart-messages": show_chart_messages,
     "chart-access": show_chart_access,
+    "guardian-error": show_guardian_with_error,
     "edit-chart": show_edit_form,
     "settings": show_settings,
     "settings-error": show_settings_with_error,

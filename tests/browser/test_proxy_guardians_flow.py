@@ -27,8 +27,11 @@ def test_a_parent_recorded_and_ended_on_a_phone_without_javascript(
     expect(row).to_contain_text("Birth certificate")
     expect(row).to_contain_text("Added, not invited yet")
 
-    row.get_by_label("Why Dana Rivers's access ends").select_option(label="Added in error")
-    row.get_by_role("button", name="End access").click()
+    row.get_by_role("link", name="Manage").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dana Rivers")
+    page.get_by_label("Why the access ends").select_option(label="Added in error")
+    page.get_by_role("button", name="End access").click()
     page.wait_for_load_state("load")
     expect(page.locator(".notice-success")).to_contain_text(
         "Dana Rivers's access as a parent or guardian has ended.")

@@ -1,45 +1,75 @@
 """The chart's "Family and access" section (issue 22): a minor's parents and guardians, each
 added by staff who saw the document that makes them one, and the chart's "do not grant access
-to NAME" entries. The rules are services/proxies.py's; these views draw and post."""
+to NAME" entries; and one guardian's page, where staff pause, limit or end that access. The
+rules are services/proxies.py's; these views draw and post."""
 
-from flask import abort, g, redirect, url_for
+from flask import abort, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...forms import ButtonForm, show_refusal
 from ...services import clock, proxies
+from ...services import patients as charts
 from ...services.consents.documents import is_adult
 from ...services.errors import FieldError
 from ...web import login
 from ...web.guards import chart_or_404, staff_required
 from . import bp
 from .chart import section_page
-from .proxy_forms import BlockForm, EndGrantForm, GuardianForm
+from .proxy_forms import BlockForm, EndGrantForm, GuardianForm, ScopeForm, SuspendGrantForm
 
 BLOCK = "block"  # the block form's prefix: its name and email fields beside the guardian's
 
 
-def _end_form(grant_id, **kwargs):
-    return EndGrantForm(prefix=f"grant-{grant_id}", **kwargs)
+def _today():
+    return clock.today(practice=g.practice)
 
 
 def _section(patient, guardian_form=None, block_form=None, problem=None):
     """The section drawn, with a refused form's errors when one comes back."""
-    access = proxies.chart_access(patient.id)
-    may_manage = proxies.may_manage(current_user)
     return section_page(
-        "staff/chart_access.html", patient, "access", access=access, may_manage=may_manage,
-        minor=not is_adult(patient, clock.today(practice=g.practice)),
+        "staff/chart_access.html", patient, "access", access=proxies.chart_access(patient.id),
+        may_manage=proxies.may_manage(current_user), minor=not is_adult(patient, _today()),
         guardian_form=guardian_form or GuardianForm(formdata=None),
-        block_form=block_form or BlockForm(formdata=None, prefix=BLOCK),
-        end_forms={grant.id: _end_form(grant.id, formdata=None) for grant in access.grants
-                   if grant.status != "ended"} if may_manage else {},
-        problem=problem)
+        block_form=block_form or BlockForm(formdata=None, prefix=BLOCK), problem=problem)
 
 
 def _to_section(patient_id):
     return redirect(url_for("staff.chart_access", patient_id=patient_id))
+
+
+def _grant_or_404(patient_id, grant_id):
+    patient = chart_or_404(patient_id)
+    return patient, proxies.grant_of(patient.id, grant_id) or abort(404)
+
+
+# The grant page's forms, by name: each name is also the form's prefix, since each of the
+# three has a "reason" and they share one page.
+GRANT_FORMS = {"end": EndGrantForm, "suspend": SuspendGrantForm, "scope": ScopeForm}
+
+
+def _posted(name):
+    return GRANT_FORMS[name](prefix=name)
+
+
+def _grant_page(patient, grant, refused=None, problem=None):
+    """One guardian's page: who they are, and the forms to pause, limit or end the access.
+    `refused` is (name, form) when a change was refused: that form comes back with its
+    errors and what was typed; `problem` is a refusal about no one field."""
+    grant_forms = {name: form(formdata=None, prefix=name) for name, form in GRANT_FORMS.items()}
+    grant_forms["scope"].scope.data = grant.scope
+    failed = None
+    if refused is not None:
+        name, failed = refused
+        grant_forms[name] = failed
+    body = render_template("staff/proxy_grant.html", patient=patient, grant=grant,
+                           may_manage=proxies.may_manage(current_user),
+                           may_limit=proxies.may_limit(patient, _today()),
+                           grant_forms=grant_forms, failed=failed, problem=problem)
+    charts.record_chart_viewed(patient, login.origin(), "access")
+    db.session.commit()
+    return body
 
 
 @bp.route("/patients/<int:patient_id>/access")
@@ -60,8 +90,7 @@ def add_guardian(patient_id):
         guardian = proxies.Guardian(form.full_name.data, form.relationship.data, form.email.data,
                                     form.date_of_birth.data, form.document.data)
         try:
-            proxies.add_guardian(patient, guardian, current_user, login.origin(),
-                                 clock.today(practice=g.practice))
+            proxies.add_guardian(patient, guardian, current_user, login.origin(), _today())
         except FieldError as error:
             db.session.rollback()
             problem = show_refusal(form, error)
@@ -72,20 +101,70 @@ def add_guardian(patient_id):
     return _section(patient, guardian_form=form, problem=problem)
 
 
+@bp.route("/patients/<int:patient_id>/access/grants/<int:grant_id>")
+@staff_required()
+def manage_grant(patient_id, grant_id):
+    """One parent's or guardian's access, and what staff may change about it."""
+    patient, grant = _grant_or_404(patient_id, grant_id)
+    return _grant_page(patient, grant)
+
+
+def _change(patient, grant, form_name, form, change, flash_key):
+    """Post one change to a grant: done, committed and flashed, back to the section; or
+    refused, the grant's page again with the form's errors."""
+    problem = None
+    if form.validate_on_submit():
+        try:
+            changed = change()
+        except FieldError as error:
+            db.session.rollback()
+            problem = show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash_message(flash_key if changed else "grant_unchanged", name=grant.full_name)
+            return _to_section(patient.id)
+    return _grant_page(patient, grant, refused=(form_name, form), problem=problem)
+
+
 @bp.route("/patients/<int:patient_id>/access/grants/<int:grant_id>/end", methods=["POST"])
 @staff_required()
 def end_grant(patient_id, grant_id):
     """End a parent's or guardian's access, with the reason chosen."""
-    patient = chart_or_404(patient_id)
-    grant = proxies.grant_of(patient.id, grant_id) or abort(404)
-    form = _end_form(grant.id)
-    if not form.validate_on_submit():
-        flash_message("grant_end_reason_needed", name=grant.full_name)
-        return _to_section(patient.id)
-    ended = proxies.end_grant(grant, form.reason.data, current_user, login.origin())
-    db.session.commit()
-    flash_message("grant_ended" if ended else "grant_already_ended", name=grant.full_name)
-    return _to_section(patient.id)
+    patient, grant = _grant_or_404(patient_id, grant_id)
+    form = _posted("end")
+    return _change(patient, grant, "end", form, lambda: proxies.end_grant(
+        grant, form.reason.data, current_user, login.origin()), "grant_ended")
+
+
+@bp.route("/patients/<int:patient_id>/access/grants/<int:grant_id>/suspend", methods=["POST"])
+@staff_required()
+def suspend_grant(patient_id, grant_id):
+    """Pause a parent's or guardian's access, with a reason."""
+    patient, grant = _grant_or_404(patient_id, grant_id)
+    form = _posted("suspend")
+    return _change(patient, grant, "suspend", form, lambda: proxies.suspend_grant(
+        grant, form.reason.data, current_user, login.origin()), "grant_suspended")
+
+
+@bp.route("/patients/<int:patient_id>/access/grants/<int:grant_id>/reinstate",
+          methods=["POST"])
+@staff_required()
+def reinstate_grant(patient_id, grant_id):
+    """End the pause of a parent's or guardian's access."""
+    patient, grant = _grant_or_404(patient_id, grant_id)
+    return _change(patient, grant, "reinstate", ButtonForm(), lambda: proxies.reinstate_grant(
+        grant, current_user, login.origin()), "grant_reinstated")
+
+
+@bp.route("/patients/<int:patient_id>/access/grants/<int:grant_id>/scope", methods=["POST"])
+@staff_required()
+def grant_scope(patient_id, grant_id):
+    """Limit a guardian's access (a patient aged 12 to 17, with a reason), or make it full."""
+    patient, grant = _grant_or_404(patient_id, grant_id)
+    form = _posted("scope")
+    return _change(patient, grant, "scope", form, lambda: proxies.set_scope(
+        grant, patient, form.scope.data, form.reason.data, current_user, login.origin(),
+        _today()), "grant_scope_changed")
 
 
 @bp.route("/patients/<int:patient_id>/access/blocks", methods=["POST"])
@@ -100,8 +179,8 @@ def add_block(patient_id):
                                       form.basis.data, current_user, login.origin())
     db.session.commit()
     flash_message("block_added", name=form.full_name.data)
-    for grant in ended:
-        flash_message("grant_ended_by_block", name=grant.full_name)
+    for ended_grant in ended:
+        flash_message("grant_ended_by_block", name=ended_grant.full_name)
     return _to_section(patient.id)
 
 

@@ -4,10 +4,11 @@ ends, and a "do not grant access" entry."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ...forms import DateOfBirthField, RequiredRadioField, choices, lower, strip
-from ...models.proxies import END_REASONS, GUARDIAN_DOCUMENTS, RELATIONSHIPS
+from ...models.proxies import END_REASONS, GUARDIAN_DOCUMENTS, RELATIONSHIPS, SCOPES
 
 AT_MOST_200 = _l("Use at most 200 characters.")
 AN_EMAIL = _l("Enter an email address like name@example.com.")
@@ -39,13 +40,35 @@ class GuardianForm(FlaskForm):
 
 
 class EndGrantForm(FlaskForm):
-    """Why a parent's or guardian's access ends. Made with the grant's own prefix, so each row
-    of the chart has its own ids."""
+    """Why a parent's or guardian's access ends."""
 
     reason = SelectField(
-        _l("Reason"), choices=choices({key: label for key, label in END_REASONS.items()
-                                       if key != "blocked"}),  # set by add_block only
+        _l("Why the access ends"),
+        choices=[SelectChoice("", _l("Choose a reason"))] + choices(
+            {key: label for key, label in END_REASONS.items() if key != "blocked"}),  # add_block's
         validators=[DataRequired(_l("Choose why the access ends."))])
+
+
+class SuspendGrantForm(FlaskForm):
+    """Why a parent's or guardian's access is paused (shown to staff on the chart)."""
+
+    reason = StringField(
+        _l("Reason for the pause"), filters=[strip],
+        validators=[DataRequired(_l("Give the reason for the pause.")),
+                    Length(max=300, message=_l("Use at most 300 characters."))],
+        render_kw={"autocomplete": "off"})
+
+
+class ScopeForm(FlaskForm):
+    """Full or limited access for a guardian of a patient aged 12 to 17, and why limited."""
+
+    scope = RequiredRadioField(_l("What they may reach"), choices=choices(SCOPES),
+                               validators=[DataRequired(_l("Choose full or limited access."))])
+    reason = StringField(
+        _l("Reason for limiting (when limited)"), filters=[strip],
+        description=_l("For example: the patient asked, and the provider agreed."),
+        validators=[Length(max=300, message=_l("Use at most 300 characters."))],
+        render_kw={"autocomplete": "off"})
 
 
 class BlockForm(FlaskForm):
