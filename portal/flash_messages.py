@@ -123,6 +123,7 @@ FLASHES = {
     "grant_suspended": (_l("%(name)s's access is paused."), "success"),
     "grant_reinstated": (_l("%(name)s's access is no longer paused."), "success"),
     "grant_scope_changed": (_l("What %(name)s may reach is changed."), "success"),
+    "grant_court_order_saved": (_l("When %(name)s's access ends is saved."), "success"),
     "grant_unchanged": (_l("Nothing was changed for %(name)s."), "info"),
     "grant_ended_by_block": (_l("%(name)s's access as a parent or guardian has ended: the new "
                                 "entry names them."), "success"),

@@ -14,7 +14,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.flash_messages import get_message
-from portal.models import AccessBlock, ProxyGrant
+from portal.models import AccessBlock, Patient, ProxyGrant
+from portal.services import audit, patients
+from portal.services.proxies import ending
 
 CHILD_BORN = date(2016, 5, 2)
 PARENT = {"full_name": "Dana Rivers", "relationship": "parent", "email": "Dana@Example.com",
@@ -168,12 +170,13 @@ def grant_url(patient_id, grant_id, action=""):
 
 def change_grant(browser, patient_id, grant_id, action, **fields):
     """Post one of the grant page's forms (each form's fields carry its name as a prefix)."""
-    prefix = {"end": "end", "suspend": "suspend", "scope": "scope"}.get(action)
+    prefix = action if action in ("end", "suspend", "scope", "order") else None
     data = {f"{prefix}-{key}": value for key, value in fields.items()} if prefix else {}
     page = text(browser.get(grant_url(patient_id, grant_id)))
     token_name = f"{prefix}-csrf_token" if prefix else "csrf_token"
     token = re.search(rf'name="{token_name}"[^>]*? value="([^"]+)"', page).group(1)
-    return browser.post(grant_url(patient_id, grant_id, action),
+    path = {"order": "court-order"}.get(action, action)
+    return browser.post(grant_url(patient_id, grant_id, path),
                         data={token_name: token, **data})
 
 
@@ -295,3 +298,59 @@ def test_a_patient_cannot_reach_the_section(make_account, patient_client, child)
     make_account(username="robin")
     robin = patient_client()
     assert robin.get(section(child.id)).status_code in (302, 403, 404)
+
+
+# -- Turning 18 ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("born, birthday", [
+    (date(2008, 11, 24), date(2026, 11, 24)),
+    (date(2008, 2, 29), date(2026, 3, 1)),   # 2026 is a common year
+    (date(2004, 2, 29), date(2022, 3, 1)),
+    (date(2012, 2, 29), date(2030, 3, 1)),
+    (date(2010, 2, 28), date(2028, 2, 28)),  # 2028 is a leap year: no shift for the 28th
+])
+def test_the_18th_birthday(born, birthday):
+    assert ending.eighteenth_birthday(born) == birthday
+
+
+def test_access_ends_at_the_start_of_the_18th_birthday_unless_a_court_order_continues_it(
+        app, desk, make_patient, audit_trail):
+    almost = make_patient(account_number="T-3020", first_name="Noa", date_of_birth=date(2008, 11, 24))
+    add_guardian(desk, almost.id)
+    page = text(desk.get(section(almost.id)))
+    assert "ends 11/24/2026, at 18" in page
+    with app.app_context():
+        grant = db.session.scalar(select(ProxyGrant))
+        patient = db.session.get(Patient, almost.id)
+        assert ending.in_force(grant, patient, date(2026, 11, 23))
+        assert not ending.in_force(grant, patient, date(2026, 11, 24))
+        grant_id = grant.id
+
+    refused = change_grant(desk, almost.id, grant_id, "order", order="conservatorship",
+                           **{"review_on-month": "11", "review_on-day": "22",
+                              "review_on-year": "2026"})
+    assert "The review date must be after today." in text(refused)
+    saved = change_grant(desk, almost.id, grant_id, "order", order="conservatorship",
+                         **{"review_on-month": "05", "review_on-day": "31",
+                            "review_on-year": "2027"})
+    assert saved.status_code == 302
+    assert "court order, review by 05/31/2027" in text(desk.get(section(almost.id)))
+    with app.app_context():
+        grant = db.session.get(ProxyGrant, grant_id)
+        patient = db.session.get(Patient, almost.id)
+        assert ending.in_force(grant, patient, date(2027, 5, 31))
+        assert not ending.in_force(grant, patient, date(2027, 6, 1))
+    assert [row.detail for row in audit_trail.rows("proxy.grant_continued")] == ["conservatorship"]
+
+
+def test_a_corrected_date_of_birth_ends_a_guardian_s_access_at_once(app, desk, child):
+    add_guardian(desk, child.id)
+    assert "ends 05/02/2034, at 18" in text(desk.get(section(child.id)))
+    with app.app_context():  # the front desk corrects a typo: born 2006, not 2016
+        patient = db.session.get(Patient, child.id)
+        patients.update_patient(patient, {"date_of_birth": date(2006, 5, 2)}, audit.SYSTEM)
+        db.session.commit()
+        grant = db.session.scalar(select(ProxyGrant))
+        assert not ending.in_force(grant, patient, date(2026, 11, 23))
+    page = text(desk.get(section(child.id)))
+    assert "Ended 05/02/2024: the patient turned 18" in page

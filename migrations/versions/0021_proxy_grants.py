@@ -46,6 +46,8 @@ def upgrade():
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('scope', sa.String(length=10), nullable=False),
     sa.Column('scope_reason', sa.String(length=300), nullable=False),
+    sa.Column('continues_under', sa.String(length=30), nullable=False),
+    sa.Column('review_on', sa.Date(), nullable=True),
     sa.Column('suspended_at', sa.DateTime(), nullable=True),
     sa.Column('suspended_reason', sa.String(length=300), nullable=False),
     sa.Column('added_by_id', sa.Integer(), nullable=True),

@@ -31,6 +31,10 @@ GRANT_STATUSES = {"added": _l("Added, not invited yet"), "ended": _l("Ended")}
 SCOPES = {"full": _l("Full"),
           "limited": _l("Limited: messages with the care team, immunizations, allergies and "
                         "forms that are not confidential")}
+# The court orders under which a guardian's access continues past the patient's 18th birthday.
+COURT_ORDERS = {"guardianship": _l("Guardianship order"),
+                "conservatorship": _l("Conservatorship"),
+                "health_care_poa": _l("Health-care power of attorney")}
 END_REASONS = {"added_in_error": _l("Added in error"),
                "custody_changed": _l("Custody or guardianship changed"),
                "blocked": _l("A \u201cdo not grant access\u201d entry names them"),
@@ -53,6 +57,9 @@ class ProxyGrant(db.Model):
     status: Mapped[str] = mapped_column(String(12), default="added")
     scope: Mapped[str] = mapped_column(String(10), default="full")
     scope_reason: Mapped[str] = mapped_column(String(300), default="")
+    # Past the 18th birthday only under a court order (COURT_ORDERS), until its review date.
+    continues_under: Mapped[str] = mapped_column(String(30), default="")
+    review_on: Mapped[date | None] = mapped_column(Date)
     # A pause of a current grant, with staff's reason; reinstating clears both.
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_reason: Mapped[str] = mapped_column(String(300), default="")
@@ -77,6 +84,10 @@ class ProxyGrant(db.Model):
     @property
     def scope_label(self):
         return SCOPES.get(self.scope, self.scope)
+
+    @property
+    def court_order_label(self):
+        return COURT_ORDERS.get(self.continues_under, self.continues_under)
 
     @property
     def end_reason_label(self):

@@ -139,7 +139,7 @@ ROUTES = {
     "staff.stop_share": "stop_share",
     **dict.fromkeys((
         "staff.add_guardian", "staff.end_grant", "staff.suspend_grant", "staff.reinstate_grant",
-        "staff.grant_scope", "staff.add_block", "staff.lift_block",
+        "staff.grant_scope", "staff.grant_court_order", "staff.add_block", "staff.lift_block",
     ), "proxies"),
     "staff.reset_two_step": "reset_two_step",
 }

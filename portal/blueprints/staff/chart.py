@@ -1,6 +1,6 @@
 """The patient's chart, in sections: a summary (who the patient is, and their portal access),
 then one page each for consents and forms, the health record with its shares, messages, and
-family and access (proxies.py).
+family and access (blueprints/staff/proxies.py).
 
 One page with every section was a long scroll on a phone, and drawing all of them for a
 glance at a phone number made the chart the slowest staff page. Each section is a tab that

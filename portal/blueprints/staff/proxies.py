@@ -1,7 +1,7 @@
 """The chart's "Family and access" section (issue 22): a minor's parents and guardians, each
 added by staff who saw the document that makes them one, and the chart's "do not grant access
-to NAME" entries; and one guardian's page, where staff pause, limit or end that access. The
-rules are services/proxies.py's; these views draw and post."""
+to NAME" entries; and one guardian's page, where staff limit, continue past 18, pause or end
+that access. The rules are in services/proxies/; these views draw and post."""
 
 from flask import abort, g, redirect, render_template, url_for
 from flask_login import current_user
@@ -9,15 +9,23 @@ from flask_login import current_user
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...forms import ButtonForm, show_refusal
-from ...services import clock, proxies
+from ...services import clock
 from ...services import patients as charts
 from ...services.consents.documents import is_adult
 from ...services.errors import FieldError
+from ...services.proxies import blocks, changes, ending, guardians
 from ...web import login
 from ...web.guards import chart_or_404, staff_required
 from . import bp
 from .chart import section_page
-from .proxy_forms import BlockForm, EndGrantForm, GuardianForm, ScopeForm, SuspendGrantForm
+from .proxy_forms import (
+    BlockForm,
+    CourtOrderForm,
+    EndGrantForm,
+    GuardianForm,
+    ScopeForm,
+    SuspendGrantForm,
+)
 
 BLOCK = "block"  # the block form's prefix: its name and email fields beside the guardian's
 
@@ -29,8 +37,9 @@ def _today():
 def _section(patient, guardian_form=None, block_form=None, problem=None):
     """The section drawn, with a refused form's errors when one comes back."""
     return section_page(
-        "staff/chart_access.html", patient, "access", access=proxies.chart_access(patient.id),
-        may_manage=proxies.may_manage(current_user), minor=not is_adult(patient, _today()),
+        "staff/chart_access.html", patient, "access",
+        access=guardians.chart_access(patient, _today()),
+        may_manage=changes.may_manage(current_user), minor=not is_adult(patient, _today()),
         guardian_form=guardian_form or GuardianForm(formdata=None),
         block_form=block_form or BlockForm(formdata=None, prefix=BLOCK), problem=problem)
 
@@ -41,12 +50,13 @@ def _to_section(patient_id):
 
 def _grant_or_404(patient_id, grant_id):
     patient = chart_or_404(patient_id)
-    return patient, proxies.grant_of(patient.id, grant_id) or abort(404)
+    return patient, changes.grant_of(patient.id, grant_id) or abort(404)
 
 
 # The grant page's forms, by name: each name is also the form's prefix, since each of the
 # three has a "reason" and they share one page.
-GRANT_FORMS = {"end": EndGrantForm, "suspend": SuspendGrantForm, "scope": ScopeForm}
+GRANT_FORMS = {"end": EndGrantForm, "suspend": SuspendGrantForm, "scope": ScopeForm,
+               "order": CourtOrderForm}
 
 
 def _posted(name):
@@ -54,19 +64,24 @@ def _posted(name):
 
 
 def _grant_page(patient, grant, refused=None, problem=None):
-    """One guardian's page: who they are, and the forms to pause, limit or end the access.
+    """One guardian's page: who they are, and the forms to limit, continue past 18, pause or
+    end the access.
     `refused` is (name, form) when a change was refused: that form comes back with its
     errors and what was typed; `problem` is a refusal about no one field."""
-    grant_forms = {name: form(formdata=None, prefix=name) for name, form in GRANT_FORMS.items()}
-    grant_forms["scope"].scope.data = grant.scope
+    saved = {"scope": {"scope": grant.scope},
+             "order": {"order": grant.continues_under, "review_on": grant.review_on}}
+    grant_forms = {name: form(formdata=None, prefix=name, **saved.get(name, {}))
+                   for name, form in GRANT_FORMS.items()}
     failed = None
     if refused is not None:
         name, failed = refused
         grant_forms[name] = failed
+    ends_on = ending.ends_on(grant, patient)
     body = render_template("staff/proxy_grant.html", patient=patient, grant=grant,
-                           may_manage=proxies.may_manage(current_user),
-                           may_limit=proxies.may_limit(patient, _today()),
-                           grant_forms=grant_forms, failed=failed, problem=problem)
+                           may_manage=changes.may_manage(current_user),
+                           may_limit=ending.may_limit(patient, _today()),
+                           ends_on=ends_on, lapsed=_today() >= ends_on, grant_forms=grant_forms,
+                           failed=failed, problem=problem)
     charts.record_chart_viewed(patient, login.origin(), "access")
     db.session.commit()
     return body
@@ -87,10 +102,10 @@ def add_guardian(patient_id):
     form = GuardianForm()
     problem = None
     if form.validate_on_submit():
-        guardian = proxies.Guardian(form.full_name.data, form.relationship.data, form.email.data,
+        guardian = guardians.Guardian(form.full_name.data, form.relationship.data, form.email.data,
                                     form.date_of_birth.data, form.document.data)
         try:
-            proxies.add_guardian(patient, guardian, current_user, login.origin(), _today())
+            guardians.add_guardian(patient, guardian, current_user, login.origin(), _today())
         except FieldError as error:
             db.session.rollback()
             problem = show_refusal(form, error)
@@ -132,7 +147,7 @@ def end_grant(patient_id, grant_id):
     """End a parent's or guardian's access, with the reason chosen."""
     patient, grant = _grant_or_404(patient_id, grant_id)
     form = _posted("end")
-    return _change(patient, grant, "end", form, lambda: proxies.end_grant(
+    return _change(patient, grant, "end", form, lambda: changes.end_grant(
         grant, form.reason.data, current_user, login.origin()), "grant_ended")
 
 
@@ -142,7 +157,7 @@ def suspend_grant(patient_id, grant_id):
     """Pause a parent's or guardian's access, with a reason."""
     patient, grant = _grant_or_404(patient_id, grant_id)
     form = _posted("suspend")
-    return _change(patient, grant, "suspend", form, lambda: proxies.suspend_grant(
+    return _change(patient, grant, "suspend", form, lambda: changes.suspend_grant(
         grant, form.reason.data, current_user, login.origin()), "grant_suspended")
 
 
@@ -152,7 +167,7 @@ def suspend_grant(patient_id, grant_id):
 def reinstate_grant(patient_id, grant_id):
     """End the pause of a parent's or guardian's access."""
     patient, grant = _grant_or_404(patient_id, grant_id)
-    return _change(patient, grant, "reinstate", ButtonForm(), lambda: proxies.reinstate_grant(
+    return _change(patient, grant, "reinstate", ButtonForm(), lambda: changes.reinstate_grant(
         grant, current_user, login.origin()), "grant_reinstated")
 
 
@@ -162,9 +177,21 @@ def grant_scope(patient_id, grant_id):
     """Limit a guardian's access (a patient aged 12 to 17, with a reason), or make it full."""
     patient, grant = _grant_or_404(patient_id, grant_id)
     form = _posted("scope")
-    return _change(patient, grant, "scope", form, lambda: proxies.set_scope(
+    return _change(patient, grant, "scope", form, lambda: changes.set_scope(
         grant, patient, form.scope.data, form.reason.data, current_user, login.origin(),
         _today()), "grant_scope_changed")
+
+
+@bp.route("/patients/<int:patient_id>/access/grants/<int:grant_id>/court-order",
+          methods=["POST"])
+@staff_required()
+def grant_court_order(patient_id, grant_id):
+    """Record (or remove) the court order under which the access continues past 18."""
+    patient, grant = _grant_or_404(patient_id, grant_id)
+    form = _posted("order")
+    return _change(patient, grant, "order", form, lambda: changes.continue_past_18(
+        grant, patient, form.order.data, form.review_on.data, current_user, login.origin(),
+        _today()), "grant_court_order_saved")
 
 
 @bp.route("/patients/<int:patient_id>/access/blocks", methods=["POST"])
@@ -175,7 +202,7 @@ def add_block(patient_id):
     form = BlockForm(prefix=BLOCK)
     if not form.validate_on_submit():
         return _section(patient, block_form=form)
-    _block, ended = proxies.add_block(patient, form.full_name.data, form.email.data or "",
+    _block, ended = blocks.add_block(patient, form.full_name.data, form.email.data or "",
                                       form.basis.data, current_user, login.origin())
     db.session.commit()
     flash_message("block_added", name=form.full_name.data)
@@ -189,10 +216,10 @@ def add_block(patient_id):
 def lift_block(patient_id, block_id):
     """Lift a "do not grant access" entry (the order it rests on has ended)."""
     patient = chart_or_404(patient_id)
-    block = proxies.block_of(patient.id, block_id) or abort(404)
+    block = blocks.block_of(patient.id, block_id) or abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    lifted = proxies.lift_block(block, current_user, login.origin())
+    lifted = blocks.lift_block(block, current_user, login.origin())
     db.session.commit()
     flash_message("block_lifted" if lifted else "block_already_lifted", name=block.full_name)
     return _to_section(patient.id)

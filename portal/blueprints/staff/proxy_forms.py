@@ -8,7 +8,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ...forms import DateOfBirthField, RequiredRadioField, choices, lower, strip
-from ...models.proxies import END_REASONS, GUARDIAN_DOCUMENTS, RELATIONSHIPS, SCOPES
+from ...models.proxies import COURT_ORDERS, END_REASONS, GUARDIAN_DOCUMENTS, RELATIONSHIPS, SCOPES
+from .consent_forms import DayField
 
 AT_MOST_200 = _l("Use at most 200 characters.")
 AN_EMAIL = _l("Enter an email address like name@example.com.")
@@ -69,6 +70,18 @@ class ScopeForm(FlaskForm):
         description=_l("For example: the patient asked, and the provider agreed."),
         validators=[Length(max=300, message=_l("Use at most 300 characters."))],
         render_kw={"autocomplete": "off"})
+
+
+class CourtOrderForm(FlaskForm):
+    """The court order under which a guardian's access continues past 18, and its review
+    date; "None" removes it."""
+
+    order = SelectField(
+        _l("Court order"),
+        choices=[SelectChoice("", _l("None: the access ends at 18"))] + choices(COURT_ORDERS))
+    review_on = DayField(_l("Review date"), what=_l("the review date"), required=False,
+                         description=_l("The access lasts through this day; record the "
+                                        "order again after the review. For example 03 14 2027."))
 
 
 class BlockForm(FlaskForm):
