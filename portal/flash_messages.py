@@ -60,6 +60,9 @@ FLASHES = {
                                "invitation."), "error"),
     "invitation_has_account": (_l("This patient already has a portal account, so no invitation "
                                   "was sent."), "error"),
+    "invitation_blocked": (_l("No invitation was sent: this chart says not to grant access to "
+                              "the person with the chart's email address. Check the address on "
+                              "the chart."), "error"),
     "invitation_inactive": (_l("Only active charts can be invited to the portal."), "error"),
     "letter_has_account": (_l("This patient already has a portal account, so no letter was "
                               "printed."), "error"),

@@ -354,3 +354,25 @@ def test_a_corrected_date_of_birth_ends_a_guardian_s_access_at_once(app, desk, c
         assert not ending.in_force(grant, patient, date(2026, 11, 23))
     page = text(desk.get(section(child.id)))
     assert "Ended 05/02/2024: the patient turned 18" in page
+
+
+def test_a_block_on_the_chart_s_email_stops_the_email_invitation(app, desk, child, outbox):
+    """A minor's chart often holds a parent's address: an entry naming it stops the invitation."""
+    with app.app_context():
+        patients.update_patient(db.session.get(Patient, child.id),
+                                {"email": "lee@example.com"}, audit.SYSTEM)
+        db.session.commit()
+    add_block(desk, child.id, full_name="Lee Park", email="Lee@Example.com", basis="Court order")
+    sent = post_form(desk, f"/staff/patients/{child.id}/invitation", {},
+                     page_url=f"/staff/patients/{child.id}")
+    assert get_message("invitation_blocked")[0] in text(desk.get(sent.location))
+    assert outbox.queued == []
+    # Lifted, the same invitation goes out.
+    with app.app_context():
+        block_id = db.session.scalar(select(AccessBlock.id))
+    post_form(desk, f"/staff/patients/{child.id}/access/blocks/{block_id}/lift", {},
+              page_url=section(child.id))
+    sent = post_form(desk, f"/staff/patients/{child.id}/invitation", {},
+                     page_url=f"/staff/patients/{child.id}")
+    assert get_message("invitation_sent")[0] in text(desk.get(sent.location))
+    assert [email.recipient for email in outbox.queued] == ["lee@example.com"]

@@ -23,6 +23,7 @@ from ..models.types import utcnow
 from . import audit
 from .accounts import account_for_patient
 from .mail import send_email
+from .proxies import blocks
 from .tokens import check_token, external_url, make_token
 from .typed_input import normalize_account_number
 
@@ -30,7 +31,9 @@ MAX_IDENTITY_FAILURES = 5
 
 
 class InvitationRefused(Exception):
-    """Staff cannot invite this patient now; `reason` is no_email, has_account or inactive."""
+    """Staff cannot invite this patient now; `reason` is no_email, has_account, inactive or
+    blocked (the chart's email is one its "do not grant access" entries name: a minor's chart
+    often holds a parent's address; issue 22)."""
 
     def __init__(self, reason):
         super().__init__(reason)
@@ -116,7 +119,8 @@ def void_open_invitations(patient_id, reason, origin, action="invitation.voided"
 
 def invitation_refusal(patient, account):
     """Why this chart cannot get an invitation now (has_account, no_email, inactive), or
-    None when it can. `account` is the chart's portal account, or None."""
+    None when it can, from the chart alone. `account` is the chart's portal account, or
+    None. Sending checks the chart's "do not grant access" entries too (send_invitation)."""
     if account is not None:
         return "has_account"
     if not patient.email:
@@ -130,12 +134,15 @@ def send_invitation(patient, origin):
     """Invite `patient` by email (older open invitations become void). The caller commits.
 
     `origin.account` is the staff member sending it. Raises InvitationRefused when the
-    chart has no email address, is not active, or the patient already has an account.
+    chart has no email address, is not active, or the patient already has an account, or
+    when a "do not grant access" entry of the chart names its email.
     """
     staff = origin.account
     lock_for_write(db.session, f"invitations:patient:{patient.id}")
     db.session.refresh(patient)  # the chart as it is now, under the lock
     refusal = invitation_refusal(patient, account_for_patient(patient.id))
+    if refusal is None and blocks.email_blocked(patient.id, patient.email):
+        refusal = "blocked"
     if refusal:
         raise InvitationRefused(refusal)
     void_open_invitations(patient.id, "superseded", origin)

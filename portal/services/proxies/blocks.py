@@ -40,6 +40,15 @@ def blocking(patient_id, full_name, email):
     return None
 
 
+def email_blocked(patient_id, email):
+    """Whether a current entry of this chart names `email` (one statement)."""
+    return db.session.scalar(
+        select(AccessBlock.id).where(AccessBlock.patient_id == patient_id,
+                                     AccessBlock.lifted_at.is_(None),
+                                     AccessBlock.email == email.lower(),
+                                     AccessBlock.email != "").limit(1)) is not None
+
+
 def add_block(patient, full_name, email, basis, staff, origin):
     """Record "do not grant access to NAME" on the chart, not committed, and end at once the
     current grants it names. Returns (block, the grants it ended)."""
