@@ -130,6 +130,12 @@ FLASHES = {
     "grant_unchanged": (_l("Nothing was changed for %(name)s."), "info"),
     "grant_ended_by_block": (_l("%(name)s's access as a parent or guardian has ended: the new "
                                 "entry names them."), "success"),
+    "confidential_marked": (_l("“%(title)s” is confidential from every parent and guardian."),
+                            "success"),
+    "confidential_already": (_l("“%(title)s” was already confidential."), "info"),
+    "confidential_removed": (_l("“%(title)s” is no longer confidential from parents and "
+                                "guardians."), "success"),
+    "confidential_none": (_l("“%(title)s” was not marked confidential."), "info"),
     "block_added": (_l("Access will not be granted to %(name)s."), "success"),
     "block_lifted": (_l("The entry about %(name)s is lifted."), "success"),
     "block_already_lifted": (_l("The entry about %(name)s was already lifted."), "info"),

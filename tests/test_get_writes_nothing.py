@@ -80,7 +80,7 @@ def patient_data(app, robin_account, publish_entry, topics):
                "attachment_id": db.session.scalar(select(MessageAttachment.id)),
                "signature_id": signature.id, "document_id": signature.document_id,
                "topic_id": next(iter(topics.values())), "template_id": 1, "share_id": 1,
-               "grant_id": grant.id, "name": "x"}
+               "grant_id": grant.id, "kind": "record_entry", "item_id": lab, "name": "x"}
     return ids, document
 
 

@@ -13,7 +13,8 @@ from portal.services.messages.topics import ensure_topics
 PAST_64_BITS = 2**64 + 1
 PAST_32_BITS = 2**31
 LARGEST = 2**31 - 1  # the largest id a row can have (services/access.LARGEST_ID)
-OTHER_VALUES = {"category": "lab", "name": "question_1", "state": "on", "direction": "up"}
+OTHER_VALUES = {"category": "lab", "name": "question_1", "state": "on", "direction": "up",
+                "kind": "record_entry"}
 
 
 def id_rules(app):

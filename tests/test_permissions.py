@@ -47,6 +47,7 @@ DEFAULTS = {
     "review_forms": {"admin", "provider", "nurse", "front_desk"},
     "suspend": {"admin", "provider", "nurse"},
     "proxies": {"admin", "provider", "nurse", "front_desk"},  # issue 22: not billing
+    "confidential": {"admin", "provider", "nurse"},
     "stop_share": {"admin", "provider", "nurse"},
     "reset_two_step": {"admin"},
     "administer": {"admin"},
@@ -163,7 +164,8 @@ def test_the_defaults_are_the_issue_s_table(app):
         assert permissions.table() == DEFAULTS
         assert set(permissions.EDITABLE) == {
             "publish_clinical", "publish_front", "publish_statements", "retract",
-            "read_all_conversations", "review_forms", "suspend", "stop_share", "proxies"}
+            "read_all_conversations", "review_forms", "suspend", "stop_share", "proxies",
+            "confidential"}
 
 
 def test_every_staff_and_admin_route_is_guarded_and_declared(app):
@@ -187,8 +189,8 @@ def test_every_staff_and_admin_route_is_guarded_and_declared(app):
     # issue 21: an image attachment, a lab panel, an appointment change, the chart's sections;
     # issue 22: the family and access section, a guardian's page, adding, pausing,
     # reinstating, limiting, continuing past 18 and ending guardians, adding and lifting
-    # blocks (10)
-    assert len(seen) == 93
+    # blocks, an item's confidential page, marking and removing the mark (13)
+    assert len(seen) == 96
 
 
 def _placeholder(converter):
@@ -466,7 +468,7 @@ def table_form(**roles):
 def test_the_admin_widens_and_narrows_the_table_and_it_is_audited(app, staff, patient):
     admin = staff("admin")
     page = text_of(admin.get("/admin/permissions"))
-    assert page.count("<fieldset") == len(permissions.EDITABLE) == 9
+    assert page.count("<fieldset") == len(permissions.EDITABLE) == 10
     assert "<legend>Publish statements</legend>" in page
     data = table_form(publish_clinical={"admin", "provider", "front_desk"},
                       administer=set())  # a fixed row cannot be posted away

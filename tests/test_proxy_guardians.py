@@ -376,3 +376,98 @@ def test_a_block_on_the_chart_s_email_stops_the_email_invitation(app, desk, chil
                      page_url=f"/staff/patients/{child.id}")
     assert get_message("invitation_sent")[0] in text(desk.get(sent.location))
     assert [email.recipient for email in outbox.queued] == ["lee@example.com"]
+
+
+# -- Confidential from guardians -------------------------------------------------------------
+
+def confidential_url(patient_id, kind, item_id, action=""):
+    return f"/staff/patients/{patient_id}/access/confidential/{kind}/{item_id}" + (
+        f"/{action}" if action else "")
+
+
+def mark(browser, patient_id, kind, item_id, **fields):
+    return post_form(browser, confidential_url(patient_id, kind, item_id, "mark"), fields,
+                     page_url=confidential_url(patient_id, kind, item_id))
+
+
+@pytest.fixture
+def nurse_client(clock, staff_client, nurse):
+    return staff_client(staff=nurse, direct=True)
+
+
+def test_a_pregnancy_result_of_a_10_year_old_is_marked_confidential(app, nurse_client, child,
+                                                                     publish_entry, audit_trail):
+    entry_id = publish_entry("lab", patient_id=child.id)
+    entry_page = text(nurse_client.get(f"/staff/patients/{child.id}/records/{entry_id}"))
+    assert confidential_url(child.id, "record_entry", entry_id) in entry_page
+    # Mental health care is a minor-consent service from 12: not the basis for a 10-year-old.
+    too_young = mark(nurse_client, child.id, "record_entry", entry_id, basis="minor_consent",
+                     service="mental_health")
+    assert ("Mental health care is a minor-consent service from age 12; Milo Rivers is 10."
+            in text(too_young))
+    marked = mark(nurse_client, child.id, "record_entry", entry_id, basis="minor_consent",
+                  service="pregnancy")
+    assert marked.status_code == 302
+    page = text(nurse_client.get(marked.location))
+    assert ("Confidential since Nov 23, 2026: A minor-consent service the law protects "
+            "(Pregnancy care)") in page
+    section_page = text(nurse_client.get(section(child.id)))
+    assert "A minor-consent service the law protects (Pregnancy care)" in section_page
+    rows = audit_trail.rows("proxy.confidential_marked")
+    assert [(row.object_type, row.object_id, row.detail) for row in rows] == [
+        ("record_entry", str(entry_id), "minor_consent pregnancy")]
+    removed = post_form(nurse_client, confidential_url(child.id, "record_entry", entry_id, "remove"),
+                        {}, page_url=confidential_url(child.id, "record_entry", entry_id))
+    assert removed.status_code == 302
+    assert "Nothing is marked confidential." in text(nurse_client.get(section(child.id)))
+    assert len(audit_trail.rows("proxy.confidential_removed")) == 1
+
+
+def test_a_finding_of_harm_names_the_clinician(app, nurse_client, child, publish_entry):
+    entry_id = publish_entry("visit", patient_id=child.id)
+    refused = mark(nurse_client, child.id, "record_entry", entry_id, basis="harm", clinician_name=" ")
+    assert "Enter the name of the clinician who made the finding." in text(refused)
+    assert mark(nurse_client, child.id, "record_entry", entry_id, basis="harm",
+                clinician_name="Dr. Lee Ortiz").status_code == 302
+    assert "(finding by Dr. Lee Ortiz)" in text(nurse_client.get(confidential_url(
+        child.id, "record_entry", entry_id)))
+
+
+def test_front_desk_reads_a_mark_but_may_not_make_one(app, desk, child, publish_entry):
+    entry_id = publish_entry("lab", patient_id=child.id)
+    page = text(desk.get(confidential_url(child.id, "record_entry", entry_id)))
+    assert "Not confidential" in page and "Mark confidential" not in page
+    assert mark(desk, child.id, "record_entry", entry_id,
+                basis="patient_request").status_code == 403
+
+
+def test_an_item_of_another_chart_is_not_found(app, nurse_client, child, make_patient, publish_entry):
+    other = make_patient(account_number="T-3030", first_name="Ava", date_of_birth=CHILD_BORN)
+    entry_id = publish_entry("lab", patient_id=other.id)
+    assert nurse_client.get(confidential_url(child.id, "record_entry", entry_id)).status_code == 404
+    assert mark(nurse_client, other.id, "record_entry", entry_id, basis="patient_request").status_code == 302
+    wrong = post_form(nurse_client, confidential_url(child.id, "record_entry", entry_id, "remove"), {},
+                      page_url=section(child.id))
+    assert wrong.status_code == 404
+
+
+def test_a_conversation_is_marked_at_the_patient_s_request(app, nurse_client, nurse, child,
+                                                           topics, audit_trail):
+    from portal.models import MessageTopic, StaffUser
+    from portal.services.messages import conversations
+
+    with app.app_context():
+        staff = db.session.get(StaffUser, nurse.id)
+        topic = db.session.get(MessageTopic, next(iter(topics.values())))
+        started = conversations.staff_start(
+            staff, db.session.get(Patient, child.id), topic, subject="About your visit",
+            body="Call us", origin=audit.Origin(staff, "127.0.0.1", "test"))
+        db.session.commit()
+        conversation_id = started.id
+    page = text(nurse_client.get(f"/staff/messages/{conversation_id}"))
+    assert confidential_url(child.id, "conversation", conversation_id) in page
+    assert mark(nurse_client, child.id, "conversation", conversation_id,
+                basis="patient_request").status_code == 302
+    assert "About your visit</a>: The patient asked" in text(nurse_client.get(section(child.id)))
+    assert [row.object_type for row in audit_trail.rows("proxy.confidential_marked")] == [
+        "conversation"]

@@ -1,5 +1,6 @@
-"""proxy access, first part: the parents and guardians staff record on a minor's chart, and
-the chart's "do not grant access to NAME" entries (issue 22)
+"""proxy access, first part: the parents and guardians staff record on a minor's chart, the
+chart's "do not grant access to NAME" entries, and items marked confidential from every
+guardian (issue 22)
 
 Revision ID: 0021_proxy_grants
 Revises: 0020_enroll_kept_password
@@ -33,6 +34,27 @@ def upgrade():
     )
     with op.batch_alter_table('access_blocks', schema=None) as batch_op:
         batch_op.create_index('ix_access_blocks_patient', ['patient_id'], unique=False)
+
+    op.create_table('confidential_marks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('object_type', sa.String(length=20), nullable=False),
+    sa.Column('object_id', sa.Integer(), nullable=False),
+    sa.Column('basis', sa.String(length=20), nullable=False),
+    sa.Column('service', sa.String(length=20), nullable=False),
+    sa.Column('clinician_name', sa.String(length=200), nullable=False),
+    sa.Column('marked_by_id', sa.Integer(), nullable=True),
+    sa.Column('marked_at', sa.DateTime(), nullable=False),
+    sa.Column('removed_by_id', sa.Integer(), nullable=True),
+    sa.Column('removed_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['marked_by_id'], ['staff_users.id'], name=op.f('fk_confidential_marks_marked_by_id_staff_users')),
+    sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_confidential_marks_patient_id_patients')),
+    sa.ForeignKeyConstraint(['removed_by_id'], ['staff_users.id'], name=op.f('fk_confidential_marks_removed_by_id_staff_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_confidential_marks'))
+    )
+    with op.batch_alter_table('confidential_marks', schema=None) as batch_op:
+        batch_op.create_index('ix_confidential_marks_item', ['object_type', 'object_id'], unique=False)
+        batch_op.create_index('ix_confidential_marks_patient', ['patient_id'], unique=False)
 
     op.create_table('proxy_grants',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -70,6 +92,11 @@ def downgrade():
         batch_op.drop_index('ix_proxy_grants_patient')
 
     op.drop_table('proxy_grants')
+    with op.batch_alter_table('confidential_marks', schema=None) as batch_op:
+        batch_op.drop_index('ix_confidential_marks_patient')
+        batch_op.drop_index('ix_confidential_marks_item')
+
+    op.drop_table('confidential_marks')
     with op.batch_alter_table('access_blocks', schema=None) as batch_op:
         batch_op.drop_index('ix_access_blocks_patient')
 

@@ -16,7 +16,7 @@ from .messages import Conversation, Message, MessageAttachment, MessageTopic, Re
 from .notices import AppointmentReminder
 from .patients import Patient
 from .practice import Practice
-from .proxies import AccessBlock, ProxyGrant
+from .proxies import AccessBlock, ConfidentialMark, ProxyGrant
 from .record_corrections import RecordCorrection
 from .record_shares import RecordShare, RecordShareOpen
 from .records import RecordEntry
@@ -24,6 +24,7 @@ from .staff import StaffUser
 
 __all__ = [
     "AccessBlock",
+    "ConfidentialMark",
     "AppointmentReminder",
     "AuditEvent",
     "Invitation",

@@ -35,6 +35,21 @@ SCOPES = {"full": _l("Full"),
 COURT_ORDERS = {"guardianship": _l("Guardianship order"),
                 "conservatorship": _l("Conservatorship"),
                 "health_care_poa": _l("Health-care power of attorney")}
+# Why an item is confidential from every guardian (issue 22, part 4).
+CONFIDENTIAL_BASES = {
+    "minor_consent": _l("A minor-consent service the law protects"),
+    "harm": _l("A clinician found that a guardian's access could harm the patient"),
+    "patient_request": _l("The patient asked"),
+}
+# The minor-consent services (California), each with the age from which the minor consents.
+MINOR_CONSENT_SERVICES = {
+    "mental_health": (_l("Mental health care"), 12),
+    "sti": (_l("Care for a sexually transmitted infection"), 12),
+    "substance_use": (_l("Drug or alcohol care"), 12),
+    "pregnancy": (_l("Pregnancy care"), 0),
+    "contraception": (_l("Contraception"), 0),
+    "sexual_assault": (_l("Care after a sexual assault"), 0),
+}
 END_REASONS = {"added_in_error": _l("Added in error"),
                "custody_changed": _l("Custody or guardianship changed"),
                "blocked": _l("A \u201cdo not grant access\u201d entry names them"),
@@ -92,6 +107,37 @@ class ProxyGrant(db.Model):
     @property
     def end_reason_label(self):
         return END_REASONS.get(self.end_reason, self.end_reason)
+
+
+class ConfidentialMark(db.Model):
+    """A record entry (a document too) or a conversation hidden from every guardian of the
+    patient, at any age, on a basis staff record (CONFIDENTIAL_BASES). A mark removed stays,
+    with who removed it."""
+
+    __tablename__ = "confidential_marks"
+    __table_args__ = (Index("ix_confidential_marks_item", "object_type", "object_id"),
+                      Index("ix_confidential_marks_patient", "patient_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    object_type: Mapped[str] = mapped_column(String(20))  # record_entry or conversation
+    object_id: Mapped[int] = mapped_column()
+    basis: Mapped[str] = mapped_column(String(20))
+    service: Mapped[str] = mapped_column(String(20), default="")  # a minor-consent service
+    clinician_name: Mapped[str] = mapped_column(String(200), default="")  # a finding of harm
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def basis_label(self):
+        return CONFIDENTIAL_BASES.get(self.basis, self.basis)
+
+    @property
+    def service_label(self):
+        return MINOR_CONSENT_SERVICES[self.service][0] if self.service in MINOR_CONSENT_SERVICES \
+            else self.service
 
 
 class AccessBlock(db.Model):

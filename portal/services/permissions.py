@@ -70,6 +70,8 @@ ACTIONS = {action.key: action for action in (
     Action("review_forms", _l("Review health forms; record a wet signature"),
            CLINICAL + ("front_desk",)),
     Action("suspend", _l("Suspend and reinstate portal access"), CLINICAL),
+    Action("confidential", _l("Mark a record item or conversation confidential from every "
+                              "guardian"), CLINICAL),
     Action("proxies", _l("Add, pause, limit and end a minor's parents and guardians; record "
                          "who must not have access"), CLINICAL + ("front_desk",)),
     Action("stop_share", _l("Stop a patient's record share"), CLINICAL),
@@ -109,7 +111,7 @@ ROUTES = {
     **dict.fromkeys((
         "staff.patients", "staff.clear_search", "staff.new_patient", "staff.chart",
         "staff.chart_consents", "staff.chart_records", "staff.chart_messages",
-        "staff.chart_access", "staff.manage_grant",
+        "staff.chart_access", "staff.manage_grant", "staff.confidential_item",
         "staff.edit_patient", "staff.send_invitation", "staff.activation_letter",
         "staff.revoke_invitation", "staff.assisted_reset", "staff.reopen_self_reset",
         "staff.consents.signature_pdf", "staff.consents.signature_scan",
@@ -141,6 +143,8 @@ ROUTES = {
         "staff.add_guardian", "staff.end_grant", "staff.suspend_grant", "staff.reinstate_grant",
         "staff.grant_scope", "staff.grant_court_order", "staff.add_block", "staff.lift_block",
     ), "proxies"),
+    "staff.mark_confidential": "confidential",
+    "staff.remove_confidential": "confidential",
     "staff.reset_two_step": "reset_two_step",
 }
 # Every admin page (blueprints/admin/): a new one is for admins until declared otherwise.

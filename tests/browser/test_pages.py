@@ -192,6 +192,35 @@ def show_guardian_with_error(scene):
     assert page.title().startswith("Error:")
 
 
+def show_confidential_with_error(scene):
+    """A lab result's "Confidential from parents and guardians?" page on a child's chart, from
+    the entry page, after the minor-consent basis was chosen without its service."""
+    from records_data import SAMPLES
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import Patient, StaffUser
+    from portal.services import audit
+    from portal.services.records import entries
+
+    today = date.today()
+    patient_id = scene.add_patient(first_name="Milo", date_of_birth=date(today.year - 14, 1, 15))
+    scene.sign_in_admin()
+    with scene.app.app_context():
+        admin = db.session.scalar(select(StaffUser).where(StaffUser.email == ADMIN_EMAIL))
+        entry = entries.publish(db.session.get(Patient, patient_id), "lab", SAMPLES["lab"],
+                                audit.Origin(admin, "127.0.0.1", "test"), release=True)
+        db.session.commit()
+        entry_id = entry.id
+    page = scene.page
+    page.goto(f"/staff/patients/{patient_id}/records/{entry_id}")
+    page.get_by_role("link", name="Confidential from parents and guardians?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confidential from guardians")
+    page.get_by_label("A minor-consent service the law protects").check()
+    page.get_by_role("button", name="Mark confidential").click()
+    expect(page.locator(".error-summary")).to_contain_text("Choose the minor-consent service.")
+
+
 def show_edit_form(scene):
     patient_id = scene.add_patient(email="maria@example.com", phone="555-201-0199")
     scene.sign_in_admin()
@@ -502,6 +531,7 @@ PAGES = {
     "chart-messages": show_chart_messages,
     "chart-access": show_chart_access,
     "guardian-error": show_guardian_with_error,
+    "confidential-error": show_confidential_with_error,
     "edit-chart": show_edit_form,
     "settings": show_settings,
     "settings-error": show_settings_with_error,

@@ -10,6 +10,7 @@ from . import (  # noqa: E402,F401
     account_views,
     appointment_changes,
     chart,
+    confidential,
     consents,
     messages,
     portal_access,

@@ -13,7 +13,7 @@ from ...services import clock
 from ...services import patients as charts
 from ...services.consents.documents import is_adult
 from ...services.errors import FieldError
-from ...services.proxies import blocks, changes, ending, guardians
+from ...services.proxies import blocks, changes, confidential, ending, guardians
 from ...web import login
 from ...web.guards import chart_or_404, staff_required
 from . import bp
@@ -41,7 +41,8 @@ def _section(patient, guardian_form=None, block_form=None, problem=None):
         access=guardians.chart_access(patient, _today()),
         may_manage=changes.may_manage(current_user), minor=not is_adult(patient, _today()),
         guardian_form=guardian_form or GuardianForm(formdata=None),
-        block_form=block_form or BlockForm(formdata=None, prefix=BLOCK), problem=problem)
+        block_form=block_form or BlockForm(formdata=None, prefix=BLOCK), problem=problem,
+        marks=confidential.chart_marks(patient.id))
 
 
 def _to_section(patient_id):

@@ -8,7 +8,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ...forms import DateOfBirthField, RequiredRadioField, choices, lower, strip
-from ...models.proxies import COURT_ORDERS, END_REASONS, GUARDIAN_DOCUMENTS, RELATIONSHIPS, SCOPES
+from ...models.proxies import (
+    CONFIDENTIAL_BASES,
+    COURT_ORDERS,
+    END_REASONS,
+    GUARDIAN_DOCUMENTS,
+    MINOR_CONSENT_SERVICES,
+    RELATIONSHIPS,
+    SCOPES,
+)
 from .consent_forms import DayField
 
 AT_MOST_200 = _l("Use at most 200 characters.")
@@ -103,3 +111,20 @@ class BlockForm(FlaskForm):
         validators=[DataRequired(_l("Enter what the entry is based on.")),
                     Length(max=300, message=_l("Use at most 300 characters."))],
         render_kw={"autocomplete": "off"})
+
+
+class ConfidentialForm(FlaskForm):
+    """Why an item is confidential from every guardian: the basis, and the service or the
+    clinician it needs."""
+
+    basis = RequiredRadioField(
+        _l("Basis"), choices=choices(CONFIDENTIAL_BASES),
+        validators=[DataRequired(_l("Choose why the item is confidential."))])
+    service = SelectField(
+        _l("Minor-consent service (for that basis)"),
+        choices=[SelectChoice("", _l("Choose a service"))] + [
+            SelectChoice(key, label) for key, (label, _age) in MINOR_CONSENT_SERVICES.items()],
+        validate_choice=False)  # services/proxies/confidential.py checks it, for its basis only
+    clinician_name = StringField(
+        _l("Clinician who made the finding (for a finding of harm)"), filters=[strip],
+        validators=[Length(max=200, message=AT_MOST_200)], render_kw={"autocomplete": "off"})
