@@ -26,3 +26,10 @@ def chart_for_staff(staff, patient_id):
     if not is_staff(staff) or not 0 < patient_id <= LARGEST_ID:
         return None
     return db.session.get(Patient, patient_id)
+
+
+def chart_row(model, patient_id, row_id):
+    """The `model` row `row_id` when it belongs to the chart `patient_id`, else None (no such
+    row, another chart's, or an id beyond the column's range)."""
+    row = db.session.get(model, row_id) if 0 < row_id <= LARGEST_ID else None
+    return row if row is not None and row.patient_id == patient_id else None

@@ -55,9 +55,9 @@ def chart(patient_id):
     patient = chart_or_404(patient_id)
     account = account_for_patient(patient.id)
     return section_page("staff/chart.html", patient, "summary", account=account,
-                         portal=chart_portal(patient, account, current_user),
-                         age=charts.age_on(patient.date_of_birth, utcnow().date()),
-                         undelivered=inbox.undelivered_notices(patient.id))
+                        portal=chart_portal(patient, account, current_user),
+                        age=charts.age_on(patient.date_of_birth, utcnow().date()),
+                        undelivered=inbox.undelivered_notices(patient.id))
 
 
 @bp.route("/patients/<int:patient_id>/consents")
@@ -70,7 +70,7 @@ def chart_consents(patient_id):
     assign_form.document_id.choices = [(document.id, version.title)
                                        for document, version in consents.forms]
     return section_page("staff/chart_consents.html", patient, "consents",
-                         consents=consents, assign_form=assign_form)
+                        consents=consents, assign_form=assign_form)
 
 
 @bp.route("/patients/<int:patient_id>/records")
@@ -79,8 +79,8 @@ def chart_records(patient_id):
     """The latest entries of every status, and the record's shares."""
     patient = chart_or_404(patient_id)
     return section_page("staff/chart_records.html", patient, "records",
-                         record=chart_record(patient.id),
-                         shares=chart_shares(patient.id, current_user))
+                        record=chart_record(patient.id),
+                        shares=chart_shares(patient.id, current_user))
 
 
 @bp.route("/patients/<int:patient_id>/messages")
@@ -89,9 +89,9 @@ def chart_messages(patient_id):
     """The latest conversations, and any email notice that could not be delivered."""
     patient = chart_or_404(patient_id)
     return section_page("staff/chart_messages.html", patient, "messages",
-                         conversations=inbox.chart_conversations(patient.id, staff=current_user),
-                         undelivered=inbox.undelivered_notices(patient.id),
-                         delivery_problem=inbox.delivery_problem)
+                        conversations=inbox.chart_conversations(patient.id, staff=current_user),
+                        undelivered=inbox.undelivered_notices(patient.id),
+                        delivery_problem=inbox.delivery_problem)
 
 
 def chart_shares(patient_id, staff):

@@ -36,10 +36,11 @@ def _today():
 
 def _section(patient, guardian_form=None, block_form=None, problem=None):
     """The section drawn, with a refused form's errors when one comes back."""
+    today = _today()
     return section_page(
         "staff/chart_access.html", patient, "access",
-        access=guardians.chart_access(patient, _today()),
-        may_manage=changes.may_manage(current_user), minor=not is_adult(patient, _today()),
+        access=guardians.chart_access(patient, today),
+        may_manage=changes.may_manage(current_user), minor=not is_adult(patient, today),
         guardian_form=guardian_form or GuardianForm(formdata=None),
         block_form=block_form or BlockForm(formdata=None, prefix=BLOCK), problem=problem,
         marks=confidential.chart_marks(patient.id))
@@ -54,8 +55,8 @@ def _grant_or_404(patient_id, grant_id):
     return patient, changes.grant_of(patient.id, grant_id) or abort(404)
 
 
-# The grant page's forms, by name: each name is also the form's prefix, since each of the
-# three has a "reason" and they share one page.
+# The grant page's forms, by name: each name is also the form's prefix, since they share one
+# page and several have a "reason".
 GRANT_FORMS = {"end": EndGrantForm, "suspend": SuspendGrantForm, "scope": ScopeForm,
                "order": CourtOrderForm}
 
@@ -66,9 +67,8 @@ def _posted(name):
 
 def _grant_page(patient, grant, refused=None, problem=None):
     """One guardian's page: who they are, and the forms to limit, continue past 18, pause or
-    end the access.
-    `refused` is (name, form) when a change was refused: that form comes back with its
-    errors and what was typed; `problem` is a refusal about no one field."""
+    end the access. `refused` is (name, form) when a change was refused: that form comes back
+    with its errors and what was typed; `problem` is a refusal about no one field."""
     saved = {"scope": {"scope": grant.scope},
              "order": {"order": grant.continues_under, "review_on": grant.review_on}}
     grant_forms = {name: form(formdata=None, prefix=name, **saved.get(name, {}))
@@ -77,11 +77,11 @@ def _grant_page(patient, grant, refused=None, problem=None):
     if refused is not None:
         name, failed = refused
         grant_forms[name] = failed
-    ends_on = ending.ends_on(grant, patient)
+    today, ends_on = _today(), ending.ends_on(grant, patient)
     body = render_template("staff/proxy_grant.html", patient=patient, grant=grant,
                            may_manage=changes.may_manage(current_user),
-                           may_limit=ending.may_limit(patient, _today()),
-                           ends_on=ends_on, lapsed=_today() >= ends_on, grant_forms=grant_forms,
+                           may_limit=ending.may_limit(patient, today),
+                           ends_on=ends_on, lapsed=today >= ends_on, grant_forms=grant_forms,
                            failed=failed, problem=problem)
     charts.record_chart_viewed(patient, login.origin(), "access")
     db.session.commit()
@@ -103,8 +103,9 @@ def add_guardian(patient_id):
     form = GuardianForm()
     problem = None
     if form.validate_on_submit():
-        guardian = guardians.Guardian(form.full_name.data, form.relationship.data, form.email.data,
-                                    form.date_of_birth.data, form.document.data)
+        guardian = guardians.Guardian(form.full_name.data, form.relationship.data,
+                                      form.email.data, form.date_of_birth.data,
+                                      form.document.data)
         try:
             guardians.add_guardian(patient, guardian, current_user, login.origin(), _today())
         except FieldError as error:
@@ -204,7 +205,7 @@ def add_block(patient_id):
     if not form.validate_on_submit():
         return _section(patient, block_form=form)
     _block, ended = blocks.add_block(patient, form.full_name.data, form.email.data or "",
-                                      form.basis.data, current_user, login.origin())
+                                     form.basis.data, current_user, login.origin())
     db.session.commit()
     flash_message("block_added", name=form.full_name.data)
     for ended_grant in ended:

@@ -8,7 +8,7 @@ from ...extensions import db
 from ...models import AccessBlock
 from ...models.types import utcnow
 from .. import audit, permissions
-from ..access import LARGEST_ID
+from ..access import chart_row
 from .changes import current_grants, end_grant
 
 
@@ -19,8 +19,7 @@ def same_name(one, other):
 
 def block_of(patient_id, block_id):
     """The "do not grant access" entry `block_id` of this chart, or None."""
-    block = db.session.get(AccessBlock, block_id) if 0 < block_id <= LARGEST_ID else None
-    return block if block is not None and block.patient_id == patient_id else None
+    return chart_row(AccessBlock, patient_id, block_id)
 
 
 def current_blocks(patient_id):
@@ -31,13 +30,15 @@ def current_blocks(patient_id):
         .order_by(AccessBlock.added_at.desc(), AccessBlock.id.desc())).all()
 
 
+def names(block, full_name, email):
+    """Whether the entry names this person: by name, or by its email when it has one."""
+    return same_name(block.full_name, full_name) or bool(block.email) and block.email == email.lower()
+
+
 def blocking(patient_id, full_name, email):
     """The current "do not grant access" entry that names this person, or None."""
-    email = email.lower()
-    for block in current_blocks(patient_id):
-        if same_name(block.full_name, full_name) or (block.email and block.email == email):
-            return block
-    return None
+    return next((block for block in current_blocks(patient_id)
+                 if names(block, full_name, email)), None)
 
 
 def email_blocked(patient_id, email):
@@ -60,7 +61,7 @@ def add_block(patient, full_name, email, basis, staff, origin):
     audit.record("proxy.block_added", origin, patient_id=patient.id, object_type="access_block",
                  object_id=block.id)
     ended = [grant for grant in current_grants(patient.id)
-             if same_name(grant.full_name, full_name) or (block.email and grant.email == block.email)]
+             if names(block, grant.full_name, grant.email)]
     for grant in ended:
         end_grant(grant, "blocked", staff, origin)
     return block, ended

@@ -10,20 +10,19 @@ from ...models import ProxyGrant
 from ...models.proxies import COURT_ORDERS, END_REASONS
 from ...models.types import utcnow
 from .. import audit, permissions
-from ..access import LARGEST_ID
+from ..access import chart_row
 from ..errors import FieldError
 from .ending import may_limit
 
 
 def may_manage(staff):
-    """Whether this staff member may add and end guardians and record blocks."""
+    """Whether this staff member may add, pause, limit and end guardians and record blocks."""
     return permissions.allows(staff, "proxies")
 
 
 def grant_of(patient_id, grant_id):
     """The grant `grant_id` of this chart, or None (no such grant, or another chart's)."""
-    grant = db.session.get(ProxyGrant, grant_id) if 0 < grant_id <= LARGEST_ID else None
-    return grant if grant is not None and grant.patient_id == patient_id else None
+    return chart_row(ProxyGrant, patient_id, grant_id)
 
 
 def current_grants(patient_id):
@@ -33,15 +32,16 @@ def current_grants(patient_id):
                                  ProxyGrant.status != "ended")).all()
 
 
-def _current(grant):
+def _still_current(grant):
     if grant.status == "ended":
         raise FieldError(_("%(name)s's access has ended.", name=grant.full_name))
 
 
-def _reason(reason, what):
+def _given(reason, missing):
+    """Staff's reason, trimmed; FieldError(`missing`) on the reason field when there is none."""
     reason = (reason or "").strip()
     if not reason:
-        raise FieldError(_("Give the reason %(what)s.", what=what), "reason")
+        raise FieldError(missing, "reason")
     return reason[:300]
 
 
@@ -63,10 +63,11 @@ def end_grant(grant, reason, staff, origin):
 def suspend_grant(grant, reason, staff, origin):
     """Pause a current grant for `reason` (staff's words, shown on the chart), not committed."""
     permissions.require(staff, "proxies")
-    _current(grant)
+    _still_current(grant)
     if grant.suspended_at is not None:
         return False
-    grant.suspended_at, grant.suspended_reason = utcnow(), _reason(reason, _("for the pause"))
+    reason = _given(reason, _("Give the reason for the pause."))
+    grant.suspended_at, grant.suspended_reason = utcnow(), reason
     audit.record("proxy.grant_suspended", origin, patient_id=grant.patient_id,
                  object_type="proxy_grant", object_id=grant.id)
     return True
@@ -75,7 +76,7 @@ def suspend_grant(grant, reason, staff, origin):
 def reinstate_grant(grant, staff, origin):
     """End the pause of a suspended grant, not committed."""
     permissions.require(staff, "proxies")
-    _current(grant)
+    _still_current(grant)
     if grant.suspended_at is None:
         return False
     grant.suspended_at, grant.suspended_reason = None, ""
@@ -88,14 +89,14 @@ def set_scope(grant, patient, scope, reason, staff, origin, today):
     """Make a current grant's scope "limited" (with `reason`) or "full" again, not committed.
     Returns whether it changed."""
     permissions.require(staff, "proxies")
-    _current(grant)
+    _still_current(grant)
     if scope == grant.scope:
         return False
     if scope == "limited":
         if not may_limit(patient, today):
             raise FieldError(_("A guardian's access can be limited for a patient aged 12 to "
                                "17."))
-        grant.scope_reason = _reason(reason, _("for limiting the access"))
+        grant.scope_reason = _given(reason, _("Give the reason for limiting the access."))
     elif scope == "full":
         grant.scope_reason = ""
     else:
@@ -111,7 +112,7 @@ def continue_past_18(grant, patient, order, review_on, staff, origin, today):
     18th birthday, through `review_on` (a later date), not committed. `order` "" removes it:
     the access then ends at 18 again."""
     permissions.require(staff, "proxies")
-    _current(grant)
+    _still_current(grant)
     if order and order not in COURT_ORDERS:
         raise FieldError(_("Choose the court order."), "order")
     if order and (review_on is None or review_on <= today):

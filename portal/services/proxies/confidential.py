@@ -24,7 +24,7 @@ from ...models import ConfidentialMark, Conversation, RecordEntry
 from ...models.proxies import CONFIDENTIAL_BASES, MINOR_CONSENT_SERVICES
 from ...models.types import utcnow
 from .. import audit, permissions
-from ..access import LARGEST_ID
+from ..access import chart_row
 from ..errors import FieldError
 from ..patients import age_on
 
@@ -56,11 +56,8 @@ def may_mark(staff):
 
 def item_of(patient_id, kind, item_id):
     """The chart's record entry or conversation `item_id`, as an Item, or None."""
-    model = ITEM_MODELS.get(kind)
-    if model is None or not 0 < item_id <= LARGEST_ID:
-        return None
-    row = db.session.get(model, item_id)
-    if row is None or row.patient_id != patient_id:
+    row = chart_row(ITEM_MODELS[kind], patient_id, item_id) if kind in ITEM_MODELS else None
+    if row is None:
         return None
     return Item(kind, row.id, row.title if kind == "record_entry" else row.subject)
 

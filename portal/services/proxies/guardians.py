@@ -75,11 +75,11 @@ def add_guardian(patient, guardian, staff, origin, today):
     if is_adult(patient, today):
         raise FieldError(_("%(name)s is 18 or over: an adult patient chooses their own "
                            "representatives.", name=patient.full_name))
+    if guardian.date_of_birth > today:
+        raise FieldError(_("The date of birth cannot be in the future."), "date_of_birth")
     if guardian.date_of_birth >= patient.date_of_birth:
         raise FieldError(_("Check the date of birth: a parent or guardian is born before the "
                            "child."), "date_of_birth")
-    if guardian.date_of_birth > today:
-        raise FieldError(_("The date of birth cannot be in the future."), "date_of_birth")
     email = guardian.email.lower()
     block = blocking(patient.id, guardian.full_name, email)
     if block is not None:
