@@ -81,8 +81,8 @@ def _grant_page(patient, grant, refused=None, problem=None):
     body = render_template("staff/proxy_grant.html", patient=patient, grant=grant,
                            may_manage=changes.may_manage(current_user),
                            may_limit=ending.may_limit(patient, today),
-                           ends_on=ends_on, lapsed=today >= ends_on, grant_forms=grant_forms,
-                           failed=failed, problem=problem)
+                           ends_on=ends_on, lapsed=ending.lapsed(grant, patient, today),
+                           grant_forms=grant_forms, failed=failed, problem=problem)
     charts.record_chart_viewed(patient, login.origin(), "access")
     db.session.commit()
     return body

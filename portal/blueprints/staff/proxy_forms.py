@@ -23,14 +23,17 @@ AT_MOST_200 = _l("Use at most 200 characters.")
 AN_EMAIL = _l("Enter an email address like name@example.com.")
 
 
+def name_field(missing):
+    """A person's full name as on a document; `missing` says what to type when it is empty."""
+    return StringField(_l("Full name"), filters=[strip],
+                       validators=[DataRequired(missing), Length(max=200, message=AT_MOST_200)],
+                       render_kw={"autocomplete": "off"})
+
+
 class GuardianForm(FlaskForm):
     """A parent or guardian, as on the document staff saw."""
 
-    full_name = StringField(
-        _l("Full name"), filters=[strip],
-        validators=[DataRequired(_l("Enter the parent's or guardian's full name.")),
-                    Length(max=200, message=AT_MOST_200)],
-        render_kw={"autocomplete": "off"})
+    full_name = name_field(_l("Enter the parent's or guardian's full name."))
     relationship = RequiredRadioField(
         _l("Relationship to the child"), choices=choices(RELATIONSHIPS),
         validators=[DataRequired(_l("Choose the relationship to the child."))])
@@ -95,11 +98,7 @@ class CourtOrderForm(FlaskForm):
 class BlockForm(FlaskForm):
     """Someone who must not be given access to this chart, and on what basis."""
 
-    full_name = StringField(
-        _l("Full name"), filters=[strip],
-        validators=[DataRequired(_l("Enter the name of the person who must not have access.")),
-                    Length(max=200, message=AT_MOST_200)],
-        render_kw={"autocomplete": "off"})
+    full_name = name_field(_l("Enter the name of the person who must not have access."))
     email = EmailField(
         _l("Email address (optional)"), filters=[strip, lower],
         description=_l("If you know it: an invitation to it is refused too."),

@@ -30,10 +30,10 @@ def ends_on(grant, patient):
     return eighteenth_birthday(patient.date_of_birth)
 
 
-def in_force(grant, patient, today):
-    """Whether the grant gives access today: not ended, not paused, not past its end."""
-    return (grant.status != "ended" and grant.suspended_at is None
-            and today < ends_on(grant, patient))
+def lapsed(grant, patient, today):
+    """Whether the grant's end (ends_on) has come: the patient is 18, or the court order's
+    review date has passed. Paused and ended grants are the grant's own state, not this."""
+    return today >= ends_on(grant, patient)
 
 
 def may_limit(patient, today):

@@ -21,7 +21,7 @@ from ..consents.documents import is_adult
 from ..errors import FieldError
 from .blocks import blocking, current_blocks
 from .changes import current_grants
-from .ending import ends_on
+from .ending import ends_on, lapsed
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,8 @@ def chart_access(patient, today):
         select(ProxyGrant).where(ProxyGrant.patient_id == patient.id)
         .order_by((ProxyGrant.status == "ended"), ProxyGrant.added_at.desc(),
                   ProxyGrant.id.desc())).all()
-    rows = []
-    for grant in grants:
-        end = ends_on(grant, patient)
-        rows.append(GrantRow(grant, end, today >= end))
+    rows = [GrantRow(grant, ends_on(grant, patient), lapsed(grant, patient, today))
+            for grant in grants]
     return ChartAccess(rows, current_blocks(patient.id))
 
 
