@@ -11,6 +11,14 @@ CARE_FLASHES = {
     "consent_signed": (_l("Thank you. You signed “%(title)s”. Your signed copy is below."),
                        "success"),
     "consent_needed": (_l("Before you continue, please read and sign “%(title)s”."), "info"),
+    "guardian_identity_failed": (_l("Those details do not match our records. Check your "
+                                    "child's date of birth and account number, and your own "
+                                    "date of birth."), "error"),
+    "guardian_joined": (_l("%(name)s's record is now in your portal account."), "success"),
+    "guardian_invited": (_l("An invitation was emailed to %(name)s."), "success"),
+    "switched": (_l("You are now looking at the record of %(name)s."), "success"),
+    "switch_refused": (_l("That record is not one you can open. The records you can open are "
+                          "in the list at the top of the page."), "error"),
     "form_draft_saved": (_l("Your answers to “%(title)s” are saved. You can finish the form "
                             "later."), "success"),
     "form_submitted": (_l("Thank you. You submitted “%(title)s”. Your care team will review "

@@ -74,6 +74,21 @@ INVITATION_PROBLEMS = {
                   _l("Sign out first, then open the link from your invitation email again.")),
 }
 
+# An account step's username taken by another sign-up in the same moment.
+USERNAME_JUST_TAKEN = _l("That username was just taken. Try another.")
+
+# Why a guardian's invitation link cannot be used, where its words differ from a patient's.
+GUARDIAN_PROBLEMS = {
+    "used": (410, _l("This invitation has already been used"),
+             _l("Your child has been added to a portal account with this invitation. Sign in "
+                "with that account's username and password.")),
+    "identity_failures": (410, _l("This invitation no longer works"),
+                          _l("The dates of birth and the account number did not match our "
+                             "records too many times, so to protect your child's information "
+                             "this link has stopped working. Please call the practice to get a "
+                             "new invitation.")),
+}
+
 # Why an activation letter's code cannot be used (as INVITATION_PROBLEMS).
 LETTER_PROBLEMS = {
     "missing": (400, _l("Type the code from your activation letter"),

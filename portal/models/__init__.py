@@ -16,7 +16,7 @@ from .messages import Conversation, Message, MessageAttachment, MessageTopic, Re
 from .notices import AppointmentReminder
 from .patients import Patient
 from .practice import Practice
-from .proxies import AccessBlock, ConfidentialMark, ProxyGrant
+from .proxies import AccessBlock, ConfidentialMark, ProxyGrant, ProxyInvitation
 from .record_corrections import RecordCorrection
 from .record_shares import RecordShare, RecordShareOpen
 from .records import RecordEntry
@@ -44,6 +44,7 @@ __all__ = [
     "Patient",
     "Practice",
     "ProxyGrant",
+    "ProxyInvitation",
     "RateLimitHit",
     "RecordCorrection",
     "RecordEntry",

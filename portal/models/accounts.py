@@ -25,12 +25,18 @@ SECURITY_QUESTIONS = {
 
 
 class PatientAccount(UserMixin, db.Model):
-    """A patient's own sign-in to the portal (one per chart)."""
+    """A sign-in to the patient portal: a patient's own (one per chart), or a parent's or
+    guardian's who has no chart here (patient_id None; holder_name and holder_date_of_birth
+    say who they are). Either may act for other patients through their proxy grants
+    (models/proxies.py; services/proxies/acting.py)."""
 
     __tablename__ = "patient_accounts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), unique=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), unique=True)
+    # Who holds an account without a chart of its own (a guardian's); empty for a patient's.
+    holder_name: Mapped[str] = mapped_column(String(200), default="")
+    holder_date_of_birth: Mapped[date | None] = mapped_column(Date)
     username: Mapped[str] = mapped_column(String(40), unique=True)  # stored case-folded
     email: Mapped[str] = mapped_column(String(254), index=True)
     password_hash: Mapped[str] = mapped_column(String(200))
@@ -80,7 +86,19 @@ class PatientAccount(UserMixin, db.Model):
 
     @property
     def name(self):
+        if self.patient is None:  # a guardian's account: the first word of their name
+            return (self.holder_name.split() or [""])[0]
         return self.patient.preferred_name or self.patient.first_name
+
+    @property
+    def full_name(self):
+        """The holder's full name: the chart's, or the one a guardian's account keeps."""
+        return self.holder_name if self.patient is None else self.patient.full_name
+
+    @property
+    def date_of_birth(self):
+        """The holder's date of birth: the chart's, or the one a guardian's account keeps."""
+        return self.holder_date_of_birth if self.patient is None else self.patient.date_of_birth
 
     @property
     def is_active(self):

@@ -25,7 +25,9 @@ RELATIONSHIPS = {"parent": _l("Parent"), "step_parent": _l("Step-parent"),
 GUARDIAN_DOCUMENTS = {"birth_certificate": _l("Birth certificate"),
                       "custody_order": _l("Custody order"),
                       "court_order": _l("Court order (guardianship)")}
-GRANT_STATUSES = {"added": _l("Added, not invited yet"), "ended": _l("Ended")}
+# added: recorded, no account yet (invited or not); active: the guardian's account has it.
+GRANT_STATUSES = {"added": _l("Added, not signed up yet"), "active": _l("Signed up"),
+                  "ended": _l("Ended")}
 # What a guardian may reach. Limited (a patient aged 12 to 17, with a reason): messages with
 # the care team, immunizations, allergies and forms that are not confidential (issue 22).
 SCOPES = {"full": _l("Full"),
@@ -83,6 +85,8 @@ class ProxyGrant(db.Model):
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str] = mapped_column(String(30), default="")
+    # The guardian's portal account, once they accepted an invitation (status "active").
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("patient_accounts.id"), index=True)
 
     @property
     def relationship_label(self):
@@ -153,3 +157,24 @@ class AccessBlock(db.Model):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProxyInvitation(db.Model):
+    """An emailed invitation for a guardian to reach a child's chart (issue 22): the token
+    (its own purpose, "guardian-invite") names the row and carries its nonce; the row decides
+    whether it can still be used. 7 days, single use; 5 wrong identity checks void it."""
+
+    __tablename__ = "proxy_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("proxy_grants.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    nonce: Mapped[str] = mapped_column(String(64))
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    identity_failures: Mapped[int] = mapped_column(default=0)
+    identity_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str] = mapped_column(String(30), default="")  # superseded, revoked, ...

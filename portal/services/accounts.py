@@ -63,9 +63,23 @@ def policy_digest(text):
 
 def personal_words(patient, username="", email=""):
     """Words a patient's password must not be built from."""
-    born = patient.date_of_birth
-    return [patient.first_name, patient.last_name, patient.preferred_name, username,
-            (email or patient.email or "").split("@")[0],
+    return person_words([patient.first_name, patient.last_name, patient.preferred_name],
+                        patient.date_of_birth, username, email or patient.email)
+
+
+def account_words(account):
+    """Words the holder of `account` (a patient's own, or a guardian's) must not build a
+    password from."""
+    if account.patient is not None:
+        return personal_words(account.patient, account.username, account.email)
+    return person_words(account.holder_name.split(), account.holder_date_of_birth,
+                        account.username, account.email)
+
+
+def person_words(names, born, username="", email=""):
+    """Words a person's password must not be built from: their names, username, the name
+    part of their email address, and their date of birth written four ways."""
+    return [*names, username, (email or "").split("@")[0],
             born.strftime("%m%d%Y"), born.strftime("%Y%m%d"), born.strftime("%m%d%y"), str(born.year)]
 
 

@@ -20,6 +20,7 @@ from ..models.types import utcnow
 from . import clock
 from .consents import documents
 from .consents.gate import RENEWAL_NOTICE_DAYS
+from .proxies.viewing import PATIENT
 from .records.categories import CATEGORIES
 
 # Categories with a section of their own: not counted again among what is new.
@@ -99,16 +100,16 @@ class Waiting:
                     or self.appointment or self.balance)
 
 
-def waiting_for(patient, unread, practice, now=None):
-    """What waits for `patient` (a Waiting), as of `now`. `unread`: how many conversations
-    have a reply they have not opened (the patient guard has counted it already for the
-    navigation, so it is not counted twice). Five queries, whatever is found."""
+def waiting_for(patient, unread, practice, now=None, reader=PATIENT):
+    """What waits for `patient` (a Waiting) that `reader` may see, as of `now`. `unread`: how
+    many conversations have a reply they have not opened (the patient guard has counted it
+    already for the navigation, so it is not counted twice). Five queries, whatever is found."""
     now = now or utcnow()
     return Waiting(consents=consents_to_do(patient, now, practice),
                    forms=forms_to_do(patient.id), unread=unread or 0,
-                   new_in_record=new_in_record(patient.id),
-                   appointment=next_appointment(patient.id, now, practice),
-                   balance=balance_due(patient.id))
+                   new_in_record=new_in_record(patient.id, reader),
+                   appointment=next_appointment(patient.id, now, practice, reader),
+                   balance=balance_due(patient.id, reader))
 
 
 # The home runs on every visit, and building a statement costs more than running it here, so
@@ -182,10 +183,11 @@ _NEW_IN_RECORD = (
     .group_by(RecordEntry.category))
 
 
-def new_in_record(patient_id):
+def new_in_record(patient_id, reader=PATIENT):
     """[NewInRecord] in the record's order of categories: released entries the patient has
     not opened yet, appointments and statements left to their own sections. One query."""
-    rows = database.read(_NEW_IN_RECORD, {"patient_id": patient_id}).all()
+    rows = database.read(reader.narrow_entries(_NEW_IN_RECORD),
+                         {"patient_id": patient_id}).all()
     counts = {category: (count, abnormal) for category, count, abnormal in rows}
     return [NewInRecord(category, *counts[key]) for key, category in CATEGORIES.items()
             if key in counts]
@@ -202,14 +204,14 @@ _NEXT_APPOINTMENT = (
     .order_by(RecordEntry.recorded_on, _at, RecordEntry.id).limit(1))
 
 
-def next_appointment(patient_id, now, practice=None):
+def next_appointment(patient_id, now, practice=None, reader=PATIENT):
     """The soonest released appointment still scheduled and still ahead where the practice
     is (today's only when its time has not come), with how many are ahead; else None. One
     query (the count is a window over the same rows)."""
     local = clock.local(now, practice)
     today, time_now = local.date(), local.strftime("%H:%M")
-    row = database.read(_NEXT_APPOINTMENT, {"patient_id": patient_id, "today": today,
-                                            "time_now": time_now}).first()
+    row = database.read(reader.narrow_entries(_NEXT_APPOINTMENT),
+                        {"patient_id": patient_id, "today": today, "time_now": time_now}).first()
     if row is None:
         return None
     entry_id, day, facts, upcoming = row
@@ -223,10 +225,11 @@ _BALANCE = (select(RecordEntry.recorded_on, RecordEntry.facts)
             .order_by(RecordEntry.recorded_on.desc(), RecordEntry.id.desc()).limit(1))
 
 
-def balance_due(patient_id):
+def balance_due(patient_id, reader=PATIENT):
     """The balance on the patient's newest released statement when it is more than zero
     (each statement carries the account's balance on its date), else None. One query."""
-    row = database.read(_BALANCE, {"patient_id": patient_id}).first()
+    row = database.read(reader.narrow_entries(_BALANCE),
+                        {"patient_id": patient_id}).first()
     if row is None:
         return None
     statement_on, facts = row

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import Invitation, Patient
 from ..models.types import utcnow
 from . import audit
+from .access import LARGEST_ID
 from .accounts import account_for_patient
 from .mail import send_email
 from .proxies import blocks
@@ -179,19 +180,25 @@ def check_link(token):
     The token's signature is checked without a max age: the row's `expires_at`, stamped when
     the invitation was sent, decides, so lowering INVITATION_DAYS spares links already sent.
     """
+    return row_of_link("invite", Invitation, token)
+
+
+def row_of_link(purpose, model, token):
+    """(row, problem) for a link's token signed for `purpose`, naming a `model` row (an
+    invitation of either kind) by id and nonce: problem as check_link says."""
     if not token:
         return None, "missing"
-    _, invalid, data = check_token("invite", token, None)
+    _, invalid, data = check_token(purpose, token, None)
     if invalid or not isinstance(data, dict):
         return None, "invalid"
     number, nonce = data.get("i"), data.get("n")
     if not isinstance(number, int) or not isinstance(nonce, str):
         return None, "invalid"
-    invitation = db.session.get(Invitation, number)
-    if invitation is None or not hmac.compare_digest(invitation.nonce, nonce):
+    row = db.session.get(model, number) if 0 < number <= LARGEST_ID else None
+    if row is None or not hmac.compare_digest(row.nonce, nonce):
         return None, "invalid"
-    state = invitation_state(invitation)
-    return invitation, (None if state == "open" else state)
+    state = invitation_state(row)
+    return row, (None if state == "open" else state)
 
 
 def mark_opened(invitation, origin):

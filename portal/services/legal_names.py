@@ -32,6 +32,17 @@ def name_words(name):
     return words
 
 
+def holder_name_matches(account, typed):
+    """True when `typed` names the holder of a portal account: the chart's names for a
+    patient's own; for a guardian's, the name staff recorded as one string, its first word
+    the given name, its last the family name, any between middle names."""
+    if account.patient is not None:
+        person = account.patient
+        return typed_name_matches(person.first_name, person.middle_name, person.last_name, typed)
+    words = account.holder_name.split()
+    return bool(words) and typed_name_matches(words[0], " ".join(words[1:-1]), words[-1], typed)
+
+
 def typed_name_matches(given, middle, family, typed):
     """True when `typed` names the person whose chart holds `given` (first name), `middle`
     and `family` (last name). Compared as name_words: case, accents, extra spaces and

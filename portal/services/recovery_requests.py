@@ -82,7 +82,7 @@ def _send_username(email, date_of_birth, origin):
                                      PatientAccount.status == "active")
     ).all()
     matched = [account for account in candidates
-               if account.patient.date_of_birth == date_of_birth]
+               if account.date_of_birth == date_of_birth]
     for account in matched:
         send_email(account.email, _("Your portal username"), "forgot_username",
                    name=account.name, username=account.username,

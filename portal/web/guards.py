@@ -6,18 +6,26 @@ Visitors who are not signed in are sent to sign in; signed-in people without the
 
 from functools import wraps
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from ..extensions import login_manager
 from ..flash_messages import flash_message
-from ..services import access, permissions
+from ..services import access, clock, permissions
 from ..services.consents import gate
+from ..services.messages import inbox
+from ..services.proxies import acting, viewing
 
 # The one staff page open to someone who must replace a one-time password from an admin.
 PASSWORD_CHANGE_ENDPOINT = "staff.account_password"  # noqa: S105 - an endpoint name
 # Patient pages open to a patient who still owes a required consent.
-CONSENT_GATE_OPEN = {"consents.sign", "consents.signed_pdf"}
+CONSENT_GATE_OPEN = {"consents.sign", "consents.signed_pdf", "patient.switch"}
+# Pages about the signed-in account itself, not a chart: open to an account that reaches no
+# chart today (a guardian whose every grant ended), with g.patient None.
+ACCOUNT_BLUEPRINTS = ("profile", "twostep")
+NO_CHART_ENDPOINT = "patient.no_chart"
+# The chart this browser chose with the switcher (web/switcher.py); the account's own, else.
+ACTING_KEY = "acting_for"
 
 
 def staff_required(*roles):
@@ -67,21 +75,44 @@ def patient_required(view):
             return login_manager.unauthorized()
         if not access.is_patient(current_user):
             abort(403)
-        # Whose record this page is about: every patient page and download reads it here.
-        # Today it is always the signed-in patient; proxy access will set it from a switcher.
-        g.patient = current_user.patient
+        # Whose record this page is about: every patient page and download reads g.patient.
         facts = g.account_facts  # read with the session (web/login.py)
-        if request.endpoint not in CONSENT_GATE_OPEN and facts.may_owe_consent:
+        g.charts = acting.charts_for(current_user, clock.today(practice=g.practice),
+                                     facts.acts_for_others)
+        g.chart = acting.chosen(g.charts, session.get(ACTING_KEY))
+        g.patient = g.chart.patient if g.chart else None
+        g.reader = viewing.reader_of(g.chart)
+        if g.chart is None:
+            if request.blueprint in ACCOUNT_BLUEPRINTS or request.endpoint == NO_CHART_ENDPOINT:
+                g.unread_messages = 0
+                return view(*args, **kwargs)
+            return redirect(url_for(NO_CHART_ENDPOINT))
+        if g.chart.own:
+            may_owe, g.unread_messages = facts.may_owe_consent, facts.unread_messages
+        else:  # another's chart: its own facts (the session's are about the account's chart)
+            may_owe, g.unread_messages = True, inbox.unread_count(g.patient.id, g.reader)
+        if request.endpoint not in CONSENT_GATE_OPEN and may_owe:
             due = gate.consent_due(g.patient)
             if due is not None:
                 document, version = due
                 flash_message("consent_needed", title=version.title)
                 return redirect(url_for("consents.sign", document_id=document.id, required=1))
-        # The navigation's "Messages (N)": replies the patient has not opened yet.
-        g.unread_messages = facts.unread_messages
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def own_chart_required(view):
+    """Decorator: patient_required, for a page about the account's own record only (sharing
+    it with others, its access history): someone acting for another patient gets 403."""
+
+    @wraps(view)
+    def own_only(*args, **kwargs):
+        if not g.chart.own:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return patient_required(own_only)
 
 
 def chart_or_404(patient_id):

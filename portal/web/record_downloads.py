@@ -11,6 +11,7 @@ from flask import g, render_template
 
 from ..page_texts import DOWNLOAD_LIMITED
 from ..services import clock, ratelimit
+from ..services.proxies.viewing import PATIENT
 from ..services.records import entries, export, pdfs, share_opens
 from . import downloads
 
@@ -40,9 +41,9 @@ def entry_pdf(entry, patient, origin):
                              "record_entry", entry.id, patient_id=patient.id)
 
 
-def category_pdf(category, patient, origin):
-    """Every released entry of one category as one PDF."""
-    shown = entries.patient_category_entries(patient.id, category.key)
+def category_pdf(category, patient, origin, reader=PATIENT):
+    """Every released entry of one category the reader may see, as one PDF."""
+    shown = entries.patient_category_entries(patient.id, category.key, reader)
     pdf = pdfs.category_pdf(category, shown, patient, g.practice)
     entries.record_viewed(origin, patient.id, f"pdf {category.key}", shown)
     return downloads.audited(pdf, pdfs.category_file_name(category), "application/pdf", origin,
@@ -60,11 +61,11 @@ def document_file(entry, origin):
                              "record_file", entry.id, patient_id=entry.patient_id)
 
 
-def archive(patient, origin, categories=None):
+def archive(patient, origin, categories=None, reader=PATIENT):
     """The whole record, or only `categories` (a share's), as one ZIP streamed from a
-    temporary file (services/records/export.py)."""
+    temporary file (services/records/export.py); only what `reader` may see."""
     made = export.build_archive(patient, g.practice, clock.zone(g.practice),
-                                categories=categories)
+                                categories=categories, reader=reader)
     try:
         entries.record_viewed(origin, patient.id, "zip", made.entries)
     except BaseException:

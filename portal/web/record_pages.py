@@ -10,6 +10,7 @@ from flask import abort, g, render_template
 
 from ..extensions import db
 from ..services import clock
+from ..services.proxies.viewing import PATIENT
 from ..services.records import categories, entries, pdfs
 from .paging import requested_page
 
@@ -28,19 +29,21 @@ COLUMNS = {
 }
 
 
-def category_or_404(key, shown=None):
+def category_or_404(key, shown=None, reader=PATIENT):
     """The Category in the URL, else 404; also 404 when `shown` (the keys a share shows)
-    leaves it out."""
+    leaves it out, or the reader (a guardian with limited scope) does not reach it."""
     category = categories.CATEGORIES.get(key)
-    if category is None or (shown is not None and category.key not in shown):
+    if category is None or (shown is not None and category.key not in shown) \
+            or not reader.may_open(category.key):
         abort(404)
     return category
 
 
-def entry_or_404(patient, category_key, entry_id, shown=None):
-    """(category, entry): the patient's released entry of this category, else 404."""
-    category = category_or_404(category_key, shown)
-    entry = entries.patient_entry(patient.id, entry_id)
+def entry_or_404(patient, category_key, entry_id, shown=None, reader=PATIENT):
+    """(category, entry): the patient's released entry of this category that the reader
+    may see, else 404."""
+    category = category_or_404(category_key, shown, reader)
+    entry = entries.patient_entry(patient.id, entry_id, reader)
     if entry is None or entry.category != category.key:
         abort(404)
     return category, entry
@@ -55,7 +58,7 @@ def table(category, found):
     return columns, rows
 
 
-def _extras(category, rows, patient):
+def _extras(category, rows, patient, reader):
     """What a category's page shows beyond its table: appointments split into upcoming and
     past (today in the practice's zone); statements with the balance due."""
     if category.key == "appointment":
@@ -64,25 +67,26 @@ def _extras(category, rows, patient):
         return {"upcoming": upcoming[::-1],  # the soonest first
                 "past": [row for row in rows if row[0].recorded_on < today]}
     if category.key == "statement":
-        every = entries.patient_category_entries(patient.id, category.key)
+        every = entries.patient_category_entries(patient.id, category.key, reader)
         return {"balance": pdfs.balance_due(every)}
     return {}
 
 
-def overview_page(pages, patient, shown, **context):
-    """The record's overview: each category of `shown`, with how many entries it has and how
-    many the patient has not opened."""
-    return render_template(f"{pages}/overview.html", patient=patient, categories=shown,
-                           counts=entries.overview(patient.id), **context)
+def overview_page(pages, patient, shown, reader=PATIENT, **context):
+    """The record's overview: each category of `shown` the reader reaches, with how many
+    entries it has and how many the patient has not opened."""
+    return render_template(f"{pages}/overview.html", patient=patient,
+                           categories=reader.categories(shown),
+                           counts=entries.overview(patient.id, reader), **context)
 
 
-def category_page(pages, patient, origin, category, **context):
+def category_page(pages, patient, origin, category, reader=PATIENT, **context):
     """One category's released entries, newest first, 25 a page; the read is audited."""
-    page = entries.patient_page(patient.id, category.key, requested_page())
+    page = entries.patient_page(patient.id, category.key, requested_page(), reader)
     columns, rows = table(category, page.items)
     html = render_template(f"{pages}/category.html", patient=patient, category=category,
-                           page=page, columns=columns, rows=rows, **_extras(category, rows, patient),
-                           **context)
+                           page=page, columns=columns, rows=rows,
+                           **_extras(category, rows, patient, reader), **context)
     entries.record_viewed(origin, patient.id, f"list {category.key}", page.items)
     db.session.commit()
     return html

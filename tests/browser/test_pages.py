@@ -15,6 +15,10 @@ import pytest
 from conftest import PATIENT_PASSWORD
 from consent_data import sign as sign_online
 from playwright.sync_api import expect
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import OutboxEmail
 
 from .helpers import chart_section, fill_guardian, main_nav
 
@@ -174,6 +178,63 @@ def show_chart_access(scene):
     fill_guardian(page, "Sam Rivers", "dana@example.com")
     expect(page.locator(".error-summary")).to_contain_text("Dana Rivers already uses this email")
     expect(page.locator("#full_name")).to_have_value("Sam Rivers")
+
+
+def _guardian_invited(scene):
+    """A 9-year-old's parent recorded and invited by the admin, who then leaves (the cookies
+    cleared): the invitation's link (path and token)."""
+    today = date.today()
+    patient_id = scene.add_patient(first_name="Milo", account_number="T-5100",
+                                   date_of_birth=date(today.year - 9, 1, 15))
+    scene.sign_in_admin()
+    page = scene.page
+    page.goto(f"/staff/patients/{patient_id}")
+    chart_section(page, "Family and access")
+    fill_guardian(page, "Dana Rivers", "dana@example.com")
+    page.get_by_role("row").filter(has_text="Dana Rivers").get_by_role("link", name="Manage").click()
+    page.get_by_role("button", name="Send the invitation by email").click()
+    expect(page.locator(".notice-success")).to_contain_text("An invitation was emailed to Dana Rivers.")
+    page.context.clear_cookies()
+    with scene.app.app_context():
+        body = db.session.scalars(select(OutboxEmail.body_text)
+                                  .order_by(OutboxEmail.id.desc())).first()
+    return re.search(r"(/guardian\?t=\S+)", body).group(1)
+
+
+def show_guardian_identity_error(scene):
+    """A guardian's first step (issue 22), refused once: the child's details do not match."""
+    scene.page.goto(_guardian_invited(scene))
+    page = scene.page
+    for group, values in (("Your child's date of birth", ("01", "15", "2001")),
+                          ("Your own date of birth", ("07", "19", "1984"))):
+        born = page.get_by_role("group", name=group)
+        for part, value in zip(("Month", "Day", "Year"), values, strict=True):
+            born.get_by_label(part).fill(value)
+    page.get_by_label("Your child's account number").fill("T-5100")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".error-summary")).to_contain_text("Those details do not match our records.")
+    assert page.title().startswith("Error:")
+
+
+def show_guardian_account_errors(scene):
+    """A guardian's second step with its errors: no password, the terms not agreed to."""
+    scene.page.goto(_guardian_invited(scene))
+    page = scene.page
+    today = date.today()
+    for group, values in (("Your child's date of birth", ("01", "15", str(today.year - 9))),
+                          ("Your own date of birth", ("07", "19", "1984"))):
+        born = page.get_by_role("group", name=group)
+        for part, value in zip(("Month", "Day", "Year"), values, strict=True):
+            born.get_by_label(part).fill(value)
+    page.get_by_label("Your child's account number").fill("T-5100")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose your sign-in details")
+    page.get_by_label("Choose a username").fill("dana.rivers")
+    page.get_by_role("button", name="Create my account").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("Enter a new password.")
+    expect(summary).to_contain_text("Tick the box to agree to the portal's terms.")
+    expect(page.get_by_label("Choose a username")).to_have_value("dana.rivers")
 
 
 def show_guardian_with_error(scene):
@@ -531,6 +592,8 @@ PAGES = {
     "chart-messages": show_chart_messages,
     "chart-access": show_chart_access,
     "guardian-error": show_guardian_with_error,
+    "guardian-identity-error": show_guardian_identity_error,
+    "guardian-account-errors": show_guardian_account_errors,
     "confidential-error": show_confidential_with_error,
     "edit-chart": show_edit_form,
     "settings": show_settings,

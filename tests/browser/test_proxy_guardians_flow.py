@@ -46,7 +46,7 @@ def test_guardians_blocks_and_a_confidential_mark_over_https(
         "Dana Rivers is recorded as a parent or guardian of this patient.")
     row = desk.get_by_role("row").filter(has_text="Dana Rivers")
     expect(row).to_contain_text("Birth certificate")
-    expect(row).to_contain_text("Added, not invited yet")
+    expect(row).to_contain_text("Added, not signed up yet")
 
     desk.locator("#block-full_name").fill("Lee Park")
     desk.locator("#block-basis").fill("Custody order of 11/02/2026")

@@ -3,9 +3,9 @@
 signed in as a sign-in would (services/enrollment.py says what is kept when)."""
 
 from flask import g, redirect, render_template, session, url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from ... import page_texts
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...services import enrollment, invitations, profile, signin
@@ -68,7 +68,7 @@ def _keep_account(invitation, patient, form, kept_hash):
         if account_for_patient(patient.id) is not None:
             return "used"
         form.username.errors = [*form.username.errors,
-                                _l("That username was just taken. Try another.")]
+                                page_texts.USERNAME_JUST_TAKEN]
     return None
 
 

@@ -40,7 +40,7 @@ def _attachment_policy():
 
 
 def _own_or_404(conversation_id):
-    conversation = inbox.patient_conversation(g.patient.id, conversation_id)
+    conversation = inbox.patient_conversation(g.patient.id, conversation_id, g.reader)
     if conversation is None:
         abort(404)
     return conversation
@@ -51,7 +51,8 @@ def _own_or_404(conversation_id):
 def inbox_page():
     """The patient's conversations, newest first; ?archived=1 lists the archived ones."""
     archived = request.args.get("archived") == "1"
-    page = inbox.patient_inbox(g.patient.id, requested_page(), archived=archived)
+    page = inbox.patient_inbox(g.patient.id, requested_page(), archived=archived,
+                               reader=g.reader)
     return render_template("messages/inbox.html", page=page, archived=archived)
 
 
@@ -60,7 +61,7 @@ def inbox_page():
 def sent():
     """Every message sent from the patient's side, newest first, each linking to its
     conversation."""
-    page = inbox.patient_sent(g.patient.id, requested_page())
+    page = inbox.patient_sent(g.patient.id, requested_page(), g.reader)
     return render_template("messages/sent.html", page=page)
 
 
@@ -82,7 +83,8 @@ def compose():
             conversation = conversations.start_conversation(
                 current_user, topic, subject=form.subject.data, body=form.body.data,
                 details=form.details(topic), files=checked,
-                submission_key=form.submission_key.data, origin=login.origin())
+                submission_key=form.submission_key.data, origin=login.origin(),
+                patient_id=g.patient.id)
         except limits.MessageError as refused:
             db.session.rollback()
             problem = show_refusal(form, refused)
@@ -190,7 +192,7 @@ def archive(conversation_id):
 def attachment(attachment_id):
     """An attachment of the patient's own conversation, as a download; another patient's
     number is simply not found."""
-    found = attachments.patient_attachment(g.patient.id, attachment_id)
+    found = attachments.patient_attachment(g.patient.id, attachment_id, g.reader)
     if found is None:
         abort(404)
     data = attachments.attachment_bytes(found)

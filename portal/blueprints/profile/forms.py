@@ -11,7 +11,7 @@ from ...forms import (
     current_password_field,
     strip,
 )
-from ...services.accounts import personal_words
+from ...services.accounts import account_words
 
 NOTICE_CHOICES = {"email": _l("Email me a notice (no health details)"), "none": _l("No email")}
 
@@ -29,7 +29,7 @@ class ChangePasswordForm(NewPasswordFields, ProfileAccountForm):
 
     @property
     def personal_words(self):
-        return personal_words(self.account.patient, self.account.username, self.account.email)
+        return account_words(self.account)
 
 
 class SecurityQuestionForm(SecurityQuestionFields, ProfileAccountForm):

@@ -24,7 +24,7 @@ from .forms import CorrectionForm
 def correction(category, entry_id):
     """The patient says what is wrong in one of their released entries; sent, it is a new
     conversation with the care team, shown next."""
-    kind, found = record_pages.entry_or_404(g.patient, category, entry_id)
+    kind, found = record_pages.entry_or_404(g.patient, category, entry_id, reader=g.reader)
     form, problem = CorrectionForm(), None
     if form.validate_on_submit():
         try:

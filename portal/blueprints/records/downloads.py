@@ -15,7 +15,7 @@ from . import bp
 @patient_required
 def entry_pdf(category, entry_id):
     """The entry as a PDF under the practice letterhead, as a download."""
-    _kind, found = record_pages.entry_or_404(g.patient, category, entry_id)
+    _kind, found = record_pages.entry_or_404(g.patient, category, entry_id, reader=g.reader)
     return record_downloads.counted("pdf", current_user) or record_downloads.entry_pdf(
         found, g.patient, login.origin())
 
@@ -24,16 +24,16 @@ def entry_pdf(category, entry_id):
 @patient_required
 def category_pdf(category):
     """Every released entry of one category as one PDF, as a download."""
-    kind = record_pages.category_or_404(category)
+    kind = record_pages.category_or_404(category, reader=g.reader)
     return record_downloads.counted("pdf", current_user) or record_downloads.category_pdf(
-        kind, g.patient, login.origin())
+        kind, g.patient, login.origin(), g.reader)
 
 
 @bp.route("/records/documents/<int:entry_id>/file")
 @patient_required
 def document_file(entry_id):
     """A document entry's original file (PDF or image), as published, as a download."""
-    _kind, found = record_pages.entry_or_404(g.patient, "document", entry_id)
+    _kind, found = record_pages.entry_or_404(g.patient, "document", entry_id, reader=g.reader)
     return record_downloads.counted("pdf", current_user) or record_downloads.document_file(
         found, login.origin())
 
@@ -44,4 +44,4 @@ def archive():
     """The whole record as one ZIP (a PDF of every released entry, the documents, a FHIR R4
     copy and a README), streamed from a temporary file as a download."""
     return record_downloads.counted("zip", current_user) or record_downloads.archive(
-        g.patient, login.origin())
+        g.patient, login.origin(), reader=g.reader)

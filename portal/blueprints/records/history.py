@@ -8,13 +8,13 @@ from flask_login import current_user
 from ...extensions import db
 from ...services.records import history as access_history
 from ...web import login
-from ...web.guards import patient_required
+from ...web.guards import own_chart_required
 from ...web.paging import requested_page
 from . import bp
 
 
 @bp.route("/records/history")
-@patient_required
+@own_chart_required
 def history():
     """The record's access history: practice staff by role, the patient as "You"."""
     hide_own = request.args.get("mine") == "hide"

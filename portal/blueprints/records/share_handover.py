@@ -12,7 +12,7 @@ from ...services import ratelimit
 from ...services.records import categories, shares
 from ...services.records import share_handover as handover
 from ...web import login
-from ...web.guards import patient_required
+from ...web.guards import own_chart_required
 from . import bp
 from .forms import HandoverForm, ShareEmailForm
 
@@ -37,7 +37,7 @@ def _shown(share):
 
 
 @bp.route("/records/shares/<int:share_id>/sheet", methods=["POST"])
-@patient_required
+@own_chart_required
 def share_sheet(share_id):
     """The share sheet to print: the link as text and as a QR code, what is shared and until
     when, never the access code."""
@@ -51,7 +51,7 @@ def share_sheet(share_id):
 
 
 @bp.route("/records/shares/<int:share_id>/email", methods=["POST"])
-@patient_required
+@own_chart_required
 def email_share_link(share_id):
     """Email the link to the provider's address; the page answers with the same hand-over
     forms, the address kept when it cannot be used."""

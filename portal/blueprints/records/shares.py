@@ -11,7 +11,7 @@ from ...flash_messages import flash_message
 from ...services.records import categories
 from ...services.records import shares as record_shares
 from ...web import login
-from ...web.guards import patient_required
+from ...web.guards import own_chart_required
 from . import bp
 from .forms import ShareEmailForm, ShareForm
 
@@ -24,7 +24,7 @@ def _share_or_404(share_id):
 
 
 @bp.route("/records/shares")
-@patient_required
+@own_chart_required
 def shares():
     """The patient's shares, newest first: who, what, until when, how often opened, and a
     button to stop each one still working."""
@@ -36,7 +36,7 @@ def shares():
 
 
 @bp.route("/records/shares/new", methods=["GET", "POST"])
-@patient_required
+@own_chart_required
 def new_share():
     """Make a share; the answer shows its link and access code, once."""
     form = ShareForm()
@@ -66,7 +66,7 @@ def new_share():
 
 
 @bp.route("/records/shares/<int:share_id>/stop", methods=["POST"])
-@patient_required
+@own_chart_required
 def stop_share(share_id):
     """Stop a share at once: its link and code open nothing from now on."""
     share = _share_or_404(share_id)

@@ -27,23 +27,24 @@ def _billing_question_url():
 def overview():
     """Every category of the record, with how many entries it has and how many are new."""
     return record_pages.overview_page("records", g.patient, categories.CATEGORIES.values(),
-                                      share_days=shares.LONGEST_DAYS)
+                                      g.reader, share_days=shares.LONGEST_DAYS)
 
 
 @bp.route("/records/<category>")
 @patient_required
 def category(category):
     """One category's released entries, newest first, 25 a page; the view is audited."""
-    kind = record_pages.category_or_404(category)
+    kind = record_pages.category_or_404(category, reader=g.reader)
     billing = {"billing_url": _billing_question_url()} if kind.key == "statement" else {}
-    return record_pages.category_page("records", g.patient, login.origin(), kind, **billing)
+    return record_pages.category_page("records", g.patient, login.origin(), kind, g.reader,
+                                      **billing)
 
 
 @bp.route("/records/<category>/<int:entry_id>")
 @patient_required
 def entry(category, entry_id):
     """One entry with all its facts; opening it marks it seen (no longer new)."""
-    kind, found = record_pages.entry_or_404(g.patient, category, entry_id)
+    kind, found = record_pages.entry_or_404(g.patient, category, entry_id, reader=g.reader)
     was_new = found.patient_seen_at is None
     entries.mark_seen(found)
     return record_pages.entry_page("records", g.patient, login.origin(), kind, found,

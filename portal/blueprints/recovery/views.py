@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...services import ratelimit, recovery, recovery_requests
-from ...services.accounts import personal_words
+from ...services.accounts import account_words
 from ...web import login
 from . import bp
 from .forms import (
@@ -102,7 +102,7 @@ def _security_question(link):
 def _new_password(link):
     account = link.account
     form = AssistedResetForm() if link.assisted else NewPasswordForm()
-    form.personal_words = personal_words(account.patient, account.username, account.email)
+    form.personal_words = account_words(account)
     if form.validate_on_submit():
         extra = {"question": form.question.data, "answer": form.answer.data} if link.assisted else {}
         link = recovery.complete_reset(session.get(TOKEN_KEY), form.password.data,

@@ -9,11 +9,11 @@ from flask_login import current_user
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...forms import ButtonForm, show_refusal
-from ...services import clock
+from ...services import clock, invitations
 from ...services import patients as charts
 from ...services.consents.documents import is_adult
 from ...services.errors import FieldError
-from ...services.proxies import blocks, changes, confidential, ending, guardians
+from ...services.proxies import blocks, changes, confidential, ending, guardians, joining
 from ...web import login
 from ...web.guards import chart_or_404, staff_required
 from . import bp
@@ -78,7 +78,11 @@ def _grant_page(patient, grant, refused=None, problem=None):
         name, failed = refused
         grant_forms[name] = failed
     today, ends_on = _today(), ending.ends_on(grant, patient)
+    invitation = joining.latest(grant)
     body = render_template("staff/proxy_grant.html", patient=patient, grant=grant,
+                           invitation=invitation,
+                           invitation_state=invitation and invitations.invitation_state(invitation),
+                           not_sendable=joining.sendable(grant, patient, today),
                            may_manage=changes.may_manage(current_user),
                            may_limit=ending.may_limit(patient, today),
                            ends_on=ends_on, lapsed=ending.lapsed(grant, patient, today),
@@ -141,6 +145,15 @@ def _change(patient, grant, form_name, form, change, flash_key):
             flash_message(flash_key if changed else "grant_unchanged", name=grant.full_name)
             return _to_section(patient.id)
     return _grant_page(patient, grant, refused=(form_name, form), problem=problem)
+
+
+@bp.route("/patients/<int:patient_id>/access/grants/<int:grant_id>/invite", methods=["POST"])
+@staff_required()
+def invite_guardian(patient_id, grant_id):
+    """Email the parent or guardian an invitation to reach the child's record."""
+    patient, grant = _grant_or_404(patient_id, grant_id)
+    return _change(patient, grant, "invite", ButtonForm(), lambda: joining.send(
+        grant, patient, current_user, login.origin(), _today()), "guardian_invited")
 
 
 @bp.route("/patients/<int:patient_id>/access/grants/<int:grant_id>/end", methods=["POST"])

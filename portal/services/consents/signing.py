@@ -25,7 +25,7 @@ from ...models import Document, DocumentVersion, PatientAccount, Signature
 from ...models.types import utcnow
 from .. import audit, clock, codes, permissions
 from ..errors import FieldError
-from ..legal_names import typed_name_matches
+from ..legal_names import holder_name_matches, typed_name_matches
 from ..pdf import render_pdf
 from . import blocks, fields, forms, seal
 from .gate import expiry_for, may_sign_consent
@@ -151,7 +151,13 @@ def sign(patient, version, *, signer, answers, attestations, drawing, submission
     existing = signature_for_key(submission_key)
     if existing is not None:
         return existing, False
-    if signer.role == "patient" and not name_matches(patient, signer.name):
+    if signer.role == "guardian" and signer.account is not None:
+        if not holder_name_matches(signer.account, signer.name):
+            raise SigningError(_l("The name you typed does not match the name the practice "
+                                  "has for you. Type your own first and family names; you "
+                                  "sign for %(name)s.", name=patient.full_name),
+                               field="legal_name")
+    elif signer.role == "patient" and not name_matches(patient, signer.name):
         raise SigningError(_l("The name you typed does not match our records. Type your full "
                               "legal name as the practice has it, for example %(example)s.",
                               example="Jane Q. Public"), field="legal_name")
@@ -209,7 +215,8 @@ def sign_as_patient(patient, filled, *, account, answers, practice, origin, only
     if only_when_due and signature_for_key(filled.submission_key) is None:
         lock_for_write(db.session, f"signing:{patient.id}:{filled.version.document_id}")
         _refuse_a_second_copy(patient, filled.version, practice)
-    return sign(patient, filled.version, signer=Signer(filled.name, "patient", account),
+    role = "patient" if account.patient_id == patient.id else "guardian"
+    return sign(patient, filled.version, signer=Signer(filled.name, role, account),
                 answers=answers, attestations=filled.attestations, drawing=filled.drawing,
                 submission_key=filled.submission_key, practice=practice, origin=origin)
 

@@ -16,6 +16,7 @@ from ...extensions import db
 from ...models import Conversation, Message, MessageAttachment
 from .. import permissions
 from ..access import LARGEST_ID
+from ..proxies.viewing import PATIENT
 from ..uploads import EXTENSIONS, FILE_KINDS, MAX_IMAGE_PIXELS, FileRefused, clean_upload, kind_of
 from .limits import MAX_FILES, MessageError
 
@@ -169,11 +170,11 @@ def _with_conversation(attachment_id, *conditions):
     return (row[0], row[1]) if row else None
 
 
-def patient_attachment(patient_id, attachment_id):
-    """An attachment the patient may download (their conversation, not a note), with its
-    bytes loaded; else None."""
+def patient_attachment(patient_id, attachment_id, reader=PATIENT):
+    """An attachment the patient may download (their conversation, not a note, and one
+    `reader` may see), with its bytes loaded; else None."""
     found = _with_conversation(attachment_id, Conversation.patient_id == patient_id,
-                               Message.internal.is_(False))
+                               Message.internal.is_(False), *reader.conversation_conditions())
     return found[0] if found else None
 
 

@@ -66,9 +66,10 @@ def _add_message(conversation, *, body, account=None, staff=None, internal=False
 
 
 def start_conversation(account, topic, *, subject, body, details=None, files=(),
-                       submission_key=None, origin):
-    """A patient's new conversation on `topic`; returns it (the caller commits). Checks
-    every part first: nothing is saved unless all of it is."""
+                       submission_key=None, origin, patient_id=None):
+    """A new conversation on `topic` about the account's own chart, or `patient_id`'s (a
+    guardian writing for their child); returns it (the caller commits). Checks every part
+    first: nothing is saved unless all of it is."""
     if topic is None or not topic.active:
         raise MessageError(_l("Choose a topic from the list."), "topic")
     subject = checked_text(subject, SUBJECT_MAX, _l("Enter a subject."), "subject")
@@ -78,15 +79,16 @@ def start_conversation(account, topic, *, subject, body, details=None, files=(),
     if earlier is not None:
         return db.session.get(Conversation, earlier.conversation_id)
     now = utcnow()
+    patient_id = patient_id or account.patient_id
     conversation = Conversation(
-        patient_id=account.patient_id, topic_id=topic.id, pool=topic.pool, subject=subject,
+        patient_id=patient_id, topic_id=topic.id, pool=topic.pool, subject=subject,
         status="new", created_at=now, last_message_at=now, waiting_since=now,
         patient_read_at=now)
     db.session.add(conversation)
     db.session.flush()
     message = _add_message(conversation, body=body, account=account, details=details, files=files,
                            submission_key=submission_key, now=now)
-    audit.record("message.sent", origin, patient_id=account.patient_id, object_type="conversation",
+    audit.record("message.sent", origin, patient_id=patient_id, object_type="conversation",
                  object_id=conversation.id, detail=f"message {message.id}; files: {len(files)}")
     return conversation
 

@@ -18,6 +18,7 @@ from ...models.messages import POOLS, STATUSES
 from .. import audit, permissions
 from ..access import LARGEST_ID
 from ..paging import Page, count_of, page_of
+from ..proxies.viewing import PATIENT
 
 PAGE_SIZE = 25
 OPEN_STATUSES = tuple(status for status in STATUSES if status != "closed")
@@ -44,21 +45,33 @@ _PATIENT_COUNTED = {archived: select(Conversation.id).where(*_MINE[archived])
                     for archived in (False, True)}
 
 
-def patient_inbox(patient_id, page=1, archived=False):
-    """A Page of rows of the patient's conversations (id, subject, status, last_message_at,
-    unread_for_patient, topic_label), newest first (a count and one query)."""
+def patient_inbox(patient_id, page=1, archived=False, reader=PATIENT):
+    """A Page of rows of the patient's conversations `reader` may see (id, subject, status,
+    last_message_at, unread_for_patient, topic_label), newest first (a count and one
+    query)."""
     archived, params = bool(archived), {"patient_id": patient_id}
-    return page_of(_PATIENT_INBOX[archived], page, PAGE_SIZE, columns=True, params=params,
-                   total=count_of(_PATIENT_COUNTED[archived], params))
+    return page_of(reader.narrow_conversations(_PATIENT_INBOX[archived]), page, PAGE_SIZE,
+                   columns=True, params=params,
+                   total=count_of(reader.narrow_conversations(_PATIENT_COUNTED[archived]), params))
 
 
-def patient_sent(patient_id, page=1):
-    """A Page of (message, conversation): what was sent from the patient's side, newest
-    first (a count and one query, and one for the attachments)."""
+def patient_sent(patient_id, page=1, reader=PATIENT):
+    """A Page of (message, conversation): what was sent from the patient's side, in the
+    conversations `reader` may see, newest first (a count and one query, and one for the
+    attachments)."""
     return page_of(select(Message, Conversation)
                    .join(Conversation, Conversation.id == Message.conversation_id)
-                   .where(Conversation.patient_id == patient_id, Message.patient_account_id.is_not(None))
+                   .where(Conversation.patient_id == patient_id, Message.patient_account_id.is_not(None),
+                          *reader.conversation_conditions())
                    .order_by(Message.id.desc()), page, PAGE_SIZE)
+
+
+def unread_count(patient_id, reader=PATIENT):
+    """How many of the patient's conversations `reader` may see have a reply not yet opened
+    (the navigation's count for a chart other than the account's own)."""
+    return db.session.scalar(select(func.count()).select_from(Conversation).where(
+        Conversation.patient_id == patient_id, Conversation.unread_for_patient,
+        *reader.conversation_conditions()))
 
 
 # The navigation's "Messages (N)": the patient's conversations with a reply not yet opened, a
@@ -68,10 +81,14 @@ UNREAD_OF_ACCOUNT = select(func.count()).select_from(Conversation).where(
 ).scalar_subquery().label("unread_messages")
 
 
-def patient_conversation(patient_id, conversation_id):
-    """The patient's own conversation, else None (the caller answers 404)."""
+def patient_conversation(patient_id, conversation_id, reader=PATIENT):
+    """The patient's own conversation, if `reader` may see it, else None (the caller answers
+    404)."""
     conversation = staff_conversation(conversation_id)  # any conversation; then, theirs only
     if conversation is None or conversation.patient_id != patient_id:
+        return None
+    if reader.guardian and db.session.scalar(select(Conversation.id).where(
+            Conversation.id == conversation.id, *reader.conversation_conditions())) is None:
         return None
     return conversation
 

@@ -27,6 +27,7 @@ from ...models.types import utcnow
 from .. import audit, patient_notices, permissions
 from ..access import LARGEST_ID
 from ..paging import page_of
+from ..proxies.viewing import PATIENT
 from ..uploads import EXTENSIONS, MAX_IMAGE_PIXELS, FileRefused, clean_upload, kind_of
 from .categories import CATEGORIES, NOTES_MAX, TITLE_MAX, RecordError, checked_facts
 
@@ -223,32 +224,38 @@ _OVERVIEW = (select(RecordEntry.category, func.count(),
              .where(*_released(bindparam("patient_id"))).group_by(RecordEntry.category))
 
 
-def patient_page(patient_id, category_key, page=1):
-    """A Page of the patient's released entries of one category, newest first (a count and
-    one query, whatever the number of entries)."""
-    return page_of(_CATEGORY_PAGE, page, PAGE_SIZE, scalars=True,
-                   params={"patient_id": patient_id, "category": category_key})
+def patient_page(patient_id, category_key, page=1, reader=PATIENT):
+    """A Page of the patient's released entries of one category that `reader` may see,
+    newest first (a count and one query, whatever the number of entries)."""
+    return page_of(reader.narrow_entries(_CATEGORY_PAGE), page, PAGE_SIZE,
+                   scalars=True, params={"patient_id": patient_id, "category": category_key})
 
 
-def patient_category_entries(patient_id, category_key):
-    """Every released entry of one category, newest first (for the category's PDF)."""
+def patient_category_entries(patient_id, category_key, reader=PATIENT):
+    """Every released entry of one category that `reader` may see, newest first (for the
+    category's PDF and the ZIP)."""
     return db.session.scalars(select(RecordEntry)
-                              .where(*_released(patient_id), RecordEntry.category == category_key)
+                              .where(*_released(patient_id), RecordEntry.category == category_key,
+                                     *reader.entry_conditions())
                               .order_by(RecordEntry.recorded_on.desc(), RecordEntry.id.desc())).all()
 
 
-def patient_entry(patient_id, entry_id):
-    """One released entry of the patient's own chart, else None (drafts, held and retracted
-    entries, and other patients' entries, are not there for them)."""
+def patient_entry(patient_id, entry_id, reader=PATIENT):
+    """One released entry of the patient's own chart that `reader` may see, else None
+    (drafts, held and retracted entries, other patients' entries, and for a guardian what is
+    confidential, are not there for them)."""
     if not _possible_id(entry_id):
         return None
     return db.session.scalar(select(RecordEntry).where(RecordEntry.id == entry_id,
-                                                       *_released(patient_id)))
+                                                       *_released(patient_id),
+                                                       *reader.entry_conditions()))
 
 
-def overview(patient_id):
-    """{category: (released count, new count)} for the patient's record page (one query)."""
-    rows = db.session.execute(_OVERVIEW, {"patient_id": patient_id}).all()
+def overview(patient_id, reader=PATIENT):
+    """{category: (released count, new count)} of what `reader` may see, for the record
+    page (one query)."""
+    rows = db.session.execute(reader.narrow_entries(_OVERVIEW),
+                              {"patient_id": patient_id}).all()
     return {category: (total, new) for category, total, new in rows}
 
 

@@ -21,6 +21,7 @@ from flask import render_template
 
 from ...extensions import db
 from ...models.types import utcnow
+from ..proxies.viewing import PATIENT
 from . import fhir, pdfs
 from .categories import CATEGORIES, fact_text
 from .entries import document_file, file_name, patient_category_entries
@@ -44,19 +45,19 @@ class Archive:
     left_out: list = field(default_factory=list)
 
 
-def released_entries(patient_id, categories=None):
-    """{category key: the patient's released entries, newest first}, in CATEGORIES order:
-    every category, or only the keys in `categories` (a share's)."""
-    return {key: patient_category_entries(patient_id, key) for key in CATEGORIES
-            if categories is None or key in categories}
+def released_entries(patient_id, categories=None, reader=PATIENT):
+    """{category key: the patient's released entries `reader` may see, newest first}, in
+    CATEGORIES order: every category, or only the keys in `categories` (a share's)."""
+    return {key: patient_category_entries(patient_id, key, reader) for key in CATEGORIES
+            if (categories is None or key in categories) and reader.may_open(key)}
 
 
-def build_archive(patient, practice, zone, now=None, categories=None):
+def build_archive(patient, practice, zone, now=None, categories=None, reader=PATIENT):
     """The patient's whole record as a ZIP in a temporary file (an Archive), or only the
-    category keys in `categories` (a share's). `zone` is the practice's time zone
-    (appointment times, the files' dates); `now` an aware datetime."""
+    category keys in `categories` (a share's); only what `reader` may see. `zone` is the
+    practice's time zone (appointment times, the files' dates); `now` an aware datetime."""
     now = now or utcnow()
-    entries = released_entries(patient.id, categories)
+    entries = released_entries(patient.id, categories, reader)
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - handed on
     try:
         with zipfile.ZipFile(spool, "w") as archive:

@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, cast, func, or_, select
 
 from ...extensions import db
-from ...models import AuditEvent, RecordEntry, RecordShare, StaffUser
+from ...models import AuditEvent, PatientAccount, RecordEntry, RecordShare, StaffUser
 from .. import audit
 from ..access import LARGEST_ID
 from ..paging import Page
@@ -43,6 +43,8 @@ ROLE_WORDS = {"nurse": _l("A nurse at the practice"),
               "billing": _l("Billing staff"),
               "admin": _l("A practice administrator")}
 SOMEONE_AT_THE_PRACTICE = _l("Someone at the practice")
+# A parent or guardian (proxy access), by their name: "X on behalf of Y" in the patient's words.
+ON_YOUR_BEHALF = _l("%(name)s, on your behalf,")
 # A provider the patient shared the record with, by the name the patient gave the share.
 WITH_YOUR_SHARE = _l("Someone with the link you shared with %(recipient)s")
 # What happened, as (the patient's own words, a staff member's words).
@@ -84,8 +86,8 @@ class HistoryRow:
 @dataclass(frozen=True)
 class _Event:
     at: datetime
-    actor: str          # "you", "staff", "share" or "other"
-    who: str | None     # a staff member's role, or whom a share is for
+    actor: str          # "you", "staff", "share", "proxy" or "other"
+    who: str | int | None  # a staff member's role, whom a share is for, a proxy's account id
     kind: str           # a key of SENTENCES
     entry_id: int | None = None
     category: str = ""
@@ -108,20 +110,19 @@ def _viewed(detail):
 
 
 def _actor(row, account_id):
-    """Who acted, as the history words it: staff, the patient ("you"), or a provider through
-    a share. Representatives (proxy access) do not exist yet: when they do, their rows name
-    another account and are worded here, e.g. "Ana Quill, who helps manage your record,
-    opened ...". Until then a patient-side row by another account falls to "other"."""
+    """Who acted, as the history words it: staff, the patient ("you"), a provider through
+    a share, or another portal account acting for the patient (a parent or guardian:
+    "proxy", named by the name the practice has for them)."""
     if row.actor_kind in ("staff", "share"):
         return row.actor_kind
-    if row.actor_kind == "patient" and row.actor_id == account_id:
-        return "you"
+    if row.actor_kind == "patient" and row.actor_id is not None:
+        return "you" if row.actor_id == account_id else "proxy"
     return "other"
 
 
 def _event(row, account_id):
     actor = _actor(row, account_id)
-    who = row.recipient if actor == "share" else row.role
+    who = {"share": row.recipient, "proxy": row.actor_id}.get(actor, row.role)
     if row.action in SHARE_ROWS:
         return _Event(row.at, actor, who, SHARE_ROWS[row.action])
     if row.action == "record.viewed":
@@ -189,7 +190,17 @@ def _category_words(key):
     return plural[:1].lower() + plural[1:]
 
 
-def _words(event, titles):
+def _proxy_names(events):
+    """{account id: the holder's full name} of the proxies among `events` (one query, none
+    when there are none)."""
+    ids = {event.who for event in events if event.actor == "proxy"}
+    if not ids:
+        return {}
+    accounts = db.session.scalars(select(PatientAccount).where(PatientAccount.id.in_(ids)))
+    return {account.id: account.full_name for account in accounts}
+
+
+def _words(event, titles, names):
     you, staff = SENTENCES[event.kind]
     values = {"title": titles.get(event.entry_id) or _("an entry that is not shared with you"),
               "category": _category_words(event.category),
@@ -201,6 +212,8 @@ def _words(event, titles):
         who = ROLE_WORDS.get(event.who, SOMEONE_AT_THE_PRACTICE)
     elif event.actor == "share":
         who = WITH_YOUR_SHARE % {"recipient": event.who}
+    elif event.actor == "proxy":
+        who = ON_YOUR_BEHALF % {"name": names.get(event.who) or _("Someone")}
     else:
         who = _("Someone")
     return staff % {**values, "who": who}
@@ -214,9 +227,9 @@ def history_page(patient_id, account_id, page=1, hide_own=False):
     statement = _statement(patient_id, account_id if hide_own else None)
     rows = db.session.execute(statement.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     events = [_event(row, account_id) for row in rows]
-    titles = _titles(patient_id, events)
+    titles, names = _titles(patient_id, events), _proxy_names(events)
     total = rows[0].total if rows else 0
-    return Page([HistoryRow(event.at, _words(event, titles)) for event in events], page,
+    return Page([HistoryRow(event.at, _words(event, titles, names)) for event in events], page,
                 PAGE_SIZE, total)
 
 

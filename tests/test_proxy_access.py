@@ -1,0 +1,365 @@
+"""Issue 22: a guardian joins from the practice's invitation, reaches their child's record with
+an account of their own, switches between children, and sees nothing confidential or outside
+a limited scope; access ends at the next request once it ends.
+
+The clock stands at 2026-11-23 15:00 UTC (conftest START); the children are 10 and 14.
+"""
+
+import html
+import io
+import re
+import zipfile
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import pytest
+from conftest import SECURITY_ANSWER, open_link, post_form
+from consent_data import sign_on_page
+from pypdf import PdfReader
+from records_data import words
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.flash_messages import get_message
+from portal.models import PatientAccount, ProxyGrant, ProxyInvitation
+
+LINK = re.compile(r"http://portal\.test(/guardian\?t=\S+)")
+MILO_BORN, JUNE_BORN = date(2016, 5, 2), date(2012, 8, 30)
+DANA = {"full_name": "Dana Rivers", "relationship": "parent", "email": "dana@example.com",
+        "date_of_birth-month": "07", "date_of_birth-day": "19", "date_of_birth-year": "1984",
+        "document": "birth_certificate"}
+SAM = {**DANA, "full_name": "Sam Rivers", "email": "sam@example.com",
+       "date_of_birth-month": "01", "date_of_birth-day": "05", "date_of_birth-year": "1982"}
+NEW_PASSWORD = "maple river lantern cello"
+
+
+@pytest.fixture
+def milo(make_patient, clock):
+    return make_patient(account_number="T-3001", first_name="Milo", last_name="Rivers",
+                        date_of_birth=MILO_BORN, email="")
+
+
+@pytest.fixture
+def june(make_patient, clock):
+    return make_patient(account_number="T-3002", first_name="June", last_name="Rivers",
+                        date_of_birth=JUNE_BORN, email="")
+
+
+@pytest.fixture
+def desk(clock, staff_client):
+    return staff_client("front_desk", direct=True)
+
+
+def text(response):
+    """The page as a person reads it (Jinja writes an apostrophe as &#39;)."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def grant_of(app, patient_id, email):
+    with app.app_context():
+        grant = db.session.scalar(select(ProxyGrant).where(ProxyGrant.patient_id == patient_id,
+                                                           ProxyGrant.email == email))
+        db.session.expunge(grant)
+        return grant
+
+
+def invite(app, desk, outbox, child, guardian=DANA):
+    """Staff add the guardian to the child's chart and email the invitation: its link."""
+    section = f"/staff/patients/{child.id}/access"
+    added = post_form(desk, f"{section}/guardians", guardian, page_url=section)
+    assert added.status_code == 302, text(added)
+    grant = grant_of(app, child.id, guardian["email"])
+    page = f"{section}/grants/{grant.id}"
+    sent = post_form(desk, f"{page}/invite", {}, page_url=page)
+    assert sent.status_code == 302, text(sent)
+    email = outbox.queued[-1]
+    assert email.recipient == guardian["email"] and email.template == "guardian_invitation"
+    return LINK.search(email.body_text).group(1)
+
+
+def identity(child, guardian=DANA, **changes):
+    born = child.date_of_birth
+    return {"child_date_of_birth-month": f"{born.month:02d}",
+            "child_date_of_birth-day": f"{born.day:02d}",
+            "child_date_of_birth-year": str(born.year), "account_number": child.account_number,
+            "date_of_birth-month": guardian["date_of_birth-month"],
+            "date_of_birth-day": guardian["date_of_birth-day"],
+            "date_of_birth-year": guardian["date_of_birth-year"], **changes}
+
+
+def prove(browser, link, child, guardian=DANA):
+    page = open_link(browser, link)
+    assert page.status_code == 200 and "Confirm it is you" in text(page)
+    passed = post_form(browser, "/guardian", identity(child, guardian))
+    assert passed.status_code == 302 and passed.location.endswith("/guardian/account")
+    return passed
+
+
+def consent_on_file(app, child):
+    """The child's portal consent on file, so the consent gate lets a guardian through (one
+    test signs it for real: test_a_guardian_signs_a_consent_for_the_child)."""
+    from conftest import _consent_on_file
+
+    with app.app_context():
+        _consent_on_file(SimpleNamespace(patient_id=child.id, id=None))
+        db.session.commit()
+
+
+def join_new(app, link, child, guardian=DANA, username="dana.rivers", consented=True):
+    """A new browser follows the link, proves who it is and opens an account: signed in."""
+    if consented:
+        consent_on_file(app, child)
+    browser = app.test_client()
+    prove(browser, link, child, guardian)
+    made = post_form(browser, "/guardian/account", {
+        "username": username, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+        "question": "childhood_hero", "answer": SECURITY_ANSWER, "agree": "y"})
+    assert made.status_code == 302 and made.location.endswith("/home"), text(made)
+    return browser
+
+
+def test_a_guardian_joins_from_the_emailed_link_and_reaches_the_child(app, desk, outbox, milo,
+                                                                       audit_trail):
+    link = invite(app, desk, outbox, milo)
+    email = outbox.queued[-1]
+    # The email names the guardian and never the child.
+    assert "Hello Dana Rivers" in email.body_text
+    assert "Milo" not in email.body_text and "Milo" not in email.subject
+    assert "expires on" in email.body_text
+    guardian = join_new(app, link, milo)
+    home = text(guardian.get("/home"))
+    assert get_message("guardian_joined", name="Milo")[0] in home
+    assert "Record of Milo Rivers, born May 2, 2016" in home
+    assert "you act for them as their parent" in home
+    assert guardian.get("/records").status_code == 200
+    assert guardian.get("/messages").status_code == 200
+    with app.app_context():
+        account = db.session.scalar(select(PatientAccount).where(
+            PatientAccount.username == "dana.rivers"))
+        assert account.patient_id is None and account.holder_name == "Dana Rivers"
+        assert account.holder_date_of_birth == date(1984, 7, 19)
+        assert account.email == "dana@example.com"
+        grant = db.session.scalar(select(ProxyGrant).where(ProxyGrant.patient_id == milo.id))
+        assert (grant.status, grant.account_id) == ("active", account.id)
+    assert [row.patient_id for row in audit_trail.rows("proxy.guardian_joined")] == [milo.id]
+    # Single use: the link does not work again.
+    again = open_link(app.test_client(), link)
+    assert again.status_code == 410 and "already been used" in text(again)
+    # The staff page says they signed up.
+    grant_page = text(desk.get(f"/staff/patients/{milo.id}/access/grants/{grant.id}"))
+    assert "Signed up" in grant_page and "Send a new invitation" not in grant_page
+
+
+def test_five_wrong_answers_void_the_invitation(app, desk, outbox, milo, audit_trail):
+    link = invite(app, desk, outbox, milo)
+    browser = app.test_client()
+    open_link(browser, link)
+    # Right child, wrong guardian's date of birth: refused, without saying which was wrong.
+    for tries_left in (4, 3, 2, 1):
+        wrong = post_form(browser, "/guardian", identity(milo, **{"date_of_birth-year": "1985"}))
+        assert wrong.status_code == 200
+        assert get_message("guardian_identity_failed")[0] in text(wrong)
+        assert f"{tries_left} more time" in text(wrong)
+    fifth = post_form(browser, "/guardian", identity(milo, account_number="T-9999"))
+    assert fifth.status_code == 410 and "stopped working" in text(fifth)
+    # The link no longer works, whatever is typed.
+    assert browser.get("/guardian").status_code == 410
+    assert len(audit_trail.rows("proxy.identity_failed")) == 5
+    with app.app_context():
+        invitation = db.session.scalar(select(ProxyInvitation))
+        assert invitation.void_reason == "identity_failures"
+
+
+def test_an_invitation_expires_after_7_days(app, desk, outbox, milo, clock):
+    link = invite(app, desk, outbox, milo)
+    clock.tick(timedelta(days=7, seconds=1))
+    expired = open_link(app.test_client(), link)
+    assert expired.status_code == 410 and "expired" in text(expired)
+
+
+def test_a_new_invitation_voids_the_older_link(app, desk, outbox, milo):
+    first = invite(app, desk, outbox, milo)
+    grant = grant_of(app, milo.id, DANA["email"])
+    page = f"/staff/patients/{milo.id}/access/grants/{grant.id}"
+    assert post_form(desk, f"{page}/invite", {}, page_url=page).status_code == 302
+    assert open_link(app.test_client(), first).status_code == 410
+    second = LINK.search(outbox.queued[-1].body_text).group(1)
+    assert open_link(app.test_client(), second).status_code == 200
+
+
+def test_two_guardians_each_with_their_own_account_neither_sees_the_others_record(
+        app, desk, outbox, milo, make_account, patient_client):
+    # Sam is a patient of the practice too, with an account of his own.
+    sam_own = make_account(username="sam", account_number="T-4001", first_name="Sam",
+                           last_name="Rivers", date_of_birth=date(1982, 1, 5),
+                           email="sam@example.com")
+    dana = join_new(app, invite(app, desk, outbox, milo), milo)
+    sam_link = invite(app, desk, outbox, milo, SAM)
+    sam = patient_client("sam")
+    prove(sam, sam_link, milo, SAM)
+    confirm = sam.get("/guardian/account")
+    assert "Add Milo's record to your account" in text(confirm)
+    added = post_form(sam, "/guardian/account", {})
+    assert added.status_code == 302 and added.location.endswith("/home")
+    # Sam now opens his own record and Milo's; Dana only Milo's.
+    sam_home = text(sam.get("/home"))
+    assert "Record of Milo Rivers" in sam_home and f'value="{sam_own.patient_id}"' in sam_home
+    assert "Record of Milo Rivers" in text(dana.get("/home"))
+    # Dana cannot switch to Sam's own chart: refused, and she stays on Milo's.
+    refused = post_form(dana, "/acting-for", {"patient_id": sam_own.patient_id}, page_url="/home")
+    assert refused.status_code == 302
+    after = text(dana.get("/home"))
+    assert get_message("switch_refused")[0] in after and "Record of Milo Rivers" in after
+    assert "Sam Rivers" not in after
+
+
+def test_a_guardian_of_two_children_switches_between_them(app, desk, outbox, milo, june,
+                                                          audit_trail):
+    dana = join_new(app, invite(app, desk, outbox, milo), milo)
+    # June's invitation, opened while signed in: June joins the same account.
+    consent_on_file(app, june)
+    prove(dana, invite(app, desk, outbox, june), june)
+    assert post_form(dana, "/guardian/account", {}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(PatientAccount.id).where(
+            PatientAccount.holder_name == "Dana Rivers")) is not None
+        assert len(db.session.scalars(select(PatientAccount)).all()) == 1  # one account
+    home = text(dana.get("/home"))
+    assert "Record of June Rivers, born August 30, 2012" in home  # the one just added
+    assert '<label for="acting-for-choice">Open the record of</label>' in home
+    switched = post_form(dana, "/acting-for", {"patient_id": milo.id}, page_url="/home")
+    assert switched.status_code == 302
+    assert "Record of Milo Rivers" in text(dana.get("/records"))
+    chosen = audit_trail.rows("proxy.chart_chosen")
+    assert [row.patient_id for row in chosen] == [milo.id]
+
+
+def test_a_confidential_result_is_absent_from_every_guardian_view(
+        app, desk, outbox, milo, publish_entry, nurse, staff_client):
+    plain = publish_entry("immunization", patient_id=milo.id)
+    secret = publish_entry("lab", patient_id=milo.id, test="Pregnancy test, urine")
+    nurse_browser = staff_client(staff=nurse, direct=True)
+    marked = post_form(nurse_browser,
+                       f"/staff/patients/{milo.id}/access/confidential/record_entry/{secret}/mark",
+                       {"basis": "minor_consent", "service": "pregnancy"},
+                       page_url=f"/staff/patients/{milo.id}/access/confidential/record_entry/{secret}")
+    assert marked.status_code == 302
+    dana = join_new(app, invite(app, desk, outbox, milo), milo)
+    sam = join_new(app, invite(app, desk, outbox, milo, SAM), milo, SAM, username="sam.rivers")
+    for guardian in (dana, sam):
+        overview = words(guardian.get("/records"))
+        assert "Lab and test results Nothing shared yet" in overview
+        assert "Immunizations 1 entry 1 new" in overview
+        labs = text(guardian.get("/records/lab"))
+        assert "Pregnancy" not in labs
+        assert guardian.get(f"/records/lab/{secret}").status_code == 404
+        assert guardian.get(f"/records/lab/{secret}.pdf").status_code == 404
+        category_pdf = guardian.get("/records/lab.pdf")
+        assert category_pdf.status_code == 200
+        pdf_text = "".join(page.extract_text() for page in
+                           PdfReader(io.BytesIO(category_pdf.data)).pages)
+        assert "Pregnancy" not in pdf_text
+        with guardian.get("/records/download.zip") as response:  # closed, as a server does
+            archive = zipfile.ZipFile(io.BytesIO(response.data))
+        for name in archive.namelist():
+            assert b"Pregnancy" not in archive.read(name), name
+        home = words(guardian.get("/home"))
+        assert "1 new in your health record Immunizations : 1 new" in home
+        assert "Pregnancy" not in home and "Lab and test results" not in home
+        # The access history is the patient's own page.
+        assert guardian.get("/records/history").status_code == 403
+    # The immunization, not marked, is there: nothing is hidden by age alone.
+    assert sam.get(f"/records/immunization/{plain}").status_code == 200
+    # No email to a guardian told of the result.
+    assert not [email for email in outbox.queued
+                if email.recipient in (DANA["email"], SAM["email"])
+                and email.template != "guardian_invitation"]
+
+
+def test_a_limited_guardian_sees_immunizations_but_not_results(app, desk, outbox, june,
+                                                               publish_entry):
+    shot = publish_entry("immunization", patient_id=june.id)
+    lab = publish_entry("lab", patient_id=june.id)
+    dana = join_new(app, invite(app, desk, outbox, june), june)
+    grant = grant_of(app, june.id, DANA["email"])
+    page = f"/staff/patients/{june.id}/access/grants/{grant.id}"
+    limited = post_form(desk, f"{page}/scope", {"scope-scope": "limited",
+                                                "scope-reason": "June asked, aged 14"},
+                        page_url=page)
+    assert limited.status_code == 302, text(limited)
+    assert dana.get(f"/records/immunization/{shot}").status_code == 200
+    assert dana.get(f"/records/lab/{lab}").status_code == 404
+    assert dana.get("/records/lab").status_code == 404
+    overview = text(dana.get("/records"))
+    assert "Immunizations" in overview and "Lab and test results" not in overview
+    assert dana.get("/messages").status_code == 200
+
+
+def test_access_ends_at_the_18th_birthday_in_the_practice_zone(app, staff_client, outbox,
+                                                               make_patient, clock, save_practice):
+    save_practice(time_zone="America/New_York")
+    # Ada and Cal turn 18 on 2026-11-24; midnight in New York is 05:00 UTC. The guardian
+    # signs in ten minutes before (a session lasts 15 idle minutes).
+    clock.move_to("2026-11-24 04:50:00")
+    desk = staff_client("front_desk", direct=True)
+    teen = make_patient(account_number="T-3010", first_name="Ada", last_name="Rivers",
+                        date_of_birth=date(2008, 11, 24), email="")
+    conserved = make_patient(account_number="T-3011", first_name="Cal", last_name="Rivers",
+                             date_of_birth=date(2008, 11, 24), email="")
+    dana = join_new(app, invite(app, desk, outbox, teen), teen)
+    consent_on_file(app, conserved)
+    prove(dana, invite(app, desk, outbox, conserved), conserved)
+    assert post_form(dana, "/guardian/account", {}).status_code == 302
+    grant = grant_of(app, conserved.id, DANA["email"])
+    page = f"/staff/patients/{conserved.id}/access/grants/{grant.id}"
+    order = post_form(desk, f"{page}/court-order", {
+        "order-order": "conservatorship", "order-review_on-month": "11",
+        "order-review_on-day": "30", "order-review_on-year": "2027"}, page_url=page)
+    assert order.status_code == 302, text(order)
+    post_form(dana, "/acting-for", {"patient_id": teen.id}, page_url="/home")
+    clock.move_to("2026-11-24 04:59:59")
+    assert "Record of Ada Rivers" in text(dana.get("/records"))
+    clock.move_to("2026-11-24 05:00:00")
+    # The next request: Ada's record is gone, Cal's (the conservatorship) remains.
+    page = text(dana.get("/records"))
+    assert "Ada Rivers" not in page and "Record of Cal Rivers" in page
+
+
+def test_a_paused_or_ended_grant_ends_access_at_the_next_request(app, desk, outbox, milo):
+    dana = join_new(app, invite(app, desk, outbox, milo), milo)
+    grant = grant_of(app, milo.id, DANA["email"])
+    page = f"/staff/patients/{milo.id}/access/grants/{grant.id}"
+    paused = post_form(desk, f"{page}/suspend", {"suspend-reason": "Custody review"},
+                       page_url=page)
+    assert paused.status_code == 302
+    gone = dana.get("/records")
+    assert gone.status_code == 302 and gone.location.endswith("/no-record")
+    assert "No record to open" in text(dana.get("/no-record"))
+    assert dana.get("/profile").status_code == 200  # their own account stays theirs
+    post_form(desk, f"{page}/reinstate", {}, page_url=page)
+    assert dana.get("/records").status_code == 200
+    post_form(desk, f"{page}/end", {"end-reason": "custody_changed"}, page_url=page)
+    assert dana.get("/records").location.endswith("/no-record")
+
+
+def test_a_guardian_signs_a_consent_for_the_child(app, desk, outbox, milo):
+    dana = join_new(app, invite(app, desk, outbox, milo), milo, consented=False)
+    # Milo owes the portal consent: the gate sends his guardian to sign it for him.
+    home = dana.get("/home")
+    assert home.status_code == 302 and "/consents/" in home.location
+    document_id = int(re.search(r"/consents/(\d+)/sign", home.location).group(1))
+    assert "Before you continue, please read and sign" in text(dana.get(home.location))
+    wrong, _data = sign_on_page(dana, document_id, name="Milo Rivers")
+    assert "does not match the name the practice has for you" in text(wrong)
+    signed, _data = sign_on_page(dana, document_id, name="Dana Rivers")
+    assert signed.status_code == 302, text(signed)
+    from portal.models import Signature
+    with app.app_context():
+        signature = db.session.scalars(select(Signature).where(
+            Signature.patient_id == milo.id)).one()
+        assert (signature.signer_name, signature.signer_role) == ("Dana Rivers", "guardian")
+        pdf = PdfReader(io.BytesIO(signature.pdf))
+        words = " ".join("".join(page.extract_text() for page in pdf.pages).split())
+    assert "Signed by Dana Rivers (Parent or guardian) for Milo Rivers" in words
+    assert dana.get("/home").status_code == 200
+
