@@ -63,6 +63,11 @@ FLASHES = {
     "invitation_blocked": (_l("No invitation was sent: this chart says not to grant access to "
                               "the person with the chart's email address. Check the address on "
                               "the chart."), "error"),
+    "invitation_guardian_email": (_l("No invitation was sent: a parent or guardian of this "
+                                     "patient uses the chart's email address, and the "
+                                     "patient's account must be theirs alone. Ask the patient "
+                                     "for an email address of their own at the next visit."),
+                                  "error"),
     "invitation_inactive": (_l("Only active charts can be invited to the portal."), "error"),
     "letter_has_account": (_l("This patient already has a portal account, so no letter was "
                               "printed."), "error"),

@@ -363,3 +363,41 @@ def test_a_guardian_signs_a_consent_for_the_child(app, desk, outbox, milo):
     assert "Signed by Dana Rivers (Parent or guardian) for Milo Rivers" in words
     assert dana.get("/home").status_code == 200
 
+
+
+def test_guardians_are_emailed_30_days_before_the_18th_birthday(app, desk, outbox, make_patient,
+                                                                 clock):
+    # Turns 18 on 2026-12-23: 30 days after today (2026-11-23).
+    teen = make_patient(account_number="T-3020", first_name="Ada", last_name="Rivers",
+                        date_of_birth=date(2008, 12, 23), email="")
+    join_new(app, invite(app, desk, outbox, teen), teen)
+    from portal.services.proxies import notices
+
+    def ending_emails():
+        return [email for email in outbox.queued if email.template == "guardian_access_ending"]
+
+    clock.move_to("2026-11-22 15:00:00")  # 31 days before: not yet
+    with app.app_context():
+        assert notices.send_ending_notices() == 0
+    clock.move_to("2026-11-23 15:00:00")
+    with app.app_context():
+        assert notices.send_ending_notices() == 1
+        assert notices.send_ending_notices() == 0  # once
+    [email] = ending_emails()
+    assert email.recipient == DANA["email"]
+    assert "Your access to it ends on December 23, 2026" in email.body_text
+    assert "Ada" not in email.body_text and "Ada" not in email.subject
+
+
+def test_the_patients_own_invitation_never_goes_to_a_guardians_email(app, desk, outbox,
+                                                                     make_patient):
+    teen = make_patient(account_number="T-3030", first_name="Ada", last_name="Rivers",
+                        date_of_birth=date(2010, 3, 1), email="dana@example.com")
+    invite(app, desk, outbox, teen)
+    before = len(outbox.queued)
+    chart = f"/staff/patients/{teen.id}"
+    refused = post_form(desk, f"{chart}/invitation", {}, page_url=chart)
+    assert refused.status_code == 302
+    page = text(desk.get(refused.location))
+    assert get_message("invitation_guardian_email")[0] in page
+    assert len(outbox.queued) == before

@@ -26,6 +26,7 @@ def upgrade():
 
     with op.batch_alter_table('proxy_grants', schema=None) as batch_op:
         batch_op.add_column(sa.Column('account_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('ending_notice_sent_at', sa.DateTime(), nullable=True))
         batch_op.create_index(batch_op.f('ix_proxy_grants_account_id'), ['account_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_proxy_grants_account_id_patient_accounts'),
                                     'patient_accounts', ['account_id'], ['id'])
@@ -59,6 +60,7 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_proxy_grants_account_id_patient_accounts'),
                                  type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_proxy_grants_account_id'))
+        batch_op.drop_column('ending_notice_sent_at')
         batch_op.drop_column('account_id')
     with op.batch_alter_table('patient_accounts', schema=None) as batch_op:
         batch_op.drop_column('holder_date_of_birth')

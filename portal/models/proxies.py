@@ -87,6 +87,8 @@ class ProxyGrant(db.Model):
     end_reason: Mapped[str] = mapped_column(String(30), default="")
     # The guardian's portal account, once they accepted an invitation (status "active").
     account_id: Mapped[int | None] = mapped_column(ForeignKey("patient_accounts.id"), index=True)
+    # When the guardian was emailed that the access ends at 18 (30 days before).
+    ending_notice_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def relationship_label(self):

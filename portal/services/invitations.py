@@ -24,7 +24,7 @@ from . import audit
 from .access import LARGEST_ID
 from .accounts import account_for_patient
 from .mail import send_email
-from .proxies import blocks
+from .proxies import blocks, guardians
 from .tokens import check_token, external_url, make_token
 from .typed_input import normalize_account_number
 
@@ -32,9 +32,10 @@ MAX_IDENTITY_FAILURES = 5
 
 
 class InvitationRefused(Exception):
-    """Staff cannot invite this patient now; `reason` is no_email, has_account, inactive or
+    """Staff cannot invite this patient now; `reason` is no_email, has_account, inactive,
     blocked (the chart's email is one its "do not grant access" entries name: a minor's chart
-    often holds a parent's address; issue 22)."""
+    often holds a parent's address; issue 22) or guardian_email (a parent or guardian of the
+    chart, now or before, uses that address: the patient needs one of their own)."""
 
     def __init__(self, reason):
         super().__init__(reason)
@@ -144,6 +145,8 @@ def send_invitation(patient, origin):
     refusal = invitation_refusal(patient, account_for_patient(patient.id))
     if refusal is None and blocks.email_blocked(patient.id, patient.email):
         refusal = "blocked"
+    if refusal is None and guardians.uses_email(patient.id, patient.email):
+        refusal = "guardian_email"
     if refusal:
         raise InvitationRefused(refusal)
     void_open_invitations(patient.id, "superseded", origin)

@@ -65,6 +65,15 @@ def chart_access(patient, today):
     return ChartAccess(rows, current_blocks(patient.id))
 
 
+def uses_email(patient_id, email):
+    """Whether a parent or guardian of the chart, current or ended, uses `email`: the
+    patient's own invitation never goes there (a teen's or a new adult's account is theirs
+    alone)."""
+    return db.session.scalar(select(ProxyGrant.id).where(
+        ProxyGrant.patient_id == patient_id, ProxyGrant.email == (email or "").strip().lower())
+        .limit(1)) is not None
+
+
 def add_guardian(patient, guardian, staff, origin, today):
     """Record a parent or guardian on a minor's chart, not committed. Raises FieldError (on
     the field it is about) when a rule refuses it, and permissions.Refused for a role that
