@@ -14,8 +14,19 @@ CARE_FLASHES = {
     "guardian_identity_failed": (_l("Those details do not match our records. Check your "
                                     "child's date of birth and account number, and your own "
                                     "date of birth."), "error"),
-    "guardian_joined": (_l("%(name)s's record is now in your portal account."), "success"),
+    "proxy_joined": (_l("%(name)s's record is now in your portal account."), "success"),
+    "representative_identity_failed": (_l("Those details do not match our records. Check the "
+                                          "date of birth of the person who invited you, and "
+                                          "your own."), "error"),
+    "representative_identity_too_young": (_l("A representative must be 18 or older. Check your "
+                                             "date of birth."), "error"),
     "guardian_invited": (_l("An invitation was emailed to %(name)s."), "success"),
+    "representative_invited": (_l("Thank you. Your authorization is signed, and %(name)s has "
+                                  "been emailed an invitation."), "success"),
+    "representative_revoked": (_l("%(name)s can no longer open your record."), "success"),
+    "representative_already_ended": (_l("%(name)s's access had already ended."), "info"),
+    "account_taken_over": (_l("The patient's own portal account is now %(name)s's, as their "
+                              "parent or guardian."), "success"),
     "switched": (_l("You are now looking at the record of %(name)s."), "success"),
     "switch_refused": (_l("That record is not one you can open. The records you can open are "
                           "in the list at the top of the page."), "error"),

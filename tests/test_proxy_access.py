@@ -13,8 +13,9 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
-from conftest import SECURITY_ANSWER, open_link, post_form
+from conftest import SECURITY_ANSWER, post_form
 from consent_data import sign_on_page
+from messages_data import compose
 from pypdf import PdfReader
 from records_data import words
 from sqlalchemy import select
@@ -77,6 +78,13 @@ def invite(app, desk, outbox, child, guardian=DANA):
     return LINK.search(email.body_text).group(1)
 
 
+def open_link(browser, link):
+    """Follow an emailed invitation: its token goes to the session, and the check opens."""
+    landed = browser.get(link)
+    assert landed.status_code == 302 and landed.location.endswith("/join")
+    return browser.get("/join")
+
+
 def identity(child, guardian=DANA, **changes):
     born = child.date_of_birth
     return {"child_date_of_birth-month": f"{born.month:02d}",
@@ -90,8 +98,8 @@ def identity(child, guardian=DANA, **changes):
 def prove(browser, link, child, guardian=DANA):
     page = open_link(browser, link)
     assert page.status_code == 200 and "Confirm it is you" in text(page)
-    passed = post_form(browser, "/guardian", identity(child, guardian))
-    assert passed.status_code == 302 and passed.location.endswith("/guardian/account")
+    passed = post_form(browser, "/join", identity(child, guardian))
+    assert passed.status_code == 302 and passed.location.endswith("/join/account")
     return passed
 
 
@@ -111,7 +119,7 @@ def join_new(app, link, child, guardian=DANA, username="dana.rivers", consented=
         consent_on_file(app, child)
     browser = app.test_client()
     prove(browser, link, child, guardian)
-    made = post_form(browser, "/guardian/account", {
+    made = post_form(browser, "/join/account", {
         "username": username, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
         "question": "childhood_hero", "answer": SECURITY_ANSWER, "agree": "y"})
     assert made.status_code == 302 and made.location.endswith("/home"), text(made)
@@ -128,7 +136,7 @@ def test_a_guardian_joins_from_the_emailed_link_and_reaches_the_child(app, desk,
     assert "expires on" in email.body_text
     guardian = join_new(app, link, milo)
     home = text(guardian.get("/home"))
-    assert get_message("guardian_joined", name="Milo")[0] in home
+    assert get_message("proxy_joined", name="Milo")[0] in home
     assert "Record of Milo Rivers, born May 2, 2016" in home
     assert "you act for them as their parent" in home
     assert guardian.get("/records").status_code == 200
@@ -156,14 +164,14 @@ def test_five_wrong_answers_void_the_invitation(app, desk, outbox, milo, audit_t
     open_link(browser, link)
     # Right child, wrong guardian's date of birth: refused, without saying which was wrong.
     for tries_left in (4, 3, 2, 1):
-        wrong = post_form(browser, "/guardian", identity(milo, **{"date_of_birth-year": "1985"}))
+        wrong = post_form(browser, "/join", identity(milo, **{"date_of_birth-year": "1985"}))
         assert wrong.status_code == 200
         assert get_message("guardian_identity_failed")[0] in text(wrong)
         assert f"{tries_left} more time" in text(wrong)
-    fifth = post_form(browser, "/guardian", identity(milo, account_number="T-9999"))
+    fifth = post_form(browser, "/join", identity(milo, account_number="T-9999"))
     assert fifth.status_code == 410 and "stopped working" in text(fifth)
     # The link no longer works, whatever is typed.
-    assert browser.get("/guardian").status_code == 410
+    assert browser.get("/join").status_code == 410
     assert len(audit_trail.rows("proxy.identity_failed")) == 5
     with app.app_context():
         invitation = db.session.scalar(select(ProxyInvitation))
@@ -197,9 +205,9 @@ def test_two_guardians_each_with_their_own_account_neither_sees_the_others_recor
     sam_link = invite(app, desk, outbox, milo, SAM)
     sam = patient_client("sam")
     prove(sam, sam_link, milo, SAM)
-    confirm = sam.get("/guardian/account")
+    confirm = sam.get("/join/account")
     assert "Add Milo's record to your account" in text(confirm)
-    added = post_form(sam, "/guardian/account", {})
+    added = post_form(sam, "/join/account", {})
     assert added.status_code == 302 and added.location.endswith("/home")
     # Sam now opens his own record and Milo's; Dana only Milo's.
     sam_home = text(sam.get("/home"))
@@ -219,7 +227,7 @@ def test_a_guardian_of_two_children_switches_between_them(app, desk, outbox, mil
     # June's invitation, opened while signed in: June joins the same account.
     consent_on_file(app, june)
     prove(dana, invite(app, desk, outbox, june), june)
-    assert post_form(dana, "/guardian/account", {}).status_code == 302
+    assert post_form(dana, "/join/account", {}).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(PatientAccount.id).where(
             PatientAccount.holder_name == "Dana Rivers")) is not None
@@ -309,7 +317,7 @@ def test_access_ends_at_the_18th_birthday_in_the_practice_zone(app, staff_client
     dana = join_new(app, invite(app, desk, outbox, teen), teen)
     consent_on_file(app, conserved)
     prove(dana, invite(app, desk, outbox, conserved), conserved)
-    assert post_form(dana, "/guardian/account", {}).status_code == 302
+    assert post_form(dana, "/join/account", {}).status_code == 302
     grant = grant_of(app, conserved.id, DANA["email"])
     page = f"/staff/patients/{conserved.id}/access/grants/{grant.id}"
     order = post_form(desk, f"{page}/court-order", {
@@ -401,3 +409,192 @@ def test_the_patients_own_invitation_never_goes_to_a_guardians_email(app, desk, 
     page = text(desk.get(refused.location))
     assert get_message("invitation_guardian_email")[0] in page
     assert len(outbox.queued) == before
+
+
+# -- Representatives an adult patient chooses (part 2) -----------------------------------------
+
+REP_LINK = re.compile(r"http://portal\.test(/representative\?t=\S+)")
+ALEX = {"full_name": "Alex Quill", "email": "alex@example.com", "relationship": "adult_child",
+        "permissions": ["records"], "ends_on-month": "05", "ends_on-day": "23",
+        "ends_on-year": "2028"}
+
+
+@pytest.fixture
+def robin(make_account, patient_client, clock):
+    """Robin Quill (born 1980-04-09), signed in to her own account."""
+    account = make_account()
+    browser = patient_client("robin")
+    browser.account = account
+    return browser
+
+
+def authorize(robin, **changes):
+    """Robin chooses Alex and signs the authorization: the invitation's link."""
+    choice = {**ALEX, **changes}
+    shown = post_form(robin, "/profile/access/new", choice)
+    assert shown.status_code == 200 and "Read and sign your authorization" in text(shown), text(shown)
+    signed = post_form(robin, "/profile/access/authorize",
+                       {**choice, "legal_name": "Robin Quill", "agree": "y"},
+                       page_url="/profile/access/new")
+    assert signed.status_code == 302 and signed.location.endswith("/profile/access")
+    return signed
+
+
+def rep_identity(**changes):
+    return {"patient_date_of_birth-month": "04", "patient_date_of_birth-day": "09",
+            "patient_date_of_birth-year": "1980", "date_of_birth-month": "02",
+            "date_of_birth-day": "11", "date_of_birth-year": "2001", **changes}
+
+
+def join_as_rep(app, outbox):
+    link = REP_LINK.search(outbox.queued[-1].body_text).group(1)
+    alex = app.test_client()
+    assert alex.get(link).location.endswith("/join")
+    passed = post_form(alex, "/join", rep_identity())
+    assert passed.status_code == 302, text(passed)
+    made = post_form(alex, "/join/account", {
+        "username": "alex.quill", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+        "question": "childhood_hero", "answer": SECURITY_ANSWER, "agree": "y"})
+    assert made.status_code == 302 and made.location.endswith("/home"), text(made)
+    return alex
+
+
+def test_a_patient_authorizes_a_representative_who_joins(app, robin, outbox, audit_trail):
+    form = text(robin.get("/profile/access/new"))
+    assert 'value="2028"' in form and 'name="ends_on-month"' in form  # 18 months from today
+    shown = post_form(robin, "/profile/access/new", ALEX)
+    page = words(shown)
+    # What, to whom, why, until when, how to revoke.
+    assert "I, Robin Quill, born April 9, 1980, authorize" in page
+    assert "Alex Quill (alex@example.com, son or daughter)" in page
+    assert "to: view the health record." in page
+    assert "Purpose: to help me with my health care, at my request." in page
+    assert "ends at the end of May 23, 2028" in page
+    assert "I can revoke it at any time" in page
+    unsigned = post_form(robin, "/profile/access/authorize",
+                         {**ALEX, "legal_name": "Someone Else", "agree": "y"},
+                         page_url="/profile/access/new")
+    assert "The name you typed does not match our records." in text(unsigned)
+    assert not [email for email in outbox.queued if email.recipient == "alex@example.com"]
+    authorize(robin)
+    email = outbox.queued[-1]
+    assert email.recipient == "alex@example.com" and email.template == "representative_invitation"
+    with app.app_context():
+        grant = db.session.scalar(select(ProxyGrant).where(ProxyGrant.kind == "representative"))
+        assert (grant.may_records, grant.may_message, grant.may_sign) == (True, False, False)
+        assert grant.access_ends_on == date(2028, 5, 23)
+        assert grant.authorized_name == "Robin Quill"
+        assert "Purpose: to help me with my health care" in grant.authorization_text
+    listed = words(robin.get("/profile/access"))
+    assert "Alex Quill Invited" in listed and "View the health record" in listed
+    alex = join_as_rep(app, outbox)
+    assert "Record of Robin Quill, born April 9, 1980" in words(alex.get("/home"))
+    assert [row.action for row in audit_trail.rows("proxy.representative_joined")] == [
+        "proxy.representative_joined"]
+
+
+def test_a_wrong_date_of_birth_is_refused_and_five_void_the_invitation(app, robin, outbox):
+    authorize(robin)
+    link = REP_LINK.search(outbox.queued[-1].body_text).group(1)
+    alex = app.test_client()
+    alex.get(link)
+    young = post_form(alex, "/join", rep_identity(**{"date_of_birth-year": "2010"}))
+    assert get_message("representative_identity_too_young")[0] in text(young)
+    for _try in range(4):
+        wrong = post_form(alex, "/join", rep_identity(**{"patient_date_of_birth-day": "10"}))
+        assert get_message("representative_identity_failed")[0] in text(wrong)
+    fifth = post_form(alex, "/join", rep_identity(**{"patient_date_of_birth-day": "10"}))
+    assert fifth.status_code == 410 and "stopped working" in text(fifth)
+    assert alex.get("/join").status_code == 410
+
+
+def test_a_view_only_representative_gets_403_on_messages_audited(app, robin, outbox, audit_trail):
+    authorize(robin)
+    alex = join_as_rep(app, outbox)
+    assert alex.get("/records").status_code == 200
+    nav = text(alex.get("/home"))
+    assert 'href="/messages"' not in nav and 'href="/records"' in nav
+    assert alex.get("/messages").status_code == 403
+    sent = alex.post("/messages/new", data={"subject": "Hello", "body": "Hi"})
+    assert sent.status_code in (400, 403)  # no CSRF token: refused before or at the guard
+    token = re.search(r'name="csrf_token" value="([^"]+)"', text(alex.get("/records"))).group(1)
+    refused = alex.post("/messages/new", data={"csrf_token": token, "subject": "Hello",
+                                               "body": "Hi", "topic": "1"})
+    assert refused.status_code == 403
+    rows = audit_trail.rows("proxy.refused")
+    assert [row.detail for row in rows][-1] == "POST messages.compose"
+    assert alex.get("/consents").status_code == 403
+
+
+def test_revoking_a_representative_ends_their_access_at_once(app, robin, outbox, audit_trail):
+    authorize(robin)
+    alex = join_as_rep(app, outbox)
+    assert alex.get("/records").status_code == 200
+    with app.app_context():
+        grant_id = db.session.scalar(select(ProxyGrant.id).where(
+            ProxyGrant.kind == "representative"))
+    revoked = post_form(robin, "/profile/access/revoke", {"grant_id": grant_id},
+                        page_url="/profile/access")
+    assert revoked.status_code == 302
+    assert get_message("representative_revoked", name="Alex Quill")[0] in text(
+        robin.get("/profile/access"))
+    gone = alex.get("/records")
+    assert gone.status_code == 302 and gone.location.endswith("/no-record")
+    assert len(audit_trail.rows("proxy.representative_revoked")) == 1
+
+
+def test_the_patient_is_reminded_30_days_before_a_representatives_last_day(app, robin, outbox,
+                                                                           clock):
+    from portal.services.proxies import notices
+
+    # The last day is 2026-12-22: the reminder goes from 2026-11-23 (29 days before).
+    authorize(robin, **{"ends_on-month": "12", "ends_on-day": "22", "ends_on-year": "2026"})
+    join_as_rep(app, outbox)
+    with app.app_context():
+        assert notices.send_ending_notices() == 1
+        assert notices.send_ending_notices() == 0
+    email = outbox.queued[-1]
+    assert email.recipient == "robin.quill@example.com"
+    assert email.template == "representative_access_ending"
+    assert "can do so until December 22, 2026" in email.body_text
+
+
+def test_staff_make_a_childs_account_the_parents_keeping_its_messages(
+        app, desk, make_account, patient_client, audit_trail, topics):
+    # A parent enrolled as Milo: Milo's chart has its own account, at the parent's address.
+    own = make_account(username="milo", account_number="T-3040", first_name="Milo",
+                       last_name="Rivers", date_of_birth=MILO_BORN, email="dana@example.com")
+    parent = patient_client("milo")
+    sent = compose(parent, topics["Question for my care team"], subject="Ear infection",
+                   body="Still sore.")
+    assert sent.status_code == 302, text(sent)
+    section = f"/staff/patients/{own.patient_id}/access"
+    assert post_form(desk, f"{section}/guardians", DANA, page_url=section).status_code == 302
+    grant = grant_of(app, own.patient_id, DANA["email"])
+    page = f"{section}/grants/{grant.id}"
+    assert "Make it Dana Rivers's account" in text(desk.get(page))
+    taken = post_form(desk, f"{page}/take-over", {}, page_url=page)
+    assert taken.status_code == 302
+    with app.app_context():
+        account = db.session.get(PatientAccount, own.id)
+        assert (account.patient_id, account.holder_name) == (None, "Dana Rivers")
+        assert account.holder_date_of_birth == date(1984, 7, 19)
+        assert db.session.get(ProxyGrant, grant.id).account_id == own.id
+    # The same sign-in now opens Milo's record as his parent; the message is still there.
+    home = words(parent.get("/home"))
+    assert "Hello, Dana" in home
+    assert "Record of Milo Rivers, born May 2, 2016 (you act for them as their parent)" in home
+    assert "Ear infection" in text(parent.get("/messages"))
+    [row] = audit_trail.rows("proxy.account_taken_over")
+    assert (row.patient_id, row.object_id) == (own.patient_id, str(own.id))
+
+
+def test_staff_see_what_a_guardian_did(app, desk, outbox, milo, publish_entry):
+    entry = publish_entry("immunization", patient_id=milo.id)
+    dana = join_new(app, invite(app, desk, outbox, milo), milo)
+    assert dana.get(f"/records/immunization/{entry}").status_code == 200
+    grant = grant_of(app, milo.id, DANA["email"])
+    page = words(desk.get(f"/staff/patients/{milo.id}/access/grants/{grant.id}"))
+    assert "What they did in the portal" in page
+    assert f"record.viewed entry immunization; shown: {entry}" in page
+    assert "proxy.guardian_joined" in page

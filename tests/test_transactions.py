@@ -141,6 +141,8 @@ MAY_COMMIT = {
     ("send_results_notices", "commit"): 2,   # patient notices: one account per transaction
     ("send_appointment_reminders", "commit"): 1,  # patient notices: the read ends first
     ("_remind", "commit"): 1,                # patient notices: one reminder per transaction
+    ("send_ending_notices", "commit"): 1,    # proxies: guardians told 30 days before 18
+    ("_representatives_ending", "commit"): 1,  # proxies: patients told of a last day
     ("reencrypt_all", "commit"): 2,          # secretbox: key rotation, one row at a time
     ("forget_expired", "commit"): 1,         # kept_drafts: the worker deletes day-old drafts
     # The session check writes on a connection of its own, never in the page's transaction.

@@ -27,6 +27,20 @@ def upgrade():
     with op.batch_alter_table('proxy_grants', schema=None) as batch_op:
         batch_op.add_column(sa.Column('account_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('ending_notice_sent_at', sa.DateTime(), nullable=True))
+        batch_op.alter_column('date_of_birth', existing_type=sa.Date(), nullable=True)
+        for name in ('may_records', 'may_message', 'may_sign'):
+            batch_op.add_column(sa.Column(name, sa.Boolean(), nullable=False,
+                                          server_default=sa.true()))
+        batch_op.add_column(sa.Column('access_ends_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('authorization_text', sa.Text(), nullable=False,
+                                      server_default=''))
+        batch_op.add_column(sa.Column('authorized_name', sa.String(length=200), nullable=False,
+                                      server_default=''))
+        batch_op.add_column(sa.Column('authorized_at', sa.DateTime(), nullable=True))
+    with op.batch_alter_table('proxy_grants', schema=None) as batch_op:
+        for name in ('may_records', 'may_message', 'may_sign', 'authorization_text',
+                     'authorized_name'):
+            batch_op.alter_column(name, server_default=None)
         batch_op.create_index(batch_op.f('ix_proxy_grants_account_id'), ['account_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_proxy_grants_account_id_patient_accounts'),
                                     'patient_accounts', ['account_id'], ['id'])
@@ -60,6 +74,10 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_proxy_grants_account_id_patient_accounts'),
                                  type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_proxy_grants_account_id'))
+        for name in ('authorized_at', 'authorized_name', 'authorization_text', 'access_ends_on',
+                     'may_sign', 'may_message', 'may_records'):
+            batch_op.drop_column(name)
+        batch_op.alter_column('date_of_birth', existing_type=sa.Date(), nullable=False)
         batch_op.drop_column('ending_notice_sent_at')
         batch_op.drop_column('account_id')
     with op.batch_alter_table('patient_accounts', schema=None) as batch_op:

@@ -11,7 +11,7 @@ Nothing is deleted: an ended grant and a lifted block stay, with who ended it an
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -21,6 +21,16 @@ from .types import UTCDateTime, utcnow
 RELATIONSHIPS = {"parent": _l("Parent"), "step_parent": _l("Step-parent"),
                  "grandparent": _l("Grandparent"), "legal_guardian": _l("Legal guardian"),
                  "foster_parent": _l("Foster parent")}
+# Whom an adult patient may invite as a representative (issue 22, part 2).
+REPRESENTATIVE_RELATIONSHIPS = {"spouse_partner": _l("Spouse or partner"),
+                                "adult_child": _l("Son or daughter"),
+                                "parent": _l("Parent"), "sibling": _l("Brother or sister"),
+                                "caregiver": _l("Caregiver"), "friend": _l("Friend"),
+                                "other": _l("Someone else")}
+# What a representative may do, as the patient chose (a guardian may do all three).
+PERMISSIONS = {"records": _l("View the health record"),
+               "messages": _l("Read and send messages with the care team"),
+               "forms": _l("Fill in and sign forms")}
 # The document staff saw that makes the person the child's guardian.
 GUARDIAN_DOCUMENTS = {"birth_certificate": _l("Birth certificate"),
                       "custody_order": _l("Custody order"),
@@ -55,6 +65,7 @@ MINOR_CONSENT_SERVICES = {
 END_REASONS = {"added_in_error": _l("Added in error"),
                "custody_changed": _l("Custody or guardianship changed"),
                "blocked": _l("A \u201cdo not grant access\u201d entry names them"),
+               "revoked_by_patient": _l("The patient revoked it"),
                "other": _l("Another reason, noted in the chart")}
 
 
@@ -64,13 +75,25 @@ class ProxyGrant(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
-    kind: Mapped[str] = mapped_column(String(20), default="guardian")
+    kind: Mapped[str] = mapped_column(String(20), default="guardian")  # or "representative"
     full_name: Mapped[str] = mapped_column(String(200))
     relationship: Mapped[str] = mapped_column(String(30))
     # Lower-cased, as typed otherwise; a current grant's is unique within its chart.
     email: Mapped[str] = mapped_column(String(254))
-    date_of_birth: Mapped[date] = mapped_column(Date)
-    document: Mapped[str] = mapped_column(String(30))
+    # A guardian's, as staff recorded it; a representative's, as they typed it on joining.
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    document: Mapped[str] = mapped_column(String(30), default="")  # a guardian's only
+    # What the grant allows: all three for a guardian, the patient's choice for a
+    # representative (PERMISSIONS).
+    may_records: Mapped[bool] = mapped_column(default=True)
+    may_message: Mapped[bool] = mapped_column(default=True)
+    may_sign: Mapped[bool] = mapped_column(default=True)
+    # A representative's: the last day of access the patient chose, and the authorization the
+    # patient signed (its words as shown, the name typed, when).
+    access_ends_on: Mapped[date | None] = mapped_column(Date)
+    authorization_text: Mapped[str] = mapped_column(Text, default="")
+    authorized_name: Mapped[str] = mapped_column(String(200), default="")
+    authorized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(12), default="added")
     scope: Mapped[str] = mapped_column(String(10), default="full")
     scope_reason: Mapped[str] = mapped_column(String(300), default="")
@@ -92,7 +115,15 @@ class ProxyGrant(db.Model):
 
     @property
     def relationship_label(self):
-        return RELATIONSHIPS.get(self.relationship, self.relationship)
+        labels = REPRESENTATIVE_RELATIONSHIPS if self.kind == "representative" else RELATIONSHIPS
+        return labels.get(self.relationship, self.relationship)
+
+    @property
+    def permission_labels(self):
+        """What the grant allows, in words (PERMISSIONS' order)."""
+        allowed = {"records": self.may_records, "messages": self.may_message,
+                   "forms": self.may_sign}
+        return [label for key, label in PERMISSIONS.items() if allowed[key]]
 
     @property
     def document_label(self):

@@ -105,8 +105,9 @@ def waiting_for(patient, unread, practice, now=None, reader=PATIENT):
     many conversations have a reply they have not opened (the patient guard has counted it
     already for the navigation, so it is not counted twice). Five queries, whatever is found."""
     now = now or utcnow()
-    return Waiting(consents=consents_to_do(patient, now, practice),
-                   forms=forms_to_do(patient.id), unread=unread or 0,
+    signs = reader.may_sign  # a representative who may not sign has no forms to do
+    return Waiting(consents=consents_to_do(patient, now, practice) if signs else [],
+                   forms=forms_to_do(patient.id) if signs else [], unread=unread or 0,
                    new_in_record=new_in_record(patient.id, reader),
                    appointment=next_appointment(patient.id, now, practice, reader),
                    balance=balance_due(patient.id, reader))

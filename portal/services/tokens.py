@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 SALTS = {
     "invite": "portal.invite.v1",
     "guardian-invite": "portal.guardian-invite.v1",
+    "representative-invite": "portal.representative-invite.v1",
     "reset": "portal.password-reset.v1",
     "email-change": "portal.email-change.v1",
     "device": "portal.device-cookie.v1",

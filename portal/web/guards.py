@@ -9,12 +9,13 @@ from functools import wraps
 from flask import abort, g, redirect, request, session, url_for
 from flask_login import current_user
 
-from ..extensions import login_manager
+from ..extensions import db, login_manager
 from ..flash_messages import flash_message
-from ..services import access, clock, permissions
+from ..services import access, audit, clock, permissions
 from ..services.consents import gate
 from ..services.messages import inbox
 from ..services.proxies import acting, viewing
+from . import login
 
 # The one staff page open to someone who must replace a one-time password from an admin.
 PASSWORD_CHANGE_ENDPOINT = "staff.account_password"  # noqa: S105 - an endpoint name
@@ -75,22 +76,21 @@ def patient_required(view):
             return login_manager.unauthorized()
         if not access.is_patient(current_user):
             abort(403)
-        # Whose record this page is about: every patient page and download reads g.patient.
         facts = g.account_facts  # read with the session (web/login.py)
-        g.charts = acting.charts_for(current_user, clock.today(practice=g.practice),
-                                     facts.acts_for_others)
-        g.chart = acting.chosen(g.charts, session.get(ACTING_KEY))
-        g.patient = g.chart.patient if g.chart else None
-        g.reader = viewing.reader_of(g.chart)
+        _choose_chart(facts)
         if g.chart is None:
             if request.blueprint in ACCOUNT_BLUEPRINTS or request.endpoint == NO_CHART_ENDPOINT:
                 g.unread_messages = 0
                 return view(*args, **kwargs)
             return redirect(url_for(NO_CHART_ENDPOINT))
+        if not g.reader.may_use(request.blueprint):
+            refused(request.endpoint)
         if g.chart.own:
             may_owe, g.unread_messages = facts.may_owe_consent, facts.unread_messages
         else:  # another's chart: its own facts (the session's are about the account's chart)
-            may_owe, g.unread_messages = True, inbox.unread_count(g.patient.id, g.reader)
+            # A guardian signs a minor's required consents; a representative never owes them.
+            may_owe = not g.reader.representative
+            g.unread_messages = inbox.unread_count(g.patient.id, g.reader)
         if request.endpoint not in CONSENT_GATE_OPEN and may_owe:
             due = gate.consent_due(g.patient)
             if due is not None:
@@ -102,17 +102,39 @@ def patient_required(view):
     return wrapped
 
 
+def _choose_chart(facts):
+    """Whose record this page is about: every patient page and download reads g.patient
+    (None when the account opens no chart today), g.chart and g.reader; g.charts lists every
+    chart the account may open, for the switcher."""
+    g.charts = acting.charts_for(current_user, clock.today(practice=g.practice),
+                                 facts.acts_for_others)
+    g.chart = acting.chosen(g.charts, session.get(ACTING_KEY))
+    g.patient = g.chart.patient if g.chart else None
+    g.reader = viewing.reader_of(g.chart)
+
+
 def own_chart_required(view):
     """Decorator: patient_required, for a page about the account's own record only (sharing
     it with others, its access history): someone acting for another patient gets 403."""
 
     @wraps(view)
     def own_only(*args, **kwargs):
-        if not g.chart.own:
-            abort(403)
+        if g.chart is None or not g.chart.own:
+            refused(request.endpoint)
         return view(*args, **kwargs)
 
     return patient_required(own_only)
+
+
+def refused(endpoint):
+    """403 for a part of the portal the grant does not open (a view-only representative
+    writing a message, say), on the audit trail first."""
+    audit.record("proxy.refused", login.origin(), patient_id=g.patient.id if g.patient else None,
+                 object_type="proxy_grant" if g.chart and g.chart.grant else "",
+                 object_id=g.chart.grant.id if g.chart and g.chart.grant else "",
+                 detail=f"{request.method} {endpoint}")
+    db.session.commit()
+    abort(403)
 
 
 def chart_or_404(patient_id):

@@ -18,9 +18,9 @@ SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a key name, not a secret
 ACCOUNT_MODELS = {"staff": StaffUser, "patient": PatientAccount}
 STAFF_AREAS = ("/staff", "/admin")
 PENDING_KEY = "two_step_pending"
-# A guardian's invitation opened in this browser (blueprints/enroll/guardian.py): kept across
-# signing in, so a guardian who has an account signs in and comes back to add the child.
-GUARDIAN_INVITE_KEY = "guardian_invite"
+# An invitation to act for a patient, opened in this browser (blueprints/enroll/invited.py):
+# kept across signing in, so someone who has an account signs in and comes back to add them.
+PROXY_INVITE_KEY = "proxy_invite"
 SIGN_IN = {"staff": "staff.auth.staff_sign_in", "patient": "auth.sign_in"}
 # What every patient page shows or checks, read in the statement that checks the session (one
 # round trip, not four): the navigation's unread count, whether a required consent may be
@@ -67,10 +67,10 @@ def begin(account):
     The browser is remembered as one that has signed in to this account (a device cookie).
     """
     ended = session.get(SESSION_TOKEN_KEY) or (session.get(PENDING_KEY) or {}).get("ended")
-    invited = session.get(GUARDIAN_INVITE_KEY) or (session.get(PENDING_KEY) or {}).get("invited")
+    invited = session.get(PROXY_INVITE_KEY) or (session.get(PENDING_KEY) or {}).get("invited")
     session.clear()
     if invited:
-        session[GUARDIAN_INVITE_KEY] = invited
+        session[PROXY_INVITE_KEY] = invited
     token = sessions.start_session(account, request.remote_addr, request.user_agent.string)
     kept_drafts.hand_over(ended, account, token)
     db.session.commit()
@@ -149,7 +149,7 @@ def begin_pending(account, next_url, setup=False):
     two-step first. The cookie is signed, so the marker cannot be forged or edited.
     """
     ended = session.get(SESSION_TOKEN_KEY)  # kept drafts follow to the real sign-in
-    invited = session.get(GUARDIAN_INVITE_KEY)  # and a guardian's invitation
+    invited = session.get(PROXY_INVITE_KEY)  # and a guardian's invitation
     session.clear()
     session[PENDING_KEY] = {"kind": account.kind, "id": account.id, "setup": bool(setup),
                             "at": utcnow().timestamp(), "next": next_url, "ended": ended,

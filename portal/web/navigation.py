@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
+from ..services.proxies import viewing
+
 # (endpoint, label, who sees it, is it the current page: f(endpoint, blueprint)).
 # Labels are translated when drawn, in the request's language.
 STAFF_LINKS = (
@@ -46,10 +48,11 @@ STAFF_LINKS = (
 )
 PATIENT_LINKS = (
     ("patient.home", _l("Home"), "all", lambda endpoint, blueprint: endpoint == "patient.home"),
-    ("consents.index", _l("Forms and consents"), "all",
+    ("consents.index", _l("Forms and consents"), "consents",
      lambda endpoint, blueprint: blueprint == "consents"),
-    ("messages.inbox", _l("Messages"), "all", lambda endpoint, blueprint: blueprint == "messages"),
-    ("records.overview", _l("Health record"), "all",
+    ("messages.inbox", _l("Messages"), "messages",
+     lambda endpoint, blueprint: blueprint == "messages"),
+    ("records.overview", _l("Health record"), "records",
      lambda endpoint, blueprint: blueprint == "records"),
     ("profile.overview", _l("Your account"), "all",
      lambda endpoint, blueprint: blueprint in ("profile", "twostep")),
@@ -66,6 +69,9 @@ def main_navigation():
     if kind == "staff":
         shown.update(("admin",) if current_user.is_admin else ())
         shown.update(("holds",) if g.practice.result_holds_allowed else ())
+    else:  # the parts the chart's reader may use (a representative's permissions)
+        reader = g.get("reader")
+        shown.update(part for part in viewing.PARTS if reader is None or reader.may_use(part))
     endpoint, blueprint = request.endpoint or "", request.blueprint or ""
     current = next((link[0] for link in LINKS[kind]
                     if link[2] in shown and link[3](endpoint, blueprint)), None)

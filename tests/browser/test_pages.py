@@ -366,6 +366,41 @@ def show_documents(scene):
     expect(scene.page.get_by_role("table", name="Your signed documents, newest first")).to_be_visible()
 
 
+def _choose_representative(page):
+    page.goto("/profile/access")
+    page.get_by_role("link", name="Invite someone to help with your care").click()
+    page.get_by_label("Their full name").fill("Alex Quill")
+    page.get_by_label("Their email address").fill("alex@example.com")
+    page.get_by_label("Son or daughter").check()
+    page.get_by_label("View the health record").check()
+    page.get_by_role("button", name="Continue to the authorization").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Read and sign your authorization")
+
+
+def show_authorization_with_errors(scene):
+    """The authorization a patient signs for a representative (issue 22), sent unsigned."""
+    scene.sign_in_patient()
+    page = scene.page
+    _choose_representative(page)
+    page.get_by_role("button", name="Sign and send the invitation").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("Type your full legal name to sign.")
+    expect(summary).to_contain_text("Tick the box to sign the authorization.")
+
+
+def show_people_who_can_act(scene):
+    """The patient's list after inviting a representative: their name, what they may do,
+    since when, until when, and the revoke button."""
+    scene.sign_in_patient()
+    page = scene.page
+    _choose_representative(page)
+    page.get_by_label("Type your full legal name to sign").fill("Robin Quill")
+    page.get_by_label("I authorize this, as written above").check()
+    page.get_by_role("button", name="Sign and send the invitation").click()
+    expect(page.locator(".notice-success")).to_contain_text("Alex Quill has been emailed")
+    expect(page.get_by_role("button", name="Revoke Alex Quill's access")).to_be_visible()
+
+
 def show_consent_sign_with_errors(scene):
     """The page the consent gate opens, after a try with a name that is not the chart's."""
     scene.sign_in_patient(consented=False)
@@ -607,6 +642,8 @@ PAGES = {
     "policy": show_policy,
     "documents": show_documents,
     "consent-sign-errors": show_consent_sign_with_errors,
+    "authorization-errors": show_authorization_with_errors,
+    "people-who-can-act": show_people_who_can_act,
     "health-form": show_health_form,
     "chart-consents": show_chart_consents,
     "paper-signature-errors": show_paper_signature_with_errors,

@@ -24,7 +24,8 @@ def _sign(form, version, answers):
     try:
         signature, _created = signing.sign_as_patient(
             g.patient, form.signing_input(version), account=current_user, answers=answers,
-            practice=g.practice, origin=login.origin(), only_when_due=True)
+            practice=g.practice, origin=login.origin(), only_when_due=True,
+            role=None if g.chart.own else g.chart.grant.kind)
     except signing.SigningError as problem:
         db.session.rollback()
         if problem.field == "legal_name":

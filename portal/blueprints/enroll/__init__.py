@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("enroll", __name__)
 
-from . import guardian, steps, views  # noqa: E402,F401
+from . import invited, steps, views  # noqa: E402,F401

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("profile", __name__)
 
-from . import views  # noqa: E402,F401
+from . import access, views  # noqa: E402,F401

@@ -1,54 +1,15 @@
 """Forms of the staff consent pages: a paper signature, a health form to assign, the batch
 print's dates, and the verification of a code or a PDF."""
 
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
-from ...forms import DATE_PARTS, DateOfBirthField, RequiredRadioField, choices, strip
+from ...forms import DayField, RequiredRadioField, choices, strip
 from ...models.consents import SIGNER_ROLES
-
-EARLIEST_YEAR = 1900
-
-
-class DayField(DateOfBirthField):
-    """A calendar day typed as three numbers, like a date of birth and drawn by the same
-    macro (forms.date_of_birth), with messages that name the date it asks for."""
-
-    def __init__(self, label=None, validators=None, *, what, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.what = what
-        self.type = "DateOfBirthField"  # the form macros draw and link it as one
-
-    def pre_validate(self, form):
-        if self.data is not None:
-            return
-        if not any(self.raw.values()):
-            if self.required:
-                raise StopValidation(_l("Enter %(what)s.", what=self.what))
-            return
-        self.data = self._parse()
-
-    def _parse(self):
-        missing = [part for part in DATE_PARTS if not self.raw.get(part)]
-        if missing:
-            raise StopValidation(_l("%(what)s must include a %(part)s.",
-                                    what=str(self.what).capitalize(), part=missing[0]))
-        if not all(self.raw[part].isdigit() for part in DATE_PARTS) or len(self.raw["year"]) != 4:
-            raise StopValidation(_l("Enter %(what)s as numbers, like 03 14 2025.", what=self.what))
-        try:
-            day = date(int(self.raw["year"]), int(self.raw["month"]), int(self.raw["day"]))
-        except ValueError as error:
-            raise StopValidation(_l("%(what)s must be a real date.",
-                                    what=str(self.what).capitalize())) from error
-        if day.year < EARLIEST_YEAR:
-            raise StopValidation(_l("Check the year: it must be %(year)s or later.",
-                                    year=EARLIEST_YEAR))
-        return day
 
 
 class PaperSignatureForm(FlaskForm):

@@ -13,7 +13,16 @@ from ...services import clock, invitations
 from ...services import patients as charts
 from ...services.consents.documents import is_adult
 from ...services.errors import FieldError
-from ...services.proxies import blocks, changes, confidential, ending, guardians, joining
+from ...services.proxies import (
+    acting,
+    blocks,
+    changes,
+    confidential,
+    conversion,
+    ending,
+    guardians,
+    joining,
+)
 from ...web import login
 from ...web.guards import chart_or_404, staff_required
 from . import bp
@@ -81,6 +90,8 @@ def _grant_page(patient, grant, refused=None, problem=None):
     invitation = joining.latest(grant)
     body = render_template("staff/proxy_grant.html", patient=patient, grant=grant,
                            invitation=invitation,
+                           child_account=conversion.convertible(grant, patient, today),
+                           actions=acting.actions_of(grant), actions_shown=acting.ACTIONS_SHOWN,
                            invitation_state=invitation and invitations.invitation_state(invitation),
                            not_sendable=joining.sendable(grant, patient, today),
                            may_manage=changes.may_manage(current_user),
@@ -154,6 +165,16 @@ def invite_guardian(patient_id, grant_id):
     patient, grant = _grant_or_404(patient_id, grant_id)
     return _change(patient, grant, "invite", ButtonForm(), lambda: joining.send(
         grant, patient, current_user, login.origin(), _today()), "guardian_invited")
+
+
+@bp.route("/patients/<int:patient_id>/access/grants/<int:grant_id>/take-over",
+          methods=["POST"])
+@staff_required()
+def take_over_account(patient_id, grant_id):
+    """Make the child's own portal account (a parent enrolled as the child) this parent's."""
+    patient, grant = _grant_or_404(patient_id, grant_id)
+    return _change(patient, grant, "take_over", ButtonForm(), lambda: conversion.take_over(
+        grant, patient, current_user, login.origin(), _today()), "account_taken_over")
 
 
 @bp.route("/patients/<int:patient_id>/access/grants/<int:grant_id>/end", methods=["POST"])

@@ -7,7 +7,7 @@ from wtforms import EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ...forms import DateOfBirthField, RequiredRadioField, choices, lower, strip
+from ...forms import DateOfBirthField, DayField, RequiredRadioField, choices, lower, strip
 from ...models.proxies import (
     CONFIDENTIAL_BASES,
     COURT_ORDERS,
@@ -17,7 +17,6 @@ from ...models.proxies import (
     RELATIONSHIPS,
     SCOPES,
 )
-from .consent_forms import DayField
 
 AT_MOST_200 = _l("Use at most 200 characters.")
 AN_EMAIL = _l("Enter an email address like name@example.com.")

@@ -151,7 +151,7 @@ def sign(patient, version, *, signer, answers, attestations, drawing, submission
     existing = signature_for_key(submission_key)
     if existing is not None:
         return existing, False
-    if signer.role == "guardian" and signer.account is not None:
+    if signer.role in ("guardian", "representative") and signer.account is not None:
         if not holder_name_matches(signer.account, signer.name):
             raise SigningError(_l("The name you typed does not match the name the practice "
                                   "has for you. Type your own first and family names; you "
@@ -202,10 +202,12 @@ def already_signed(version, current, practice):
              date=clock.local(current.expires_at, practice).strftime("%B %-d, %Y"))
 
 
-def sign_as_patient(patient, filled, *, account, answers, practice, origin, only_when_due=False):
-    """Sign what a patient filled in on a signing page (a SigningInput) as themselves, with
-    `account`: the consents page, a health form and enrollment all sign this way. Returns
-    (signature, created) as sign does; the caller commits.
+def sign_as_patient(patient, filled, *, account, answers, practice, origin, only_when_due=False,
+                    role=None):
+    """Sign what was filled in on a signing page (a SigningInput) with `account`: the
+    consents page, a health form and enrollment all sign this way. `role` is the signer's
+    ("guardian" or "representative" for someone acting for the patient; by default the
+    patient's own account signs as "patient"). Returns (signature, created) as sign does.
 
     With `only_when_due` (the consents pages) a second copy is refused with a SigningError:
     a consent still current and not in its renewal window, a health form already submitted
@@ -215,7 +217,7 @@ def sign_as_patient(patient, filled, *, account, answers, practice, origin, only
     if only_when_due and signature_for_key(filled.submission_key) is None:
         lock_for_write(db.session, f"signing:{patient.id}:{filled.version.document_id}")
         _refuse_a_second_copy(patient, filled.version, practice)
-    role = "patient" if account.patient_id == patient.id else "guardian"
+    role = role or ("patient" if account.patient_id == patient.id else "guardian")
     return sign(patient, filled.version, signer=Signer(filled.name, role, account),
                 answers=answers, attestations=filled.attestations, drawing=filled.drawing,
                 submission_key=filled.submission_key, practice=practice, origin=origin)

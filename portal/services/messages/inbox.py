@@ -87,7 +87,7 @@ def patient_conversation(patient_id, conversation_id, reader=PATIENT):
     conversation = staff_conversation(conversation_id)  # any conversation; then, theirs only
     if conversation is None or conversation.patient_id != patient_id:
         return None
-    if reader.guardian and db.session.scalar(select(Conversation.id).where(
+    if reader.narrowed and db.session.scalar(select(Conversation.id).where(
             Conversation.id == conversation.id, *reader.conversation_conditions())) is None:
         return None
     return conversation

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import exists, select
 
 from ...extensions import db
-from ...models import Patient, PatientAccount, ProxyGrant
+from ...models import AuditEvent, Patient, PatientAccount, ProxyGrant
 from .. import audit
 from .ending import lapsed
 
@@ -67,3 +67,18 @@ def switch(charts, patient_id, origin):
                      object_type="proxy_grant" if chart.grant else "",
                      object_id=chart.grant.id if chart.grant else "")
     return chart
+
+
+ACTIONS_SHOWN = 25
+
+
+def actions_of(grant, limit=ACTIONS_SHOWN):
+    """What the grant's account did on its chart, newest first, from the audit trail (staff
+    read it on the grant's page): at most `limit` rows, none before it signed up."""
+    if grant.account_id is None:
+        return []
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.actor_kind == "patient",
+                                 AuditEvent.actor_id == grant.account_id,
+                                 AuditEvent.patient_id == grant.patient_id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()

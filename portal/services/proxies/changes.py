@@ -37,6 +37,15 @@ def _still_current(grant):
         raise FieldError(_("%(name)s's access has ended.", name=grant.full_name))
 
 
+def _a_guardian(grant):
+    """A limit or a court order is about a guardian; a representative's access is what the
+    patient chose."""
+    _still_current(grant)
+    if grant.kind != "guardian":
+        raise FieldError(_("%(name)s is a representative the patient chose: what they may do "
+                           "and until when is the patient's choice.", name=grant.full_name))
+
+
 def _given(reason, missing):
     """Staff's reason, trimmed; FieldError(`missing`) on the reason field when there is none."""
     reason = (reason or "").strip()
@@ -89,7 +98,7 @@ def set_scope(grant, patient, scope, reason, staff, origin, today):
     """Make a current grant's scope "limited" (with `reason`) or "full" again, not committed.
     Returns whether it changed."""
     permissions.require(staff, "proxies")
-    _still_current(grant)
+    _a_guardian(grant)
     if scope == grant.scope:
         return False
     if scope == "limited":
@@ -112,7 +121,7 @@ def continue_past_18(grant, patient, order, review_on, staff, origin, today):
     18th birthday, through `review_on` (a later date), not committed. `order` "" removes it:
     the access then ends at 18 again."""
     permissions.require(staff, "proxies")
-    _still_current(grant)
+    _a_guardian(grant)
     if order and order not in COURT_ORDERS:
         raise FieldError(_("Choose the court order."), "order")
     if order and (review_on is None or review_on <= today):

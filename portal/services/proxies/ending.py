@@ -23,8 +23,11 @@ def eighteenth_birthday(born):
 
 
 def ends_on(grant, patient):
-    """The first day the grant gives no access: the patient's 18th birthday, or, under a court
+    """The first day the grant gives no access: a representative's, the day after the end
+    date the patient chose; a guardian's, the patient's 18th birthday, or, under a court
     order, the day after its review date."""
+    if grant.kind == "representative":
+        return grant.access_ends_on + timedelta(days=1)
     if grant.continues_under and grant.review_on is not None:
         return grant.review_on + timedelta(days=1)
     return eighteenth_birthday(patient.date_of_birth)

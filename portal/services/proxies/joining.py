@@ -1,12 +1,14 @@
-"""A guardian joins: staff email an invitation for one grant, the guardian opens its link,
-proves who they are and whose parent they are, and the child is added to their account (a
-new one, or the one they already have).
+"""A proxy joins: an invitation is emailed for one grant (by staff for a guardian, by the
+patient for a representative: representatives.py), the person opens its link, proves who
+they are, and the patient is added to their account (a new one, or the one they have).
 
-- The link: its own token purpose ("guardian-invite"), a row with a nonce, valid 7 days
-  (INVITATION_DAYS) and single use; a new invitation voids the grant's older ones.
-- The check: the child's date of birth and account number, and the guardian's own date of
-  birth as staff recorded it. Every wrong try counts; the fifth voids the invitation. The
-  answer never says which fact was wrong.
+- The link: a token purpose of each kind's own ("guardian-invite", "representative-invite"),
+  a row with a nonce, valid 7 days (INVITATION_DAYS) and single use; a new invitation voids
+  the grant's older ones.
+- The check: a guardian types the child's date of birth and account number and their own
+  date of birth as staff recorded it; a representative the patient's date of birth and their
+  own, 18 or older (representatives.check_identity). Every wrong try counts; the fifth voids
+  the invitation. The answer never says which fact was wrong.
 - The account: a guardian who already has one (their own, or another child's) gets the child
   added to it, so one sign-in reaches every child; otherwise a new account without a chart of
   its own (models/accounts.PatientAccount.holder_name).
@@ -33,7 +35,9 @@ from .blocks import blocking
 from .ending import lapsed
 
 MAX_IDENTITY_FAILURES = 5
-PURPOSE = "guardian-invite"
+# Each kind's token purpose and the address its link opens.
+PURPOSES = {"guardian": "guardian-invite", "representative": "representative-invite"}
+LANDINGS = {"guardian": "/guardian", "representative": "/representative"}
 
 
 def sendable(grant, patient, today):
@@ -61,20 +65,27 @@ def send(grant, patient, staff, origin, today):
     refusal = sendable(grant, patient, today)
     if refusal:
         raise FieldError(refusal)
+    # No child's name: an email can be read by others (a shared inbox, a lock screen).
+    return invite(grant, origin, "guardian_invitation", sent_by_id=staff.id)
+
+
+def invite(grant, origin, template, sent_by_id=None, **context):
+    """Email `grant`'s person a new invitation (older open ones become void), from the
+    email template `template` (given the name, the link, when it expires and `context`).
+    The caller commits."""
     void_open(grant, "superseded", origin)
     nonce = secrets.token_urlsafe(32)
     invitation = ProxyInvitation(grant_id=grant.id, email=grant.email, nonce=nonce,
-                                 sent_by_id=staff.id,
+                                 sent_by_id=sent_by_id,
                                  expires_at=utcnow() + invitations.lifetime())
     db.session.add(invitation)
     db.session.flush()
-    token = make_token(PURPOSE, {"i": invitation.id, "n": nonce})
-    # No child's name: an email can be read by others (a shared inbox, a lock screen).
-    send_email(invitation.email, _l("Your invitation to the patient portal"),
-               "guardian_invitation", name=grant.full_name, expires_at=invitation.expires_at,
-               link=external_url("/guardian?t=" + token))
+    token = make_token(PURPOSES[grant.kind], {"i": invitation.id, "n": nonce})
+    send_email(invitation.email, _l("Your invitation to the patient portal"), template,
+               name=grant.full_name, expires_at=invitation.expires_at,
+               link=external_url(f"{LANDINGS[grant.kind]}?t={token}"), **context)
     audit.record("proxy.invitation_sent", origin, patient_id=grant.patient_id,
-                 object_type="proxy_invitation", object_id=invitation.id)
+                 object_type="proxy_invitation", object_id=invitation.id, detail=grant.kind)
     return invitation
 
 
@@ -98,10 +109,12 @@ def latest(grant):
                              .order_by(ProxyInvitation.id.desc()).limit(1))
 
 
-def check_link(token):
-    """(invitation, problem) for a guardian invitation's token: problem None when it can be
-    used, else missing, invalid, used, void or expired (services/invitations.check_link)."""
-    return invitations.row_of_link(PURPOSE, ProxyInvitation, token)
+def check_link(token, kind):
+    """(invitation, problem) for the token of a `kind` ("guardian" or "representative")
+    invitation: problem None when it can be used, else missing, invalid, used, void or expired
+    (services/invitations.check_link)."""
+    return invitations.row_of_link(PURPOSES.get(kind, PURPOSES["guardian"]), ProxyInvitation,
+                                   token)
 
 
 def grant_and_patient(invitation):
@@ -110,7 +123,8 @@ def grant_and_patient(invitation):
     return grant, db.session.get(Patient, grant.patient_id)
 
 
-def _lock(invitation):
+def lock(invitation):
+    """Serialise the writers of one invitation, then read its state (open, used, ...)."""
     lock_for_write(db.session, f"proxy_invitation:{invitation.id}")
     db.session.refresh(invitation)
     return invitations.invitation_state(invitation)
@@ -120,15 +134,23 @@ def check_identity(invitation, child_born, account_number, own_born, origin):
     """Compare the answers with the chart and the grant: "passed", "failed", or the link's
     problem ("void" after the fifth wrong try, "used", "expired"). Never says which was wrong.
     """
-    state = _lock(invitation)
+    state = lock(invitation)
     if state != "open":
         return state
     grant, patient = grant_and_patient(invitation)
     number_matches = hmac.compare_digest(normalize_account_number(account_number).encode(),
                                          normalize_account_number(patient.account_number).encode())
-    about = {"patient_id": patient.id, "object_type": "proxy_invitation",
-             "object_id": invitation.id}
-    if number_matches and child_born == patient.date_of_birth and own_born == grant.date_of_birth:
+    matches = number_matches and child_born == patient.date_of_birth \
+        and own_born == grant.date_of_birth
+    return checked(invitation, matches, origin)
+
+
+def checked(invitation, matches, origin):
+    """Count the outcome of an identity check: "passed", "failed" or "void" (the fifth
+    wrong try). The caller has taken the invitation's lock."""
+    about = {"patient_id": grant_and_patient(invitation)[0].patient_id,
+             "object_type": "proxy_invitation", "object_id": invitation.id}
+    if matches:
         invitation.identity_verified_at = invitation.identity_verified_at or utcnow()
         audit.record("proxy.identity_passed", origin, **about)
         return "passed"
@@ -174,10 +196,10 @@ def join_refusal(invitation, account):
 
 
 def join(invitation, account, origin):
-    """Add the invitation's child to `account` and spend the invitation: (grant, problem).
+    """Add the invitation's patient to `account` and spend the invitation: (grant, problem).
     problem is the link's state when it can no longer be used, or join_refusal's sentence;
     the caller commits."""
-    state = _lock(invitation)
+    state = lock(invitation)
     if state != "open":
         return None, state
     problem = join_refusal(invitation, account)
@@ -188,15 +210,15 @@ def join(invitation, account, origin):
         return None, "void"
     grant.account_id, grant.status = account.id, "active"
     invitation.used_at = utcnow()
-    audit.record("proxy.guardian_joined", origin, actor=account, patient_id=patient.id,
+    audit.record(f"proxy.{grant.kind}_joined", origin, actor=account, patient_id=patient.id,
                  object_type="proxy_grant", object_id=grant.id)
     return grant, None
 
 
 def open_account(invitation, *, username, password, question, answer, policy_text, origin):
-    """A new account for the invitation's guardian, without a chart of its own: their name
-    and date of birth as the practice recorded them, the invitation's address. Not
-    committed; join() then adds the child."""
+    """A new account for the invitation's guardian or representative, without a chart of its
+    own: their name and date of birth as the grant has them, the invitation's address. Not
+    committed; join() then adds the patient."""
     grant, _patient = grant_and_patient(invitation)
     account = PatientAccount(
         patient_id=None, holder_name=grant.full_name, holder_date_of_birth=grant.date_of_birth,
@@ -208,5 +230,5 @@ def open_account(invitation, *, username, password, question, answer, policy_tex
     db.session.flush()
     audit.record("patient.account_created", origin, actor=account,
                  object_type="patient_account", object_id=account.id,
-                 detail="a parent's or guardian's account")
+                 detail=f"a {grant.kind}'s account")
     return account

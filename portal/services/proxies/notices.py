@@ -1,6 +1,11 @@
-"""What the mail worker tells proxies: a guardian is emailed 30 days before their access
-ends at the patient's 18th birthday. The email never names the patient (a guardian of three
-learns which record from the portal, where they sign in), and says nothing clinical."""
+"""What the mail worker tells about proxies' access ending, 30 days before, once each:
+
+- a guardian, before their access ends at the patient's 18th birthday (the email never names
+  the patient: a guardian of three learns which record in the portal, where they sign in);
+- a patient, before a representative's access ends on the day the patient chose (to invite
+  them again if they wish).
+
+Nothing clinical in either."""
 
 from datetime import date, timedelta
 
@@ -52,4 +57,23 @@ def send_ending_notices(today=None):
                    ends_on=ends.strftime("%B %-d, %Y"), link=external_url("/sign-in"))
         sent += 1
     db.session.commit()
-    return sent
+    return sent + _representatives_ending(today)
+
+
+def _representatives_ending(today):
+    """Email each patient whose representative's access ends within 30 days, once."""
+    rows = db.session.execute(
+        select(ProxyGrant, PatientAccount)
+        .join(PatientAccount, PatientAccount.patient_id == ProxyGrant.patient_id)
+        .where(ProxyGrant.kind == "representative", ProxyGrant.status == "active",
+               ProxyGrant.ending_notice_sent_at.is_(None), PatientAccount.status == "active",
+               ProxyGrant.access_ends_on >= today,
+               ProxyGrant.access_ends_on < today + timedelta(days=NOTICE_DAYS))).all()
+    for grant, account in rows:
+        grant.ending_notice_sent_at = utcnow()
+        send_email(account.email, _l("An authorization you gave in the patient portal ends soon"),
+                   "representative_access_ending", name=account.name,
+                   ends_on=grant.access_ends_on.strftime("%B %-d, %Y"),
+                   link=external_url("/sign-in"))
+    db.session.commit()
+    return len(rows)

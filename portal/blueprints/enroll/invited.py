@@ -1,12 +1,14 @@
-"""A parent or guardian joins from the invitation staff emailed (services/proxies/joining.py):
-the link, then who they are and whose parent, then their account: the child is added to the
-account they are signed in to, or to the one their email already has once they sign in, or
-to a new account of their own. No JavaScript needed.
+"""A parent or guardian (invited by the practice) or a representative (invited by the
+patient) joins from the emailed invitation (services/proxies/joining.py): the link, then who
+they are, then their account: the patient is added to the account they are signed in to, or
+to the one their email already has once they sign in, or to a new account of their own. No
+JavaScript needed.
 
-The link's token moves from the address bar to the session at once, with the verified
-invitation's id beside it after the check; both survive signing in (web/login.begin)."""
+The link's token and its kind move from the address bar to the session at once, with the
+verified invitation's id beside them after the check; all survive signing in
+(web/login.begin)."""
 
-from flask import redirect, render_template, request, session, url_for
+from flask import g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -14,15 +16,15 @@ from ... import page_texts
 from ...extensions import db
 from ...flash_messages import flash_message, get_message
 from ...forms import ButtonForm
-from ...services import access
-from ...services.proxies import joining
+from ...services import access, clock
+from ...services.proxies import joining, representatives
 from ...web import login
 from ...web.guards import ACTING_KEY
 from . import bp
-from .guardian_forms import GuardianAccountForm, GuardianIdentityForm
+from .invited_forms import GuardianAccountForm, GuardianIdentityForm, RepresentativeIdentityForm
 from .views import portal_consent_version
 
-GUARDIAN_KEY = login.GUARDIAN_INVITE_KEY
+INVITE_KEY = login.PROXY_INVITE_KEY
 
 
 def _problem(problem, invitation=None):
@@ -37,54 +39,78 @@ def _invitation():
     """(invitation, problem page or None) for the link this browser opened."""
     if current_user.is_authenticated and not access.is_patient(current_user):
         return None, _problem("signed_in")
-    invitation, problem = joining.check_link((session.get(GUARDIAN_KEY) or {}).get("t"))
+    opened = session.get(INVITE_KEY) or {}
+    invitation, problem = joining.check_link(opened.get("t"), opened.get("k"))
     if problem:
         return invitation, _problem(problem, invitation)
     return invitation, None
 
 
 def _verified(invitation):
-    return (session.get(GUARDIAN_KEY) or {}).get("v") == invitation.id \
+    return (session.get(INVITE_KEY) or {}).get("v") == invitation.id \
         and invitation.identity_verified_at is not None
 
 
-@bp.route("/guardian", methods=["GET", "POST"])
-def guardian():
-    """The emailed link lands here; then the check: the child's date of birth and account
-    number, and the guardian's own date of birth."""
-    if request.method == "GET" and "t" in request.args:
-        session[GUARDIAN_KEY] = {"t": request.args["t"][:1000]}
-        return redirect(url_for("enroll.guardian"))
+@bp.route("/guardian")
+def guardian_link():
+    """A parent's or guardian's emailed link lands here."""
+    return _landed("guardian")
+
+
+@bp.route("/representative")
+def representative_link():
+    """A representative's emailed link lands here."""
+    return _landed("representative")
+
+
+def _landed(kind):
+    if "t" in request.args:
+        session[INVITE_KEY] = {"t": request.args["t"][:1000], "k": kind}
+    return redirect(url_for("enroll.invited"))
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def invited():
+    """The check: a guardian types the child's date of birth and account number and their
+    own date of birth; a representative the patient's date of birth and their own."""
     invitation, refused = _invitation()
     if refused:
         return refused
     if _verified(invitation):
-        return redirect(url_for("enroll.guardian_account"))
-    form, failed = GuardianIdentityForm(), None
+        return redirect(url_for("enroll.invited_account"))
+    guardian = session[INVITE_KEY].get("k") != "representative"
+    form, failed = (GuardianIdentityForm if guardian else RepresentativeIdentityForm)(), None
     if form.validate_on_submit():
-        outcome = joining.check_identity(invitation, form.child_date_of_birth.data,
-                                         form.account_number.data, form.date_of_birth.data,
-                                         login.origin())
+        if guardian:
+            outcome = joining.check_identity(invitation, form.child_date_of_birth.data,
+                                             form.account_number.data, form.date_of_birth.data,
+                                             login.origin())
+        else:
+            outcome = representatives.check_identity(
+                invitation, form.patient_date_of_birth.data, form.date_of_birth.data,
+                login.origin(), clock.today(practice=g.practice))
         db.session.commit()
         if outcome == "passed":
-            session[GUARDIAN_KEY] = {**session[GUARDIAN_KEY], "v": invitation.id}
-            return redirect(url_for("enroll.guardian_account"))
-        if outcome != "failed":
+            session[INVITE_KEY] = {**session[INVITE_KEY], "v": invitation.id}
+            return redirect(url_for("enroll.invited_account"))
+        if outcome not in ("failed", "too_young"):
             return _problem(outcome, invitation)
-        failed = get_message("guardian_identity_failed")[0]
-    return render_template("enroll/guardian_identity.html", form=form, failed=failed,
+        failed = get_message(f"{'guardian' if guardian else 'representative'}_identity_"
+                             f"{'failed' if outcome == 'failed' else 'too_young'}")[0]
+    template = "enroll/guardian_identity.html" if guardian else "enroll/representative_identity.html"
+    return render_template(template, form=form, failed=failed,
                            tries_left=joining.tries_left(invitation))
 
 
-@bp.route("/guardian/account", methods=["GET", "POST"])
-def guardian_account():
+@bp.route("/join/account", methods=["GET", "POST"])
+def invited_account():
     """Checked: add the child to the account signed in, or sign in to the one this email has,
     or open a new account."""
     invitation, refused = _invitation()
     if refused:
         return refused
     if not _verified(invitation):
-        return redirect(url_for("enroll.guardian"))
+        return redirect(url_for("enroll.invited"))
     grant, patient = joining.grant_and_patient(invitation)
     if current_user.is_authenticated:
         return _join_signed_in(invitation, patient)
@@ -137,8 +163,8 @@ def _open_account(invitation, grant, patient, form):
 
 
 def _joined(patient):
-    session.pop(GUARDIAN_KEY, None)
+    session.pop(INVITE_KEY, None)
     session[ACTING_KEY] = patient.id
     db.session.commit()
-    flash_message("guardian_joined", name=patient.first_name)
+    flash_message("proxy_joined", name=patient.first_name)
     return redirect(url_for("patient.home"))

@@ -1,5 +1,5 @@
-"""The guardian's forms: who they are and whose parent (the invitation's check), and a new
-account of their own."""
+"""The forms of someone invited to act for a patient: who they are (a guardian's check, a
+representative's), and a new account of their own."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -24,6 +24,16 @@ class GuardianIdentityForm(FlaskForm):
     )
     date_of_birth = DateOfBirthField(_l("Your own date of birth"),
                                      description=_l("As you gave it to the practice."))
+
+
+class RepresentativeIdentityForm(FlaskForm):
+    """The date of birth of the patient who invited them, and their own (18 or older)."""
+
+    patient_date_of_birth = DateOfBirthField(
+        _l("Date of birth of the person who invited you"),
+        description=_l("To show that they asked you. For example, 03 14 1962."))
+    date_of_birth = DateOfBirthField(_l("Your own date of birth"),
+                                     description=_l("A representative is 18 or older."))
 
 
 class GuardianAccountForm(NewPasswordFields, SecurityQuestionFields, FlaskForm):
