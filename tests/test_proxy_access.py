@@ -598,3 +598,21 @@ def test_staff_see_what_a_guardian_did(app, desk, outbox, milo, publish_entry):
     assert "What they did in the portal" in page
     assert f"record.viewed entry immunization; shown: {entry}" in page
     assert "proxy.guardian_joined" in page
+
+
+def test_the_home_sums_up_what_waits_for_each_child(app, desk, outbox, milo, june,
+                                                    publish_entry):
+    publish_entry("immunization", patient_id=june.id)
+    publish_entry("lab", patient_id=june.id)
+    dana = join_new(app, invite(app, desk, outbox, milo), milo)
+    consent_on_file(app, june)
+    prove(dana, invite(app, desk, outbox, june), june)
+    assert post_form(dana, "/join/account", {}).status_code == 302
+    post_form(dana, "/acting-for", {"patient_id": milo.id}, page_url="/home")
+    home = words(dana.get("/home"))
+    assert "Record of Milo Rivers" in home
+    assert "Waiting for June Rivers" in home
+    assert "2 new in the health record" in home
+    page = text(dana.get("/home"))
+    assert f'<input type="hidden" name="patient_id" value="{june.id}">' in page
+    assert "Open the record of June Rivers" in page

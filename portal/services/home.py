@@ -20,7 +20,8 @@ from ..models.types import utcnow
 from . import clock
 from .consents import documents
 from .consents.gate import RENEWAL_NOTICE_DAYS
-from .proxies.viewing import PATIENT
+from .messages import inbox
+from .proxies.viewing import PATIENT, reader_of
 from .records.categories import CATEGORIES
 
 # Categories with a section of their own: not counted again among what is new.
@@ -111,6 +112,22 @@ def waiting_for(patient, unread, practice, now=None, reader=PATIENT):
                    new_in_record=new_in_record(patient.id, reader),
                    appointment=next_appointment(patient.id, now, practice, reader),
                    balance=balance_due(patient.id, reader))
+
+
+def others_waiting(charts, chosen, practice, now=None):
+    """[(chart, Waiting)] for each chart of `charts` but the `chosen` one, in their order:
+    what waits for each other person the account acts for (a parent of three sees each
+    child's at once), as their reader may see it. Six queries a chart; none for an account
+    that opens one chart."""
+    now = now or utcnow()
+    shown = []
+    for chart in charts:
+        if chart is chosen:
+            continue
+        reader = reader_of(chart)
+        unread = inbox.unread_count(chart.patient.id, reader) if reader.may_message else 0
+        shown.append((chart, waiting_for(chart.patient, unread, practice, now, reader)))
+    return shown
 
 
 # The home runs on every visit, and building a statement costs more than running it here, so

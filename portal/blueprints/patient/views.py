@@ -16,7 +16,8 @@ def home():
     """The patient's home: what waits for them, then links to every part of the portal."""
     waiting = todo.waiting_for(g.patient, unread=g.unread_messages, practice=g.practice,
                                reader=g.reader)
-    return render_template("patient/home.html", account=current_user, waiting=waiting)
+    return render_template("patient/home.html", account=current_user, waiting=waiting,
+                           others=todo.others_waiting(g.charts, g.chart, g.practice))
 
 
 @bp.route("/acting-for", methods=["POST"])
