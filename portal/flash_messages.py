@@ -68,6 +68,12 @@ FLASHES = {
                                      "patient's account must be theirs alone. Ask the patient "
                                      "for an email address of their own at the next visit."),
                                   "error"),
+    "invitation_too_young": (_l("No invitation was sent: the practice's setting gives a "
+                                "patient this young no account of their own. Add their "
+                                "parents and guardians under Family and access."), "error"),
+    "letter_too_young": (_l("No letter was printed: the practice's setting gives a patient "
+                            "this young no account of their own. Add their parents and "
+                            "guardians under Family and access."), "error"),
     "invitation_inactive": (_l("Only active charts can be invited to the portal."), "error"),
     "letter_has_account": (_l("This patient already has a portal account, so no letter was "
                               "printed."), "error"),

@@ -616,3 +616,56 @@ def test_the_home_sums_up_what_waits_for_each_child(app, desk, outbox, milo, jun
     page = text(dana.get("/home"))
     assert f'<input type="hidden" name="patient_id" value="{june.id}">' in page
     assert "Open the record of June Rivers" in page
+
+
+# -- A teen's own account and messages (part 4) ------------------------------------------------
+
+def test_a_minor_gets_an_own_account_only_from_the_practices_age(app, desk, make_patient,
+                                                                 save_practice, outbox):
+    twelve = make_patient(account_number="T-3050", first_name="Ivy", last_name="Rivers",
+                          date_of_birth=date(2014, 6, 1), email="ivy@example.com")
+    chart = f"/staff/patients/{twelve.id}"
+    refused = post_form(desk, f"{chart}/invitation", {}, page_url=chart)
+    assert get_message("invitation_too_young")[0] in text(desk.get(refused.location))
+    assert "gives a patient this young no account of their own" in text(desk.get(chart))
+    letter = post_form(desk, f"{chart}/activation-letter.pdf", {}, page_url=chart)
+    assert letter.status_code == 302  # no letter either
+    assert not outbox.queued
+    save_practice(teen_account_age=12)
+    sent = post_form(desk, f"{chart}/invitation", {}, page_url=chart)
+    assert get_message("invitation_sent")[0] in text(desk.get(sent.location))
+    assert [email.recipient for email in outbox.queued] == ["ivy@example.com"]
+
+
+def test_a_teen_chooses_who_reads_each_message(app, desk, outbox, make_account, patient_client,
+                                               topics, save_practice):
+    teen = make_account(username="june", account_number="T-3060", first_name="June",
+                        last_name="Rivers", date_of_birth=JUNE_BORN, email="june@example.com")
+    june = patient_client("june")
+    chart = SimpleNamespace(id=teen.patient_id, date_of_birth=JUNE_BORN,
+                            account_number="T-3060")
+    dana = join_new(app, invite(app, desk, outbox, chart), chart, consented=False)
+    care_team = topics["Question for my care team"]
+    page = text(june.get(f"/messages/new?topic={care_team}"))
+    assert "Who may read this conversation?" in page
+    assert '<input checked class="radio-input" id="audience-0" name="audience" type="radio" ' \
+        'value="private">' in page
+    private = compose(june, care_team, subject="A private question", body="Just for you.",
+                      audience="private")
+    shared = compose(june, care_team, subject="A shared question", body="Mom can see.",
+                     audience="family")
+    assert private.status_code == shared.status_code == 302
+    inbox_page = text(dana.get("/messages"))
+    assert "A shared question" in inbox_page and "A private question" not in inbox_page
+    private_id = int(private.location.rsplit("/", 1)[1])
+    assert dana.get(f"/messages/{private_id}").status_code == 404
+    # The teen sees both; staff see the mark, at the patient's request.
+    mine = text(june.get("/messages"))
+    assert "A private question" in mine and "A shared question" in mine
+    section = text(desk.get(f"/staff/patients/{teen.patient_id}/access"))
+    assert "The patient asked" in section
+    # A practice that includes the family by default: "family" comes chosen.
+    save_practice(teen_messages_private=False)
+    again = text(june.get(f"/messages/new?topic={care_team}"))
+    assert '<input checked class="radio-input" id="audience-1" name="audience" type="radio" ' \
+        'value="family">' in again

@@ -45,6 +45,15 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_proxy_grants_account_id_patient_accounts'),
                                     'patient_accounts', ['account_id'], ['id'])
 
+    with op.batch_alter_table('practice', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('teen_account_age', sa.Integer(), nullable=False,
+                                      server_default='13'))
+        batch_op.add_column(sa.Column('teen_messages_private', sa.Boolean(), nullable=False,
+                                      server_default=sa.true()))
+    with op.batch_alter_table('practice', schema=None) as batch_op:
+        batch_op.alter_column('teen_account_age', server_default=None)
+        batch_op.alter_column('teen_messages_private', server_default=None)
+
     op.create_table('proxy_invitations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('grant_id', sa.Integer(), nullable=False),
@@ -67,6 +76,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('practice', schema=None) as batch_op:
+        batch_op.drop_column('teen_messages_private')
+        batch_op.drop_column('teen_account_age')
     with op.batch_alter_table('proxy_invitations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proxy_invitations_grant_id'))
     op.drop_table('proxy_invitations')

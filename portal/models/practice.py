@@ -35,6 +35,11 @@ class Practice(db.Model):
     # Results are released at once (information-blocking rules); a practice may let a
     # provider hold one for review, with a written reason.
     result_holds_allowed: Mapped[bool] = mapped_column(default=False)
+    # A minor's own account (issue 22): from this age (12 or 13), or 18 for none before
+    # adulthood; and whether a teen's new message is "just me and the care team" unless
+    # they choose to include their parents and guardians.
+    teen_account_age: Mapped[int] = mapped_column(default=13)
+    teen_messages_private: Mapped[bool] = mapped_column(default=True)
     portal_policy: Mapped[str] = mapped_column(Text, default="")
     # A public page answers "valid, signed on DATE" for a signed PDF's verification code.
     public_verification: Mapped[bool] = mapped_column(default=False)

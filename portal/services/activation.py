@@ -21,9 +21,11 @@ from ..database import lock_for_write
 from ..extensions import db
 from ..models import Invitation, StaffUser
 from ..models.types import utcnow
-from . import audit, codes, invitations, ratelimit
+from . import audit, clock, codes, invitations, ratelimit
 from .accounts import account_for_patient
 from .pdf import render_pdf
+from .practice import get_practice
+from .proxies.ending import too_young_for_own_account
 from .tokens import external_url
 
 CODE_LENGTH = 12  # 60 bits (services/codes.py)
@@ -32,12 +34,14 @@ _PURPOSE = b"portal activation code"
 
 
 def letter_refusal(patient, account):
-    """Why this chart cannot get a letter now (has_account, inactive), or None when it can.
-    Unlike an emailed invitation, a letter needs no email address on the chart."""
+    """Why this chart cannot get a letter now (has_account, inactive, too_young), or None
+    when it can. Unlike an emailed invitation, a letter needs no email address on the chart."""
     if account is not None:
         return "has_account"
     if patient.status != "active":
         return "inactive"
+    if too_young_for_own_account(patient, get_practice(), clock.today()):
+        return "too_young"
     return None
 
 

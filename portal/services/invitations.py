@@ -20,11 +20,12 @@ from ..database import lock_for_write
 from ..extensions import db
 from ..models import Invitation, Patient
 from ..models.types import utcnow
-from . import audit
+from . import audit, clock
 from .access import LARGEST_ID
 from .accounts import account_for_patient
 from .mail import send_email
-from .proxies import blocks, guardians
+from .practice import get_practice
+from .proxies import blocks, ending, guardians
 from .tokens import check_token, external_url, make_token
 from .typed_input import normalize_account_number
 
@@ -120,15 +121,18 @@ def void_open_invitations(patient_id, reason, origin, action="invitation.voided"
 
 
 def invitation_refusal(patient, account):
-    """Why this chart cannot get an invitation now (has_account, no_email, inactive), or
-    None when it can, from the chart alone. `account` is the chart's portal account, or
-    None. Sending checks the chart's "do not grant access" entries too (send_invitation)."""
+    """Why this chart cannot get an invitation now (has_account, no_email, inactive,
+    too_young), or None when it can, from the chart and the practice's settings. `account` is
+    the chart's portal account, or None. Sending checks the chart's "do not grant access"
+    entries and its guardians' emails too (send_invitation)."""
     if account is not None:
         return "has_account"
     if not patient.email:
         return "no_email"
     if patient.status != "active":
         return "inactive"
+    if ending.too_young_for_own_account(patient, get_practice(), clock.today()):
+        return "too_young"
     return None
 
 

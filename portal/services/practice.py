@@ -12,6 +12,7 @@ SETTING_FIELDS = (
     "phone", "fax", "email", "time_zone", "office_hours", "reply_time_promise",
     "emergency_notice", "attachments_allowed", "attachment_max_mb", "attachment_message_max_mb",
     "attachment_types", "public_verification", "activation_code_days", "result_holds_allowed",
+    "teen_account_age", "teen_messages_private",
 )
 
 

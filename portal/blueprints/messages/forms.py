@@ -8,7 +8,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from ...forms import counted, one_newline, posted_id, strip
+from ...forms import choices, counted, one_newline, posted_id, strip
 from ...services.messages import limits, topics
 
 
@@ -60,6 +60,13 @@ class ComposeForm(TopicChoice, TopicDetails, AttachmentFields, FlaskForm):
         _l("Your message"), filters=[one_newline],
         description=_l("Up to %(limit)d characters.", limit=limits.BODY_MAX),
         render_kw=counted(limits.BODY_MAX, rows=10))
+
+    # Shown to a teen writing from their own account (services/proxies/confidential.py).
+    audience = RadioField(
+        _l("Who may read this conversation?"),
+        choices=choices({"private": _l("Just me and the care team"),
+                         "family": _l("Me, the care team and my parents or guardians")}),
+        validate_choice=False)
 
     def details(self, topic):
         """{key: typed value} of the topic's own fields (none without a topic)."""

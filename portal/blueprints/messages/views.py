@@ -11,7 +11,9 @@ from flask_login import current_user
 from ...extensions import db
 from ...flash_messages import flash_message
 from ...forms import show_refusal
+from ...services import clock
 from ...services.messages import attachments, conversations, inbox, limits, thread, topics
+from ...services.proxies import confidential
 from ...web import downloads, kept_drafts, login
 from ...web.filters import reply_time
 from ...web.guards import patient_required
@@ -89,6 +91,8 @@ def compose():
             db.session.rollback()
             problem = show_refusal(form, refused)
         else:
+            if _chooses_audience() and form.audience.data != "family":
+                confidential.keep_private(g.patient, conversation, login.origin())
             db.session.commit()
             flash_message("message_sent", days=reply_time(conversation.topic))
             return redirect(url_for("messages.conversation", conversation_id=conversation.id))
@@ -115,14 +119,23 @@ def _compose_kept(kept, offered):
     return page
 
 
+def _chooses_audience():
+    """Whether this writer chooses who may read the conversation (a teen, own account)."""
+    return confidential.chooses_audience(g.patient, g.chart.own, clock.today(practice=g.practice))
+
+
 def _compose_page(form, offered, topic, problem=None):
     """The message step: the chosen topic's questions, or the topic buttons again when the
-    topic posted is not one offered."""
+    topic posted is not one offered. A teen chooses the audience, the practice's choice
+    first."""
     if not form.submission_key.data:
         form.submission_key.data = conversations.new_submission_key()
+    if form.audience.data not in confidential.AUDIENCES:
+        form.audience.data = "private" if g.practice.teen_messages_private else "family"
     return render_template("messages/compose.html", form=form, topic=topic, problem=problem,
                            topics=offered, fields=topics.topic_fields(topic) if topic else (),
-                           policy=_attachment_policy(), reply_time=reply_time)
+                           policy=_attachment_policy(), reply_time=reply_time,
+                           chooses_audience=_chooses_audience())
 
 
 @bp.route("/messages/<int:conversation_id>")

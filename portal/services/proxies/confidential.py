@@ -138,3 +138,24 @@ def remove(patient, item, staff, origin):
     audit.record("proxy.confidential_removed", origin, patient_id=patient.id,
                  object_type=item.kind, object_id=item.id)
     return True
+
+
+# A teen's choice on a new message (issue 22, part 4): who may read the conversation.
+AUDIENCES = ("private", "family")
+
+
+def chooses_audience(patient, own_chart, today):
+    """Whether the writer of a new message chooses its audience: a minor writing from their
+    own account ("just me and the care team", or their parents and guardians too)."""
+    return own_chart and age_on(patient.date_of_birth, today) < 18
+
+
+def keep_private(patient, conversation, origin):
+    """A teen chose "just me and the care team": the conversation is marked confidential
+    from every guardian at the patient's request, as a clinician's mark would be. Not
+    committed."""
+    db.session.add(ConfidentialMark(patient_id=patient.id, object_type="conversation",
+                                    object_id=conversation.id, basis="patient_request"))
+    audit.record("proxy.confidential_marked", origin, patient_id=patient.id,
+                 object_type="conversation", object_id=conversation.id,
+                 detail="patient_request, chosen when writing")
