@@ -146,6 +146,8 @@ def test_no_download_route_goes_unaudited(app):
         "/messages/attachments/<int:attachment_id>",
         # test_activation.py: test_print_a_letter_enroll_with_its_code_and_sign_in
         "/staff/patients/<int:patient_id>/activation-letter.pdf",
+        # test_proxy_access.py: test_a_parent_at_the_desk_joins_with_a_printed_letter
+        "/staff/patients/<int:patient_id>/access/grants/<int:grant_id>/letter.pdf",
         # test_records_staff.py: test_a_document_is_typed_by_its_bytes_and_downloads_safely
         "/staff/patients/<int:patient_id>/records/<int:entry_id>/file",
         # test_records_patient.py: test_an_entry_pdf_holds_its_facts_downloads_safely_audited

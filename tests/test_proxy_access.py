@@ -669,3 +669,34 @@ def test_a_teen_chooses_who_reads_each_message(app, desk, outbox, make_account, 
     again = text(june.get(f"/messages/new?topic={care_team}"))
     assert '<input checked class="radio-input" id="audience-1" name="audience" type="radio" ' \
         'value="family">' in again
+
+
+def test_a_parent_at_the_desk_joins_with_a_printed_letter(app, desk, milo, audit_trail):
+    consent_on_file(app, milo)
+    section = f"/staff/patients/{milo.id}/access"
+    assert post_form(desk, f"{section}/guardians", DANA, page_url=section).status_code == 302
+    grant = grant_of(app, milo.id, DANA["email"])
+    page = f"{section}/grants/{grant.id}"
+    assert "Print an activation letter (PDF)" in text(desk.get(page))
+    printed = post_form(desk, f"{page}/letter.pdf", {}, page_url=page)
+    assert printed.status_code == 200 and printed.mimetype == "application/pdf"
+    [printed_row] = audit_trail.rows("proxy.letter_printed")
+    [exported] = audit_trail.rows("guardian_letter.exported")
+    assert printed_row.patient_id == exported.patient_id == milo.id
+    letter = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.data)).pages)
+                      .split())
+    assert "Dear Dana Rivers" in letter and "Milo" in letter
+    assert "T-3001" not in letter and "2016" not in letter  # no account number, no birth date
+    code = re.search(r"Your activation code ([A-Z0-9]{4} [A-Z0-9]{4} [A-Z0-9]{4})", letter).group(1)
+    parent = app.test_client()
+    typed = post_form(parent, "/activate", {"code": code.lower()})
+    assert typed.status_code == 302 and typed.location.endswith("/join")
+    assert "Your child's date of birth" in text(parent.get("/join"))
+    assert post_form(parent, "/join", identity(milo)).status_code == 302
+    made = post_form(parent, "/join/account", {
+        "username": "dana.rivers", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+        "question": "childhood_hero", "answer": SECURITY_ANSWER, "agree": "y"})
+    assert made.status_code == 302 and made.location.endswith("/home"), text(made)
+    assert "Record of Milo Rivers" in words(parent.get("/home"))
+    again = post_form(app.test_client(), "/activate", {"code": code})
+    assert again.status_code == 410

@@ -57,6 +57,8 @@ def upgrade():
     op.create_table('proxy_invitations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('grant_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=True),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('nonce', sa.String(length=64), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
@@ -69,7 +71,8 @@ def upgrade():
     sa.Column('void_reason', sa.String(length=30), nullable=False),
     sa.ForeignKeyConstraint(['grant_id'], ['proxy_grants.id'], name=op.f('fk_proxy_invitations_grant_id_proxy_grants')),
     sa.ForeignKeyConstraint(['sent_by_id'], ['staff_users.id'], name=op.f('fk_proxy_invitations_sent_by_id_staff_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_proxy_invitations'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proxy_invitations')),
+    sa.UniqueConstraint('code_hash', name=op.f('uq_proxy_invitations_code_hash'))
     )
     with op.batch_alter_table('proxy_invitations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proxy_invitations_grant_id'), ['grant_id'], unique=False)

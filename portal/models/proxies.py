@@ -193,14 +193,18 @@ class AccessBlock(db.Model):
 
 
 class ProxyInvitation(db.Model):
-    """An emailed invitation for a guardian to reach a child's chart (issue 22): the token
-    (its own purpose, "guardian-invite") names the row and carries its nonce; the row decides
-    whether it can still be used. 7 days, single use; 5 wrong identity checks void it."""
+    """An invitation to act for a patient (issue 22): emailed (kind "email": the token, of
+    its kind's own purpose, names the row and carries its nonce) or, for a guardian at the
+    desk, printed in an activation letter (kind "letter": the code, kept only as a keyed
+    hash, finds the row). The row decides whether it can still be used: single use, 7 days
+    for a link and the practice's letter days for a code; 5 wrong identity checks void it."""
 
     __tablename__ = "proxy_invitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grant_id: Mapped[int] = mapped_column(ForeignKey("proxy_grants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="email")
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(254))
     nonce: Mapped[str] = mapped_column(String(64))
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))

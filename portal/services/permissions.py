@@ -141,7 +141,8 @@ ROUTES = {
     "staff.stop_share": "stop_share",
     **dict.fromkeys((
         "staff.add_guardian", "staff.end_grant", "staff.suspend_grant", "staff.reinstate_grant",
-        "staff.grant_scope", "staff.invite_guardian", "staff.take_over_account",
+        "staff.grant_scope", "staff.invite_guardian", "staff.guardian_letter",
+        "staff.take_over_account",
         "staff.grant_court_order",
         "staff.add_block", "staff.lift_block",
     ), "proxies"),

@@ -98,16 +98,10 @@ class PracticeSettingsForm(FlaskForm):
                        "every held result, who held it, why and for how long."))
 
     teen_account_age = SelectField(
-        _l("A patient under 18 may have a portal account of their own"),
-        description=_l("Until then, parents and guardians reach the record with accounts of "
-                       "their own. A teen's account is at an email no parent or guardian uses."),
-        coerce=int, choices=choices({12: _l("From age 12"), 13: _l("From age 13"),
-                                     18: _l("Not before 18")}))
+        _l("A minor's own account"), coerce=int,
+        choices=choices({12: _l("From 12"), 13: _l("From 13"), 18: _l("Not before 18")}))
     teen_messages_private = BooleanField(
-        _l("A teen's new message is between them and the care team unless they choose to "
-           "include their parents and guardians"),
-        description=_l("Teens choose on each message; this is what is chosen before they "
-                       "change it."))
+        _l("A teen's new message leaves out their parents unless they include them"))
 
     def validate_attachment_types(self, field):
         """Only endings the portal can check from a file's bytes (services/uploads.py)."""

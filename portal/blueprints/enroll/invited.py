@@ -17,7 +17,7 @@ from ...extensions import db
 from ...flash_messages import flash_message, get_message
 from ...forms import ButtonForm
 from ...services import access, clock
-from ...services.proxies import joining, representatives
+from ...services.proxies import joining, letters, representatives
 from ...web import login
 from ...web.guards import ACTING_KEY
 from . import bp
@@ -40,7 +40,10 @@ def _invitation():
     if current_user.is_authenticated and not access.is_patient(current_user):
         return None, _problem("signed_in")
     opened = session.get(INVITE_KEY) or {}
-    invitation, problem = joining.check_link(opened.get("t"), opened.get("k"))
+    if "letter" in opened:  # a guardian's letter's code, typed on /activate
+        invitation, problem = letters.opened_letter(opened["letter"])
+    else:
+        invitation, problem = joining.check_link(opened.get("t"), opened.get("k"))
     if problem:
         return invitation, _problem(problem, invitation)
     return invitation, None

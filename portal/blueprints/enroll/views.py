@@ -9,8 +9,9 @@ from flask_login import current_user
 from ... import page_texts
 from ...extensions import db
 from ...flash_messages import get_message
-from ...services import activation, enrollment, invitations
+from ...services import activation, codes, enrollment, invitations
 from ...services.consents import blocks, documents
+from ...services.proxies import letters
 from ...web import login
 from . import bp
 from .forms import ActivationCodeForm, IdentityForm
@@ -70,6 +71,13 @@ def activate():
         if activation.guess_refused(origin.ip):  # per address, and wrong codes over all
             abort(429)
         invitation, problem = activation.find_letter(form.code.data)
+        if problem == "unknown":  # perhaps a parent's or guardian's letter (issue 22)
+            guardian, guardian_problem = letters.find_letter(codes.normalize(form.code.data))
+            if guardian is not None:
+                if guardian_problem:
+                    return problem_page(guardian_problem, letter=True)
+                session[login.PROXY_INVITE_KEY] = {"letter": guardian.id, "k": "guardian"}
+                return redirect(url_for("enroll.invited"))
         if problem in ("malformed", "unknown"):
             activation.record_refused_code(problem, origin)
             db.session.commit()

@@ -121,7 +121,8 @@ def _compose_kept(kept, offered):
 
 def _chooses_audience():
     """Whether this writer chooses who may read the conversation (a teen, own account)."""
-    return confidential.chooses_audience(g.patient, g.chart.own, clock.today(practice=g.practice))
+    return confidential.chooses_audience(g.patient, g.chart.own, g.practice,
+                                         clock.today(practice=g.practice))
 
 
 def _compose_page(form, offered, topic, problem=None):

@@ -22,8 +22,9 @@ from ...services.proxies import (
     ending,
     guardians,
     joining,
+    letters,
 )
-from ...web import login
+from ...web import downloads, login
 from ...web.guards import chart_or_404, staff_required
 from . import bp
 from .chart import section_page
@@ -165,6 +166,27 @@ def invite_guardian(patient_id, grant_id):
     patient, grant = _grant_or_404(patient_id, grant_id)
     return _change(patient, grant, "invite", ButtonForm(), lambda: joining.send(
         grant, patient, current_user, login.origin(), _today()), "guardian_invited")
+
+
+@bp.route("/patients/<int:patient_id>/access/grants/<int:grant_id>/letter.pdf",
+          methods=["POST"])
+@staff_required()
+def guardian_letter(patient_id, grant_id):
+    """Print an activation letter for a parent at the desk: a new one-time code (any open
+    invitation or letter stops working), handed out as the PDF at once."""
+    patient, grant = _grant_or_404(patient_id, grant_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        invitation, code = letters.print_letter(grant, patient, current_user, login.origin(),
+                                                _today(), g.practice)
+    except FieldError as error:
+        db.session.rollback()
+        return _grant_page(patient, grant, problem=error.message)
+    pdf = letters.letter_pdf(grant, patient, invitation, code, g.practice)
+    return downloads.audited(pdf, f"guardian-letter-{invitation.id}.pdf", "application/pdf",
+                             login.origin(), "guardian_letter", invitation.id,
+                             patient_id=patient.id)
 
 
 @bp.route("/patients/<int:patient_id>/access/grants/<int:grant_id>/take-over",

@@ -144,10 +144,13 @@ def remove(patient, item, staff, origin):
 AUDIENCES = ("private", "family")
 
 
-def chooses_audience(patient, own_chart, today):
-    """Whether the writer of a new message chooses its audience: a minor writing from their
-    own account ("just me and the care team", or their parents and guardians too)."""
-    return own_chart and age_on(patient.date_of_birth, today) < 18
+def chooses_audience(patient, own_chart, practice, today):
+    """Whether the writer of a new message chooses its audience: a teen writing from their
+    own account, old enough by the practice's setting to have one ("just me and the care
+    team", or their parents and guardians too). A younger child's own account (a parent
+    who enrolled as the child) does not choose."""
+    age = age_on(patient.date_of_birth, today)
+    return own_chart and practice.teen_account_age <= age < 18
 
 
 def keep_private(patient, conversation, origin):
