@@ -47,6 +47,18 @@ class ActivationCodeForm(FlaskForm):
                                      "your letter. It never has 0 (zero), O, 1 (one) or I."))
 
 
+def new_username_field():
+    """The "Choose a username" field of every sign-up: a patient's, or someone invited to
+    act for one (invited_forms.py)."""
+    return StringField(
+        _l("Choose a username"), filters=[strip],
+        description=_l("3 to 40 letters, numbers, dots, dashes or underscores. You can also sign "
+                       "in with your email address."),
+        validators=[DataRequired(_l("Choose a username.")), Length(max=40)],
+        render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"},
+    )
+
+
 class AccountForm(NewPasswordFields, SecurityQuestionFields, FlaskForm):
     """Step two: username, password and security question.
 
@@ -56,13 +68,7 @@ class AccountForm(NewPasswordFields, SecurityQuestionFields, FlaskForm):
     password boxes may be left empty; a pair typed in them is held to every rule.
     """
 
-    username = StringField(
-        _l("Choose a username"), filters=[strip],
-        description=_l("3 to 40 letters, numbers, dots, dashes or underscores. You can also sign "
-                       "in with your email address."),
-        validators=[DataRequired(_l("Choose a username.")), Length(max=40)],
-        render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"},
-    )
+    username = new_username_field()
 
     def __init__(self, *args, patient, email, account_id=None, password_kept=False, **kwargs):
         super().__init__(*args, **kwargs)

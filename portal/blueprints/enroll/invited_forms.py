@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from ...forms import DateOfBirthField, NewPasswordFields, SecurityQuestionFields, strip
 from ...services.accounts import person_words, username_problem
+from .forms import new_username_field
 
 
 class GuardianIdentityForm(FlaskForm):
@@ -40,13 +41,7 @@ class GuardianAccountForm(NewPasswordFields, SecurityQuestionFields, FlaskForm):
     """A guardian's new account: username, password, security question, and the portal's
     terms agreed to. `holder` is (full name, date of birth), for the personal-word rule."""
 
-    username = StringField(
-        _l("Choose a username"), filters=[strip],
-        description=_l("3 to 40 letters, numbers, dots, dashes or underscores. You can also sign "
-                       "in with your email address."),
-        validators=[DataRequired(_l("Choose a username.")), Length(max=40)],
-        render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"},
-    )
+    username = new_username_field()
     agree = BooleanField(
         _l("I have read the portal's terms and agree to them"),
         validators=[DataRequired(_l("Tick the box to agree to the portal's terms."))])
