@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
-from conftest import SECURITY_ANSWER, post_form
+from conftest import PATIENT_PASSWORD, SECURITY_ANSWER, post_form
 from consent_data import sign_on_page
 from messages_data import compose
 from pypdf import PdfReader
@@ -700,3 +700,25 @@ def test_a_parent_at_the_desk_joins_with_a_printed_letter(app, desk, milo, audit
     assert "Record of Milo Rivers" in words(parent.get("/home"))
     again = post_form(app.test_client(), "/activate", {"code": code})
     assert again.status_code == 410
+
+
+def test_a_guardian_with_an_account_signs_in_from_the_invitation(app, desk, outbox, milo,
+                                                                 make_account, auth):
+    make_account(username="sam", account_number="T-4001", first_name="Sam", last_name="Rivers",
+                 date_of_birth=date(1982, 1, 5), email="sam@example.com")
+    consent_on_file(app, milo)
+    link = invite(app, desk, outbox, milo, SAM)
+    browser = auth.client
+    prove(browser, link, milo, SAM)
+    asked = text(browser.get("/join/account"))
+    assert "You already have a portal account" in asked
+    assert 'href="/sign-in?next=/join/account"' in asked
+    signed_in = post_form(browser, "/sign-in?next=/join/account",
+                          {"username": "sam", "password": PATIENT_PASSWORD},
+                          page_url="/sign-in?next=/join/account")
+    assert signed_in.status_code == 302 and signed_in.location.endswith("/join/account")
+    # The verified invitation survived signing in: one button adds Milo.
+    assert "Add Milo's record to your account" in text(browser.get("/join/account"))
+    added = post_form(browser, "/join/account", {})
+    assert added.status_code == 302 and added.location.endswith("/home")
+    assert "Record of Milo Rivers" in words(browser.get("/home"))
