@@ -348,14 +348,14 @@ def ask_for_a_correction(page, entry_id, ok=no_check, refuse_first=True):
     ok()
     if refuse_first:
         page.get_by_role("button", name="Send to the practice").click()
-        # The refused page's stylesheet too, before its layout is measured (ok()): on a busy
-        # machine the summary shows before the styles apply.
-        page.wait_for_load_state("load")
         summary = page.locator(".error-summary")
         expect(summary.get_by_role("link", name="Write what is wrong.")).to_have_attribute(
             "href", "#text")
         assert page.title().startswith("Error:"), page.title()
         expect(page.get_by_label("What is wrong?")).to_have_attribute("aria-invalid", "true")
+        # The refused page's stylesheet too, before its layout is measured: on a busy machine
+        # the summary shows before the styles apply.
+        page.wait_for_load_state("load")
         ok()
     page.get_by_label("What is wrong?").fill(WRONG)
     page.get_by_role("button", name="Send to the practice").click()
