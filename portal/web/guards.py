@@ -65,9 +65,13 @@ def staff_required(*roles):
 def patient_required(view):
     """Decorator: a signed-in patient account, else sign in first (staff get 403).
 
-    The consent gate: a patient who owes a required consent is sent to sign it first, from
-    every patient page but the signing page and their signed copies. Signing out and the
-    public help pages are not patient pages, so they stay open.
+    Whose record: the chart chosen among those the account may open this request (its own,
+    and its current grants'); none left, only the account's own pages are open. A part of
+    the portal the grant does not open (a representative's permissions) is a 403, audited.
+
+    The consent gate: a patient (or a guardian for a child) who owes a required consent is
+    sent to sign it first, from every patient page but the signing page and their signed
+    copies. Signing out and the public help pages are not patient pages, so they stay open.
     """
 
     @wraps(view)
@@ -128,7 +132,7 @@ def own_chart_required(view):
 
 def refused(endpoint):
     """403 for a part of the portal the grant does not open (a view-only representative
-    writing a message, say), on the audit trail first."""
+    writing a message, say) or a page of the patient's own, on the audit trail first."""
     audit.record("proxy.refused", login.origin(), patient_id=g.patient.id if g.patient else None,
                  object_type="proxy_grant" if g.chart and g.chart.grant else "",
                  object_id=g.chart.grant.id if g.chart and g.chart.grant else "",
