@@ -77,16 +77,16 @@ INVITATION_PROBLEMS = {
 # An account step's username taken by another sign-up in the same moment.
 USERNAME_JUST_TAKEN = _l("That username was just taken. Try another.")
 
-# Why a guardian's invitation link cannot be used, where its words differ from a patient's.
-GUARDIAN_PROBLEMS = {
+# Why an invitation to act for a patient (a guardian's, a representative's) cannot be used,
+# where its words differ from a patient's own invitation.
+PROXY_PROBLEMS = {
     "used": (410, _l("This invitation has already been used"),
-             _l("Your child has been added to a portal account with this invitation. Sign in "
+             _l("The record has been added to a portal account with this invitation. Sign in "
                 "with that account's username and password.")),
     "identity_failures": (410, _l("This invitation no longer works"),
-                          _l("The dates of birth and the account number did not match our "
-                             "records too many times, so to protect your child's information "
-                             "this link has stopped working. Please call the practice to get a "
-                             "new invitation.")),
+                          _l("The details typed did not match our records too many times, so "
+                             "to protect the patient's information this link has stopped "
+                             "working. Please ask for a new invitation.")),
 }
 
 # Why an activation letter's code cannot be used (as INVITATION_PROBLEMS).

@@ -30,7 +30,7 @@ INVITE_KEY = login.PROXY_INVITE_KEY
 def _problem(problem, invitation=None):
     if problem == "void" and invitation is not None and invitation.void_reason == "identity_failures":
         problem = "identity_failures"
-    status, title, text = page_texts.GUARDIAN_PROBLEMS.get(problem) \
+    status, title, text = page_texts.PROXY_PROBLEMS.get(problem) \
         or page_texts.INVITATION_PROBLEMS[problem]
     return render_template("enroll/problem.html", problem=problem, title=title, text=text), status
 
