@@ -95,15 +95,22 @@ def patient_required(view):
             # A guardian signs a minor's required consents; a representative never owes them.
             may_owe = not g.reader.representative
             g.unread_messages = inbox.unread_count(g.patient.id, g.reader)
-        if request.endpoint not in CONSENT_GATE_OPEN and may_owe:
-            due = gate.consent_due(g.patient)
-            if due is not None:
-                document, version = due
-                flash_message("consent_needed", title=version.title)
-                return redirect(url_for("consents.sign", document_id=document.id, required=1))
-        return view(*args, **kwargs)
+        return (may_owe and _consent_gate()) or view(*args, **kwargs)
 
     return wrapped
+
+
+def _consent_gate():
+    """The redirect to the first required consent the chart owes, or None (none owed, or a
+    page open while one is owed)."""
+    if request.endpoint in CONSENT_GATE_OPEN:
+        return None
+    due = gate.consent_due(g.patient)
+    if due is None:
+        return None
+    document, version = due
+    flash_message("consent_needed", title=version.title)
+    return redirect(url_for("consents.sign", document_id=document.id, required=1))
 
 
 def _choose_chart(facts):
