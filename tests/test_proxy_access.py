@@ -722,3 +722,21 @@ def test_a_guardian_with_an_account_signs_in_from_the_invitation(app, desk, outb
     added = post_form(browser, "/join/account", {})
     assert added.status_code == 302 and added.location.endswith("/home")
     assert "Record of Milo Rivers" in words(browser.get("/home"))
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"permissions": []}, "Choose at least one thing they may do."),
+    ({"ends_on-year": "2026", "ends_on-month": "11", "ends_on-day": "23"},
+     "The last day must be after today."),
+    ({"ends_on-year": "2031", "ends_on-month": "11", "ends_on-day": "25"},
+     "The last day can be at most 5 years from today."),
+    ({"email": "Robin.Quill@example.com"}, "That is your own email address."),
+])
+def test_a_representatives_choice_is_checked_and_kept_when_refused(robin, outbox, changes,
+                                                                   message):
+    refused = post_form(robin, "/profile/access/new", {**ALEX, **changes})
+    page = text(refused)
+    assert refused.status_code == 200 and message in page
+    assert "Read and sign your authorization" not in page
+    assert 'value="Alex Quill"' in page  # nothing typed is lost
+    assert not outbox.queued
