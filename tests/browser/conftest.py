@@ -204,6 +204,9 @@ _PHONE_LAYOUT_JS = """
 
 def check_phone_layout(page):
     """No sideways scrolling, and every visible button and input is a big enough tap target."""
+    # Measured once the page's stylesheet has loaded: after a form post on a busy machine, the
+    # new page's elements can be there before its styles apply (buttons 21 px tall).
+    page.wait_for_load_state("load")
     layout = page.evaluate(_PHONE_LAYOUT_JS, {"tap": MIN_TAP_HEIGHT, "choice": MIN_CHOICE_SIZE})
     # Not window.innerWidth: with is_mobile, Chromium widens the layout viewport to fit content
     # that overflows (innerWidth became 509 for a 500 px box at 375 px), so comparing with it
