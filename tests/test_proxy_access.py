@@ -85,6 +85,12 @@ def open_link(browser, link):
     return browser.get("/join")
 
 
+def assert_sign_in_link(app, email):
+    """The email's one link is the portal's sign-in page, and it opens."""
+    [link] = re.findall(r"http://portal\.test(/\S*)", email.body_text)
+    assert link == "/sign-in" and app.test_client().get(link).status_code == 200
+
+
 def identity(child, guardian=DANA, **changes):
     born = child.date_of_birth
     return {"child_date_of_birth-month": f"{born.month:02d}",
@@ -395,6 +401,7 @@ def test_guardians_are_emailed_30_days_before_the_18th_birthday(app, desk, outbo
     assert email.recipient == DANA["email"]
     assert "Your access to it ends on December 23, 2026" in email.body_text
     assert "Ada" not in email.body_text and "Ada" not in email.subject
+    assert_sign_in_link(app, email)
 
 
 def test_the_patients_own_invitation_never_goes_to_a_guardians_email(app, desk, outbox,
@@ -557,6 +564,7 @@ def test_the_patient_is_reminded_30_days_before_a_representatives_last_day(app, 
     assert email.recipient == "robin.quill@example.com"
     assert email.template == "representative_access_ending"
     assert "can do so until December 22, 2026" in email.body_text
+    assert_sign_in_link(app, email)
 
 
 def test_staff_make_a_childs_account_the_parents_keeping_its_messages(
@@ -687,6 +695,7 @@ def test_a_parent_at_the_desk_joins_with_a_printed_letter(app, desk, milo, audit
                       .split())
     assert "Dear Dana Rivers" in letter and "Milo" in letter
     assert "T-3001" not in letter and "2016" not in letter  # no account number, no birth date
+    assert "go to http://portal.test/activate" in letter  # the page the code is typed on
     code = re.search(r"Your activation code ([A-Z0-9]{4} [A-Z0-9]{4} [A-Z0-9]{4})", letter).group(1)
     parent = app.test_client()
     typed = post_form(parent, "/activate", {"code": code.lower()})

@@ -32,6 +32,14 @@ def current_grants(patient_id):
                                  ProxyGrant.status != "ended")).all()
 
 
+def current_grant_with_email(patient_id, email):
+    """The chart's current grant whose person uses `email` (each person needs their own), or
+    None."""
+    return db.session.scalar(select(ProxyGrant).where(
+        ProxyGrant.patient_id == patient_id, ProxyGrant.status != "ended",
+        ProxyGrant.email == (email or "").strip().lower()).limit(1))
+
+
 def _still_current(grant):
     if grant.status == "ended":
         raise FieldError(_("%(name)s's access has ended.", name=grant.full_name))

@@ -39,11 +39,6 @@ def lapsed(grant, patient, today):
     return today >= ends_on(grant, patient)
 
 
-# The practice's choices of the age from which a minor may have an account of their own (18:
-# none before adulthood; parents and guardians reach the record with their own accounts).
-OWN_ACCOUNT_AGES = (12, 13, 18)
-
-
 def too_young_for_own_account(patient, practice, today):
     """Whether the patient is younger than the practice lets have an account of their own
     (its setting teen_account_age: 12, 13, or 18 for none before adulthood)."""

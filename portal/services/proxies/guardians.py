@@ -20,7 +20,7 @@ from .. import audit, permissions
 from ..consents.documents import is_adult
 from ..errors import FieldError
 from .blocks import blocking, current_blocks
-from .changes import current_grants
+from .changes import current_grant_with_email
 from .ending import ends_on, lapsed
 
 
@@ -92,11 +92,11 @@ def add_guardian(patient, guardian, staff, origin, today):
     if block is not None:
         raise FieldError(_("This chart says not to grant access to %(name)s (%(basis)s).",
                            name=block.full_name, basis=block.basis))
-    for grant in current_grants(patient.id):
-        if grant.email == email:
-            raise FieldError(_("%(name)s already uses this email address. Each parent or "
-                               "guardian needs their own, to sign in to an account of "
-                               "their own.", name=grant.full_name), "email")
+    taken = current_grant_with_email(patient.id, email)
+    if taken is not None:
+        raise FieldError(_("%(name)s already uses this email address. Each parent or "
+                           "guardian needs their own, to sign in to an account of "
+                           "their own.", name=taken.full_name), "email")
     grant = ProxyGrant(patient_id=patient.id, kind="guardian", full_name=guardian.full_name,
                        relationship=guardian.relationship, email=email,
                        date_of_birth=guardian.date_of_birth, document=guardian.document,

@@ -30,7 +30,7 @@ from ..legal_names import holder_name_matches
 from ..patients import age_on
 from . import joining
 from .blocks import blocking
-from .changes import current_grants
+from .changes import current_grant_with_email
 from .ending import lapsed
 
 DEFAULT_MONTHS = 18
@@ -84,10 +84,10 @@ def check(patient, account, choice, today):
     if email == (account.email or "").lower():
         raise FieldError(_("That is your own email address. Your representative needs their "
                            "own."), "email")
-    for grant in current_grants(patient.id):
-        if grant.email == email:
-            raise FieldError(_("%(name)s already uses this email address for your record. "
-                               "Each person needs their own.", name=grant.full_name), "email")
+    taken = current_grant_with_email(patient.id, email)
+    if taken is not None:
+        raise FieldError(_("%(name)s already uses this email address for your record. "
+                           "Each person needs their own.", name=taken.full_name), "email")
     if blocking(patient.id, choice.full_name, email) is not None:
         raise FieldError(_("The practice has a note that this person may not be given "
                            "access. Please call the practice."))
